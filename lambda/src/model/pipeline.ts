@@ -1,0 +1,55 @@
+import { DictVectorizer, type FeatureRow } from './dict-vectorizer';
+import type { ModelDocument } from './format';
+import { LinearModel } from './linear-model';
+import type { Regressor } from './sparse-rows';
+import { TreeEnsemble } from './tree-ensemble';
+
+export interface ModelSummary {
+  estimator: string;
+  features: number;
+  sklearnVersion?: string;
+  [size: string]: string | number | undefined;
+}
+
+/** A fitted DictVectorizer -> regressor pipeline, evaluated natively. */
+export class PipelineModel {
+  constructor(
+    private readonly vectorizer: DictVectorizer,
+    private readonly regressor: Regressor,
+    private readonly sklearnVersion?: string,
+  ) {}
+
+  /** Predicts all rows in one pass; one number per row, in row order. */
+  predict(rows: readonly FeatureRow[]): Float64Array {
+    return this.regressor.predict(this.vectorizer.transform(rows));
+  }
+
+  summary(): ModelSummary {
+    return {
+      estimator: this.regressor.kind,
+      features: this.vectorizer.featureCount,
+      sklearnVersion: this.sklearnVersion,
+      ...this.regressor.describe(),
+    };
+  }
+}
+
+export function buildModel(doc: ModelDocument): PipelineModel {
+  const [vectorizerSpec, spec] = doc.steps;
+  const vectorizer = new DictVectorizer(vectorizerSpec);
+  const features = vectorizer.featureCount;
+  const regressor: Regressor = (() => {
+    switch (spec.type) {
+      case 'DecisionTreeRegressor':
+        return TreeEnsemble.decisionTree(spec, features);
+      case 'RandomForestRegressor':
+      case 'ExtraTreesRegressor':
+        return TreeEnsemble.forest(spec, features);
+      case 'GradientBoostingRegressor':
+        return TreeEnsemble.gradientBoosting(spec, features);
+      default:
+        return new LinearModel(spec);
+    }
+  })();
+  return new PipelineModel(vectorizer, regressor, doc.producer?.sklearn_version);
+}

@@ -1,0 +1,76 @@
+/**
+ * The TypeScript runtime against scikit-learn itself: real models fitted and exported by
+ * test/parity/fit_models.py, predictions compared ride by ride.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadModel } from '../lambda/src/model/load-model';
+import { prepareFeatures } from '../lambda/src/rides/features';
+import type { Ride } from '../lambda/src/rides/ride';
+import { runPython } from './support/python';
+
+const out = mkdtempSync(join(tmpdir(), 'parity-'));
+let rides: Ride[];
+let expected: Record<string, number[]>;
+
+beforeAll(() => {
+  runPython(['test/parity/fit_models.py', out]);
+  rides = JSON.parse(readFileSync(join(out, 'rides.json'), 'utf8'));
+  expected = JSON.parse(readFileSync(join(out, 'expected.json'), 'utf8'));
+});
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+const noS3 = () => {
+  throw new Error('no S3 in this test');
+};
+
+describe.each([
+  ['linear_regression', 'LinearRegression'],
+  ['ridge', 'Ridge'],
+  ['lasso', 'Lasso'],
+  ['elastic_net', 'ElasticNet'],
+  ['decision_tree', 'DecisionTreeRegressor'],
+  ['random_forest', 'RandomForestRegressor'],
+  ['extra_trees', 'ExtraTreesRegressor'],
+  ['gradient_boosting', 'GradientBoostingRegressor'],
+  ['gradient_boosting_huber', 'GradientBoostingRegressor'],
+  ['gradient_boosting_zero_init', 'GradientBoostingRegressor'],
+])('%s', (name, estimator) => {
+  it(`predicts as sklearn's ${estimator} does, to 1e-9 relative, on every ride`, async () => {
+    const model = await loadModel({ kind: 'local', directory: join(out, name) }, noS3);
+    expect(model.summary().estimator).toBe(estimator);
+    const predictions = model.predict(rides.map(prepareFeatures));
+    const reference = expected[name];
+    expect(rides.length).toBeGreaterThanOrEqual(1000);
+    expect(predictions.length).toBe(reference.length);
+    const worst = reference.reduce((max, want, i) => {
+      const diff = Math.abs(predictions[i] - want) / Math.max(1, Math.abs(want));
+      return Math.max(max, diff);
+    }, 0);
+    expect(worst).toBeLessThanOrEqual(1e-9);
+  });
+});
+
+describe('float32 comparisons in trees', () => {
+  it('matter: comparing in float64 would disagree with sklearn on the boundary rides', async () => {
+    // Proof that the boundary rides test something: the same tree walked in float64.
+    const doc = JSON.parse(readFileSync(join(out, 'decision_tree', 'model.json'), 'utf8'));
+    const [dv, { tree }] = doc.steps;
+    const column = dv.feature_names.indexOf('trip_distance');
+    const walk64 = (x: number) => {
+      let node = 0;
+      while (tree.children_left[node] !== -1) {
+        const value = tree.feature[node] === column ? x : 0;
+        node = value <= tree.threshold[node] ? tree.children_left[node] : tree.children_right[node];
+      }
+      return tree.value[node];
+    };
+    const boundary = rides.map((r, i) => [r, i] as const).filter(([r]) => r.PULocationID === 132 && r.DOLocationID === 230);
+    const pu_do = dv.feature_names.indexOf('PU_DO=132_230');
+    expect(pu_do).toBe(-1); // so the only feature the tree sees is the distance
+    const disagreements = boundary.filter(([r, i]) => walk64(r.trip_distance) !== expected.decision_tree[i]);
+    expect(disagreements.length).toBeGreaterThan(0);
+  });
+});

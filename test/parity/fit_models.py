@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Fit every supported sklearn regressor on synthetic rides, export each with the project's
+exporter, and record sklearn's own predictions for the parity tests.
+
+    python3 test/parity/fit_models.py OUT_DIR
+
+Writes OUT_DIR/<name>/model.json per estimator, OUT_DIR/rides.json (the rides to predict)
+and OUT_DIR/expected.json ({name: [sklearn predictions]}).
+"""
+import json
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+
+from sklearn.ensemble import ExtraTreesRegressor, GradientBoostingRegressor, RandomForestRegressor  # noqa: E402
+from sklearn.feature_extraction import DictVectorizer  # noqa: E402
+from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, Ridge  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.tree import DecisionTreeRegressor  # noqa: E402
+
+import export_model  # noqa: E402
+import synthetic_rides  # noqa: E402
+
+ESTIMATORS = {
+    "linear_regression": LinearRegression(),
+    "ridge": Ridge(alpha=0.5),
+    "lasso": Lasso(alpha=0.0005, max_iter=5000),
+    "elastic_net": ElasticNet(alpha=0.0005, l1_ratio=0.3, max_iter=5000),
+    "decision_tree": DecisionTreeRegressor(max_depth=14, min_samples_leaf=3, random_state=1),
+    "random_forest": RandomForestRegressor(n_estimators=25, max_depth=20, min_samples_leaf=10, random_state=1),
+    "extra_trees": ExtraTreesRegressor(n_estimators=25, max_depth=16, min_samples_leaf=5, random_state=1),
+    "gradient_boosting": GradientBoostingRegressor(n_estimators=60, max_depth=4, learning_rate=0.1, random_state=1),
+    "gradient_boosting_huber": GradientBoostingRegressor(loss="huber", n_estimators=40, max_depth=3, subsample=0.8, random_state=1),
+    "gradient_boosting_zero_init": GradientBoostingRegressor(init="zero", n_estimators=40, max_depth=3, random_state=1),
+}
+
+
+def boundary_rides(pipeline, limit=150):
+    """Rides whose distance sits on, or one float step off, a tree's split threshold:
+    where comparing in float64 instead of sklearn's float32 would pick the other branch."""
+    dv, model = pipeline[0], pipeline[-1]
+    trees = [model.tree_] if hasattr(model, "tree_") else [
+        (e[0] if isinstance(e, np.ndarray) else e).tree_ for e in np.ravel(model.estimators_)
+    ]
+    column = dv.vocabulary_["trip_distance"]
+    thresholds = np.unique(np.concatenate([t.threshold[t.feature == column] for t in trees]))[:limit]
+    distances = []
+    for t in thresholds:
+        t32 = np.float32(t)
+        distances += [t, np.nextafter(t, np.inf), np.nextafter(t, -np.inf), float(t32),
+                      float(np.nextafter(t32, np.float32(np.inf))), float(np.nextafter(t32, np.float32(-np.inf)))]
+    return [{"PULocationID": 132, "DOLocationID": 230, "trip_distance": float(d)} for d in distances if d >= 0]
+
+
+def main(out_dir):
+    train, durations = synthetic_rides.generate(6000, seed=1)
+    rides, _ = synthetic_rides.generate(1500, seed=99)
+    rng = np.random.default_rng(5)
+    # Pairs never seen in training, zones past the usual range, and round distances.
+    rides += [{"PULocationID": int(p), "DOLocationID": int(d), "trip_distance": float(t)}
+              for p, d, t in zip(rng.integers(1, 400, 200), rng.integers(1, 400, 200), rng.uniform(0, 40, 200))]
+    rides += [{"PULocationID": 130, "DOLocationID": 205, "trip_distance": t} for t in (0, 0.0, 1, 3.66, 1e6)]
+
+    features = [synthetic_rides.prepare_features(r) for r in train]
+    expected = {}
+    for name, estimator in ESTIMATORS.items():
+        pipeline = make_pipeline(DictVectorizer(), estimator).fit(features, durations)
+        if name == "decision_tree":
+            rides += boundary_rides(pipeline)
+        os.makedirs(os.path.join(out_dir, name), exist_ok=True)
+        export_model.write_model(export_model.export_pipeline(pipeline, name), os.path.join(out_dir, name, "model.json"))
+        expected[name] = pipeline
+
+    test_features = [synthetic_rides.prepare_features(r) for r in rides]
+    predictions = {name: p.predict(test_features).tolist() for name, p in expected.items()}
+    with open(os.path.join(out_dir, "rides.json"), "w") as f:
+        json.dump(rides, f)
+    with open(os.path.join(out_dir, "expected.json"), "w") as f:
+        json.dump(predictions, f)
+    print(f"{len(ESTIMATORS)} models, {len(rides)} rides")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

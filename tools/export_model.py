@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""Export a fitted sklearn ride-duration pipeline to the portable JSON model format.
+
+Run this where the model was trained (it needs the same scikit-learn that pickled it):
+
+    python3 tools/export_model.py path/to/mlflow/model          # an MLflow sklearn model directory
+    python3 tools/export_model.py model.pkl -o out/model.json   # a pickle/joblib Pipeline or (dv, model)
+
+It writes model.json next to the input (inside the MLflow directory, beside MLmodel), which
+the TypeScript runtime evaluates without Python. The format is documented in
+docs/model-format.md.
+"""
+import argparse
+import json
+import os
+import pickle
+import re
+import sys
+
+FORMAT = "sklearn-pipeline-json"
+FORMAT_VERSION = 1
+OUTPUT_NAME = "model.json"
+
+LINEAR_MODELS = ("LinearRegression", "Ridge", "Lasso", "ElasticNet")
+FORESTS = ("RandomForestRegressor", "ExtraTreesRegressor")
+SUPPORTED = ("DictVectorizer",) + LINEAR_MODELS + ("DecisionTreeRegressor",) + FORESTS + (
+    "GradientBoostingRegressor",
+)
+
+
+class ExportError(Exception):
+    """A model that cannot be exported; the message says why and what to do."""
+
+
+def load_model(path):
+    """Load the fitted object from a pickle/joblib file or an MLflow sklearn model directory."""
+    if os.path.isdir(path):
+        path = os.path.join(path, pickled_model_name(path))
+    if not os.path.isfile(path):
+        raise ExportError(f"{path}: no such file")
+    try:
+        import joblib  # joblib reads plain pickles too, and its own compressed format
+
+        return joblib.load(path)
+    except ImportError:
+        with open(path, "rb") as f:
+            return pickle.load(f)
+
+
+def pickled_model_name(model_dir):
+    """The pickle an MLflow model directory holds, as its MLmodel file names it."""
+    mlmodel = os.path.join(model_dir, "MLmodel")
+    if not os.path.isfile(mlmodel):
+        raise ExportError(f"{model_dir}: not an MLflow model directory (no MLmodel file)")
+    with open(mlmodel, encoding="utf-8") as f:
+        match = re.search(r"^\s*pickled_model:\s*(\S+)\s*$", f.read(), re.MULTILINE)
+    if match is None:
+        raise ExportError(f"{mlmodel}: no sklearn flavor with a pickled_model entry")
+    return match.group(1)
+
+
+def pipeline_steps(obj):
+    """The (vectorizer, regressor) pair of a Pipeline, or of the course's (dv, model) tuple."""
+    steps = getattr(obj, "steps", None)
+    if steps is not None:
+        estimators = [step for _, step in steps if step not in (None, "passthrough")]
+    elif isinstance(obj, (tuple, list)):
+        estimators = list(obj)
+    else:
+        raise ExportError(
+            f"expected a Pipeline(DictVectorizer, regressor) or a (dv, model) tuple, "
+            f"got {type(obj).__name__}"
+        )
+    names = [type(e).__name__ for e in estimators]
+    unsupported = [n for n in names if n not in SUPPORTED]
+    if unsupported:
+        raise ExportError(
+            f"unsupported step(s): {', '.join(unsupported)}; supported: {', '.join(SUPPORTED)}"
+        )
+    if len(estimators) != 2 or names[0] != "DictVectorizer" or names[1] == "DictVectorizer":
+        raise ExportError(f"expected exactly DictVectorizer then one regressor, got {names}")
+    return estimators
+
+
+def export_dict_vectorizer(dv):
+    import numpy as np
+
+    if np.dtype(dv.dtype) != np.float64:
+        raise ExportError(f"DictVectorizer(dtype={np.dtype(dv.dtype).name}) is not supported; use float64")
+    return {
+        "type": "DictVectorizer",
+        "separator": dv.separator,
+        "feature_names": [str(name) for name in dv.feature_names_],
+    }
+
+
+def single_output(values, what):
+    import numpy as np
+
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim > 1 and values.shape[0] != 1:
+        raise ExportError(f"{what}: multi-output regressors are not supported")
+    return values.ravel()
+
+
+def export_tree(tree):
+    if tree.n_outputs != 1:
+        raise ExportError("multi-output trees are not supported")
+    return {
+        "children_left": tree.children_left.tolist(),
+        "children_right": tree.children_right.tolist(),
+        "feature": tree.feature.tolist(),
+        "threshold": tree.threshold.tolist(),
+        "value": tree.value[:, 0, 0].tolist(),
+    }
+
+
+def gradient_boosting_init(model):
+    """The constant raw prediction the boosting stages are added to."""
+    init = model.init_
+    if isinstance(init, str) and init == "zero":
+        return 0.0
+    if type(init).__name__ == "DummyRegressor":
+        return float(single_output(init.constant_, "GradientBoostingRegressor.init_")[0])
+    raise ExportError(f"GradientBoostingRegressor(init={type(init).__name__}) is not supported")
+
+
+def export_regressor(model):
+    kind = type(model).__name__
+    if kind in LINEAR_MODELS:
+        coef = single_output(model.coef_, kind)
+        intercept = single_output(model.intercept_, kind)  # a scalar, or one value per output
+        return {"type": kind, "coef": coef.tolist(), "intercept": float(intercept[0])}
+    if kind == "DecisionTreeRegressor":
+        return {"type": kind, "tree": export_tree(model.tree_)}
+    if kind in FORESTS:
+        return {"type": kind, "trees": [export_tree(e.tree_) for e in model.estimators_]}
+    if kind == "GradientBoostingRegressor":
+        if model.estimators_.shape[1] != 1:
+            raise ExportError("GradientBoostingRegressor with several outputs is not supported")
+        return {
+            "type": kind,
+            "init": gradient_boosting_init(model),
+            "learning_rate": float(model.learning_rate),
+            "trees": [export_tree(stage[0].tree_) for stage in model.estimators_],
+        }
+    raise ExportError(f"unsupported regressor {kind}")  # pipeline_steps already refused it
+
+
+def export_pipeline(obj, source):
+    import sklearn
+
+    dv, regressor = pipeline_steps(obj)
+    steps = [export_dict_vectorizer(dv), export_regressor(regressor)]
+    n_features = len(steps[0]["feature_names"])
+    n_in = getattr(regressor, "n_features_in_", n_features)
+    if n_in != n_features:
+        raise ExportError(f"the regressor expects {n_in} features but the DictVectorizer makes {n_features}")
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "producer": {"tool": "tools/export_model.py", "sklearn_version": sklearn.__version__, "source": source},
+        "steps": steps,
+    }
+
+
+def write_model(exported, output):
+    with open(output, "w", encoding="utf-8") as f:
+        # Python's float repr round-trips exactly, so the runtime sees the very same doubles.
+        json.dump(exported, f, allow_nan=False, separators=(",", ":"))
+
+
+def default_output(path):
+    directory = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+    return os.path.join(directory, OUTPUT_NAME)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model", help="an MLflow sklearn model directory, or a pickle/joblib file")
+    parser.add_argument("-o", "--output", help=f"where to write the JSON model (default: {OUTPUT_NAME} next to the input)")
+    args = parser.parse_args(argv)
+    output = args.output or default_output(args.model)
+    try:
+        exported = export_pipeline(load_model(args.model), os.path.basename(os.path.normpath(args.model)))
+    except ExportError as e:
+        print(f"export_model: {args.model}: {e}", file=sys.stderr)
+        return 2
+    write_model(exported, output)
+    kinds = " -> ".join(step["type"] for step in exported["steps"])
+    print(f"wrote {output} ({kinds}, {len(exported['steps'][0]['feature_names'])} features)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
