@@ -6,9 +6,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 180_000,
     env: {
-      // Local emulators accept any credentials; the SDK still wants some to sign with.
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
+      // s3rver accepts only its own key pair; kinesalite and the local SQS server accept any.
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
       AWS_REGION: 'us-east-1',
       POWERTOOLS_LOG_LEVEL: 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',

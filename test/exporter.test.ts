@@ -1,0 +1,89 @@
+/** tools/export_model.py as a user runs it, on pickles and MLflow directories made by sklearn. */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadModel } from '../lambda/src/model/load-model';
+import { prepareFeatures } from '../lambda/src/rides/features';
+import { PYTHON, runPython } from './support/python';
+
+const dir = mkdtempSync(join(tmpdir(), 'export-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Fits small models with sklearn and pickles them the ways users do. */
+const MAKE_FIXTURES = `
+import json, os, pickle, sys
+sys.path.insert(0, 'tools')
+import joblib, synthetic_rides
+from sklearn.feature_extraction import DictVectorizer
+from sklearn.linear_model import Ridge
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVR
+out = sys.argv[1]
+rides, y = synthetic_rides.generate(800, seed=3)
+X = [synthetic_rides.prepare_features(r) for r in rides]
+pipeline = make_pipeline(DictVectorizer(), Ridge()).fit(X, y)
+os.makedirs(os.path.join(out, 'mlflow'))
+with open(os.path.join(out, 'mlflow', 'MLmodel'), 'w') as f:
+    f.write('artifact_path: model\\nflavors:\\n  sklearn:\\n    pickled_model: model.pkl\\n    serialization_format: cloudpickle\\n')
+with open(os.path.join(out, 'mlflow', 'model.pkl'), 'wb') as f:
+    pickle.dump(pipeline, f)
+dv = DictVectorizer(); model = Ridge().fit(dv.fit_transform(X), y)
+with open(os.path.join(out, 'course.bin'), 'wb') as f:
+    pickle.dump((dv, model), f)
+joblib.dump(make_pipeline(DictVectorizer(), StandardScaler(with_mean=False), Ridge()).fit(X, y), os.path.join(out, 'scaled.joblib'))
+joblib.dump(make_pipeline(DictVectorizer(), SVR()).fit(X[:100], y[:100]), os.path.join(out, 'svr.joblib'))
+json.dump({'rides': rides[:50], 'expected': pipeline.predict(X[:50]).tolist()}, open(os.path.join(out, 'expected.json'), 'w'))
+`;
+
+beforeAll(() => {
+  runPython(['-c', MAKE_FIXTURES, dir]);
+});
+
+function exportModel(...args: string[]) {
+  const run = spawnSync(PYTHON, ['tools/export_model.py', ...args], { encoding: 'utf8' });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+describe('tools/export_model.py', () => {
+  it('exports an MLflow sklearn model directory next to MLmodel, and the runtime matches sklearn', async () => {
+    const run = exportModel(join(dir, 'mlflow'));
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/^wrote .*mlflow\/model.json \(DictVectorizer -> Ridge, \d+ features\)/);
+    const model = await loadModel({ kind: 'local', directory: join(dir, 'mlflow') }, () => {
+      throw new Error('no S3');
+    });
+    const { rides, expected } = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
+    const predictions = model.predict(rides.map(prepareFeatures));
+    expected.forEach((want: number, i: number) => expect(Math.abs(predictions[i] - want)).toBeLessThanOrEqual(1e-9 * Math.abs(want)));
+  });
+
+  it("exports the course's (dv, model) tuple to the path given", () => {
+    const output = join(dir, 'course.json');
+    expect(exportModel(join(dir, 'course.bin'), '-o', output).status).toBe(0);
+    const doc = JSON.parse(readFileSync(output, 'utf8'));
+    expect(doc).toMatchObject({ format: 'sklearn-pipeline-json', format_version: 1 });
+    expect(doc.steps.map((s: { type: string }) => s.type)).toEqual(['DictVectorizer', 'Ridge']);
+  });
+
+  it.each([
+    ['scaled.joblib', 'unsupported step(s): StandardScaler; supported: DictVectorizer, LinearRegression'],
+    ['svr.joblib', 'unsupported step(s): SVR'],
+  ])('refuses %s, naming the unsupported step', (file, message) => {
+    const run = exportModel(join(dir, file));
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(message);
+    expect(existsSync(join(dir, 'model.json'))).toBe(false);
+  });
+
+  it('refuses a directory that is not an MLflow model', () => {
+    const empty = join(dir, 'empty');
+    mkdirSync(empty);
+    writeFileSync(join(empty, 'notes.txt'), '');
+    const run = exportModel(empty);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('not an MLflow model directory (no MLmodel file)');
+  });
+});
