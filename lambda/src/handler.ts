@@ -1,0 +1,25 @@
+import type { Context, KinesisStreamEvent } from 'aws-lambda';
+import { parseConfig } from './config';
+import type { BatchResult } from './process-batch';
+import { startPredictionService, type PredictionService } from './service';
+import { logger, metrics } from './telemetry';
+
+/** The container's one piece of state: the started service (its clients and model). */
+let service: Promise<PredictionService> | undefined;
+
+function startOnce(): Promise<PredictionService> {
+  service ??= (async () => startPredictionService(parseConfig(process.env)))().catch((error: unknown) => {
+    // Forget the failure so the next invocation tries again (a transient S3 error, say).
+    service = undefined;
+    logger.error('cannot start', error as Error);
+    throw error;
+  });
+  return service;
+}
+
+/** The Lambda entry point for the Kinesis event source mapping. */
+export async function handler(event: KinesisStreamEvent, context: Context): Promise<BatchResult> {
+  logger.addContext(context);
+  metrics.captureColdStartMetric();
+  return (await startOnce()).handle(event);
+}

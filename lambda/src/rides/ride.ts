@@ -1,0 +1,14 @@
+/** The input record's shape (design contract): one ride and its id, as producers send it. */
+export interface Ride {
+  PULocationID: number;
+  DOLocationID: number;
+  trip_distance: number;
+}
+
+/** Passed through unchanged from input to output; also the output record's partition key. */
+export type RideId = string | number;
+
+export interface RideEvent {
+  ride: Ride;
+  ride_id: RideId;
+}

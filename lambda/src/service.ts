@@ -1,0 +1,62 @@
+import type { KinesisStreamEvent } from 'aws-lambda';
+import { createClients, type AwsClients } from './aws-clients';
+import type { Config } from './config';
+import { DeadLetterQueue } from './delivery/dead-letter-queue';
+import { PredictionWriter } from './delivery/prediction-writer';
+import type { RetryClock, RetryPolicy } from './delivery/batch-delivery';
+import { describeLocation, loadModel } from './model/load-model';
+import { processBatch, type BatchResult } from './process-batch';
+import { logger, metrics, MetricUnit } from './telemetry';
+
+export interface PredictionService {
+  handle(event: KinesisStreamEvent): Promise<BatchResult>;
+}
+
+/** Overrides for tests and local tools; production uses the defaults. */
+export interface ServiceOptions {
+  clients?: AwsClients;
+  retryPolicy?: RetryPolicy;
+  clock?: RetryClock;
+}
+
+/**
+ * What a container does once: make the clients, load the model, wire the sinks.
+ * Fails with a ModelLoadError that names the location when the model cannot be served.
+ */
+export async function startPredictionService(config: Config, options: ServiceOptions = {}): Promise<PredictionService> {
+  const clients = options.clients ?? createClients(config);
+  const started = performance.now();
+  const model = await loadModel(config.model.location, () => clients.s3);
+  const loadMs = performance.now() - started;
+  metrics.addMetric('ModelLoadTime', MetricUnit.Milliseconds, loadMs);
+  logger.info('model loaded', {
+    location: describeLocation(config.model.location),
+    version: config.model.version,
+    loadMs: Math.round(loadMs),
+    ...model.summary(),
+  });
+
+  const sinks = config.testRun
+    ? undefined
+    : {
+        predictions: new PredictionWriter(clients.kinesis, config.predictionsStreamName, options.retryPolicy, options.clock),
+        deadLetters: new DeadLetterQueue(clients.sqs, config.deadLetterQueueUrl!, options.retryPolicy, options.clock),
+      };
+  return {
+    async handle(event) {
+      const first = event.Records[0];
+      const batchKeys = {
+        records: event.Records.length,
+        eventSourceARN: first?.eventSourceARN,
+        firstSequenceNumber: first?.kinesis.sequenceNumber,
+      };
+      logger.appendKeys(batchKeys);
+      try {
+        return await processBatch(event, { model, version: config.model.version, sinks });
+      } finally {
+        metrics.publishStoredMetrics();
+        logger.removeKeys(Object.keys(batchKeys));
+      }
+    },
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * PutRecords delivery against real local Kinesis (kinesalite), and through a fault-injecting
+ * proxy for the partial failures and failed calls that kinesalite never produces.
+ */
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PredictionWriter, type OutputRecord } from '../lambda/src/delivery/prediction-writer';
+import { seededRandom, startKinesisFaultProxy } from '../local/kinesis-fault-proxy';
+import { createStream, readStream, startLocalAws, type LocalAws } from './support/local-aws';
+
+const noWait = { sleep: async () => {}, random: () => 0 };
+let aws: LocalAws;
+let stream = 0;
+
+beforeAll(async () => {
+  aws = await startLocalAws();
+});
+afterAll(() => aws.stop());
+
+function records(n: number, offset = 0): OutputRecord[] {
+  return Array.from({ length: n }, (_, i) => ({
+    sequenceNumber: String(1000 + offset + i),
+    partitionKey: String(offset + i),
+    data: Buffer.from(JSON.stringify({ prediction: { ride_id: offset + i } })),
+  }));
+}
+
+async function freshStream(): Promise<string> {
+  const name = `predictions-${++stream}`;
+  await createStream(aws.clients.kinesis, name, 2);
+  return name;
+}
+
+const rideIds = (rs: { data: unknown }[]) => rs.map((r) => (r.data as { prediction: { ride_id: number } }).prediction.ride_id);
+
+describe('PredictionWriter', () => {
+  it('writes every record once, in calls of at most 500', async () => {
+    const name = await freshStream();
+    const outcome = await new PredictionWriter(aws.clients.kinesis, name).write(records(1234));
+    expect(outcome).toMatchObject({ undelivered: [], retried: 0 });
+    const written = await readStream(aws.clients.kinesis, name);
+    expect(rideIds(written).sort((a, b) => a - b)).toEqual(Array.from({ length: 1234 }, (_, i) => i));
+    expect(written.every((r) => r.partitionKey === String(rideIds([r])[0]))).toBe(true);
+  });
+
+  it('reports every record undelivered when the stream does not exist', async () => {
+    const outcome = await new PredictionWriter(aws.clients.kinesis, 'no-such-stream', { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 }, noWait).write(records(3));
+    expect(outcome.undelivered.map((r) => r.sequenceNumber)).toEqual(['1000', '1001', '1002']);
+    expect(outcome.lastError).toMatch(/no-such-stream/);
+  });
+
+  it('reports an output record over 1 MiB without sending it', async () => {
+    const name = await freshStream();
+    const huge = { sequenceNumber: '9', partitionKey: 'big', data: Buffer.alloc(1024 * 1024) };
+    const outcome = await new PredictionWriter(aws.clients.kinesis, name).write([...records(2), huge]);
+    expect(outcome.undelivered).toEqual([huge]);
+    expect(rideIds(await readStream(aws.clients.kinesis, name)).sort()).toEqual([0, 1]);
+  });
+
+  describe('through the fault-injecting proxy', () => {
+    async function throughProxy(policy: Parameters<typeof startKinesisFaultProxy>[1]) {
+      const proxy = await startKinesisFaultProxy(aws.kinesis.endpoint, policy);
+      const client = new KinesisClient({ region: 'us-east-1', endpoint: proxy.endpoint, requestHandler: new NodeHttpHandler(), maxAttempts: 1 });
+      return { proxy, client, [Symbol.asyncDispose]: async () => (client.destroy(), proxy.stop()) };
+    }
+
+    it('resends only throttled entries until all are written, each exactly once', async () => {
+      const name = await freshStream();
+      await using setup = await throughProxy({ rejectEntryRate: 0.3, failCallRate: 0, random: seededRandom(1) });
+      const outcome = await new PredictionWriter(setup.client, name, { maxAttempts: 20, baseDelayMs: 1, maxDelayMs: 1 }, noWait).write(records(1200));
+      expect(outcome.undelivered).toEqual([]);
+      expect(setup.proxy.stats.rejectedEntries).toBeGreaterThan(300);
+      expect(outcome.retried).toBe(setup.proxy.stats.rejectedEntries);
+      expect(outcome.lastError).toMatch(/^ProvisionedThroughputExceededException/);
+      const ids = rideIds(await readStream(aws.clients.kinesis, name));
+      expect(ids.length).toBe(1200); // no duplicates: rejected entries never reached the stream
+      expect(new Set(ids).size).toBe(1200);
+    });
+
+    it('retries whole calls that fail', async () => {
+      const name = await freshStream();
+      await using setup = await throughProxy({ rejectEntryRate: 0.1, failCallRate: 0.4, random: seededRandom(7) });
+      const outcome = await new PredictionWriter(setup.client, name, { maxAttempts: 30, baseDelayMs: 1, maxDelayMs: 1 }, noWait).write(records(1500));
+      expect(setup.proxy.stats.failedCalls).toBeGreaterThan(0);
+      expect(outcome.undelivered).toEqual([]);
+      expect(new Set(rideIds(await readStream(aws.clients.kinesis, name))).size).toBe(1500);
+    });
+
+    it('returns the entries still rejected when attempts run out', async () => {
+      const name = await freshStream();
+      await using setup = await throughProxy({ rejectEntryRate: 1, failCallRate: 0 });
+      const outcome = await new PredictionWriter(setup.client, name, { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 1 }, noWait).write(records(600));
+      expect(outcome.undelivered.map((r) => r.sequenceNumber)).toEqual(records(600).map((r) => r.sequenceNumber));
+      expect(setup.proxy.stats.putRecordsCalls).toBe(8); // two calls (500 + 100), four attempts each
+      expect(await readStream(aws.clients.kinesis, name)).toEqual([]);
+    });
+  });
+});
