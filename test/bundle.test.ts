@@ -5,7 +5,7 @@ import { DEMO_MODEL_DIR } from '../tools/demo-model';
 
 describe('lambda/dist/index.mjs', () => {
   it('is built by npm run build and handles the sample event without the sources', () => {
-    execFileSync('node', ['lambda/build.mjs']);
+    execFileSync('node_modules/.bin/tsx', ['lambda/build.ts']);
     const script = `
       import { readFileSync } from 'node:fs';
       const { handler } = await import('./lambda/dist/index.mjs');

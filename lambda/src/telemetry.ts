@@ -1,12 +1,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DEFAULT_SERVICE_NAME, METRICS_NAMESPACE } from './telemetry-names';
 
 /**
  * Structured logs and CloudWatch metrics (EMF) through Powertools for AWS Lambda.
- * POWERTOOLS_LOG_LEVEL and POWERTOOLS_METRICS_DISABLED tune them without a code change.
+ * POWERTOOLS_SERVICE_NAME (the stack sets one per stage), POWERTOOLS_LOG_LEVEL and
+ * POWERTOOLS_METRICS_DISABLED tune them without a code change.
  */
-const serviceName = 'ride-duration-prediction';
+const serviceName = process.env.POWERTOOLS_SERVICE_NAME || DEFAULT_SERVICE_NAME;
 
 export const logger = new Logger({ serviceName });
-export const metrics = new Metrics({ namespace: 'RideDurationPrediction', serviceName });
+export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
 export { MetricUnit };
