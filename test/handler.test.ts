@@ -12,7 +12,7 @@ import { prepareFeatures } from '../lambda/src/rides/features';
 import { startPredictionService } from '../lambda/src/service';
 import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../tools/demo-model';
 import { COURSE_RIDE, kinesisEvent } from '../tools/kinesis-event';
-import { createQueue, createStream, drainQueue, readStream, startLocalAws, uploadDirectory, type LocalAws } from './support/local-aws';
+import { createQueue, createStream, drainQueue, readStream, startLocalAws, uploadDirectory, type LocalAws } from '../local/aws-setup';
 
 const BUCKET = 'mlflow-artifacts';
 const OUTPUT = 'ride_predictions';

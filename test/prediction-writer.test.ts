@@ -7,7 +7,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PredictionWriter, type OutputRecord } from '../lambda/src/delivery/prediction-writer';
 import { seededRandom, startKinesisFaultProxy } from '../local/kinesis-fault-proxy';
-import { createStream, readStream, startLocalAws, type LocalAws } from './support/local-aws';
+import { createStream, readStream, startLocalAws, type LocalAws } from '../local/aws-setup';
 
 const noWait = { sleep: async () => {}, random: () => 0 };
 let aws: LocalAws;

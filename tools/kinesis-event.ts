@@ -23,31 +23,51 @@ function encode(payload: RecordPayload): string {
   return Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload)).toString('base64');
 }
 
+export interface RecordFields {
+  /** base64, as Lambda delivers it. */
+  data: string;
+  partitionKey: string;
+  sequenceNumber: string;
+  /** Seconds since the epoch. */
+  approximateArrivalTimestamp: number;
+  shardId: string;
+  streamArn: string;
+}
+
+/** One record of a Kinesis event, in the exact shape Lambda's event source mapping sends. */
+export function lambdaKinesisRecord(r: RecordFields): KinesisStreamRecord {
+  return {
+    kinesis: {
+      kinesisSchemaVersion: '1.0',
+      partitionKey: r.partitionKey,
+      sequenceNumber: r.sequenceNumber,
+      data: r.data,
+      approximateArrivalTimestamp: r.approximateArrivalTimestamp,
+    },
+    eventSource: 'aws:kinesis',
+    eventVersion: '1.0',
+    eventID: `${r.shardId}:${r.sequenceNumber}`,
+    eventName: 'aws:kinesis:record',
+    invokeIdentityArn: `arn:aws:iam::${r.streamArn.split(':')[4]}:role/ride-duration-function-role`,
+    awsRegion: r.streamArn.split(':')[3],
+    eventSourceARN: r.streamArn,
+  };
+}
+
 /** A Kinesis event exactly as Lambda's event source mapping delivers it. */
 export function kinesisEvent(payloads: readonly RecordPayload[], options: EventOptions = {}): KinesisStreamEvent {
-  const arn = options.streamArn ?? SAMPLE_STREAM_ARN;
-  const shardId = options.shardId ?? 'shardId-000000000000';
   const first = options.firstSequenceNumber ?? 49630081666084879290581185630324770398608704880802529282n;
   return {
-    Records: payloads.map((payload, i): KinesisStreamRecord => {
-      const sequenceNumber = String(first + BigInt(i));
+    Records: payloads.map((payload, i) => {
       const rideId = typeof payload === 'object' && payload !== null && 'ride_id' in payload ? payload.ride_id : i;
-      return {
-        kinesis: {
-          kinesisSchemaVersion: '1.0',
-          partitionKey: String(rideId),
-          sequenceNumber,
-          data: encode(payload),
-          approximateArrivalTimestamp: 1654161514.132 + i / 1000,
-        },
-        eventSource: 'aws:kinesis',
-        eventVersion: '1.0',
-        eventID: `${shardId}:${sequenceNumber}`,
-        eventName: 'aws:kinesis:record',
-        invokeIdentityArn: 'arn:aws:iam::123456789012:role/ride-duration-function-role',
-        awsRegion: arn.split(':')[3],
-        eventSourceARN: arn,
-      };
+      return lambdaKinesisRecord({
+        data: encode(payload),
+        partitionKey: String(rideId),
+        sequenceNumber: String(first + BigInt(i)),
+        approximateArrivalTimestamp: 1654161514.132 + i / 1000,
+        shardId: options.shardId ?? 'shardId-000000000000',
+        streamArn: options.streamArn ?? SAMPLE_STREAM_ARN,
+      });
     }),
   };
 }

@@ -1,4 +1,4 @@
-/** Real local AWS for tests: kinesalite, s3rver and the local SQS server, plus small helpers. */
+/** Setting up and reading local AWS: emulators with clients, streams, queues, model uploads. */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -10,8 +10,8 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { createClients, type AwsClients } from '../../lambda/src/aws-clients';
-import { startKinesis, startS3, startSqs, type Emulator } from '../../local/emulators';
+import { createClients, type AwsClients } from '../lambda/src/aws-clients';
+import { startKinesis, startS3, startSqs, type Emulator } from './emulators';
 
 export interface LocalAws {
   clients: AwsClients;

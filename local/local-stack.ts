@@ -1,0 +1,111 @@
+/**
+ * The whole pipeline on one machine: kinesalite, s3rver and the local SQS server on
+ * 127.0.0.1, the streams and queues of the stack, the demo model in the MLflow layout, and
+ * the event source mapping feeding the real prediction service.
+ */
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { createClients, type AwsClients } from '../lambda/src/aws-clients';
+import { parseConfig } from '../lambda/src/config';
+import { startPredictionService } from '../lambda/src/service';
+import { createQueue, createStream, uploadDirectory } from './aws-setup';
+import { startKinesis, startS3, startSqs, type Emulator } from './emulators';
+import { DEFAULT_EVENT_SOURCE, EventSourceMapping, type EventSourceSettings } from './event-source-mapping';
+import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../tools/demo-model';
+
+export const LOCAL_NAMES = {
+  inputStream: 'ride_events',
+  outputStream: 'ride_predictions',
+  deadLetterQueue: 'ride-dead-letters',
+  failedBatchQueue: 'ride-failed-batches',
+  bucket: 'mlflow-artifacts',
+  experimentId: '1',
+  runId: DEMO_RUN_ID,
+} as const;
+
+/** Fixed ports make the printed commands stable; 0 picks free ones (tests). */
+export const DEFAULT_PORTS = { kinesis: 4567, s3: 4568, sqs: 9324 };
+
+export interface LocalStackOptions {
+  ports?: { kinesis: number; s3: number; sqs: number };
+  shards?: number;
+  eventSource?: Partial<EventSourceSettings>;
+  /** Puts something (a fault-injecting proxy) between the function and the output stream. */
+  outputEndpoint?: (kinesisEndpoint: string) => Promise<string>;
+}
+
+export interface LocalStack {
+  endpoints: { kinesis: string; s3: string; sqs: string };
+  queueUrls: { deadLetters: string; failedBatches: string };
+  clients: AwsClients;
+  mapping: EventSourceMapping;
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const ports = options.ports ?? DEFAULT_PORTS;
+  // The emulators accept these (s3rver only these); the SDK needs some to sign with.
+  process.env.AWS_ACCESS_KEY_ID ??= 'S3RVER';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'S3RVER';
+  process.env.AWS_REGION ??= 'us-east-1';
+  const emulators: Emulator[] = [];
+  const track = async <T extends Emulator>(starting: Promise<T>) => {
+    const emulator = await starting;
+    emulators.push(emulator);
+    return emulator;
+  };
+  try {
+    const kinesis = await track(startKinesis(ports.kinesis));
+    const s3 = await track(startS3([LOCAL_NAMES.bucket], ports.s3));
+    const sqs = await track(startSqs(ports.sqs));
+    const endpoints = { kinesis: kinesis.endpoint, s3: s3.endpoint, sqs: sqs.endpoint };
+    const clients = createClients({ region: process.env.AWS_REGION, endpoints });
+
+    const shards = options.shards ?? 2;
+    await createStream(clients.kinesis, LOCAL_NAMES.inputStream, shards);
+    await createStream(clients.kinesis, LOCAL_NAMES.outputStream, shards);
+    const queueUrls = {
+      deadLetters: await createQueue(clients.sqs, LOCAL_NAMES.deadLetterQueue),
+      failedBatches: await createQueue(clients.sqs, LOCAL_NAMES.failedBatchQueue),
+    };
+    await uploadDirectory(clients.s3, DEMO_MODEL_DIR, LOCAL_NAMES.bucket, `${LOCAL_NAMES.experimentId}/${LOCAL_NAMES.runId}/artifacts/model/`);
+
+    // The function's own configuration, as the stack sets it, pointed at the emulators.
+    const outputEndpoint = options.outputEndpoint ? await options.outputEndpoint(kinesis.endpoint) : kinesis.endpoint;
+    const config = parseConfig({
+      RUN_ID: LOCAL_NAMES.runId,
+      MODEL_BUCKET: LOCAL_NAMES.bucket,
+      MLFLOW_EXPERIMENT_ID: LOCAL_NAMES.experimentId,
+      PREDICTIONS_STREAM_NAME: LOCAL_NAMES.outputStream,
+      DEAD_LETTER_QUEUE_URL: queueUrls.deadLetters,
+      KINESIS_ENDPOINT_URL: outputEndpoint,
+      S3_ENDPOINT_URL: s3.endpoint,
+      SQS_ENDPOINT_URL: sqs.endpoint,
+      AWS_REGION: process.env.AWS_REGION,
+    });
+    // What the Lambda entry point does at cold start, with the configuration handed over
+    // rather than read from process.env, so that one process can hold several local stacks.
+    const service = await startPredictionService(config);
+    const mapping = new EventSourceMapping(
+      clients.kinesis,
+      LOCAL_NAMES.inputStream,
+      (event) => service.handle(event),
+      async (failed) => void (await clients.sqs.send(new SendMessageCommand({ QueueUrl: queueUrls.failedBatches, MessageBody: JSON.stringify(failed) }))),
+      { ...DEFAULT_EVENT_SOURCE, ...options.eventSource },
+    );
+    await mapping.start();
+    return {
+      endpoints,
+      queueUrls,
+      clients,
+      mapping,
+      async stop() {
+        await mapping.stop();
+        for (const client of Object.values(clients)) client.destroy();
+        await Promise.all(emulators.map((e) => e.stop()));
+      },
+    };
+  } catch (error) {
+    await Promise.all(emulators.map((e) => e.stop()));
+    throw error;
+  }
+}
