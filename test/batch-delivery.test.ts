@@ -57,6 +57,16 @@ describe('deliverInBatches', () => {
     expect(outcome).toEqual({ undelivered: [2], retried: 2, lastError: 'socket hang up' });
   });
 
+  it('does not send the calls after one that gave up, and reports their entries undelivered', async () => {
+    const calls: number[][] = [];
+    const outcome = await deliverInBatches([1, 2, 3, 4, 5, 6, 7], limits, async (entries) => {
+      calls.push([...entries]);
+      return { failed: entries.filter((e) => e === 2) };
+    }, { ...policy, maxAttempts: 2 }, recordingClock());
+    expect(calls).toEqual([[1, 2, 3], [2]]);
+    expect(outcome.undelivered).toEqual([2, 4, 5, 6, 7]);
+  });
+
   it('draws full jitter below the ceiling', async () => {
     const sleeps: number[] = [];
     const clock: RetryClock = { sleep: async (ms) => void sleeps.push(ms), random: () => 0.25 };

@@ -88,7 +88,12 @@ export interface BatchLimits<T> {
   bytesOf(entry: T): number;
 }
 
-/** Delivers entries call by call, in order, each call retried on its own; sums the outcome. */
+/**
+ * Delivers entries call by call, in order, each call retried on its own; sums the outcome.
+ * Once a call gives up, the entries after it are not sent but reported undelivered too:
+ * Kinesis replays a shard from its first failed record, so sending them would only make
+ * duplicates.
+ */
 export async function deliverInBatches<T>(
   entries: readonly T[],
   limits: BatchLimits<T>,
@@ -98,6 +103,10 @@ export async function deliverInBatches<T>(
 ): Promise<RetryOutcome<T>> {
   const total: RetryOutcome<T> = { undelivered: [], retried: 0 };
   for (const batch of chunk(entries, limits.maxEntries, limits.maxBytes, limits.bytesOf)) {
+    if (total.undelivered.length > 0) {
+      total.undelivered.push(...batch);
+      continue;
+    }
     const outcome = await sendWithRetries(batch, send, policy, clock);
     total.undelivered.push(...outcome.undelivered);
     total.retried += outcome.retried;

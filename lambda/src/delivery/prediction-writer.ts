@@ -19,7 +19,8 @@ const bytesOf = (r: OutputRecord) => r.data.byteLength + Buffer.byteLength(r.par
 /**
  * Writes prediction records with PutRecords, in input order, within the API's limits;
  * resends only the entries Kinesis rejected (throttling, internal failure). What is still
- * undelivered when attempts run out is returned, for Kinesis to replay.
+ * undelivered when attempts run out, and everything after it, is returned for Kinesis to
+ * replay.
  */
 export class PredictionWriter {
   constructor(
