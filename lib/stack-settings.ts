@@ -88,9 +88,11 @@ export function readStackSettings(node: Node): StackSettings {
     raw(key) === 'on-demand' ? 'on-demand' : integer(key, fallback, 1, 500);
 
   const bucketName = raw('modelBucket');
-  const runId = raw('runId') ?? (bucketName === undefined ? DEMO_RUN_ID : undefined);
-  if (runId === undefined) problems.push('context runId: required with modelBucket (the MLflow run whose model is served)');
-  else text('runId', runId);
+  // A new bucket starts out for the demo model; an existing one needs the run to serve.
+  if (bucketName !== undefined && raw('runId') === undefined) {
+    problems.push('context runId: required with modelBucket (the MLflow run whose model is served)');
+  }
+  const runId = text('runId', DEMO_RUN_ID);
   const logRetentionDays = integer('logRetentionDays', DEFAULTS.logRetentionDays, 1, 3653);
   if (!Object.values(RetentionDays).includes(logRetentionDays)) {
     problems.push(`context logRetentionDays: ${logRetentionDays} is not a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, ...)`);
@@ -104,7 +106,7 @@ export function readStackSettings(node: Node): StackSettings {
     model: {
       bucketName: bucketName === undefined ? undefined : text('modelBucket', bucketName, /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/),
       experimentId: text('experimentId', DEFAULTS.experimentId),
-      runId: runId ?? '',
+      runId,
     },
     packaging: choice('packaging', DEFAULTS.packaging, ['image', 'zip'] as const),
     architecture: choice('architecture', DEFAULTS.architecture, ['arm64', 'x86_64'] as const),
