@@ -37,16 +37,15 @@ export class PipelineModel {
 export function buildModel(doc: ModelDocument): PipelineModel {
   const [vectorizerSpec, spec] = doc.steps;
   const vectorizer = new DictVectorizer(vectorizerSpec);
-  const features = vectorizer.featureCount;
   const regressor: Regressor = (() => {
     switch (spec.type) {
       case 'DecisionTreeRegressor':
-        return TreeEnsemble.decisionTree(spec, features);
+        return TreeEnsemble.decisionTree(spec);
       case 'RandomForestRegressor':
       case 'ExtraTreesRegressor':
-        return TreeEnsemble.forest(spec, features);
+        return TreeEnsemble.forest(spec);
       case 'GradientBoostingRegressor':
-        return TreeEnsemble.gradientBoosting(spec, features);
+        return TreeEnsemble.gradientBoosting(spec);
       default:
         return new LinearModel(spec);
     }

@@ -20,10 +20,8 @@ export class TreeEnsemble implements Regressor {
   private readonly feature: Int32Array;
   private readonly threshold: Float64Array;
   private readonly value: Float64Array;
-  /** One dense float32 row, reused: set before a row is walked and cleared after. */
-  private readonly row: Float32Array;
 
-  private constructor(kind: string, trees: readonly TreeSpec[], featureCount: number, private readonly combine: Combine) {
+  private constructor(kind: string, trees: readonly TreeSpec[], private readonly combine: Combine) {
     this.kind = kind;
     const total = trees.reduce((n, t) => n + t.value.length, 0);
     this.roots = new Int32Array(trees.length);
@@ -46,19 +44,18 @@ export class TreeEnsemble implements Regressor {
       }
       base += tree.value.length;
     });
-    this.row = new Float32Array(featureCount);
   }
 
-  static decisionTree(spec: DecisionTreeSpec, featureCount: number): TreeEnsemble {
-    return new TreeEnsemble(spec.type, [spec.tree], featureCount, { kind: 'mean' });
+  static decisionTree(spec: DecisionTreeSpec): TreeEnsemble {
+    return new TreeEnsemble(spec.type, [spec.tree], { kind: 'mean' });
   }
 
-  static forest(spec: ForestSpec, featureCount: number): TreeEnsemble {
-    return new TreeEnsemble(spec.type, spec.trees, featureCount, { kind: 'mean' });
+  static forest(spec: ForestSpec): TreeEnsemble {
+    return new TreeEnsemble(spec.type, spec.trees, { kind: 'mean' });
   }
 
-  static gradientBoosting(spec: GradientBoostingSpec, featureCount: number): TreeEnsemble {
-    return new TreeEnsemble(spec.type, spec.trees, featureCount, {
+  static gradientBoosting(spec: GradientBoostingSpec): TreeEnsemble {
+    return new TreeEnsemble(spec.type, spec.trees, {
       kind: 'boosting',
       init: spec.init,
       learningRate: spec.learning_rate,
@@ -66,39 +63,39 @@ export class TreeEnsemble implements Regressor {
   }
 
   predict(rows: SparseRows): Float64Array {
-    const { offsets, indices, values } = rows;
+    const { offsets, indices } = rows;
+    const { roots, left, right, feature, threshold, value, combine } = this;
+    // sklearn casts X to float32 before walking a tree.
+    const values = Float32Array.from(rows.values);
     const out = new Float64Array(rows.rowCount);
-    for (let r = 0; r < rows.rowCount; r++) {
-      const start = offsets[r];
-      const end = offsets[r + 1];
-      for (let k = start; k < end; k++) this.row[indices[k]] = values[k];
-      out[r] = this.predictRow();
-      for (let k = start; k < end; k++) this.row[indices[k]] = 0;
+    if (combine.kind === 'boosting') out.fill(combine.init);
+    const scale = combine.kind === 'boosting' ? combine.learningRate : 1;
+    // Tree by tree over all rows, so that one tree stays in cache while every row walks it;
+    // each row still sums its trees in sklearn's order, so results agree to the last bit.
+    for (let t = 0; t < roots.length; t++) {
+      for (let r = 0; r < rows.rowCount; r++) {
+        const start = offsets[r];
+        const end = offsets[r + 1];
+        let node = roots[t];
+        while (left[node] !== LEAF) {
+          const f = feature[node];
+          let x = 0; // absent from a sparse row: zero
+          for (let k = start; k < end; k++) {
+            if (indices[k] === f) {
+              x = values[k];
+              break;
+            }
+          }
+          node = x <= threshold[node] ? left[node] : right[node];
+        }
+        out[r] += scale * value[node]; // scale is 1 for a forest: exact
+      }
     }
+    if (combine.kind === 'mean') for (let r = 0; r < out.length; r++) out[r] /= roots.length;
     return out;
   }
 
   describe(): Record<string, number> {
     return { trees: this.roots.length, nodes: this.value.length };
-  }
-
-  private predictRow(): number {
-    const trees = this.roots.length;
-    // Accumulate in sklearn's order so that results agree to the last bit.
-    if (this.combine.kind === 'boosting') {
-      let raw = this.combine.init;
-      for (let t = 0; t < trees; t++) raw += this.combine.learningRate * this.walk(this.roots[t]);
-      return raw;
-    }
-    let sum = 0;
-    for (let t = 0; t < trees; t++) sum += this.walk(this.roots[t]);
-    return sum / trees;
-  }
-
-  private walk(root: number): number {
-    const { left, right, feature, threshold, row } = this;
-    let node = root;
-    while (left[node] !== LEAF) node = row[feature[node]] <= threshold[node] ? left[node] : right[node];
-    return this.value[node];
   }
 }
