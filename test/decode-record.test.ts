@@ -20,6 +20,11 @@ describe('decodeRideRecord', () => {
     expect(decoded).toEqual({ ok: true, event: { ride: good, ride_id: 'abc-1' } });
   });
 
+  it('decodes UTF-8 beyond ASCII (the slower path), keeping the text intact', () => {
+    const decoded = decodeRideRecord(b64(JSON.stringify({ ride: good, ride_id: 'café-🚕-1' })));
+    expect(decoded).toEqual({ ok: true, event: { ride: good, ride_id: 'café-🚕-1' } });
+  });
+
   it('accepts a zero distance', () => {
     expect(decodeRideRecord(withRide({ ...good, trip_distance: 0 })).ok).toBe(true);
   });

@@ -37,8 +37,7 @@ interface Rejected {
 /** decode -> validate -> features -> predict -> deliver, for one Kinesis batch. */
 export async function processBatch(event: KinesisStreamEvent, deps: BatchDependencies): Promise<BatchResult> {
   const { accepted, rejected } = decodeRecords(event.Records);
-  const predicted = predict(deps.model, accepted, rejected);
-  const predictions = predicted.map(({ event: ride, duration }) => predictionEvent(ride.ride_id, duration, deps.version));
+  const { predicted, predictions } = predict(deps.model, accepted, rejected, deps.version);
   metrics.addMetric('RecordsIn', MetricUnit.Count, event.Records.length);
   metrics.addMetric('Predictions', MetricUnit.Count, predictions.length);
   metrics.addMetric('Rejected', MetricUnit.Count, rejected.length);
@@ -77,15 +76,21 @@ function decodeRecords(records: readonly KinesisStreamRecord[]) {
 }
 
 /** Predicts every accepted ride in one pass; a non-finite prediction rejects its record. */
-function predict(model: PipelineModel, accepted: readonly Accepted[], rejected: Rejected[]) {
+function predict(model: PipelineModel, accepted: readonly Accepted[], rejected: Rejected[], version: string) {
   const durations = model.predict(accepted.map((a) => prepareFeatures(a.event.ride)));
-  const predicted: (Accepted & { duration: number })[] = [];
-  accepted.forEach((a, i) => {
+  const predicted: Accepted[] = [];
+  const predictions: PredictionEvent[] = [];
+  for (let i = 0; i < accepted.length; i++) {
+    const { record, event } = accepted[i];
     const duration = durations[i];
-    if (Number.isFinite(duration)) predicted.push({ ...a, duration });
-    else rejected.push({ record: a.record, reason: `prediction: the model returned ${duration} for ride ${JSON.stringify(a.event.ride)}` });
-  });
-  return predicted;
+    if (Number.isFinite(duration)) {
+      predicted.push(accepted[i]);
+      predictions.push(predictionEvent(event.ride_id, duration, version));
+    } else {
+      rejected.push({ record, reason: `prediction: the model returned ${duration} for ride ${JSON.stringify(event.ride)}` });
+    }
+  }
+  return { predicted, predictions };
 }
 
 /** Writes predictions and dead letters; returns the sequence numbers that must be replayed. */

@@ -41,27 +41,29 @@ const RIDE_FIELDS = [
  * Extra fields are allowed: producers may add fields before this service uses them.
  */
 export function validateRideEvent(record: unknown): Validation {
-  if (!isPlainObject(record)) return { ok: false, reason: `record: expected a JSON object, got ${describeValue(record)}` };
+  // The common case first, without building any message: it is on every record's path.
+  if (isPlainObject(record) && Object.hasOwn(record, 'ride_id') && isRideId(record.ride_id) && Object.hasOwn(record, 'ride')) {
+    const ride = record.ride;
+    if (isPlainObject(ride) && RIDE_FIELDS.every(([key, valid]) => Object.hasOwn(ride, key) && valid(ride[key]))) {
+      const { PULocationID, DOLocationID, trip_distance } = ride as Record<string, number>;
+      return { ok: true, event: { ride: { PULocationID, DOLocationID, trip_distance }, ride_id: record.ride_id as RideEvent['ride_id'] } };
+    }
+  }
+  return { ok: false, reason: problemsOf(record).join('; ') };
+}
 
+/** Every way the record misses the contract; not empty when the fast check failed. */
+function problemsOf(record: unknown): string[] {
+  if (!isPlainObject(record)) return [`record: expected a JSON object, got ${describeValue(record)}`];
   const problems: string[] = [];
   const check = (path: string, owner: Record<string, unknown>, key: string, valid: (v: unknown) => boolean, expected: string) => {
     if (!Object.hasOwn(owner, key)) problems.push(`${path}: missing`);
     else if (!valid(owner[key])) problems.push(`${path}: expected ${expected}, got ${describeValue(owner[key])}`);
   };
-
   const ride = record.ride;
   if (!Object.hasOwn(record, 'ride')) problems.push('ride: missing');
   else if (!isPlainObject(ride)) problems.push(`ride: expected an object, got ${describeValue(ride)}`);
   else for (const [key, valid, expected] of RIDE_FIELDS) check(`ride.${key}`, ride, key, valid, expected);
   check('ride_id', record, 'ride_id', isRideId, `an integer or a string of 1 to ${MAX_RIDE_ID_LENGTH} characters`);
-
-  if (problems.length > 0) return { ok: false, reason: problems.join('; ') };
-  const valid = ride as Record<string, number>;
-  return {
-    ok: true,
-    event: {
-      ride: { PULocationID: valid.PULocationID, DOLocationID: valid.DOLocationID, trip_distance: valid.trip_distance },
-      ride_id: record.ride_id as RideEvent['ride_id'],
-    },
-  };
+  return problems;
 }
