@@ -84,6 +84,18 @@ describe('loading the model from a local directory', () => {
     expect(model.summary().estimator).toBe('LinearRegression');
   });
 
+  it('rejects a packed array whose bytes do not fit its dtype', async () => {
+    const tree = { children_left: [-1], children_right: [-1], feature: [-2], threshold: [-2], value: { dtype: 'float64', base64: Buffer.alloc(12).toString('base64') } };
+    writeFileSync(join(dir, 'model.json'), JSON.stringify({ ...demo, steps: [demo.steps[0], { type: 'DecisionTreeRegressor', tree }] }));
+    expect(await loadError({ kind: 'local', directory: dir })).toContain('steps[1].tree.value: 12 bytes is not a whole number of float64 values');
+  });
+
+  it('rejects a non-finite packed threshold', async () => {
+    const tree = { children_left: [-1], children_right: [-1], feature: [-2], threshold: { dtype: 'float64', base64: Buffer.from(new Float64Array([NaN]).buffer).toString('base64') }, value: [1] };
+    writeFileSync(join(dir, 'model.json'), JSON.stringify({ ...demo, steps: [demo.steps[0], { type: 'DecisionTreeRegressor', tree }] }));
+    expect(await loadError({ kind: 'local', directory: dir })).toContain('steps[1].tree.threshold[0]: expected a finite number');
+  });
+
   it('rejects a tree whose children loop back', async () => {
     const tree = { children_left: [1, 0, -1], children_right: [2, -1, -1], feature: [0, -2, -2], threshold: [1, -2, -2], value: [0, 1, 2] };
     writeFileSync(join(dir, 'model.json'), JSON.stringify({ ...demo, steps: [demo.steps[0], { type: 'DecisionTreeRegressor', tree }] }));

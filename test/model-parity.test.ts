@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseModelDocument } from '../lambda/src/model/format';
 import { loadModel } from '../lambda/src/model/load-model';
 import { prepareFeatures } from '../lambda/src/rides/features';
 import type { Ride } from '../lambda/src/rides/ride';
@@ -56,8 +57,10 @@ describe.each([
 describe('float32 comparisons in trees', () => {
   it('matter: comparing in float64 would disagree with sklearn on the boundary rides', async () => {
     // Proof that the boundary rides test something: the same tree walked in float64.
-    const doc = JSON.parse(readFileSync(join(out, 'decision_tree', 'model.json'), 'utf8'));
-    const [dv, { tree }] = doc.steps;
+    const doc = parseModelDocument(JSON.parse(readFileSync(join(out, 'decision_tree', 'model.json'), 'utf8')));
+    const [dv, regressor] = doc.steps;
+    if (regressor.type !== 'DecisionTreeRegressor') throw new Error('expected a decision tree');
+    const { tree } = regressor;
     const column = dv.feature_names.indexOf('trip_distance');
     const walk64 = (x: number) => {
       let node = 0;

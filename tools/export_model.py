@@ -11,6 +11,7 @@ the TypeScript runtime evaluates without Python. The format is documented in
 docs/model-format.md.
 """
 import argparse
+import base64
 import json
 import os
 import pickle
@@ -103,15 +104,24 @@ def single_output(values, what):
     return values.ravel()
 
 
+def packed(values, dtype):
+    """A numeric array as little-endian bytes in base64: a forest of 100 deep trees loads
+    several times faster, and in less memory, than from lists of JSON numbers."""
+    import numpy as np
+
+    array = np.ascontiguousarray(values, dtype=np.dtype(dtype).newbyteorder("<"))
+    return {"dtype": np.dtype(dtype).name, "base64": base64.b64encode(array.tobytes()).decode("ascii")}
+
+
 def export_tree(tree):
     if tree.n_outputs != 1:
         raise ExportError("multi-output trees are not supported")
     return {
-        "children_left": tree.children_left.tolist(),
-        "children_right": tree.children_right.tolist(),
-        "feature": tree.feature.tolist(),
-        "threshold": tree.threshold.tolist(),
-        "value": tree.value[:, 0, 0].tolist(),
+        "children_left": packed(tree.children_left, "int32"),
+        "children_right": packed(tree.children_right, "int32"),
+        "feature": packed(tree.feature, "int32"),
+        "threshold": packed(tree.threshold, "float64"),
+        "value": packed(tree.value[:, 0, 0], "float64"),
     }
 
 

@@ -13,12 +13,15 @@ export interface DictVectorizerSpec {
   feature_names: string[];
 }
 
+/** A numeric array: JSON numbers, or packed (little-endian bytes in base64) as the exporter writes trees. */
+export type NumericArray = ArrayLike<number>;
+
 export interface TreeSpec {
-  children_left: number[];
-  children_right: number[];
-  feature: number[];
-  threshold: number[];
-  value: number[];
+  children_left: NumericArray;
+  children_right: NumericArray;
+  feature: NumericArray;
+  threshold: NumericArray;
+  value: NumericArray;
 }
 
 export const LINEAR_MODELS = ['LinearRegression', 'Ridge', 'Lasso', 'ElasticNet'] as const;
@@ -26,7 +29,7 @@ export const FORESTS = ['RandomForestRegressor', 'ExtraTreesRegressor'] as const
 
 export interface LinearModelSpec {
   type: (typeof LINEAR_MODELS)[number];
-  coef: number[];
+  coef: NumericArray;
   intercept: number;
 }
 
@@ -88,15 +91,31 @@ function finiteNumber(value: Json, path: string): number {
   return value;
 }
 
-function numberArray(value: Json, path: string, integers = false): number[] {
-  if (!Array.isArray(value)) fail(path, 'expected an array of numbers');
-  for (let i = 0; i < value.length; i++) {
-    const v = value[i];
+const PACKED = { int32: Int32Array, float64: Float64Array } as const;
+
+/** Packed arrays decode straight into typed arrays: no JSON number parsing, no copy. */
+function unpack(value: Record<string, Json>, path: string): Int32Array | Float64Array {
+  const type = PACKED[value.dtype as keyof typeof PACKED];
+  if (type === undefined || typeof value.base64 !== 'string') {
+    fail(path, `expected an array of numbers, or {"dtype": "int32" | "float64", "base64": "..."}`);
+  }
+  const bytes = Buffer.from(value.base64, 'base64');
+  if (bytes.length % type.BYTES_PER_ELEMENT !== 0) fail(path, `${bytes.length} bytes is not a whole number of ${value.dtype} values`);
+  // Typed arrays read in the platform's byte order; every platform Lambda runs on is little-endian.
+  const aligned = bytes.byteOffset % type.BYTES_PER_ELEMENT === 0 ? bytes : new Uint8Array(bytes); // a fresh, aligned copy
+  return new type(aligned.buffer, aligned.byteOffset, bytes.length / type.BYTES_PER_ELEMENT);
+}
+
+function numberArray(value: Json, path: string, integers = false): NumericArray {
+  const array: ArrayLike<unknown> = isObject(value) ? unpack(value, path) : Array.isArray(value) ? value : fail(path, 'expected an array of numbers');
+  if (array instanceof Int32Array) return array;
+  for (let i = 0; i < array.length; i++) {
+    const v = array[i];
     if (typeof v !== 'number' || !Number.isFinite(v) || (integers && !Number.isInteger(v))) {
       fail(`${path}[${i}]`, integers ? 'expected an integer' : 'expected a finite number');
     }
   }
-  return value as number[];
+  return array as NumericArray;
 }
 
 function parseTree(value: Json, path: string, nFeatures: number): TreeSpec {
