@@ -63,6 +63,7 @@ describe('default stack (dev stage, container image, new model bucket)', () => {
           PREDICTIONS_STREAM_NAME: { Ref: Match.stringLikeRegexp('^RidePredictions') },
           DEAD_LETTER_QUEUE_URL: { Ref: Match.stringLikeRegexp('^DeadLetters') },
           POWERTOOLS_SERVICE_NAME: 'ride-duration-prediction-dev',
+          NODE_OPTIONS: '--enable-source-maps',
         },
       },
     });
@@ -191,6 +192,13 @@ describe('configured from context', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       BatchSize: 100, ParallelizationFactor: 2, StartingPosition: 'LATEST', MaximumRetryAttempts: 3, MaximumRecordAgeInSeconds: 3600,
+    });
+  });
+
+  it('keeps V8 young generation small for a function of 256 MB or less', () => {
+    synth({ memorySize: 128 }).template.hasResourceProperties('AWS::Lambda::Function', {
+      MemorySize: 128,
+      Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps --max-semi-space-size=2' } },
     });
   });
 

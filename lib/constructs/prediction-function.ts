@@ -7,6 +7,9 @@ import { Construct } from 'constructs';
 import { bundleHandler, DIST_DIR, LAMBDA_DIR } from '../../lambda/build';
 import type { StackSettings } from '../stack-settings';
 
+/** At or below this memory size, V8 is told to keep its young generation small. */
+export const SMALL_FUNCTION_MB = 256;
+
 export interface PredictionFunctionProps {
   settings: StackSettings;
   functionName: string;
@@ -32,6 +35,9 @@ export class PredictionFunction extends Construct {
     logGroup.grantWrite(this.role);
 
     const arm = settings.architecture === 'arm64';
+    // A small young generation keeps a forest of 100 deep trees under 128 MB (npm run bench
+    // measures it) for a few percent of throughput; with room to spare, V8's default is faster.
+    const nodeOptions = ['--enable-source-maps', ...(settings.memorySize <= SMALL_FUNCTION_MB ? ['--max-semi-space-size=2'] : [])];
     const common = {
       functionName,
       role: this.role,
@@ -40,7 +46,7 @@ export class PredictionFunction extends Construct {
       memorySize: settings.memorySize,
       timeout: Duration.seconds(settings.timeoutSeconds),
       reservedConcurrentExecutions: settings.reservedConcurrency,
-      environment,
+      environment: { ...environment, NODE_OPTIONS: nodeOptions.join(' ') },
     };
     if (settings.packaging === 'image') {
       this.function = new DockerImageFunction(this, 'Function', {
@@ -57,7 +63,6 @@ export class PredictionFunction extends Construct {
         runtime: Runtime.NODEJS_22_X,
         handler: 'index.handler',
         code: Code.fromAsset(DIST_DIR),
-        environment: { ...environment, NODE_OPTIONS: '--enable-source-maps' },
       });
       Validations.of(this.function).acknowledge({
         id: 'AwsSolutions::AwsSolutions-L1',
