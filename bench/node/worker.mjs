@@ -1,0 +1,41 @@
+// One side of the benchmark in one process: the shipped bundle (lambda/dist/index.mjs), measured.
+//
+//   worker.mjs throughput EVENT_FILE REPS   -> median seconds per invocation (JSON)
+//   worker.mjs deliver EVENT_FILE           -> seconds for one invocation that writes
+//   worker.mjs first-prediction EVENT_FILE  -> prints once the first prediction is back
+//   worker.mjs memory EVENT_FILE            -> peak RSS after the model and one event
+//
+// Plain JavaScript, so that nothing but Node.js and the bundle is timed. The environment
+// configures the handler (design contract variables).
+import { readFileSync } from 'node:fs';
+
+const [mode, eventFile, reps] = process.argv.slice(2);
+const { handler } = await import('../../lambda/dist/index.mjs');
+const event = JSON.parse(readFileSync(eventFile, 'utf8'));
+const context = { functionName: 'bench', awsRequestId: 'bench' };
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+if (mode === 'first-prediction') {
+  const result = await handler(event, context);
+  console.log(JSON.stringify(result.predictions[0]));
+} else if (mode === 'throughput') {
+  await handler(event, context); // warm-up: the model loads here
+  const times = [];
+  for (let i = 0; i < Number(reps); i++) {
+    const started = process.hrtime.bigint();
+    await handler(event, context);
+    times.push(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+  console.log(JSON.stringify({ median: median(times), runs: times.length }));
+} else if (mode === 'deliver') {
+  await handler({ Records: [] }, context); // the model loads outside the timing
+  const started = process.hrtime.bigint();
+  const result = await handler(event, context);
+  if (result.batchItemFailures.length > 0) throw new Error(`${result.batchItemFailures.length} records not delivered`);
+  console.log(JSON.stringify({ seconds: Number(process.hrtime.bigint() - started) / 1e9 }));
+} else if (mode === 'memory') {
+  await handler(event, context);
+  console.log(JSON.stringify({ maxRssBytes: process.resourceUsage().maxRSS * 1024 }));
+} else {
+  throw new Error(`unknown mode ${mode}`);
+}

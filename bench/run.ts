@@ -1,0 +1,288 @@
+/**
+ * npm run bench: this stack's handler and the Python course handler, side by side, on the
+ * same machine, the same models and the same rides, each side in processes of its own.
+ *
+ * Needs Debian's python3-sklearn and python3-boto3 (the Python side runs /usr/bin/python3,
+ * or PYTHON). Prints a table of every figure with the ratios and the targets of issue 5,
+ * and writes bench/.cache/results.json. `npm run bench -- --quick` does fewer repetitions.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { BUNDLE, bundleHandler } from '../lambda/build';
+import { DEFAULTS } from '../lib/stack-settings';
+import { createQueue, createStream, uploadDirectory } from '../local/aws-setup';
+import { createClients } from '../lambda/src/aws-clients';
+import { startKinesis, startS3, startSqs } from '../local/emulators';
+import { startKinesisFaultProxy } from '../local/kinesis-fault-proxy';
+import { kinesisEvent } from '../tools/kinesis-event';
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CACHE = join(ROOT, 'bench/.cache');
+const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
+const MODELS = ['linear', 'forest'] as const;
+const SIZES = [100, 1_000, 10_000] as const;
+const RUN_ID = 'bench';
+/** AWS Lambda's published prices (us-east-1): per GB-second by architecture, and per request. */
+const PRICE = { arm64GbSecond: 0.0000133334, x86GbSecond: 0.0000166667, request: 0.2 / 1e6 };
+const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1' };
+const QUIET = { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+
+type Side = 'typescript' | 'course' | 'vectorized';
+const log = (line: string) => console.error(`[bench] ${line}`);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Runs a worker to completion; returns its last stdout line as JSON and the wall time. */
+function run(command: string, args: string[], env: Record<string, string>): Promise<{ out: Record<string, number>; wallSeconds: number }> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...CREDENTIALS, ...QUIET, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let firstLineAt: bigint | undefined;
+    child.stdout.on('data', (chunk: Buffer) => {
+      firstLineAt ??= process.hrtime.bigint();
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${stderr}`));
+      const last = stdout.trim().split('\n').pop()!;
+      // Wall time to the first output: for a cold start, process start to first prediction.
+      resolve({ out: JSON.parse(last), wallSeconds: Number((firstLineAt ?? process.hrtime.bigint()) - started) / 1e9 });
+    });
+  });
+}
+
+const worker = (side: Side, mode: string, args: string[], env: Record<string, string>) =>
+  side === 'typescript'
+    ? run(process.execPath, ['bench/node/worker.mjs', mode, ...args], env)
+    : run(PYTHON, ['bench/python/worker.py', mode, ...(mode === 'throughput' || mode === 'deliver' ? [side] : []), ...args], env);
+
+/** The fitted models and the rides, made once by scikit-learn and kept in bench/.cache. */
+async function prepare(): Promise<void> {
+  if (existsSync(join(CACHE, 'rides.json'))) return;
+  log('fitting the models with scikit-learn (once; kept in bench/.cache)');
+  mkdirSync(CACHE, { recursive: true });
+  try {
+    await run(PYTHON, ['bench/python/fit_models.py', CACHE], {});
+  } catch (error) {
+    throw new Error(`cannot fit the models (python3-sklearn and python3-boto3 for ${PYTHON}?): ${(error as Error).message}`);
+  }
+}
+
+function writeEvents(): Record<number, string> {
+  const rides = JSON.parse(readFileSync(join(CACHE, 'rides.json'), 'utf8')) as object[];
+  return Object.fromEntries(
+    SIZES.map((n) => {
+      const file = join(CACHE, `event-${n}.json`);
+      writeFileSync(file, JSON.stringify(kinesisEvent(rides.slice(0, n))));
+      return [n, file];
+    }),
+  );
+}
+
+/** Repetitions per run: enough for a stable median, without spending minutes on the slow side. */
+function repetitions(side: Side, model: string, n: number): number {
+  const quick = values.quick ? 3 : 1;
+  // The JIT needs a few runs to settle; TypeScript runs are cheap, so take plenty.
+  if (side === 'typescript') return Math.max(20, Math.round(50_000 / n / quick));
+  if (side === 'vectorized') return Math.max(3, Math.round(2_000 / n / quick));
+  return model === 'forest' || n === 10_000 || values.quick ? 3 : 5;
+}
+
+async function throughput(events: Record<number, string>) {
+  const results: Record<string, Record<Side, Record<number, number>>> = {};
+  for (const model of MODELS) {
+    results[model] = { typescript: {}, course: {}, vectorized: {} };
+    for (const side of ['typescript', 'vectorized', 'course'] as Side[]) {
+      for (const n of SIZES) {
+        const reps = repetitions(side, model, n);
+        log(`throughput: ${model}, ${side}, ${n} records x ${reps}`);
+        const { out } = await worker(side, 'throughput', [events[n], String(reps)], {
+          TEST_RUN: 'true',
+          RUN_ID,
+          MODEL_LOCATION: join(CACHE, model),
+        });
+        results[model][side][n] = (out.median / n) * 1e6; // microseconds per record
+      }
+    }
+  }
+  return results;
+}
+
+async function delivery(events: Record<number, string>) {
+  const [kinesis, sqs] = await Promise.all([startKinesis(), startSqs()]);
+  try {
+    const clients = createClients({ region: 'us-east-1', endpoints: { kinesis: kinesis.endpoint, sqs: sqs.endpoint } });
+    const queueUrl = await createQueue(clients.sqs, 'bench-dead-letters');
+    const results: Record<string, { calls: number; seconds: number }> = {};
+    for (const side of ['typescript', 'vectorized', 'course'] as Side[]) {
+      const stream = `bench-predictions-${side}`;
+      await createStream(clients.kinesis, stream, 2);
+      // A pass-through proxy (no faults) that counts the calls.
+      const proxy = await startKinesisFaultProxy(kinesis.endpoint, { rejectEntryRate: 0, failCallRate: 0 });
+      log(`delivery: ${side}, 10000 records`);
+      const { out } = await worker(side, 'deliver', [events[10_000]], {
+        RUN_ID,
+        MODEL_LOCATION: join(CACHE, 'linear'),
+        PREDICTIONS_STREAM_NAME: stream,
+        DEAD_LETTER_QUEUE_URL: queueUrl,
+        KINESIS_ENDPOINT_URL: proxy.endpoint,
+        SQS_ENDPOINT_URL: sqs.endpoint,
+      });
+      const calls = Object.entries(proxy.stats.callsByOperation)
+        .filter(([op]) => op.startsWith('PutRecord'))
+        .reduce((sum, [, count]) => sum + count, 0);
+      results[side] = { calls, seconds: out.seconds };
+      await proxy.stop();
+    }
+    Object.values(clients).forEach((c) => c.destroy());
+    return results;
+  } finally {
+    await Promise.all([kinesis.stop(), sqs.stop()]);
+  }
+}
+
+async function coldStart() {
+  const s3 = await startS3(['bench-models']);
+  try {
+    const clients = createClients({ region: 'us-east-1', endpoints: { s3: s3.endpoint } });
+    const results: Record<string, Record<'typescript' | 'course', number>> = {};
+    for (const model of MODELS) {
+      await uploadDirectory(clients.s3, join(CACHE, model), 'bench-models', `1/${model}/artifacts/model/`);
+      const env = { TEST_RUN: 'true', RUN_ID: model, MODEL_BUCKET: 'bench-models', MLFLOW_EXPERIMENT_ID: '1', S3_ENDPOINT_URL: s3.endpoint };
+      results[model] = { typescript: 0, course: 0 };
+      for (const side of ['typescript', 'course'] as const) {
+        const times: number[] = [];
+        for (let i = 0; i < (values.quick ? 3 : 5); i++) {
+          times.push((await worker(side, 'first-prediction', [join(ROOT, 'events/ride.json')], env)).wallSeconds);
+        }
+        log(`cold start: ${model}, ${side}: ${times.map((t) => t.toFixed(3)).join(', ')} s`);
+        results[model][side] = median(times);
+      }
+    }
+    clients.s3.destroy();
+    return results;
+  } finally {
+    await s3.stop();
+  }
+}
+
+async function memory(events: Record<number, string>) {
+  const results: Record<string, Record<'typescript' | 'typescriptSmall' | 'course', number>> = {};
+  for (const model of MODELS) {
+    const env = { TEST_RUN: 'true', RUN_ID, MODEL_LOCATION: join(CACHE, model) };
+    const peak = async (side: 'typescript' | 'course', extra: Record<string, string> = {}) =>
+      (await worker(side, 'memory', [events[10_000]], { ...env, ...extra })).out.maxRssBytes;
+    results[model] = {
+      typescript: await peak('typescript'),
+      // What the stack sets for functions of SMALL_FUNCTION_MB or less.
+      typescriptSmall: await peak('typescript', { NODE_OPTIONS: '--max-semi-space-size=2' }),
+      course: await peak('course'),
+    };
+  }
+  return results;
+}
+
+/** Lambda cost of a million predictions: compute at the measured time per record, plus requests. */
+function costPerMillion(microsPerRecord: number, memoryMb: number, gbSecond: number, batchSize: number): number {
+  return microsPerRecord * (memoryMb / 1024) * gbSecond + (1e6 / batchSize) * PRICE.request;
+}
+
+async function main() {
+  // This process talks to the emulators too (creating streams, queues, uploads).
+  Object.assign(process.env, CREDENTIALS, QUIET);
+  await prepare();
+  bundleHandler();
+  const events = writeEvents();
+  const started = Date.now();
+  const speed = await throughput(events);
+  const deliver = await delivery(events);
+  const cold = await coldStart();
+  const peak = await memory(events);
+  const bundle = readFileSync(BUNDLE);
+
+  const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  const us = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+  const ratio = (x: number) => `${x >= 10 ? x.toFixed(0) : x.toFixed(1)}x`;
+  const check = (ok: boolean) => (ok ? 'met' : 'MISSED');
+  const lines: string[] = [];
+  const out = (line = '') => lines.push(line);
+  const memoryMb = DEFAULTS.memorySize;
+
+  out(`Machine: ${cpus().length} x ${cpus()[0].model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node.js ${process.version}; command: npm run bench${values.quick ? ' -- --quick' : ''}`);
+  out();
+  out('Handler time per record, TEST_RUN on (decode + validate + features + predict), median of repeated runs, in microseconds:');
+  out();
+  out('| model | records | this stack | Python vectorized | Python course | vs course | vs vectorized | records/s (this stack) |');
+  out('|---|---|---|---|---|---|---|---|');
+  for (const model of MODELS) {
+    for (const n of SIZES) {
+      const s = speed[model];
+      out(`| ${model} | ${n.toLocaleString('en-US')} | ${us(s.typescript[n])} | ${us(s.vectorized[n])} | ${us(s.course[n])} | ${ratio(s.course[n] / s.typescript[n])} | ${ratio(s.vectorized[n] / s.typescript[n])} | ${Math.round(1e6 / s.typescript[n]).toLocaleString('en-US')} |`);
+    }
+  }
+  out();
+  out('Delivery of 10,000 predictions to local Kinesis (kinesalite):');
+  out();
+  out('| handler | output API calls | seconds |');
+  out('|---|---|---|');
+  for (const side of ['typescript', 'vectorized', 'course'] as Side[]) out(`| ${side === 'typescript' ? 'this stack (PutRecords)' : side === 'course' ? 'Python course (put_record each)' : 'Python vectorized (put_records)'} | ${deliver[side].calls.toLocaleString('en-US')} | ${deliver[side].seconds.toFixed(2)} |`);
+  out();
+  out('Cold start, process start to first prediction, model fetched from local S3 (s3rver), median:');
+  out();
+  out('| model | this stack | Python course | ratio |');
+  out('|---|---|---|---|');
+  for (const model of MODELS) out(`| ${model} | ${(cold[model].typescript * 1000).toFixed(0)} ms | ${(cold[model].course * 1000).toFixed(0)} ms | ${ratio(cold[model].course / cold[model].typescript)} |`);
+  out();
+  out('Peak memory (max RSS) with the model loaded, after a 10,000-record event:');
+  out();
+  out('| model | this stack | this stack, --max-semi-space-size=2 (functions <= 256 MB) | Python course |');
+  out('|---|---|---|---|');
+  for (const model of MODELS) out(`| ${model} | ${mb(peak[model].typescript)} | ${mb(peak[model].typescriptSmall)} | ${mb(peak[model].course)} |`);
+  out();
+  out(`Handler bundle: ${(bundle.length / 1024).toFixed(0)} KiB (${(gzipSync(bundle).length / 1024).toFixed(0)} KiB gzipped); source map ${(statSync(`${BUNDLE}.map`).size / 1024).toFixed(0)} KiB, not loaded at run time.`);
+  out();
+  out(`Lambda cost per million predictions at ${memoryMb} MB (the stack's default), compute at the measured 10,000-record time per record plus one request per ${DEFAULTS.batchSize}-record batch ($${PRICE.arm64GbSecond}/GB-s arm64, $${PRICE.x86GbSecond}/GB-s x86_64, $0.20 per million requests):`);
+  out();
+  out('| model | this stack, arm64 | this stack, x86_64 | Python course, x86_64 |');
+  out('|---|---|---|---|');
+  for (const model of MODELS) {
+    const s = speed[model];
+    out(`| ${model} | $${costPerMillion(s.typescript[10_000], memoryMb, PRICE.arm64GbSecond, DEFAULTS.batchSize).toFixed(4)} | $${costPerMillion(s.typescript[10_000], memoryMb, PRICE.x86GbSecond, DEFAULTS.batchSize).toFixed(4)} | $${costPerMillion(s.course[10_000], memoryMb, PRICE.x86GbSecond, DEFAULTS.batchSize).toFixed(4)} |`);
+  }
+  out();
+  out('Targets (issue 5):');
+  out();
+  out('| target | measured | |');
+  out('|---|---|---|');
+  for (const model of MODELS) {
+    const s = speed[model];
+    const vsCourse = Math.min(...SIZES.map((n) => s.course[n] / s.typescript[n]));
+    const vsVectorized = Math.min(...SIZES.map((n) => s.vectorized[n] / s.typescript[n]));
+    out(`| ${model}: >= 100x faster per record than the course handler | ${ratio(vsCourse)} (lowest over the sizes) | ${check(vsCourse >= 100)} |`);
+    out(`| ${model}: >= 3x faster per record than the vectorized variant | ${ratio(vsVectorized)} (lowest over the sizes) | ${check(vsVectorized >= 3)} |`);
+  }
+  out(`| linear: <= 2 us per record at 10,000 | ${us(speed.linear.typescript[10_000])} us | ${check(speed.linear.typescript[10_000] <= 2)} |`);
+  out(`| forest: <= 10 us per record at 10,000 | ${us(speed.forest.typescript[10_000])} us | ${check(speed.forest.typescript[10_000] <= 10)} |`);
+  for (const model of MODELS) {
+    const r = cold[model].course / cold[model].typescript;
+    out(`| ${model}: cold start >= 4x faster than the course handler | ${ratio(r)} | ${check(r >= 4)} |`);
+  }
+  const calls = deliver.typescript.calls;
+  out(`| <= ceil(n/500) output calls for n = 10,000 | ${calls} (limit ${Math.ceil(10_000 / 500)}) | ${check(calls <= Math.ceil(10_000 / 500))} |`);
+  out(`| peak memory <= 128 MB with the forest loaded | ${mb(peak.forest.typescript)} (V8 defaults), ${mb(peak.forest.typescriptSmall)} (as deployed at <= 256 MB) | ${check(peak.forest.typescriptSmall <= 128 * 1024 * 1024)} |`);
+  out();
+  out(`(bench took ${Math.round((Date.now() - started) / 1000)} s)`);
+
+  console.log(lines.join('\n'));
+  writeFileSync(join(CACHE, 'results.json'), JSON.stringify({ speed, deliver, cold, peak, bundleBytes: bundle.length, table: lines }, null, 2));
+}
+
+await main();
