@@ -19,6 +19,8 @@ export interface FaultPolicy {
 }
 
 export interface FaultStats {
+  /** Every call that came through, by API operation (PutRecords, PutRecord, ...). */
+  callsByOperation: Record<string, number>;
   putRecordsCalls: number;
   failedCalls: number;
   rejectedEntries: number;
@@ -49,7 +51,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 export async function startKinesisFaultProxy(target: string, policy: FaultPolicy): Promise<Emulator & { stats: FaultStats }> {
   const random = policy.random ?? Math.random;
   const targetUrl = new URL(target);
-  const stats: FaultStats = { putRecordsCalls: 0, failedCalls: 0, rejectedEntries: 0, forwardedEntries: 0 };
+  const stats: FaultStats = { callsByOperation: {}, putRecordsCalls: 0, failedCalls: 0, rejectedEntries: 0, forwardedEntries: 0 };
 
   const forward = (req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }> =>
     new Promise((resolve, reject) => {
@@ -69,6 +71,8 @@ export async function startKinesisFaultProxy(target: string, policy: FaultPolicy
   const server = createServer(async (req, res) => {
     try {
       const body = await readBody(req);
+      const operation = String(req.headers['x-amz-target'] ?? '').replace('Kinesis_20131202.', '');
+      stats.callsByOperation[operation] = (stats.callsByOperation[operation] ?? 0) + 1;
       if (req.headers['x-amz-target'] !== PUT_RECORDS) {
         const upstream = await forward(req, body);
         return reply(res, upstream.status, upstream.headers, upstream.body);
