@@ -1,6 +1,5 @@
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import type { DeadLetterQueue } from './delivery/dead-letter-queue';
-import { deadLetterFor, shardIdOf } from './delivery/dead-letter-queue';
+import { deadLetterFor, shardIdOf, type DeadLetterQueue } from './delivery/dead-letter-queue';
 import type { OutputRecord, PredictionWriter } from './delivery/prediction-writer';
 import type { PipelineModel } from './model/pipeline';
 import { decodeRideRecord } from './rides/decode-record';
