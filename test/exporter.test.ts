@@ -35,7 +35,14 @@ with open(os.path.join(out, 'course.bin'), 'wb') as f:
     pickle.dump((dv, model), f)
 joblib.dump(make_pipeline(DictVectorizer(), StandardScaler(with_mean=False), Ridge()).fit(X, y), os.path.join(out, 'scaled.joblib'))
 joblib.dump(make_pipeline(DictVectorizer(), SVR()).fit(X[:100], y[:100]), os.path.join(out, 'svr.joblib'))
-json.dump({'rides': rides[:50], 'expected': pipeline.predict(X[:50]).tolist()}, open(os.path.join(out, 'expected.json'), 'w'))
+import xgboost
+booster = xgboost.train({'max_depth': 4, 'eta': 0.3}, xgboost.DMatrix(dv.transform(X), label=y), num_boost_round=20)
+booster.save_model(os.path.join(out, 'booster.json'))
+with open(os.path.join(out, 'dv.pkl'), 'wb') as f:
+    pickle.dump(dv, f)
+joblib.dump(make_pipeline(DictVectorizer(), xgboost.XGBRegressor(booster='gblinear', n_estimators=5)).fit(X, y), os.path.join(out, 'gblinear.joblib'))
+json.dump({'rides': rides[:50], 'expected': pipeline.predict(X[:50]).tolist(),
+           'booster': booster.predict(xgboost.DMatrix(dv.transform(X[:50]))).tolist()}, open(os.path.join(out, 'expected.json'), 'w'))
 `;
 
 beforeAll(() => {
@@ -68,9 +75,29 @@ describe('tools/export_model.py', () => {
     expect(doc.steps.map((s: { type: string }) => s.type)).toEqual(['DictVectorizer', 'Ridge']);
   });
 
+  it('exports an XGBoost Booster saved as JSON, with the DictVectorizer it was trained behind', async () => {
+    const output = join(dir, 'booster-model', 'model.json');
+    mkdirSync(join(dir, 'booster-model'));
+    const run = exportModel(join(dir, 'booster.json'), '--vectorizer', join(dir, 'dv.pkl'), '-o', output);
+    expect(run.stderr).toBe('');
+    const model = await loadModel({ kind: 'local', directory: join(dir, 'booster-model') }, () => {
+      throw new Error('no S3');
+    });
+    expect(model.summary()).toMatchObject({ estimator: 'XGBoost', trees: 20 });
+    const { rides, booster } = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
+    expect(Array.from(model.predict(rides.map(prepareFeatures)))).toEqual(booster);
+  });
+
+  it('asks for the DictVectorizer when given a bare Booster', () => {
+    const run = exportModel(join(dir, 'booster.json'));
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('an XGBoost Booster saved as JSON needs --vectorizer');
+  });
+
   it.each([
     ['scaled.joblib', 'unsupported step(s): StandardScaler; supported: DictVectorizer, LinearRegression'],
     ['svr.joblib', 'unsupported step(s): SVR'],
+    ['gblinear.joblib', "XGBoost booster 'gblinear' is not supported; only gbtree"],
   ])('refuses %s, naming the unsupported step', (file, message) => {
     const run = exportModel(join(dir, file));
     expect(run.status).toBe(2);

@@ -38,8 +38,10 @@ describe.each([
   ['gradient_boosting', 'GradientBoostingRegressor'],
   ['gradient_boosting_huber', 'GradientBoostingRegressor'],
   ['gradient_boosting_zero_init', 'GradientBoostingRegressor'],
+  ['xgboost', 'XGBoost'],
+  ['xgboost_gamma', 'XGBoost'],
 ])('%s', (name, estimator) => {
-  it(`predicts as sklearn's ${estimator} does, to 1e-9 relative, on every ride`, async () => {
+  it(`predicts as the fitted ${estimator} does, to 1e-9 relative, on every ride`, async () => {
     const model = await loadModel({ kind: 'local', directory: join(out, name) }, noS3);
     expect(model.summary().estimator).toBe(estimator);
     const predictions = model.predict(rides.map(prepareFeatures));

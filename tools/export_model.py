@@ -26,15 +26,37 @@ LINEAR_MODELS = ("LinearRegression", "Ridge", "Lasso", "ElasticNet")
 FORESTS = ("RandomForestRegressor", "ExtraTreesRegressor")
 SUPPORTED = ("DictVectorizer",) + LINEAR_MODELS + ("DecisionTreeRegressor",) + FORESTS + (
     "GradientBoostingRegressor",
+    "XGBRegressor",
+    "Booster",
 )
+# XGBoost objectives by how a margin becomes a prediction.
+XGBOOST_LINKS = {
+    "reg:squarederror": "identity",
+    "reg:absoluteerror": "identity",
+    "reg:pseudohubererror": "identity",
+    "reg:quantileerror": "identity",
+    "reg:squaredlogerror": "identity",
+    "count:poisson": "exp",
+    "reg:gamma": "exp",
+    "reg:tweedie": "exp",
+}
 
 
 class ExportError(Exception):
     """A model that cannot be exported; the message says why and what to do."""
 
 
-def load_model(path):
-    """Load the fitted object from a pickle/joblib file or an MLflow sklearn model directory."""
+def load_model(path, vectorizer=None):
+    """Load the fitted object from a pickle/joblib file or an MLflow sklearn model directory,
+    or an XGBoost Booster saved as JSON together with its pickled DictVectorizer."""
+    if path.endswith(".json"):
+        if vectorizer is None:
+            raise ExportError("an XGBoost Booster saved as JSON needs --vectorizer, the pickled DictVectorizer it was trained behind")
+        import xgboost
+
+        booster = xgboost.Booster()
+        booster.load_model(path)
+        return (load_model(vectorizer), booster)
     if os.path.isdir(path):
         path = os.path.join(path, pickled_model_name(path))
     if not os.path.isfile(path):
@@ -125,6 +147,52 @@ def export_tree(tree):
     }
 
 
+def export_xgboost(booster, tree_limit=None):
+    """An XGBoost gbtree booster: its trees as XGBoost walks them (float32 values, `<` splits,
+    a default direction for missing features) and the objective's link."""
+    import numpy as np
+
+    learner = json.loads(booster.save_raw("json"))["learner"]
+    gbm, params, objective = learner["gradient_booster"], learner["learner_model_param"], learner["objective"]["name"]
+    if gbm["name"] != "gbtree":
+        raise ExportError(f"XGBoost booster {gbm['name']!r} is not supported; only gbtree")
+    if int(params.get("num_class", "0")) > 0 or int(params.get("num_target", "1")) != 1:
+        raise ExportError("XGBoost models with several outputs are not supported")
+    if objective not in XGBOOST_LINKS:
+        raise ExportError(f"XGBoost objective {objective} is not supported; supported: {', '.join(XGBOOST_LINKS)}")
+    trees = gbm["model"]["trees"][:tree_limit]
+    if any(t["split_type"] and max(t["split_type"]) > 0 for t in trees):
+        raise ExportError("XGBoost categorical splits are not supported")
+    base_score = np.float32(float(params["base_score"]))
+    # The margin the trees add to: base_score passed through the inverse of the link.
+    base_margin = np.log(base_score) if XGBOOST_LINKS[objective] == "exp" else base_score
+    return {
+        "type": "XGBoost",
+        "objective": objective,
+        "link": XGBOOST_LINKS[objective],
+        "base_margin": float(np.float32(base_margin)),
+        "trees": [
+            {
+                "children_left": packed(t["left_children"], "int32"),
+                "children_right": packed(t["right_children"], "int32"),
+                "feature": packed(t["split_indices"], "int32"),
+                # Split thresholds at inner nodes, leaf values at leaves: float32 in XGBoost.
+                "threshold": packed(np.asarray(t["split_conditions"], dtype=np.float32), "float64"),
+                "default_left": packed(t["default_left"], "int32"),
+            }
+            for t in trees
+        ],
+    }
+
+
+def xgboost_tree_limit(model):
+    """XGBRegressor.predict stops at the best iteration when early stopping found one."""
+    try:
+        return int(model.best_iteration) + 1
+    except AttributeError:
+        return None
+
+
 def gradient_boosting_init(model):
     """The constant raw prediction the boosting stages are added to."""
     init = model.init_
@@ -154,6 +222,10 @@ def export_regressor(model):
             "learning_rate": float(model.learning_rate),
             "trees": [export_tree(stage[0].tree_) for stage in model.estimators_],
         }
+    if kind == "XGBRegressor":
+        return export_xgboost(model.get_booster(), xgboost_tree_limit(model))
+    if kind == "Booster":
+        return export_xgboost(model)
     raise ExportError(f"unsupported regressor {kind}")  # pipeline_steps already refused it
 
 
@@ -163,7 +235,7 @@ def export_pipeline(obj, source):
     dv, regressor = pipeline_steps(obj)
     steps = [export_dict_vectorizer(dv), export_regressor(regressor)]
     n_features = len(steps[0]["feature_names"])
-    n_in = getattr(regressor, "n_features_in_", n_features)
+    n_in = regressor.num_features() if type(regressor).__name__ == "Booster" else getattr(regressor, "n_features_in_", n_features)
     if n_in != n_features:
         raise ExportError(f"the regressor expects {n_in} features but the DictVectorizer makes {n_features}")
     return {
@@ -189,10 +261,14 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", help="an MLflow sklearn model directory, or a pickle/joblib file")
     parser.add_argument("-o", "--output", help=f"where to write the JSON model (default: {OUTPUT_NAME} next to the input)")
+    parser.add_argument("--vectorizer", help="with an XGBoost Booster saved as JSON: its pickled DictVectorizer")
     args = parser.parse_args(argv)
     output = args.output or default_output(args.model)
+    if os.path.abspath(output) == os.path.abspath(args.model):
+        print(f"export_model: {args.model}: writing {OUTPUT_NAME} would overwrite the input; pass -o", file=sys.stderr)
+        return 2
     try:
-        exported = export_pipeline(load_model(args.model), os.path.basename(os.path.normpath(args.model)))
+        exported = export_pipeline(load_model(args.model, args.vectorizer), os.path.basename(os.path.normpath(args.model)))
     except ExportError as e:
         print(f"export_model: {args.model}: {e}", file=sys.stderr)
         return 2

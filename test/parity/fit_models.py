@@ -21,6 +21,8 @@ from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, Ridge  # n
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.tree import DecisionTreeRegressor  # noqa: E402
 
+import xgboost  # noqa: E402
+
 import export_model  # noqa: E402
 import synthetic_rides  # noqa: E402
 
@@ -35,6 +37,8 @@ ESTIMATORS = {
     "gradient_boosting": GradientBoostingRegressor(n_estimators=60, max_depth=4, learning_rate=0.1, random_state=1),
     "gradient_boosting_huber": GradientBoostingRegressor(loss="huber", n_estimators=40, max_depth=3, subsample=0.8, random_state=1),
     "gradient_boosting_zero_init": GradientBoostingRegressor(init="zero", n_estimators=40, max_depth=3, random_state=1),
+    "xgboost": xgboost.XGBRegressor(n_estimators=80, max_depth=6, learning_rate=0.1, random_state=1),
+    "xgboost_gamma": xgboost.XGBRegressor(objective="reg:gamma", n_estimators=40, max_depth=4, random_state=1),
 }
 
 
@@ -55,6 +59,17 @@ def boundary_rides(pipeline, limit=150):
     return [{"PULocationID": 132, "DOLocationID": 230, "trip_distance": float(d)} for d in distances if d >= 0]
 
 
+def xgboost_boundary_rides(pipeline, limit=150):
+    """Rides at, and one float32 step either side of, XGBoost's split values on the distance:
+    XGBoost compares float32 values with `<`, where sklearn trees use `<=`."""
+    dv, model = pipeline[0], pipeline[-1]
+    column = dv.vocabulary_["trip_distance"]
+    trees = json.loads(model.get_booster().save_raw("json"))["learner"]["gradient_booster"]["model"]["trees"]
+    splits = sorted({np.float32(c) for t in trees for i, c in zip(t["split_indices"], t["split_conditions"]) if i == column})[:limit]
+    distances = [float(d) for s in splits for d in (s, np.nextafter(s, np.float32(np.inf)), np.nextafter(s, np.float32(-np.inf)))]
+    return [{"PULocationID": 48, "DOLocationID": 68, "trip_distance": d} for d in distances if d >= 0]
+
+
 def main(out_dir):
     train, durations = synthetic_rides.generate(6000, seed=1)
     rides, _ = synthetic_rides.generate(1500, seed=99)
@@ -70,6 +85,8 @@ def main(out_dir):
         pipeline = make_pipeline(DictVectorizer(), estimator).fit(features, durations)
         if name == "decision_tree":
             rides += boundary_rides(pipeline)
+        if name == "xgboost":
+            rides += xgboost_boundary_rides(pipeline)
         os.makedirs(os.path.join(out_dir, name), exist_ok=True)
         export_model.write_model(export_model.export_pipeline(pipeline, name), os.path.join(out_dir, name, "model.json"))
         expected[name] = pipeline

@@ -50,7 +50,27 @@ export interface GradientBoostingSpec {
   trees: TreeSpec[];
 }
 
-export type RegressorSpec = LinearModelSpec | DecisionTreeSpec | ForestSpec | GradientBoostingSpec;
+/** An XGBoost tree: threshold holds split values at inner nodes and leaf values at leaves. */
+export interface XGBoostTreeSpec {
+  children_left: NumericArray;
+  children_right: NumericArray;
+  feature: NumericArray;
+  threshold: NumericArray;
+  /** 1 where a missing feature goes left. */
+  default_left: NumericArray;
+}
+
+export const XGBOOST_LINKS = ['identity', 'exp'] as const;
+
+export interface XGBoostSpec {
+  type: 'XGBoost';
+  objective: string;
+  link: (typeof XGBOOST_LINKS)[number];
+  base_margin: number;
+  trees: XGBoostTreeSpec[];
+}
+
+export type RegressorSpec = LinearModelSpec | DecisionTreeSpec | ForestSpec | GradientBoostingSpec | XGBoostSpec;
 
 export interface ModelDocument {
   format: typeof MODEL_FORMAT;
@@ -64,6 +84,7 @@ export const SUPPORTED_REGRESSORS: readonly string[] = [
   'DecisionTreeRegressor',
   ...FORESTS,
   'GradientBoostingRegressor',
+  'XGBoost',
 ];
 
 /** A model file that cannot be served; the message says where and what is wrong. */
@@ -118,25 +139,26 @@ function numberArray(value: Json, path: string, integers = false): NumericArray 
   return array as NumericArray;
 }
 
-function parseTree(value: Json, path: string, nFeatures: number): TreeSpec {
+/** The arrays of one tree: sklearn's have leaf values in "value", XGBoost's a "default_left". */
+function parseTree<K extends 'value' | 'default_left'>(value: Json, path: string, nFeatures: number, extra: K) {
   if (!isObject(value)) fail(path, 'expected a tree object');
-  const tree: TreeSpec = {
+  const tree = {
     children_left: numberArray(field(value, 'children_left', path), `${path}.children_left`, true),
     children_right: numberArray(field(value, 'children_right', path), `${path}.children_right`, true),
     feature: numberArray(field(value, 'feature', path), `${path}.feature`, true),
     threshold: numberArray(field(value, 'threshold', path), `${path}.threshold`),
-    value: numberArray(field(value, 'value', path), `${path}.value`),
-  };
-  const nodes = tree.value.length;
+    [extra]: numberArray(field(value, extra, path), `${path}.${extra}`, extra === 'default_left'),
+  } as Record<'children_left' | 'children_right' | 'feature' | 'threshold' | K, NumericArray>;
+  const nodes = tree.threshold.length;
   if (nodes === 0) fail(path, 'a tree needs at least one node');
-  for (const key of ['children_left', 'children_right', 'feature', 'threshold'] as const) {
+  for (const key of ['children_left', 'children_right', 'feature', extra] as const) {
     if (tree[key].length !== nodes) fail(`${path}.${key}`, `has ${tree[key].length} entries, expected ${nodes}`);
   }
   for (let node = 0; node < nodes; node++) {
     const left = tree.children_left[node];
     const right = tree.children_right[node];
     if (left === -1 && right === -1) continue; // a leaf
-    // sklearn numbers children after their parent; checking that also rules out cycles.
+    // Both libraries number children after their parent; checking that also rules out cycles.
     if (!(left > node && left < nodes && right > node && right < nodes)) {
       fail(`${path} node ${node}`, `children ${left}, ${right} are not nodes after it`);
     }
@@ -148,9 +170,9 @@ function parseTree(value: Json, path: string, nFeatures: number): TreeSpec {
   return tree;
 }
 
-function parseTrees(value: Json, path: string, nFeatures: number): TreeSpec[] {
+function parseTrees<K extends 'value' | 'default_left'>(value: Json, path: string, nFeatures: number, extra: K) {
   if (!Array.isArray(value) || value.length === 0) fail(path, 'expected a non-empty array of trees');
-  return value.map((tree, i) => parseTree(tree, `${path}[${i}]`, nFeatures));
+  return value.map((tree, i) => parseTree(tree, `${path}[${i}]`, nFeatures, extra));
 }
 
 function parseVectorizer(value: Json, path: string): DictVectorizerSpec {
@@ -174,17 +196,30 @@ function parseRegressor(value: Json, path: string, nFeatures: number): Regressor
   }
   switch (type) {
     case 'DecisionTreeRegressor':
-      return { type, tree: parseTree(field(value, 'tree', path), `${path}.tree`, nFeatures) };
+      return { type, tree: parseTree(field(value, 'tree', path), `${path}.tree`, nFeatures, 'value') };
     case 'RandomForestRegressor':
     case 'ExtraTreesRegressor':
-      return { type, trees: parseTrees(field(value, 'trees', path), `${path}.trees`, nFeatures) };
+      return { type, trees: parseTrees(field(value, 'trees', path), `${path}.trees`, nFeatures, 'value') };
     case 'GradientBoostingRegressor':
       return {
         type,
         init: finiteNumber(field(value, 'init', path), `${path}.init`),
         learning_rate: finiteNumber(field(value, 'learning_rate', path), `${path}.learning_rate`),
-        trees: parseTrees(field(value, 'trees', path), `${path}.trees`, nFeatures),
+        trees: parseTrees(field(value, 'trees', path), `${path}.trees`, nFeatures, 'value'),
       };
+    case 'XGBoost': {
+      const link = field(value, 'link', path);
+      if (!XGBOOST_LINKS.includes(link as XGBoostSpec['link'])) fail(`${path}.link`, `expected one of ${XGBOOST_LINKS.join(', ')}, got ${JSON.stringify(link)}`);
+      const objective = field(value, 'objective', path);
+      if (typeof objective !== 'string') fail(`${path}.objective`, 'expected a string');
+      return {
+        type,
+        objective,
+        link: link as XGBoostSpec['link'],
+        base_margin: finiteNumber(field(value, 'base_margin', path), `${path}.base_margin`),
+        trees: parseTrees(field(value, 'trees', path), `${path}.trees`, nFeatures, 'default_left'),
+      };
+    }
     default: {
       const coef = numberArray(field(value, 'coef', path), `${path}.coef`);
       if (coef.length !== nFeatures) fail(`${path}.coef`, `has ${coef.length} entries, expected ${nFeatures} (one per feature)`);

@@ -3,6 +3,7 @@ import type { ModelDocument } from './format';
 import { LinearModel } from './linear-model';
 import type { Regressor } from './sparse-rows';
 import { TreeEnsemble } from './tree-ensemble';
+import { XGBoostTrees } from './xgboost-trees';
 
 export interface ModelSummary {
   estimator: string;
@@ -46,6 +47,8 @@ export function buildModel(doc: ModelDocument): PipelineModel {
         return TreeEnsemble.forest(spec);
       case 'GradientBoostingRegressor':
         return TreeEnsemble.gradientBoosting(spec);
+      case 'XGBoost':
+        return new XGBoostTrees(spec);
       default:
         return new LinearModel(spec);
     }

@@ -1,5 +1,6 @@
 import type { DecisionTreeSpec, ForestSpec, GradientBoostingSpec, TreeSpec } from './format';
 import type { Regressor, SparseRows } from './sparse-rows';
+import { toFloat64, toInt32 } from './typed-arrays';
 
 const LEAF = -1;
 
@@ -17,16 +18,13 @@ interface Tree {
   value: Float64Array;
 }
 
-/** The exported arrays, without a copy when they came packed (they then are typed already). */
 function compile(tree: TreeSpec): Tree {
-  const ints = (a: ArrayLike<number>) => (a instanceof Int32Array ? a : Int32Array.from(a));
-  const doubles = (a: ArrayLike<number>) => (a instanceof Float64Array ? a : Float64Array.from(a));
   return {
-    left: ints(tree.children_left),
-    right: ints(tree.children_right),
-    feature: ints(tree.feature),
-    threshold: doubles(tree.threshold),
-    value: doubles(tree.value),
+    left: toInt32(tree.children_left),
+    right: toInt32(tree.children_right),
+    feature: toInt32(tree.feature),
+    threshold: toFloat64(tree.threshold),
+    value: toFloat64(tree.value),
   };
 }
 

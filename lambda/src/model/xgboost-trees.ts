@@ -1,0 +1,68 @@
+import type { XGBoostSpec, XGBoostTreeSpec } from './format';
+import type { Regressor, SparseRows } from './sparse-rows';
+import { toFloat64, toInt32 } from './typed-arrays';
+
+const LEAF = -1;
+
+interface Tree {
+  left: Int32Array;
+  right: Int32Array;
+  feature: Int32Array;
+  /** Split values at inner nodes, leaf values at leaves; float32 values, as XGBoost has them. */
+  threshold: Float64Array;
+  defaultLeft: Int32Array;
+}
+
+function compile(tree: XGBoostTreeSpec): Tree {
+  return {
+    left: toInt32(tree.children_left),
+    right: toInt32(tree.children_right),
+    feature: toInt32(tree.feature),
+    threshold: toFloat64(tree.threshold),
+    defaultLeft: toInt32(tree.default_left),
+  };
+}
+
+/**
+ * XGBoost's gbtree, evaluated as XGBoost does on a sparse matrix: a feature absent from the
+ * row is missing and takes the node's default direction; a present one goes left when
+ * value < split, in float32; the leaves add up in float32 from the base margin, tree by tree;
+ * then the objective's link turns the margin into a prediction.
+ */
+export class XGBoostTrees implements Regressor {
+  readonly kind = 'XGBoost';
+  private readonly trees: Tree[];
+  private readonly baseMargin: number;
+
+  constructor(private readonly spec: XGBoostSpec) {
+    this.trees = spec.trees.map(compile);
+    this.baseMargin = Math.fround(spec.base_margin);
+  }
+
+  predict(rows: SparseRows): Float64Array {
+    const { offsets, indices } = rows;
+    const values = Float32Array.from(rows.values);
+    const out = new Float64Array(rows.rowCount).fill(this.baseMargin);
+    for (const { left, right, feature, threshold, defaultLeft } of this.trees) {
+      for (let r = 0; r < rows.rowCount; r++) {
+        const start = offsets[r];
+        const end = offsets[r + 1];
+        let node = 0;
+        while (left[node] !== LEAF) {
+          const f = feature[node];
+          let k = start;
+          while (k < end && indices[k] !== f) k++;
+          if (k === end) node = defaultLeft[node] ? left[node] : right[node];
+          else node = values[k] < threshold[node] ? left[node] : right[node];
+        }
+        out[r] = Math.fround(out[r] + threshold[node]);
+      }
+    }
+    if (this.spec.link === 'exp') for (let r = 0; r < out.length; r++) out[r] = Math.fround(Math.exp(out[r]));
+    return out;
+  }
+
+  describe(): Record<string, number> {
+    return { trees: this.trees.length, nodes: this.trees.reduce((n, t) => n + t.threshold.length, 0) };
+  }
+}
