@@ -41,8 +41,14 @@ booster.save_model(os.path.join(out, 'booster.json'))
 with open(os.path.join(out, 'dv.pkl'), 'wb') as f:
     pickle.dump(dv, f)
 joblib.dump(make_pipeline(DictVectorizer(), xgboost.XGBRegressor(booster='gblinear', n_estimators=5)).fit(X, y), os.path.join(out, 'gblinear.joblib'))
+early = xgboost.XGBRegressor(n_estimators=300, learning_rate=0.5, early_stopping_rounds=3)
+early.fit(dv.transform(X[:600]), y[:600], eval_set=[(dv.transform(X[600:]), y[600:])], verbose=False)
+assert early.best_iteration < 299, early.best_iteration
+with open(os.path.join(out, 'early.bin'), 'wb') as f:
+    pickle.dump((dv, early), f)
 json.dump({'rides': rides[:50], 'expected': pipeline.predict(X[:50]).tolist(),
-           'booster': booster.predict(xgboost.DMatrix(dv.transform(X[:50]))).tolist()}, open(os.path.join(out, 'expected.json'), 'w'))
+           'booster': booster.predict(xgboost.DMatrix(dv.transform(X[:50]))).tolist(),
+           'early': early.predict(dv.transform(X[:50])).tolist(), 'early_trees': early.best_iteration + 1}, open(os.path.join(out, 'expected.json'), 'w'))
 `;
 
 beforeAll(() => {
@@ -86,6 +92,17 @@ describe('tools/export_model.py', () => {
     expect(model.summary()).toMatchObject({ estimator: 'XGBoost', trees: 20 });
     const { rides, booster } = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
     expect(Array.from(model.predict(rides.map(prepareFeatures)))).toEqual(booster);
+  });
+
+  it('leaves out the trees after the best iteration of early stopping, as predict does', async () => {
+    mkdirSync(join(dir, 'early-model'));
+    expect(exportModel(join(dir, 'early.bin'), '-o', join(dir, 'early-model', 'model.json')).status).toBe(0);
+    const model = await loadModel({ kind: 'local', directory: join(dir, 'early-model') }, () => {
+      throw new Error('no S3');
+    });
+    const { rides, early, early_trees } = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
+    expect(model.summary().trees).toBe(early_trees);
+    expect(Array.from(model.predict(rides.map(prepareFeatures)))).toEqual(early);
   });
 
   it('asks for the DictVectorizer when given a bare Booster', () => {
