@@ -3,6 +3,7 @@
  * Kinesis (kinesalite), dead letters to SQS (the local SQS server).
  */
 import { readFileSync } from 'node:fs';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../lambda/src/config';
@@ -140,6 +141,16 @@ describe('prediction service', () => {
     expect(letter.reason).toBe('data: 200000 bytes, over the 16384-byte limit for a ride event');
     expect(letter.dataTruncated).toBe(true);
     expect(event.Records[0].kinesis.data.startsWith(letter.data)).toBe(true);
+  });
+
+  it("fails at start when the model's MLflow signature wants other features, listing the difference", async () => {
+    const prefix = '1/other-features/artifacts/model/';
+    await uploadDirectory(aws.clients.s3, DEMO_MODEL_DIR, BUCKET, prefix);
+    const mlmodel = "flavors:\n  sklearn: {}\nsignature:\n  inputs: '[{\"name\": \"PU_DO\", \"type\": \"string\"}, {\"name\": \"passenger_count\", \"type\": \"long\"}]'\n";
+    await aws.clients.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}MLmodel`, Body: mlmodel }));
+    await expect(start({ RUN_ID: 'other-features' })).rejects.toThrow(
+      `cannot serve the model from s3://${BUCKET}/${prefix}: the model was trained on [PU_DO, passenger_count] but the handler prepares [PU_DO, trip_distance]; not in the model's signature: trip_distance; not prepared by the handler: passenger_count`,
+    );
   });
 
   it('fails at start with the model location when the run does not exist', async () => {

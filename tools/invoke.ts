@@ -19,7 +19,7 @@ if (!eventFile) {
 process.env.TEST_RUN ??= 'true';
 process.env.RUN_ID ??= DEMO_RUN_ID;
 if (!process.env.MODEL_BUCKET) process.env.MODEL_LOCATION ??= DEMO_MODEL_DIR;
-process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR'; // rejected records are in the output already
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 

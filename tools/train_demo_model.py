@@ -21,7 +21,7 @@ import synthetic_rides  # noqa: E402
 DEMO_RUN_ID = "e1efc53e9bd149078b0c12aeaa6365df"
 MODEL_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "models", "demo")
 
-MLMODEL = f"""artifact_path: model
+MLMODEL = """artifact_path: model
 flavors:
   python_function:
     env:
@@ -35,8 +35,13 @@ flavors:
     code: null
     pickled_model: model.pkl
     serialization_format: cloudpickle
-    sklearn_version: {{sklearn_version}}
-run_id: {DEMO_RUN_ID}
+    sklearn_version: {sklearn_version}
+run_id: {run_id}
+signature:
+  inputs: '[{{"name": "PU_DO", "type": "string"}}, {{"name": "trip_distance", "type":
+    "double"}}]'
+  outputs: '[{{"type": "tensor", "tensor-spec": {{"dtype": "float64", "shape": [-1]}}}}]'
+utc_time_created: '2026-11-22 20:00:00.000000'
 """
 
 
@@ -49,7 +54,7 @@ def main():
 
     os.makedirs(MODEL_DIR, exist_ok=True)
     with open(os.path.join(MODEL_DIR, "MLmodel"), "w", encoding="utf-8") as f:
-        f.write(MLMODEL.format(sklearn_version=sklearn.__version__))
+        f.write(MLMODEL.format(sklearn_version=sklearn.__version__, run_id=DEMO_RUN_ID))
     exported = export_model.export_pipeline(pipeline, "train_demo_model.py")
     export_model.write_model(exported, os.path.join(MODEL_DIR, export_model.OUTPUT_NAME))
     ride = {"PULocationID": 130, "DOLocationID": 205, "trip_distance": 3.66}

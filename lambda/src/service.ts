@@ -4,7 +4,9 @@ import type { Config } from './config';
 import { DeadLetterQueue } from './delivery/dead-letter-queue';
 import { PredictionWriter } from './delivery/prediction-writer';
 import type { RetryClock, RetryPolicy } from './delivery/batch-delivery';
-import { describeLocation, loadModel } from './model/load-model';
+import { describeLocation, loadModel, loadModelInfo, ModelLoadError } from './model/load-model';
+import { signatureMismatch } from './model/mlmodel';
+import { FEATURE_NAMES } from './rides/features';
 import { processBatch, type BatchResult } from './process-batch';
 import { logger, metrics, MetricUnit } from './telemetry';
 
@@ -26,14 +28,18 @@ export interface ServiceOptions {
 export async function startPredictionService(config: Config, options: ServiceOptions = {}): Promise<PredictionService> {
   const clients = options.clients ?? createClients(config);
   const started = performance.now();
-  const model = await loadModel(config.model.location, () => clients.s3);
+  const location = config.model.location;
+  const [model, mlflow] = await Promise.all([loadModel(location, () => clients.s3), loadModelInfo(location, () => clients.s3)]);
+  const mismatch = mlflow?.signatureInputs && signatureMismatch(mlflow.signatureInputs, FEATURE_NAMES);
+  if (mismatch) throw new ModelLoadError(`cannot serve the model from ${describeLocation(location)}: ${mismatch}`);
   const loadMs = performance.now() - started;
   metrics.addMetric('ModelLoadTime', MetricUnit.Milliseconds, loadMs);
   logger.info('model loaded', {
-    location: describeLocation(config.model.location),
+    location: describeLocation(location),
     version: config.model.version,
     loadMs: Math.round(loadMs),
     ...model.summary(),
+    ...(mlflow && { mlflowRunId: mlflow.runId, flavors: mlflow.flavors, createdAt: mlflow.createdAt, signature: mlflow.signatureInputs }),
   });
 
   const sinks = config.testRun

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
 import { MODEL_FILE_NAME, ModelFormatError, parseModelDocument } from './format';
+import { parseMlmodel, type MlflowModelInfo } from './mlmodel';
 import { buildModel, type PipelineModel } from './pipeline';
 
 /** Where an MLflow model directory lives: an S3 prefix or a local directory. */
@@ -20,6 +21,8 @@ export class ModelLoadError extends Error {
 
 /** MLflow's own pickle, which the runtime cannot read but the exporter can convert. */
 const MLFLOW_PICKLE = 'model.pkl';
+/** MLflow's description of the model: run, flavors, signature. */
+const MLMODEL = 'MLmodel';
 
 /** Reads one file of the model directory; undefined when it does not exist. */
 type ReadModelFile = (name: string) => Promise<string | undefined>;
@@ -47,18 +50,34 @@ function s3Reader(s3: S3Client, bucket: string, prefix: string): ReadModelFile {
   };
 }
 
-/** Loads, checks and compiles the model; every failure is a ModelLoadError that says where. */
-export async function loadModel(location: ModelLocation, s3: () => S3Client): Promise<PipelineModel> {
-  const where = describeLocation(location);
-  const read = location.kind === 's3' ? s3Reader(s3(), location.bucket, location.prefix) : localReader(location.directory);
-  const attempt = async <T>(what: string, step: () => Promise<T> | T): Promise<T> => {
+function readerFor(location: ModelLocation, s3: () => S3Client): ReadModelFile {
+  return location.kind === 's3' ? s3Reader(s3(), location.bucket, location.prefix) : localReader(location.directory);
+}
+
+/** Runs one step of loading; any failure becomes a ModelLoadError naming the location. */
+function attemptAt(location: ModelLocation) {
+  return async <T>(what: string, step: () => Promise<T> | T): Promise<T> => {
     try {
       return await step();
     } catch (error) {
       const reason = error instanceof ModelFormatError ? `malformed ${MODEL_FILE_NAME}: ${error.message}` : `${what}: ${(error as Error).message}`;
-      throw new ModelLoadError(`cannot load the model from ${where}: ${reason}`, { cause: error });
+      throw new ModelLoadError(`cannot load the model from ${describeLocation(location)}: ${reason}`, { cause: error });
     }
   };
+}
+
+/** MLflow's MLmodel file of the model directory, read when there is one. */
+export async function loadModelInfo(location: ModelLocation, s3: () => S3Client): Promise<MlflowModelInfo | undefined> {
+  const attempt = attemptAt(location);
+  const text = await attempt(`cannot read ${MLMODEL}`, () => readerFor(location, s3)(MLMODEL));
+  return text === undefined ? undefined : attempt(`${MLMODEL} is not valid`, () => parseMlmodel(text));
+}
+
+/** Loads, checks and compiles the model; every failure is a ModelLoadError that says where. */
+export async function loadModel(location: ModelLocation, s3: () => S3Client): Promise<PipelineModel> {
+  const where = describeLocation(location);
+  const read = readerFor(location, s3);
+  const attempt = attemptAt(location);
 
   const text = await attempt(`cannot read ${MODEL_FILE_NAME}`, () => read(MODEL_FILE_NAME));
   if (text === undefined) {

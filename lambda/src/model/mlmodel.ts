@@ -1,0 +1,41 @@
+import { parse } from 'yaml';
+
+/** What MLflow's MLmodel file says about the model, as far as serving it is concerned. */
+export interface MlflowModelInfo {
+  runId?: string;
+  flavors: string[];
+  createdAt?: string;
+  /** The input columns of the model's signature, when it has one with named columns. */
+  signatureInputs?: string[];
+}
+
+/** Reads an MLmodel file (YAML; the signature's inputs are a JSON string inside it). */
+export function parseMlmodel(text: string): MlflowModelInfo {
+  const doc = parse(text) as Record<string, unknown> | null;
+  if (typeof doc !== 'object' || doc === null) throw new Error('expected a YAML mapping');
+  const signature = doc.signature as { inputs?: unknown } | undefined;
+  let signatureInputs: string[] | undefined;
+  if (typeof signature?.inputs === 'string') {
+    const columns = JSON.parse(signature.inputs) as { name?: unknown }[];
+    // A tensor signature has no column names: nothing to compare with.
+    if (columns.every((c) => typeof c.name === 'string')) signatureInputs = columns.map((c) => c.name as string);
+  }
+  return {
+    runId: typeof doc.run_id === 'string' ? doc.run_id : undefined,
+    flavors: Object.keys((doc.flavors as object | undefined) ?? {}),
+    createdAt: doc.utc_time_created === undefined ? undefined : String(doc.utc_time_created),
+    signatureInputs,
+  };
+}
+
+/** Why the model cannot take the features the handler makes, or undefined when it can. */
+export function signatureMismatch(signatureInputs: readonly string[], features: readonly string[]): string | undefined {
+  const missing = features.filter((f) => !signatureInputs.includes(f));
+  const unexpected = signatureInputs.filter((f) => !features.includes(f));
+  if (missing.length === 0 && unexpected.length === 0) return undefined;
+  return (
+    `the model was trained on [${signatureInputs.join(', ')}] but the handler prepares [${features.join(', ')}]` +
+    (missing.length ? `; not in the model's signature: ${missing.join(', ')}` : '') +
+    (unexpected.length ? `; not prepared by the handler: ${unexpected.join(', ')}` : '')
+  );
+}
