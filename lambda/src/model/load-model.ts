@@ -25,7 +25,7 @@ const MLFLOW_PICKLE = 'model.pkl';
 const MLMODEL = 'MLmodel';
 
 /** Reads one file of the model directory; undefined when it does not exist. */
-type ReadModelFile = (name: string) => Promise<string | undefined>;
+export type ReadModelFile = (name: string) => Promise<string | undefined>;
 
 function localReader(directory: string): ReadModelFile {
   return async (name) => {
@@ -50,7 +50,8 @@ function s3Reader(s3: S3Client, bucket: string, prefix: string): ReadModelFile {
   };
 }
 
-function readerFor(location: ModelLocation, s3: () => S3Client): ReadModelFile {
+/** Reads files of the model directory, wherever it is; undefined for a file that is not there. */
+export function readerFor(location: ModelLocation, s3: () => S3Client): ReadModelFile {
   return location.kind === 's3' ? s3Reader(s3(), location.bucket, location.prefix) : localReader(location.directory);
 }
 
