@@ -1,32 +1,17 @@
 import type { DecisionTreeSpec, ForestSpec, GradientBoostingSpec, TreeSpec } from './format';
 import type { Regressor, SparseRows } from './sparse-rows';
-import { toFloat64, toInt32 } from './typed-arrays';
+import { LEAF, toFloat64, treeArrays, type TreeArrays } from './tree-arrays';
 
-const LEAF = -1;
 
 /** How the trees' outputs make one prediction. */
 type Combine =
   | { kind: 'mean' } // a forest (and a single tree): the average of the trees
   | { kind: 'boosting'; init: number; learningRate: number }; // init + sum of learningRate * tree
 
-/** One tree as the walk needs it: sklearn's own arrays, as typed arrays. */
-interface Tree {
-  left: Int32Array;
-  right: Int32Array;
-  feature: Int32Array;
-  threshold: Float64Array;
-  value: Float64Array;
-}
+/** One sklearn tree as the walk needs it: its node arrays and its leaf values. */
+type Tree = TreeArrays & { value: Float64Array };
 
-function compile(tree: TreeSpec): Tree {
-  return {
-    left: toInt32(tree.children_left),
-    right: toInt32(tree.children_right),
-    feature: toInt32(tree.feature),
-    threshold: toFloat64(tree.threshold),
-    value: toFloat64(tree.value),
-  };
-}
+const compile = (tree: TreeSpec): Tree => ({ ...treeArrays(tree), value: toFloat64(tree.value) });
 
 /**
  * The tree models of sklearn. Inputs are compared as float32, because sklearn casts X to

@@ -1,27 +1,12 @@
 import type { XGBoostSpec, XGBoostTreeSpec } from './format';
 import type { Regressor, SparseRows } from './sparse-rows';
-import { toFloat64, toInt32 } from './typed-arrays';
+import { LEAF, toInt32, treeArrays, type TreeArrays } from './tree-arrays';
 
-const LEAF = -1;
 
-interface Tree {
-  left: Int32Array;
-  right: Int32Array;
-  feature: Int32Array;
-  /** Split values at inner nodes, leaf values at leaves; float32 values, as XGBoost has them. */
-  threshold: Float64Array;
-  defaultLeft: Int32Array;
-}
+/** An XGBoost tree: threshold holds split values at inner nodes and leaf values at leaves. */
+type Tree = TreeArrays & { defaultLeft: Int32Array };
 
-function compile(tree: XGBoostTreeSpec): Tree {
-  return {
-    left: toInt32(tree.children_left),
-    right: toInt32(tree.children_right),
-    feature: toInt32(tree.feature),
-    threshold: toFloat64(tree.threshold),
-    defaultLeft: toInt32(tree.default_left),
-  };
-}
+const compile = (tree: XGBoostTreeSpec): Tree => ({ ...treeArrays(tree), defaultLeft: toInt32(tree.default_left) });
 
 /**
  * XGBoost's gbtree, evaluated as XGBoost does on a sparse matrix: a feature absent from the
