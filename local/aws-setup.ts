@@ -50,24 +50,48 @@ export interface StreamRecord {
   data: unknown;
 }
 
+/** Reads a stream from the start, and then whatever has arrived since, shard by shard. */
+export class StreamFollower {
+  private iterators: (string | undefined)[] = [];
+
+  constructor(
+    private readonly kinesis: KinesisClient,
+    private readonly streamName: string,
+  ) {}
+
+  async start(): Promise<this> {
+    const { StreamDescription } = await this.kinesis.send(new DescribeStreamCommand({ StreamName: this.streamName }));
+    this.iterators = await Promise.all(
+      (StreamDescription?.Shards ?? []).map(async (shard) => {
+        const { ShardIterator } = await this.kinesis.send(
+          new GetShardIteratorCommand({ StreamName: this.streamName, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
+        );
+        return ShardIterator;
+      }),
+    );
+    return this;
+  }
+
+  /** Every record that is new since the last call, JSON-decoded. */
+  async poll(): Promise<StreamRecord[]> {
+    const records: StreamRecord[] = [];
+    for (let i = 0; i < this.iterators.length; i++) {
+      for (let iterator = this.iterators[i]; iterator; ) {
+        const page = await this.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+        for (const r of page.Records ?? []) {
+          records.push({ partitionKey: r.PartitionKey!, data: JSON.parse(Buffer.from(r.Data!).toString('utf8')) });
+        }
+        iterator = this.iterators[i] = page.NextShardIterator;
+        if (!page.Records?.length) break;
+      }
+    }
+    return records;
+  }
+}
+
 /** Every record in the stream, shard by shard, JSON-decoded. */
 export async function readStream(kinesis: KinesisClient, name: string): Promise<StreamRecord[]> {
-  const { StreamDescription } = await kinesis.send(new DescribeStreamCommand({ StreamName: name }));
-  const records: StreamRecord[] = [];
-  for (const shard of StreamDescription?.Shards ?? []) {
-    let { ShardIterator: iterator } = await kinesis.send(
-      new GetShardIteratorCommand({ StreamName: name, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
-    );
-    while (iterator) {
-      const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
-      for (const r of page.Records ?? []) {
-        records.push({ partitionKey: r.PartitionKey!, data: JSON.parse(Buffer.from(r.Data!).toString('utf8')) });
-      }
-      if (!page.Records?.length) break;
-      iterator = page.NextShardIterator;
-    }
-  }
-  return records;
+  return (await new StreamFollower(kinesis, name).start()).poll();
 }
 
 export async function createQueue(sqs: SQSClient, name: string): Promise<string> {

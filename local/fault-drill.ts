@@ -4,7 +4,7 @@
  * PutRecords entries and fails whole calls. It passes only when every good ride has a
  * correct prediction and every bad one a dead letter with the right reason.
  */
-import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BAD_RECORDS, isReasonFor, type BadRecord } from '../events/bad-records';
 import type { DeadLetter } from '../lambda/src/delivery/dead-letter-queue';
@@ -12,7 +12,7 @@ import { loadModel } from '../lambda/src/model/load-model';
 import { prepareFeatures } from '../lambda/src/rides/features';
 import type { PredictionEvent } from '../lambda/src/rides/prediction-event';
 import { DEMO_MODEL_DIR } from '../tools/demo-model';
-import { drainQueue } from './aws-setup';
+import { drainQueue, StreamFollower } from './aws-setup';
 import { seededRandom, startKinesisFaultProxy, type FaultStats } from './kinesis-fault-proxy';
 import { LOCAL_NAMES, startLocalStack, type LocalStackOptions } from './local-stack';
 
@@ -59,39 +59,6 @@ export interface DrillReport {
   proxy: FaultStats;
   elapsedSeconds: number;
   passed: boolean;
-}
-
-/** Reads a stream from the start and then whatever arrives, shard by shard. */
-class StreamFollower {
-  private iterators: (string | undefined)[] = [];
-
-  constructor(
-    private readonly kinesis: KinesisClient,
-    private readonly streamName: string,
-  ) {}
-
-  async start(): Promise<void> {
-    const { StreamDescription } = await this.kinesis.send(new DescribeStreamCommand({ StreamName: this.streamName }));
-    this.iterators = await Promise.all(
-      (StreamDescription?.Shards ?? []).map(async (s) =>
-        (await this.kinesis.send(new GetShardIteratorCommand({ StreamName: this.streamName, ShardId: s.ShardId, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator,
-      ),
-    );
-  }
-
-  /** Everything new since the last call. */
-  async poll(): Promise<Buffer[]> {
-    const data: Buffer[] = [];
-    for (let i = 0; i < this.iterators.length; i++) {
-      for (let iterator = this.iterators[i]; iterator; ) {
-        const page = await this.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
-        data.push(...(page.Records ?? []).map((r) => Buffer.from(r.Data!)));
-        iterator = this.iterators[i] = page.NextShardIterator;
-        if (!page.Records?.length) break;
-      }
-    }
-    return data;
-  }
 }
 
 interface Workload {
@@ -150,14 +117,14 @@ export async function runFaultDrill(overrides: Partial<DrillOptions> = {}, log: 
     }
     log(`put ${entries.length} records in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
-    const output = new StreamFollower(stack.clients.kinesis, LOCAL_NAMES.outputStream);
-    await output.start();
+    const output = await new StreamFollower(stack.clients.kinesis, LOCAL_NAMES.outputStream).start();
+    const newPredictions = async () => (await output.poll()).map((r) => r.data as PredictionEvent);
     const predictions: PredictionEvent[] = [];
     const letters: DeadLetter[] = [];
     const rideIds = new Set<unknown>();
     let lastProgress = Date.now();
     while (rideIds.size < good.length || letters.length < bad.length) {
-      const fresh = (await output.poll()).map((d) => JSON.parse(d.toString('utf8')) as PredictionEvent);
+      const fresh = await newPredictions();
       const freshLetters = (await drainQueue(stack.clients.sqs, stack.queueUrls.deadLetters)) as DeadLetter[];
       predictions.push(...fresh);
       letters.push(...freshLetters);
@@ -170,7 +137,7 @@ export async function runFaultDrill(overrides: Partial<DrillOptions> = {}, log: 
     const elapsedSeconds = (performance.now() - started) / 1000;
     // Let any replays in flight finish, so that duplicates are counted in full.
     await stack.mapping.stop();
-    predictions.push(...(await output.poll()).map((d) => JSON.parse(d.toString('utf8')) as PredictionEvent));
+    predictions.push(...(await newPredictions()));
     letters.push(...((await drainQueue(stack.clients.sqs, stack.queueUrls.deadLetters)) as DeadLetter[]));
     const batchesGivenUp = (await drainQueue(stack.clients.sqs, stack.queueUrls.failedBatches)).length;
 
