@@ -38,8 +38,8 @@ export type SendBatch<T> = (entries: readonly T[]) => Promise<{ failed: T[]; err
 async function sendWithRetries<T>(
   entries: readonly T[],
   send: SendBatch<T>,
-  policy: RetryPolicy = DEFAULT_RETRY_POLICY,
-  clock: RetryClock = realClock,
+  policy: RetryPolicy,
+  clock: RetryClock,
 ): Promise<RetryOutcome<T>> {
   let pending: readonly T[] = entries;
   let retried = 0;
