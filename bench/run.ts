@@ -17,7 +17,7 @@ import { BUNDLE, bundleHandler } from '../lambda/build';
 import { DEFAULTS } from '../lib/stack-settings';
 import { createQueue, createStream, uploadDirectory } from '../local/aws-setup';
 import { createClients } from '../lambda/src/aws-clients';
-import { startKinesis, startS3, startSqs } from '../local/emulators';
+import { LOCAL_CREDENTIALS, startKinesis, startS3, startSqs } from '../local/emulators';
 import { startKinesisFaultProxy } from '../local/kinesis-fault-proxy';
 import { kinesisEvent } from '../tools/kinesis-event';
 
@@ -30,7 +30,7 @@ const SIZES = [100, 1_000, 10_000] as const;
 const RUN_ID = 'bench';
 /** AWS Lambda's published prices (us-east-1): per GB-second by architecture, and per request. */
 const PRICE = { arm64GbSecond: 0.0000133334, x86GbSecond: 0.0000166667, request: 0.2 / 1e6 };
-const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1' };
+const CREDENTIALS = { ...LOCAL_CREDENTIALS, AWS_DEFAULT_REGION: LOCAL_CREDENTIALS.AWS_REGION };
 const QUIET = { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 
 type Side = 'typescript' | 'course' | 'vectorized';

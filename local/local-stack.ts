@@ -8,7 +8,7 @@ import { createClients, type AwsClients } from '../lambda/src/aws-clients';
 import { parseConfig } from '../lambda/src/config';
 import { startPredictionService } from '../lambda/src/service';
 import { createQueue, createStream, uploadDirectory } from './aws-setup';
-import { startKinesis, startS3, startSqs, type Emulator } from './emulators';
+import { startKinesis, startS3, startSqs, useLocalCredentials, type Emulator } from './emulators';
 import { DEFAULT_EVENT_SOURCE, EventSourceMapping, type EventSourceSettings } from './event-source-mapping';
 import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../tools/demo-model';
 
@@ -43,10 +43,8 @@ export interface LocalStack {
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const ports = options.ports ?? DEFAULT_PORTS;
-  // The emulators accept these (s3rver only these); the SDK needs some to sign with.
-  process.env.AWS_ACCESS_KEY_ID ??= 'S3RVER';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'S3RVER';
-  process.env.AWS_REGION ??= 'us-east-1';
+  useLocalCredentials();
+  const region = process.env.AWS_REGION!; // set now, if it was not before
   const emulators: Emulator[] = [];
   const track = async <T extends Emulator>(starting: Promise<T>) => {
     const emulator = await starting;
@@ -58,7 +56,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const s3 = await track(startS3([LOCAL_NAMES.bucket], ports.s3));
     const sqs = await track(startSqs(ports.sqs));
     const endpoints = { kinesis: kinesis.endpoint, s3: s3.endpoint, sqs: sqs.endpoint };
-    const clients = createClients({ region: process.env.AWS_REGION, endpoints });
+    const clients = createClients({ region, endpoints });
 
     const shards = options.shards ?? 2;
     await createStream(clients.kinesis, LOCAL_NAMES.inputStream, shards);
@@ -80,7 +78,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       KINESIS_ENDPOINT_URL: outputEndpoint,
       S3_ENDPOINT_URL: s3.endpoint,
       SQS_ENDPOINT_URL: sqs.endpoint,
-      AWS_REGION: process.env.AWS_REGION,
+      AWS_REGION: region,
     });
     // What the Lambda entry point does at cold start, with the configuration handed over
     // rather than read from process.env, so that one process can hold several local stacks.

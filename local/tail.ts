@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-kinesis';
 import { GetQueueUrlCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { createClients } from '../lambda/src/aws-clients';
+import { useLocalCredentials } from './emulators';
 import { DEFAULT_PORTS, LOCAL_NAMES } from './local-stack';
 
 const { values } = parseArgs({
@@ -17,8 +18,7 @@ const { values } = parseArgs({
     sqs: { type: 'string', default: `http://127.0.0.1:${DEFAULT_PORTS.sqs}` },
   },
 });
-process.env.AWS_ACCESS_KEY_ID ??= 'S3RVER';
-process.env.AWS_SECRET_ACCESS_KEY ??= 'S3RVER';
+useLocalCredentials();
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { kinesis, sqs } = createClients({ region: 'us-east-1', endpoints: { kinesis: values.kinesis, sqs: values.sqs } });
 
