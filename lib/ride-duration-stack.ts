@@ -3,6 +3,7 @@ import { Stream, StreamEncryption, StreamMode } from 'aws-cdk-lib/aws-kinesis';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
+import { DEFAULT_SERVICE_NAME, RESOURCE_NAMES } from '../lambda/src/names';
 import { DEMO_RUN_ID } from '../tools/demo-model';
 import { COURSE_RIDE } from '../tools/kinesis-event';
 import { EncryptedQueue } from './constructs/encrypted-queue';
@@ -17,12 +18,15 @@ export interface RideDurationStackProps extends StackProps {
 
 /** The names a stage's resources get, so that stages deploy side by side. */
 export function resourceNames(stage: string) {
+  const staged = (name: string) => `${name}-${stage}`;
   return {
-    inputStream: `ride_events-${stage}`,
-    outputStream: `ride_predictions-${stage}`,
-    function: `ride-duration-prediction-${stage}`,
-    deadLetterQueue: `ride-dead-letters-${stage}`,
-    failedBatchQueue: `ride-failed-batches-${stage}`,
+    inputStream: staged(RESOURCE_NAMES.inputStream),
+    outputStream: staged(RESOURCE_NAMES.outputStream),
+    function: staged(RESOURCE_NAMES.function),
+    deadLetterQueue: staged(RESOURCE_NAMES.deadLetterQueue),
+    failedBatchQueue: staged(RESOURCE_NAMES.failedBatchQueue),
+    /** Powertools' service name: the metrics' dimension and the logs' "service". */
+    service: staged(DEFAULT_SERVICE_NAME),
   };
 }
 
@@ -57,7 +61,6 @@ export class RideDurationStack extends Stack {
     }).queue;
     const model = new ModelStore(this, 'Model', settings.model);
 
-    const serviceName = `ride-duration-prediction-${settings.stage}`;
     const { function: fn, role } = new PredictionFunction(this, 'Prediction', {
       settings,
       functionName: names.function,
@@ -67,7 +70,7 @@ export class RideDurationStack extends Stack {
         MLFLOW_EXPERIMENT_ID: settings.model.experimentId,
         PREDICTIONS_STREAM_NAME: output.streamName,
         DEAD_LETTER_QUEUE_URL: deadLetters.queueUrl,
-        POWERTOOLS_SERVICE_NAME: serviceName,
+        POWERTOOLS_SERVICE_NAME: names.service,
       },
     });
     model.grantReadModel(role);
@@ -96,7 +99,7 @@ export class RideDurationStack extends Stack {
       output,
       deadLetters,
       failedBatches,
-      serviceName,
+      serviceName: names.service,
       alarmEmail: settings.alarmEmail,
     });
 

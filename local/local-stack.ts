@@ -6,6 +6,7 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createClients, type AwsClients } from '../lambda/src/aws-clients';
 import { parseConfig } from '../lambda/src/config';
+import { RESOURCE_NAMES } from '../lambda/src/names';
 import { startPredictionService } from '../lambda/src/service';
 import { createQueue, createStream, uploadDirectory } from './aws-setup';
 import { startKinesis, startS3, startSqs, useLocalCredentials, type Emulator } from './emulators';
@@ -13,10 +14,10 @@ import { DEFAULT_EVENT_SOURCE, EventSourceMapping, type EventSourceSettings } fr
 import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../tools/demo-model';
 
 export const LOCAL_NAMES = {
-  inputStream: 'ride_events',
-  outputStream: 'ride_predictions',
-  deadLetterQueue: 'ride-dead-letters',
-  failedBatchQueue: 'ride-failed-batches',
+  inputStream: RESOURCE_NAMES.inputStream,
+  outputStream: RESOURCE_NAMES.outputStream,
+  deadLetterQueue: RESOURCE_NAMES.deadLetterQueue,
+  failedBatchQueue: RESOURCE_NAMES.failedBatchQueue,
   bucket: 'mlflow-artifacts',
   experimentId: '1',
   runId: DEMO_RUN_ID,

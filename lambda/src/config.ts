@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { ModelLocation } from './model/load-model';
+import { RESOURCE_NAMES } from './names';
 
 /** The function's settings (design contract), parsed once at start. */
 export interface Config {
@@ -80,7 +81,7 @@ export function parseConfig(env: Env): Config {
   }
   return {
     model: { location, version: runId ?? modelLocation! },
-    predictionsStreamName: value('PREDICTIONS_STREAM_NAME') ?? 'ride_predictions',
+    predictionsStreamName: value('PREDICTIONS_STREAM_NAME') ?? RESOURCE_NAMES.outputStream,
     deadLetterQueueUrl,
     testRun,
     region: value('AWS_REGION') ?? value('AWS_DEFAULT_REGION') ?? 'us-east-1',

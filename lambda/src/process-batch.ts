@@ -6,6 +6,7 @@ import { decodeRideRecord } from './rides/decode-record';
 import { prepareFeatures } from './rides/features';
 import { predictionEvent, type PredictionEvent } from './rides/prediction-event';
 import type { RideEvent } from './rides/ride';
+import { METRIC_NAMES } from './names';
 import { logger, metrics, MetricUnit } from './telemetry';
 
 /** The handler's return value (design contract), with Lambda's ReportBatchItemFailures shape. */
@@ -37,9 +38,9 @@ interface Rejected {
 export async function processBatch(event: KinesisStreamEvent, deps: BatchDependencies): Promise<BatchResult> {
   const { accepted, rejected } = decodeRecords(event.Records);
   const { predicted, predictions } = predict(deps.model, accepted, rejected, deps.version);
-  metrics.addMetric('RecordsIn', MetricUnit.Count, event.Records.length);
-  metrics.addMetric('Predictions', MetricUnit.Count, predictions.length);
-  metrics.addMetric('Rejected', MetricUnit.Count, rejected.length);
+  metrics.addMetric(METRIC_NAMES.recordsIn, MetricUnit.Count, event.Records.length);
+  metrics.addMetric(METRIC_NAMES.predictions, MetricUnit.Count, predictions.length);
+  metrics.addMetric(METRIC_NAMES.rejected, MetricUnit.Count, rejected.length);
   for (const { record, reason } of rejected) {
     logger.warn('rejected record', { sequenceNumber: record.kinesis.sequenceNumber, reason });
   }
@@ -112,9 +113,9 @@ async function deliver(
     sinks.deadLetters.send(rejected.map(({ record, reason }) => deadLetterFor(record, reason, rejectedAt))),
   ]);
 
-  metrics.addMetric('DeadLetters', MetricUnit.Count, rejected.length - deadLettered.undelivered.length);
-  metrics.addMetric('DeliveryRetries', MetricUnit.Count, written.retried + deadLettered.retried);
-  metrics.addMetric('Undelivered', MetricUnit.Count, written.undelivered.length + deadLettered.undelivered.length);
+  metrics.addMetric(METRIC_NAMES.deadLetters, MetricUnit.Count, rejected.length - deadLettered.undelivered.length);
+  metrics.addMetric(METRIC_NAMES.deliveryRetries, MetricUnit.Count, written.retried + deadLettered.retried);
+  metrics.addMetric(METRIC_NAMES.undelivered, MetricUnit.Count, written.undelivered.length + deadLettered.undelivered.length);
   if (written.undelivered.length > 0) {
     logger.error('predictions not delivered; Kinesis will replay their records', {
       count: written.undelivered.length,

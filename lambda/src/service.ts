@@ -8,6 +8,7 @@ import { describeLocation, loadModel, loadModelInfo, ModelLoadError } from './mo
 import { signatureMismatch } from './model/mlmodel';
 import { FEATURE_NAMES } from './rides/features';
 import { processBatch, type BatchResult } from './process-batch';
+import { METRIC_NAMES } from './names';
 import { logger, metrics, MetricUnit } from './telemetry';
 
 export interface PredictionService {
@@ -33,7 +34,7 @@ export async function startPredictionService(config: Config, options: ServiceOpt
   const mismatch = mlflow?.signatureInputs && signatureMismatch(mlflow.signatureInputs, FEATURE_NAMES);
   if (mismatch) throw new ModelLoadError(`cannot serve the model from ${describeLocation(location)}: ${mismatch}`);
   const loadMs = performance.now() - started;
-  metrics.addMetric('ModelLoadTime', MetricUnit.Milliseconds, loadMs);
+  metrics.addMetric(METRIC_NAMES.modelLoadTime, MetricUnit.Milliseconds, loadMs);
   logger.info('model loaded', {
     location: describeLocation(location),
     version: config.model.version,

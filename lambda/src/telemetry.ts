@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { DEFAULT_SERVICE_NAME, METRICS_NAMESPACE } from './telemetry-names';
+import { DEFAULT_SERVICE_NAME, METRICS_NAMESPACE } from './names';
 
 /**
  * Structured logs and CloudWatch metrics (EMF) through Powertools for AWS Lambda.

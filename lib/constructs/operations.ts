@@ -9,7 +9,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from '../../lambda/src/telemetry-names';
+import { METRIC_NAMES, METRICS_NAMESPACE } from '../../lambda/src/names';
 
 export interface OperationsProps {
   stage: string;
@@ -67,13 +67,13 @@ export class Operations extends Construct {
       new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: props.serviceName }, ...sum });
     const dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `ride-duration-${props.stage}` });
     dashboard.addWidgets(
-      new GraphWidget({ title: 'Records', left: [app('RecordsIn'), app('Predictions'), app('Rejected'), app('Undelivered')] }),
+      new GraphWidget({ title: 'Records', left: [app(METRIC_NAMES.recordsIn), app(METRIC_NAMES.predictions), app(METRIC_NAMES.rejected), app(METRIC_NAMES.undelivered)] }),
       new GraphWidget({ title: 'Iterator age (ms)', left: [fn.metric('IteratorAge', { statistic: 'Maximum', period: MINUTE })] }),
       new GraphWidget({ title: 'Duration (ms)', left: [fn.metricDuration({ statistic: 'p50' }), fn.metricDuration({ statistic: 'p99' })] }),
     );
     dashboard.addWidgets(
       new GraphWidget({ title: 'Errors and throttles', left: [fn.metricErrors(sum), fn.metricThrottles(sum), props.output.metricPutRecordsThrottledRecords(sum)] }),
-      new GraphWidget({ title: 'Delivery retries', left: [app('DeliveryRetries')] }),
+      new GraphWidget({ title: 'Delivery retries', left: [app(METRIC_NAMES.deliveryRetries)] }),
       new GraphWidget({
         title: 'Queues (messages)',
         left: [props.deadLetters.metricApproximateNumberOfMessagesVisible(), props.failedBatches.metricApproximateNumberOfMessagesVisible()],

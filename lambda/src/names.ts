@@ -1,0 +1,31 @@
+/**
+ * Names shared by the function, the CDK stack and the local stack: resource names, the
+ * service name and the metrics the handler emits. Names only, no runtime code, so that
+ * `lib/` can import this module without pulling the handler into the CDK app.
+ */
+
+/** Resource names without a stage; the stack appends `-<stage>`, the local stack uses them as they are. */
+export const RESOURCE_NAMES = {
+  inputStream: 'ride_events',
+  outputStream: 'ride_predictions',
+  function: 'ride-duration-prediction',
+  deadLetterQueue: 'ride-dead-letters',
+  failedBatchQueue: 'ride-failed-batches',
+} as const;
+
+/** Powertools' service name when POWERTOOLS_SERVICE_NAME is not set; the stack sets `<this>-<stage>`. */
+export const DEFAULT_SERVICE_NAME = RESOURCE_NAMES.function;
+
+/** The CloudWatch namespace of the handler's metrics (EMF). */
+export const METRICS_NAMESPACE = 'RideDurationPrediction';
+
+/** Every metric the handler emits; the stack's dashboard and alarms refer to them by these names. */
+export const METRIC_NAMES = {
+  recordsIn: 'RecordsIn',
+  predictions: 'Predictions',
+  rejected: 'Rejected',
+  deadLetters: 'DeadLetters',
+  deliveryRetries: 'DeliveryRetries',
+  undelivered: 'Undelivered',
+  modelLoadTime: 'ModelLoadTime',
+} as const;
