@@ -19,7 +19,7 @@ import { createQueue, createStream, uploadDirectory } from '../local/aws-setup';
 import { createClients } from '../lambda/src/aws-clients';
 import { LOCAL_CREDENTIALS, startKinesis, startS3, startSqs } from '../local/emulators';
 import { startKinesisFaultProxy } from '../local/kinesis-fault-proxy';
-import { kinesisEvent } from '../tools/kinesis-event';
+import { kinesisEvent } from '../events/kinesis-event';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -1,6 +1,6 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
-import { DEMO_RUN_ID } from '../tools/demo-model';
+import { DEMO_RUN_ID } from '../models/demo-model';
 
 /** Everything a deployment can choose, read from CDK context (`cdk deploy -c key=value`). */
 export interface StackSettings {

@@ -20,7 +20,7 @@ import {
   type _Record as KinesisRecord,
 } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { lambdaKinesisRecord } from '../tools/kinesis-event';
+import { lambdaKinesisRecord } from '../events/kinesis-event';
 
 export interface EventSourceSettings {
   batchSize: number;

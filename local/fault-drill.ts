@@ -11,7 +11,7 @@ import type { DeadLetter } from '../lambda/src/delivery/dead-letter-queue';
 import { loadModel } from '../lambda/src/model/load-model';
 import { prepareFeatures } from '../lambda/src/rides/features';
 import type { PredictionEvent } from '../lambda/src/rides/prediction-event';
-import { DEMO_MODEL_DIR } from '../tools/demo-model';
+import { DEMO_MODEL_DIR } from '../models/demo-model';
 import { drainQueue, StreamFollower } from './aws-setup';
 import { seededRandom, startKinesisFaultProxy, type FaultStats } from './kinesis-fault-proxy';
 import { LOCAL_NAMES, startLocalStack, type LocalStackOptions } from './local-stack';

@@ -11,7 +11,7 @@ import { startPredictionService } from '../lambda/src/service';
 import { createQueue, createStream, uploadDirectory } from './aws-setup';
 import { startKinesis, startS3, startSqs, useLocalCredentials, type Emulator } from './emulators';
 import { DEFAULT_EVENT_SOURCE, EventSourceMapping, type EventSourceSettings } from './event-source-mapping';
-import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../tools/demo-model';
+import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../models/demo-model';
 
 export const LOCAL_NAMES = {
   inputStream: RESOURCE_NAMES.inputStream,

@@ -3,7 +3,7 @@
  *   npm run local -- --shards 4
  */
 import { parseArgs } from 'node:util';
-import { COURSE_RIDE } from '../tools/kinesis-event';
+import { COURSE_RIDE } from '../events/kinesis-event';
 
 const { values } = parseArgs({ options: { shards: { type: 'string', default: '2' } } });
 // Warnings (each rejected record with its reason) and errors, without the metric blobs.

@@ -11,8 +11,8 @@ import type { DeadLetter } from '../lambda/src/delivery/dead-letter-queue';
 import { loadModel } from '../lambda/src/model/load-model';
 import { prepareFeatures } from '../lambda/src/rides/features';
 import { startPredictionService } from '../lambda/src/service';
-import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../tools/demo-model';
-import { COURSE_RIDE, kinesisEvent } from '../tools/kinesis-event';
+import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../models/demo-model';
+import { COURSE_RIDE, kinesisEvent } from '../events/kinesis-event';
 import { createQueue, createStream, drainQueue, readStream, startLocalAws, uploadDirectory, type LocalAws } from '../local/aws-setup';
 
 const BUCKET = 'mlflow-artifacts';

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { loadModel } from '../lambda/src/model/load-model';
-import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../tools/demo-model';
+import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../models/demo-model';
 
 function invoke(eventFile: string) {
   // A newcomer's shell: none of the test suite's settings.

@@ -13,7 +13,7 @@ import type { PredictionEvent } from '../lambda/src/rides/prediction-event';
 import { prepareFeatures } from '../lambda/src/rides/features';
 import { drainQueue, readStream } from '../local/aws-setup';
 import { LOCAL_NAMES, startLocalStack, type LocalStack } from '../local/local-stack';
-import { DEMO_MODEL_DIR } from '../tools/demo-model';
+import { DEMO_MODEL_DIR } from '../models/demo-model';
 import { waitFor } from './support/wait-for';
 
 /** Debian's AWS CLI v2 (package awscli); an aws earlier on PATH may be another. */

@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { loadModel } from '../lambda/src/model/load-model';
-import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../tools/demo-model';
+import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../models/demo-model';
 
 const modelCheck = (location: string) => spawnSync('node_modules/.bin/tsx', ['tools/model-check.ts', location], { encoding: 'utf8' });
 

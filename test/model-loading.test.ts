@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel, ModelLoadError, type ModelLocation } from '../lambda/src/model/load-model';
-import { DEMO_MODEL_DIR } from '../tools/demo-model';
+import { DEMO_MODEL_DIR } from '../models/demo-model';
 import { startLocalAws, uploadDirectory, type LocalAws } from '../local/aws-setup';
 
 const BUCKET = 'mlflow-artifacts';

@@ -9,7 +9,7 @@ import { PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import { afterAll, describe, expect, it } from 'vitest';
 import { addRideDurationStack } from '../lib/app';
 import { SettingsError } from '../lib/stack-settings';
-import { DEMO_RUN_ID } from '../tools/demo-model';
+import { DEMO_RUN_ID } from '../models/demo-model';
 
 const outdirs: string[] = [];
 afterAll(() => outdirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
-import { DEMO_MODEL_DIR, DEMO_RUN_ID } from './demo-model';
+import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../models/demo-model';
 
 const [eventFile] = process.argv.slice(2);
 if (!eventFile) {

@@ -3,7 +3,7 @@
  * They are committed; this script says how they were made and remakes them.
  */
 import { writeFileSync } from 'node:fs';
-import { COURSE_RIDE, kinesisEvent, RawData, type RecordPayload } from './kinesis-event';
+import { COURSE_RIDE, kinesisEvent, RawData, type RecordPayload } from '../events/kinesis-event';
 
 const ride = (id: number | string, pu: number, dO: number, miles: number) => ({
   ride: { PULocationID: pu, DOLocationID: dO, trip_distance: miles },
