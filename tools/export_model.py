@@ -1,17 +1,21 @@
 #!/usr/bin/env python3
-"""Export a fitted sklearn ride-duration pipeline to the portable JSON model format.
+"""Export a fitted ride-duration pipeline to the portable JSON model format.
 
-Run this where the model was trained (it needs the same scikit-learn that pickled it):
+The function reads MLflow's model.pkl itself; this exporter is for what a pickle cannot
+carry to it: XGBoost models (their booster is opaque bytes inside the pickle) and joblib
+files. Run it where the model was trained (it needs the same libraries that pickled it):
 
     python3 tools/export_model.py path/to/mlflow/model          # an MLflow sklearn model directory
     python3 tools/export_model.py model.pkl -o out/model.json   # a pickle/joblib Pipeline or (dv, model)
 
-It writes model.json next to the input (inside the MLflow directory, beside MLmodel), which
-the TypeScript runtime evaluates without Python. The format is documented in
-docs/model-format.md.
+It writes model.json next to the input (inside the MLflow directory, beside MLmodel), with
+the sha256 of the pickle it came from: the function serves a model.json beside a pickle only
+when that pickle cannot be read natively and the hash matches, so an export is never served
+stale. The format is documented in docs/model-format.md.
 """
 import argparse
 import base64
+import hashlib
 import json
 import os
 import pickle
@@ -26,9 +30,20 @@ LINEAR_MODELS = ("LinearRegression", "Ridge", "Lasso", "ElasticNet")
 FORESTS = ("RandomForestRegressor", "ExtraTreesRegressor")
 SUPPORTED = ("DictVectorizer",) + LINEAR_MODELS + ("DecisionTreeRegressor",) + FORESTS + (
     "GradientBoostingRegressor",
+    "HistGradientBoostingRegressor",
     "XGBRegressor",
     "Booster",
 )
+# HistGradientBoostingRegressor losses by how a raw prediction becomes a prediction.
+HIST_GRADIENT_BOOSTING_LINKS = {
+    "squared_error": "identity",
+    "least_squares": "identity",
+    "absolute_error": "identity",
+    "least_absolute_deviation": "identity",
+    "quantile": "identity",
+    "poisson": "exp",
+    "gamma": "exp",
+}
 # XGBoost objectives by how a margin becomes a prediction.
 XGBOOST_LINKS = {
     "reg:squarederror": "identity",
@@ -46,6 +61,11 @@ class ExportError(Exception):
     """A model that cannot be exported; the message says why and what to do."""
 
 
+def model_file(path):
+    """The pickle a path names: the file itself, or an MLflow directory's pickled model."""
+    return os.path.join(path, pickled_model_name(path)) if os.path.isdir(path) else path
+
+
 def load_model(path, vectorizer=None):
     """Load the fitted object from a pickle/joblib file or an MLflow sklearn model directory,
     or an XGBoost Booster saved as JSON together with its pickled DictVectorizer."""
@@ -57,8 +77,7 @@ def load_model(path, vectorizer=None):
         booster = xgboost.Booster()
         booster.load_model(path)
         return (load_model(vectorizer), booster)
-    if os.path.isdir(path):
-        path = os.path.join(path, pickled_model_name(path))
+    path = model_file(path)
     if not os.path.isfile(path):
         raise ExportError(f"{path}: no such file")
     try:
@@ -114,6 +133,8 @@ def export_dict_vectorizer(dv):
         "type": "DictVectorizer",
         "separator": dv.separator,
         "feature_names": [str(name) for name in dv.feature_names_],
+        # With a dense matrix an absent one-hot is a 0 the model saw, not a missing value.
+        "sparse": bool(dv.sparse),
     }
 
 
@@ -186,11 +207,14 @@ def export_xgboost(booster, tree_limit=None):
 
 
 def xgboost_tree_limit(model):
-    """XGBRegressor.predict stops at the best iteration when early stopping found one."""
+    """XGBRegressor.predict stops at the best iteration when early stopping found one: the
+    trees of its first best_iteration + 1 rounds, each round num_parallel_tree trees."""
     try:
-        return int(model.best_iteration) + 1
+        rounds = int(model.best_iteration) + 1
     except AttributeError:
         return None
+    gbm = json.loads(model.get_booster().save_raw("json"))["learner"]["gradient_booster"]
+    return rounds * int(gbm["model"].get("gbtree_model_param", {}).get("num_parallel_tree", "1"))
 
 
 def gradient_boosting_init(model):
@@ -201,6 +225,41 @@ def gradient_boosting_init(model):
     if type(init).__name__ == "DummyRegressor":
         return float(single_output(init.constant_, "GradientBoostingRegressor.init_")[0])
     raise ExportError(f"GradientBoostingRegressor(init={type(init).__name__}) is not supported")
+
+
+def export_hist_gradient_boosting(model):
+    """HistGradientBoostingRegressor: its trees as sklearn's predictor walks them (float64
+    thresholds, leaf values with the learning rate applied), the baseline and the loss's link."""
+    import numpy as np
+
+    if getattr(model, "_preprocessor", None) is not None or (
+        getattr(model, "is_categorical_", None) is not None and np.any(model.is_categorical_)
+    ):
+        raise ExportError("HistGradientBoostingRegressor with categorical features is not supported")
+    loss = model.loss if isinstance(model.loss, str) else type(model.loss).__name__
+    if loss not in HIST_GRADIENT_BOOSTING_LINKS:
+        raise ExportError(f"HistGradientBoostingRegressor(loss={loss!r}) is not supported")
+    if model.n_trees_per_iteration_ != 1:
+        raise ExportError("HistGradientBoostingRegressor with several outputs is not supported")
+    trees = []
+    for (predictor,) in model._predictors:
+        nodes = predictor.nodes
+        if np.any(nodes["is_categorical"]):
+            raise ExportError("HistGradientBoostingRegressor with categorical splits is not supported")
+        leaf = nodes["is_leaf"].astype(bool)
+        trees.append({
+            "children_left": packed(np.where(leaf, -1, nodes["left"].astype(np.int64)), "int32"),
+            "children_right": packed(np.where(leaf, -1, nodes["right"].astype(np.int64)), "int32"),
+            "feature": packed(np.where(leaf, -2, nodes["feature_idx"]), "int32"),
+            "threshold": packed(nodes["num_threshold"], "float64"),
+            "value": packed(nodes["value"], "float64"),
+        })
+    return {
+        "type": "HistGradientBoostingRegressor",
+        "baseline": float(np.ravel(model._baseline_prediction)[0]),
+        "link": HIST_GRADIENT_BOOSTING_LINKS[loss],
+        "trees": trees,
+    }
 
 
 def export_regressor(model):
@@ -222,6 +281,8 @@ def export_regressor(model):
             "learning_rate": float(model.learning_rate),
             "trees": [export_tree(stage[0].tree_) for stage in model.estimators_],
         }
+    if kind == "HistGradientBoostingRegressor":
+        return export_hist_gradient_boosting(model)
     if kind == "XGBRegressor":
         return export_xgboost(model.get_booster(), xgboost_tree_limit(model))
     if kind == "Booster":
@@ -229,7 +290,7 @@ def export_regressor(model):
     raise ExportError(f"unsupported regressor {kind}")  # pipeline_steps already refused it
 
 
-def export_pipeline(obj, source):
+def export_pipeline(obj, source, source_sha256=None):
     import sklearn
 
     dv, regressor = pipeline_steps(obj)
@@ -241,9 +302,19 @@ def export_pipeline(obj, source):
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "producer": {"tool": "tools/export_model.py", "sklearn_version": sklearn.__version__, "source": source},
+        "producer": {
+            "tool": "tools/export_model.py",
+            "sklearn_version": sklearn.__version__,
+            "source": source,
+            **({"source_sha256": source_sha256} if source_sha256 else {}),
+        },
         "steps": steps,
     }
+
+
+def file_sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
 
 
 def write_model(exported, output):
@@ -268,7 +339,10 @@ def main(argv=None):
         print(f"export_model: {args.model}: writing {OUTPUT_NAME} would overwrite the input; pass -o", file=sys.stderr)
         return 2
     try:
-        exported = export_pipeline(load_model(args.model, args.vectorizer), os.path.basename(os.path.normpath(args.model)))
+        model = load_model(args.model, args.vectorizer)
+        # The pickle's hash: a model.json beside it is served only while it matches.
+        source_sha256 = None if args.model.endswith(".json") else file_sha256(model_file(args.model))
+        exported = export_pipeline(model, os.path.basename(os.path.normpath(args.model)), source_sha256)
     except ExportError as e:
         print(f"export_model: {args.model}: {e}", file=sys.stderr)
         return 2

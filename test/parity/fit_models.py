@@ -1,21 +1,30 @@
 #!/usr/bin/env python3
-"""Fit every supported sklearn regressor on synthetic rides, export each with the project's
-exporter, and record sklearn's own predictions for the parity tests.
+"""Fit every supported regressor on synthetic rides, save each as MLflow logs it and as the
+project's exporter writes it, and record its own predictions for the parity tests.
 
     python3 test/parity/fit_models.py OUT_DIR
 
-Writes OUT_DIR/<name>/model.json per estimator, OUT_DIR/rides.json (the rides to predict)
-and OUT_DIR/expected.json ({name: [sklearn predictions]}).
+Writes, per model, OUT_DIR/<name>/mlflow/ (MLmodel and model.pkl, pickled at protocol 4 or
+5 in turn) and OUT_DIR/<name>/model.json (the export, recording the pickle's sha256); for
+XGBoost, whose pickle the runtime cannot read, the export also sits beside the pickle.
+Also OUT_DIR/rides.json (the rides to predict) and OUT_DIR/expected.json ({name: [predictions]}).
 """
+import hashlib
 import json
 import os
+import pickle
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
 
-from sklearn.ensemble import ExtraTreesRegressor, GradientBoostingRegressor, RandomForestRegressor  # noqa: E402
+from sklearn.ensemble import (  # noqa: E402
+    ExtraTreesRegressor,
+    GradientBoostingRegressor,
+    HistGradientBoostingRegressor,
+    RandomForestRegressor,
+)
 from sklearn.feature_extraction import DictVectorizer  # noqa: E402
 from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, Ridge  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
@@ -25,6 +34,12 @@ import xgboost  # noqa: E402
 
 import export_model  # noqa: E402
 import synthetic_rides  # noqa: E402
+
+# A dense DictVectorizer (sparse=False) for the models that need one or where it changes the
+# meaning of an absent feature; those train on fewer rides, as a dense matrix is large.
+DENSE = {"hist_gradient_boosting", "hist_gradient_boosting_poisson", "hist_gradient_boosting_early_stopping",
+         "xgboost_dense_hist", "xgboost_dense_approx", "xgboost_dense_exact"}
+DENSE_TRAINING_RIDES = 1500
 
 ESTIMATORS = {
     "linear_regression": LinearRegression(),
@@ -39,7 +54,40 @@ ESTIMATORS = {
     "gradient_boosting_zero_init": GradientBoostingRegressor(init="zero", n_estimators=40, max_depth=3, random_state=1),
     "xgboost": xgboost.XGBRegressor(n_estimators=80, max_depth=6, learning_rate=0.1, random_state=1),
     "xgboost_gamma": xgboost.XGBRegressor(objective="reg:gamma", n_estimators=40, max_depth=4, random_state=1),
+    "xgboost_parallel_trees": xgboost.XGBRegressor(n_estimators=200, learning_rate=0.5, num_parallel_tree=3, subsample=0.8, colsample_bynode=0.8, max_depth=4, random_state=1),
+    "xgboost_dense_hist": xgboost.XGBRegressor(tree_method="hist", n_estimators=40, max_depth=5, random_state=1),
+    "xgboost_dense_approx": xgboost.XGBRegressor(tree_method="approx", n_estimators=40, max_depth=5, random_state=1),
+    "xgboost_dense_exact": xgboost.XGBRegressor(tree_method="exact", n_estimators=40, max_depth=5, random_state=1),
+    "hist_gradient_boosting": HistGradientBoostingRegressor(max_iter=60, max_depth=6, random_state=1),
+    "hist_gradient_boosting_poisson": HistGradientBoostingRegressor(loss="poisson", max_iter=40, random_state=1),
+    "hist_gradient_boosting_early_stopping": HistGradientBoostingRegressor(
+        loss="absolute_error", max_iter=200, early_stopping=True, validation_fraction=0.2, n_iter_no_change=5, random_state=1),
 }
+# Early stopping with num_parallel_tree: the best iteration counts rounds of 3 trees each.
+EARLY_STOPPED = {"xgboost_parallel_trees"}
+
+
+def mlmodel(name, sklearn_version):
+    return ("artifact_path: model\nflavors:\n  python_function:\n    loader_module: mlflow.sklearn\n    model_path: model.pkl\n"
+            f"  sklearn:\n    pickled_model: model.pkl\n    serialization_format: cloudpickle\n    sklearn_version: {sklearn_version}\n"
+            f"run_id: {name}\n")
+
+
+def save(out_dir, name, index, pipeline):
+    """As MLflow logs it (MLmodel and model.pkl), and the exporter's model.json of that pickle."""
+    import sklearn
+
+    mlflow_dir = os.path.join(out_dir, name, "mlflow")
+    os.makedirs(mlflow_dir, exist_ok=True)
+    pickled = pickle.dumps(pipeline, protocol=4 + index % 2)
+    with open(os.path.join(mlflow_dir, "model.pkl"), "wb") as f:
+        f.write(pickled)
+    with open(os.path.join(mlflow_dir, "MLmodel"), "w") as f:
+        f.write(mlmodel(name, sklearn.__version__))
+    exported = export_model.export_pipeline(pipeline, name, hashlib.sha256(pickled).hexdigest())
+    export_model.write_model(exported, os.path.join(out_dir, name, "model.json"))
+    if name.startswith("xgboost"):
+        export_model.write_model(exported, os.path.join(mlflow_dir, "model.json"))
 
 
 def boundary_rides(pipeline, limit=150):
@@ -81,14 +129,23 @@ def main(out_dir):
 
     features = [synthetic_rides.prepare_features(r) for r in train]
     expected = {}
-    for name, estimator in ESTIMATORS.items():
-        pipeline = make_pipeline(DictVectorizer(), estimator).fit(features, durations)
+    for index, (name, estimator) in enumerate(ESTIMATORS.items()):
+        dense = name in DENSE
+        n = DENSE_TRAINING_RIDES if dense else len(features)
+        pipeline = make_pipeline(DictVectorizer(sparse=not dense), estimator)
+        if name in EARLY_STOPPED:
+            dv = pipeline[0].fit(features[:n])
+            pipeline[-1].set_params(early_stopping_rounds=3)
+            pipeline[-1].fit(dv.transform(features[:4000]), durations[:4000],
+                             eval_set=[(dv.transform(features[4000:]), durations[4000:])], verbose=False)
+            assert pipeline[-1].best_iteration < pipeline[-1].n_estimators - 1, name
+        else:
+            pipeline.fit(features[:n], durations[:n])
         if name == "decision_tree":
             rides += boundary_rides(pipeline)
         if name == "xgboost":
             rides += xgboost_boundary_rides(pipeline)
-        os.makedirs(os.path.join(out_dir, name), exist_ok=True)
-        export_model.write_model(export_model.export_pipeline(pipeline, name), os.path.join(out_dir, name, "model.json"))
+        save(out_dir, name, index, pipeline)
         expected[name] = pipeline
 
     test_features = [synthetic_rides.prepare_features(r) for r in rides]
