@@ -8,7 +8,7 @@ import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BAD_RECORDS, isReasonFor, type BadRecord } from '../events/bad-records';
 import type { DeadLetter } from '../lambda/src/delivery/dead-letter-queue';
-import { loadModel } from '../lambda/src/model/load-model';
+import { loadModelAt } from '../lambda/src/model/load-model';
 import { prepareFeatures } from '../lambda/src/rides/features';
 import type { PredictionEvent } from '../lambda/src/rides/prediction-event';
 import { DEMO_MODEL_DIR } from '../models/demo-model';
@@ -142,7 +142,7 @@ export async function runFaultDrill(overrides: Partial<DrillOptions> = {}, log: 
     const batchesGivenUp = (await drainQueue(stack.clients.sqs, stack.queueUrls.failedBatches)).length;
 
     // Every prediction must be the demo model's for that ride.
-    const model = await loadModel({ kind: 'local', directory: DEMO_MODEL_DIR }, () => stack.clients.s3);
+    const model = await loadModelAt({ kind: 'local', path: DEMO_MODEL_DIR }).then((m) => m.model);
     const expected = model.predict(good.map(prepareFeatures));
     const wrongPredictions = predictions.filter(
       (p) => p.version !== LOCAL_NAMES.runId || p.prediction.ride_duration !== expected[p.prediction.ride_id as number],

@@ -7,8 +7,9 @@ describe('parseConfig', () => {
   it('builds the MLflow model path from the bucket, experiment and run', () => {
     const config = parseConfig(production);
     expect(config.model).toEqual({
-      location: { kind: 's3', bucket: 'mlflow-artifacts', prefix: '1/abc123/artifacts/model/' },
-      version: 'abc123',
+      location: { kind: 's3', bucket: 'mlflow-artifacts', path: '1/abc123/artifacts/model/' },
+      runId: 'abc123',
+      locatedByRunId: true,
     });
     expect(config.predictionsStreamName).toBe('ride_predictions');
     expect(config.testRun).toBe(false);
@@ -17,17 +18,19 @@ describe('parseConfig', () => {
 
   it('takes the experiment id and output stream from the environment', () => {
     const config = parseConfig({ ...production, MLFLOW_EXPERIMENT_ID: '7', PREDICTIONS_STREAM_NAME: 'preds-stg' });
-    expect(config.model.location).toMatchObject({ prefix: '7/abc123/artifacts/model/' });
+    expect(config.model.location).toMatchObject({ path: '7/abc123/artifacts/model/' });
     expect(config.predictionsStreamName).toBe('preds-stg');
   });
 
-  it('lets MODEL_LOCATION override the path, as an S3 URI or a local directory', () => {
+  it('lets MODEL_LOCATION override the path, as an S3 URI or a local path; RUN_ID then labels the model', () => {
     expect(parseConfig({ ...production, MODEL_LOCATION: 's3://other/models/ride/' }).model).toEqual({
-      location: { kind: 's3', bucket: 'other', prefix: 'models/ride/' },
-      version: 'abc123',
+      location: { kind: 's3', bucket: 'other', path: 'models/ride/' },
+      runId: 'abc123',
+      locatedByRunId: false,
     });
+    expect(parseConfig({ ...production, MODEL_LOCATION: 's3://other/web/lin_reg.bin' }).model.location).toEqual({ kind: 's3', bucket: 'other', path: 'web/lin_reg.bin' });
     const local = parseConfig({ MODEL_LOCATION: '/opt/model', TEST_RUN: 'True' });
-    expect(local.model).toEqual({ location: { kind: 'local', directory: '/opt/model' }, version: '/opt/model' });
+    expect(local.model).toEqual({ location: { kind: 'local', path: '/opt/model' }, runId: undefined, locatedByRunId: false });
   });
 
   it.each(['True', 'true', '1'])('reads TEST_RUN=%s as on', (value) => {
@@ -43,7 +46,7 @@ describe('parseConfig', () => {
     [{ ...production, MLFLOW_EXPERIMENT_ID: 'x y' }, 'MLFLOW_EXPERIMENT_ID must be a single path segment'],
     [{ ...production, KINESIS_ENDPOINT_URL: 'localhost:4567' }, 'KINESIS_ENDPOINT_URL must be an http(s) URL'],
     [{ ...production, DEAD_LETTER_QUEUE_URL: 'dlq' }, 'DEAD_LETTER_QUEUE_URL must be an SQS queue URL'],
-    [{ ...production, MODEL_LOCATION: 's3://' }, 'MODEL_LOCATION must be s3://bucket/prefix or a local directory'],
+    [{ ...production, MODEL_LOCATION: 's3://' }, 'MODEL_LOCATION must be s3://bucket/prefix, s3://bucket/key of a model file, or a local path'],
   ])('fails at start naming the variable: %o', (env, message) => {
     expect(() => parseConfig(env)).toThrow(ConfigError);
     expect(() => parseConfig(env)).toThrow(message);

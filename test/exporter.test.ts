@@ -1,10 +1,11 @@
 /** tools/export_model.py as a user runs it, on pickles and MLflow directories made by sklearn. */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModel } from '../lambda/src/model/load-model';
+import { loadModelAt } from '../lambda/src/model/load-model';
 import { prepareFeatures } from '../lambda/src/rides/features';
 import { PYTHON, runPython } from './support/python';
 
@@ -61,13 +62,16 @@ function exportModel(...args: string[]) {
 }
 
 describe('tools/export_model.py', () => {
-  it('exports an MLflow sklearn model directory next to MLmodel, and the runtime matches sklearn', async () => {
+  it('exports an MLflow sklearn model directory next to MLmodel, recording the pickle it came from; the runtime matches sklearn', async () => {
     const run = exportModel(join(dir, 'mlflow'));
     expect(run.stderr).toBe('');
     expect(run.stdout).toMatch(/^wrote .*mlflow\/model.json \(DictVectorizer -> Ridge, \d+ features\)/);
-    const model = await loadModel({ kind: 'local', directory: join(dir, 'mlflow') }, () => {
-      throw new Error('no S3');
-    });
+    const doc = JSON.parse(readFileSync(join(dir, 'mlflow', 'model.json'), 'utf8'));
+    expect(doc.producer.source_sha256).toBe(createHash('sha256').update(readFileSync(join(dir, 'mlflow', 'model.pkl'))).digest('hex'));
+    expect(doc.steps[0]).toMatchObject({ type: 'DictVectorizer', sparse: true });
+    // In the directory the pickle itself is served; the export is checked on its own.
+    expect((await loadModelAt({ kind: 'local', path: join(dir, 'mlflow') })).format).toBe('pickle');
+    const model = await loadModelAt({ kind: 'local', path: join(dir, 'mlflow', 'model.json') }).then((m) => m.model);
     const { rides, expected } = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
     const predictions = model.predict(rides.map(prepareFeatures));
     expected.forEach((want: number, i: number) => expect(Math.abs(predictions[i] - want)).toBeLessThanOrEqual(1e-9 * Math.abs(want)));
@@ -86,9 +90,7 @@ describe('tools/export_model.py', () => {
     mkdirSync(join(dir, 'booster-model'));
     const run = exportModel(join(dir, 'booster.json'), '--vectorizer', join(dir, 'dv.pkl'), '-o', output);
     expect(run.stderr).toBe('');
-    const model = await loadModel({ kind: 'local', directory: join(dir, 'booster-model') }, () => {
-      throw new Error('no S3');
-    });
+    const model = await loadModelAt({ kind: 'local', path: join(dir, 'booster-model') }).then((m) => m.model);
     expect(model.summary()).toMatchObject({ estimator: 'XGBoost', trees: 20 });
     const { rides, booster } = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
     expect(Array.from(model.predict(rides.map(prepareFeatures)))).toEqual(booster);
@@ -97,9 +99,7 @@ describe('tools/export_model.py', () => {
   it('leaves out the trees after the best iteration of early stopping, as predict does', async () => {
     mkdirSync(join(dir, 'early-model'));
     expect(exportModel(join(dir, 'early.bin'), '-o', join(dir, 'early-model', 'model.json')).status).toBe(0);
-    const model = await loadModel({ kind: 'local', directory: join(dir, 'early-model') }, () => {
-      throw new Error('no S3');
-    });
+    const model = await loadModelAt({ kind: 'local', path: join(dir, 'early-model') }).then((m) => m.model);
     const { rides, early, early_trees } = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
     expect(model.summary().trees).toBe(early_trees);
     expect(Array.from(model.predict(rides.map(prepareFeatures)))).toEqual(early);

@@ -8,7 +8,7 @@ import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../lambda/src/config';
 import type { DeadLetter } from '../lambda/src/delivery/dead-letter-queue';
-import { loadModel } from '../lambda/src/model/load-model';
+import { loadModelAt } from '../lambda/src/model/load-model';
 import { prepareFeatures } from '../lambda/src/rides/features';
 import { startPredictionService } from '../lambda/src/service';
 import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../models/demo-model';
@@ -22,9 +22,7 @@ let queueUrl: string;
 let env: Record<string, string>;
 
 const sampleEvent = (name: string): KinesisStreamEvent => JSON.parse(readFileSync(`events/${name}`, 'utf8'));
-const demoModel = loadModel({ kind: 'local', directory: DEMO_MODEL_DIR }, () => {
-  throw new Error('local');
-});
+const demoModel = loadModelAt({ kind: 'local', path: DEMO_MODEL_DIR }).then((m) => m.model);
 
 beforeAll(async () => {
   aws = await startLocalAws([BUCKET]);
@@ -146,7 +144,7 @@ describe('prediction service', () => {
   it("fails at start when the model's MLflow signature wants other features, listing the difference", async () => {
     const prefix = '1/other-features/artifacts/model/';
     await uploadDirectory(aws.clients.s3, DEMO_MODEL_DIR, BUCKET, prefix);
-    const mlmodel = "flavors:\n  sklearn: {}\nsignature:\n  inputs: '[{\"name\": \"PU_DO\", \"type\": \"string\"}, {\"name\": \"passenger_count\", \"type\": \"long\"}]'\n";
+    const mlmodel = "flavors:\n  sklearn: {}\nrun_id: other-features\nsignature:\n  inputs: '[{\"name\": \"PU_DO\", \"type\": \"string\"}, {\"name\": \"passenger_count\", \"type\": \"long\"}]'\n";
     await aws.clients.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}MLmodel`, Body: mlmodel }));
     await expect(start({ RUN_ID: 'other-features' })).rejects.toThrow(
       `cannot serve the model from s3://${BUCKET}/${prefix}: the model was trained on [PU_DO, passenger_count] but the handler prepares [PU_DO, trip_distance]; not in the model's signature: trip_distance; not prepared by the handler: passenger_count`,
@@ -154,6 +152,6 @@ describe('prediction service', () => {
   });
 
   it('fails at start with the model location when the run does not exist', async () => {
-    await expect(start({ RUN_ID: 'no-such-run' })).rejects.toThrow(`no model.json at s3://${BUCKET}/1/no-such-run/artifacts/model/`);
+    await expect(start({ RUN_ID: 'no-such-run' })).rejects.toThrow(`no model at s3://${BUCKET}/1/no-such-run/artifacts/model/`);
   });
 });

@@ -8,7 +8,7 @@ import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BAD_RECORDS, isReasonFor } from '../events/bad-records';
 import type { DeadLetter } from '../lambda/src/delivery/dead-letter-queue';
-import { loadModel } from '../lambda/src/model/load-model';
+import { loadModelAt } from '../lambda/src/model/load-model';
 import type { PredictionEvent } from '../lambda/src/rides/prediction-event';
 import { prepareFeatures } from '../lambda/src/rides/features';
 import { drainQueue, readStream } from '../local/aws-setup';
@@ -41,7 +41,7 @@ describe('the local stack', () => {
     await stack.clients.kinesis.send(new PutRecordsCommand({ StreamName: LOCAL_NAMES.inputStream, Records: entries }));
 
     const written = await waitFor(predictions, (p) => p.length >= rides.length);
-    const model = await loadModel({ kind: 'local', directory: DEMO_MODEL_DIR }, () => stack.clients.s3);
+    const model = await loadModelAt({ kind: 'local', path: DEMO_MODEL_DIR }).then((m) => m.model);
     const durations = model.predict(rides.map((r) => prepareFeatures(r.ride)));
     const byId = new Map(written.map((p) => [p.prediction.ride_id, p]));
     expect(byId.size).toBe(rides.length);

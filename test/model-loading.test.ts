@@ -1,29 +1,85 @@
+/**
+ * Loading the served model as the function starts: from S3 (s3rver) by RUN_ID or by
+ * MODEL_LOCATION, from a local directory or a single file; which file is served; and the
+ * checks that refuse a model that would serve wrong or mislabelled predictions.
+ */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModel, ModelLoadError, type ModelLocation } from '../lambda/src/model/load-model';
-import { DEMO_MODEL_DIR } from '../models/demo-model';
+import { parseConfig } from '../lambda/src/config';
+import { loadModelAt, ModelLoadError } from '../lambda/src/model/load-model';
+import { loadServedModel } from '../lambda/src/served-model';
 import { startLocalAws, uploadDirectory, type LocalAws } from '../local/aws-setup';
+import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../models/demo-model';
+import { worstRelativeDifference } from './support/parity';
+import { runPython } from './support/python';
 
 const BUCKET = 'mlflow-artifacts';
+const FIXTURES = 'test/fixtures/pickles-sklearn-1.9.1-numpy-2.4';
+const FOREST = join(FIXTURES, 'forest-protocol5'); // MLmodel run_id: fixtureforest5
 let aws: LocalAws;
 const s3 = () => aws.clients.s3;
-const demo = JSON.parse(readFileSync(join(DEMO_MODEL_DIR, 'model.json'), 'utf8'));
+const work = mkdtempSync(join(tmpdir(), 'model-loading-'));
+
+/** A small valid model.json: PU_DO one-hots and trip_distance into a linear model. */
+const JSON_MODEL = {
+  format: 'sklearn-pipeline-json',
+  format_version: 1,
+  steps: [
+    { type: 'DictVectorizer', separator: '=', feature_names: ['PU_DO=130_205', 'trip_distance'] },
+    { type: 'LinearRegression', coef: [2, 3], intercept: 4 },
+  ],
+};
+
+/** Models a course user might really have, made with Debian's scikit-learn. */
+const MAKE_MODELS = String.raw`
+import os, pickle, sys
+import numpy as np
+from sklearn.feature_extraction import DictVectorizer
+from sklearn.pipeline import make_pipeline
+from sklearn.linear_model import LinearRegression
+out = sys.argv[1]
+rng = np.random.default_rng(1)
+pu, do, dist = rng.integers(1, 60, 800), rng.integers(1, 60, 800), rng.uniform(0, 20, 800)
+y = 3 + 2.5 * dist + rng.normal(0, 1, 800)
+# The course's week 1: separate PULocationID and DOLocationID one-hots.
+week1 = [{'PULocationID': str(p), 'DOLocationID': str(d), 'trip_distance': t} for p, d, t in zip(pu, do, dist)]
+with open(os.path.join(out, 'week1.bin'), 'wb') as f:
+    pickle.dump(make_pipeline(DictVectorizer(), LinearRegression()).fit(week1, y), f)
+rides = [{'PU_DO': '%d_%d' % (p, d), 'trip_distance': t} for p, d, t in zip(pu, do, dist)]
+broken = make_pipeline(DictVectorizer(), LinearRegression()).fit(rides, y)
+broken[-1].coef_[3] = np.nan
+with open(os.path.join(out, 'nan-coefficient.pkl'), 'wb') as f:
+    pickle.dump(broken, f)
+huge = make_pipeline(DictVectorizer(), LinearRegression()).fit(rides, y)
+huge[-1].intercept_ = 1e12
+with open(os.path.join(out, 'huge-intercept.pkl'), 'wb') as f:
+    pickle.dump(huge, f)
+`;
 
 beforeAll(async () => {
   aws = await startLocalAws([BUCKET]);
-  await uploadDirectory(aws.clients.s3, DEMO_MODEL_DIR, BUCKET, '1/run-ok/artifacts/model/');
+  await uploadDirectory(aws.clients.s3, FOREST, BUCKET, '1/fixtureforest5/artifacts/model/');
+  runPython(['-c', MAKE_MODELS, work]);
 });
-afterAll(() => aws.stop());
+afterAll(async () => {
+  await aws.stop();
+  rmSync(work, { recursive: true, force: true });
+});
 
-async function putModelFile(prefix: string, name: string, body: string) {
-  await aws.clients.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}${name}`, Body: body }));
+async function put(key: string, body: string | Uint8Array) {
+  await aws.clients.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
 }
 
-async function loadError(location: ModelLocation): Promise<string> {
-  const error = await loadModel(location, s3).then(
+/** The function's start-up, configured as the environment would configure it. */
+function serve(env: Record<string, string>) {
+  return loadServedModel(parseConfig({ TEST_RUN: 'true', ...aws.env, ...env }).model, s3);
+}
+
+async function refusal(starting: Promise<unknown>): Promise<string> {
+  const error = await starting.then(
     () => undefined,
     (e: unknown) => e,
   );
@@ -31,80 +87,197 @@ async function loadError(location: ModelLocation): Promise<string> {
   return (error as Error).message;
 }
 
-describe('loading the model from S3 (s3rver)', () => {
-  it('reads the MLflow layout and predicts', async () => {
-    const model = await loadModel({ kind: 's3', bucket: BUCKET, prefix: '1/run-ok/artifacts/model/' }, s3);
-    expect(model.summary()).toMatchObject({ estimator: 'LinearRegression', features: demo.steps[0].feature_names.length });
-    const [duration] = model.predict([{ PU_DO: '130_205', trip_distance: 3.66 }]);
-    expect(duration).toBeGreaterThan(1);
+const forestCases = () =>
+  JSON.parse(readFileSync(join(FOREST, 'expected.json'), 'utf8')) as { features: { PU_DO: string; trip_distance: number }; prediction: number }[];
+
+describe('an MLflow directory holding only MLmodel and model.pkl, on S3', () => {
+  it('is served by RUN_ID, equal to scikit-learn, labelled with the run', async () => {
+    const served = await serve({ RUN_ID: 'fixtureforest5', MODEL_BUCKET: BUCKET });
+    expect(served).toMatchObject({ format: 'pickle', path: `s3://${BUCKET}/1/fixtureforest5/artifacts/model/model.pkl`, version: 'fixtureforest5' });
+    const cases = forestCases();
+    expect(worstRelativeDifference(served.model.predict(cases.map((c) => c.features)), cases.map((c) => c.prediction))).toBeLessThanOrEqual(1e-9);
   });
 
-  it('names the location when the run has no model', async () => {
-    expect(await loadError({ kind: 's3', bucket: BUCKET, prefix: '1/no-such-run/artifacts/model/' })).toBe(
-      'no model.json at s3://mlflow-artifacts/1/no-such-run/artifacts/model/ (is RUN_ID right, and was the model exported with tools/export_model.py?)',
+  it('is served by MODEL_LOCATION, with or without the trailing slash, labelled with its MLmodel run_id', async () => {
+    for (const location of [`s3://${BUCKET}/1/fixtureforest5/artifacts/model/`, `s3://${BUCKET}/1/fixtureforest5/artifacts/model`]) {
+      const served = await serve({ MODEL_LOCATION: location });
+      expect(served).toMatchObject({ format: 'pickle', version: 'fixtureforest5', runId: undefined });
+    }
+  });
+
+  it('is served under the label RUN_ID gives it with MODEL_LOCATION (the course serves a local model as Test123)', async () => {
+    const served = await serve({ MODEL_LOCATION: `s3://${BUCKET}/1/fixtureforest5/artifacts/model/`, RUN_ID: 'Test123' });
+    expect(served).toMatchObject({ version: 'Test123', runId: 'Test123', mlmodel: { runId: 'fixtureforest5' } });
+  });
+
+  it('is refused by RUN_ID when its MLmodel is another run\'s: the artifacts were copied', async () => {
+    await uploadDirectory(aws.clients.s3, FOREST, BUCKET, '1/run-b/artifacts/model/');
+    expect(await refusal(serve({ RUN_ID: 'run-b', MODEL_BUCKET: BUCKET }))).toBe(
+      `cannot serve run run-b: the MLmodel at s3://${BUCKET}/1/run-b/artifacts/model/ is run fixtureforest5's (the artifacts were copied from another run); ` +
+        'set RUN_ID to the run the model belongs to, or serve it with MODEL_LOCATION and RUN_ID as its label',
     );
   });
 
-  it('says how to export when the directory holds only MLflow\'s model.pkl', async () => {
-    await putModelFile('1/pickle-only/artifacts/model/', 'model.pkl', 'pickle bytes');
-    const message = await loadError({ kind: 's3', bucket: BUCKET, prefix: '1/pickle-only/artifacts/model/' });
-    expect(message).toContain("the model at s3://mlflow-artifacts/1/pickle-only/artifacts/model/ holds only MLflow's model.pkl");
-    expect(message).toContain('python3 tools/export_model.py');
+  it('is refused by RUN_ID when there is no MLmodel to check the run against', async () => {
+    await put('1/no-mlmodel/artifacts/model/model.pkl', readFileSync(join(FOREST, 'model.pkl')));
+    expect(await refusal(serve({ RUN_ID: 'no-mlmodel', MODEL_BUCKET: BUCKET }))).toBe(
+      `cannot serve run no-mlmodel: s3://${BUCKET}/1/no-mlmodel/artifacts/model/ has no MLmodel with a run_id, so it cannot be checked to be that run's model`,
+    );
+  });
+
+  it('names the location when the run has no model', async () => {
+    expect(await refusal(serve({ RUN_ID: 'no-such-run', MODEL_BUCKET: BUCKET }))).toBe(
+      `no model at s3://${BUCKET}/1/no-such-run/artifacts/model/: expected MLflow's model.pkl of the sklearn flavor, or a model.json (is the run id or location right?)`,
+    );
   });
 
   it('reports an unreachable bucket with the location', async () => {
-    const message = await loadError({ kind: 's3', bucket: 'no-such-bucket', prefix: 'm/' });
-    expect(message).toMatch(/^cannot load the model from s3:\/\/no-such-bucket\/m\/: cannot read model.json: .*bucket/i);
-  });
-
-  it.each([
-    ['malformed JSON', '{"format": ', 'model.json is not valid JSON'],
-    ['another format', JSON.stringify({ ...demo, format: 'onnx' }), 'malformed model.json: format: expected "sklearn-pipeline-json", got "onnx"'],
-    ['a newer format version', JSON.stringify({ ...demo, format_version: 2 }), 'format_version: this runtime reads version 1, got 2'],
-    ['an unsupported estimator', JSON.stringify({ ...demo, steps: [demo.steps[0], { type: 'SVR' }] }), 'steps[1].type: unsupported estimator "SVR"; supported: LinearRegression'],
-    ['no vectorizer first', JSON.stringify({ ...demo, steps: [demo.steps[1], demo.steps[1]] }), 'steps[0].type: the first step must be a DictVectorizer'],
-    ['coefficients that do not fit', JSON.stringify({ ...demo, steps: [demo.steps[0], { ...demo.steps[1], coef: [1, 2] }] }), `steps[1].coef: has 2 entries, expected ${demo.steps[0].feature_names.length}`],
-    ['a non-numeric coefficient', JSON.stringify({ ...demo, steps: [demo.steps[0], { ...demo.steps[1], intercept: 'x' }] }), 'steps[1].intercept: expected a finite number'],
-  ])('fails on %s, naming the location and the fault', async (_, body, fault) => {
-    const prefix = `bad/${encodeURIComponent(fault).slice(0, 40)}/`;
-    await putModelFile(prefix, 'model.json', body);
-    const message = await loadError({ kind: 's3', bucket: BUCKET, prefix });
-    expect(message).toContain(`cannot load the model from s3://${BUCKET}/${prefix}`);
-    expect(message).toContain(fault);
+    expect(await refusal(serve({ MODEL_LOCATION: 's3://no-such-bucket/m/' }))).toMatch(/^cannot load the model from s3:\/\/no-such-bucket\/m\/: cannot read it: .*bucket/i);
   });
 });
 
-describe('loading the model from a local directory', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'model-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-  it('reads model.json from the directory', async () => {
-    cpSync(DEMO_MODEL_DIR, dir, { recursive: true });
-    const model = await loadModel({ kind: 'local', directory: dir }, s3);
-    expect(model.summary().estimator).toBe('LinearRegression');
+describe('a single model file named by MODEL_LOCATION', () => {
+  it("serves the course's (DictVectorizer, model) pickle from S3, labelled with RUN_ID", async () => {
+    const course = runPython(['-c', String.raw`
+import pickle, sys
+sys.path.insert(0, 'tools')
+import synthetic_rides
+from sklearn.feature_extraction import DictVectorizer
+from sklearn.linear_model import LinearRegression
+rides, y = synthetic_rides.generate(500, seed=3)
+dv = DictVectorizer(); lr = LinearRegression().fit(dv.fit_transform([synthetic_rides.prepare_features(r) for r in rides]), y)
+with open(sys.argv[1], 'wb') as f:
+    pickle.dump((dv, lr), f)
+print(repr(float(lr.predict(dv.transform([{'PU_DO': '130_205', 'trip_distance': 3.66}]))[0])))
+`, join(work, 'lin_reg.bin')]);
+    await put('web-service/lin_reg.bin', readFileSync(join(work, 'lin_reg.bin')));
+    const served = await serve({ MODEL_LOCATION: `s3://${BUCKET}/web-service/lin_reg.bin`, RUN_ID: 'lin-reg-v1' });
+    expect(served).toMatchObject({ format: 'pickle', file: 'lin_reg.bin', version: 'lin-reg-v1' });
+    expect(served.mlmodel).toBeUndefined();
+    const [duration] = served.model.predict([{ PU_DO: '130_205', trip_distance: 3.66 }]);
+    expect(duration).toBe(Number(course.trim())); // Python's repr of a float reads back to the very same double
   });
 
-  it('rejects a packed array whose bytes do not fit its dtype', async () => {
-    const tree = { children_left: [-1], children_right: [-1], feature: [-2], threshold: [-2], value: { dtype: 'float64', base64: Buffer.alloc(12).toString('base64') } };
-    writeFileSync(join(dir, 'model.json'), JSON.stringify({ ...demo, steps: [demo.steps[0], { type: 'DecisionTreeRegressor', tree }] }));
-    expect(await loadError({ kind: 'local', directory: dir })).toContain('steps[1].tree.value: 12 bytes is not a whole number of float64 values');
+  it('refuses a file with no MLflow run id when RUN_ID does not label it', async () => {
+    expect(await refusal(serve({ MODEL_LOCATION: join(work, 'lin_reg.bin') }))).toBe(
+      `set RUN_ID: the model at ${join(work, 'lin_reg.bin')} has no MLflow run id (no MLmodel with a run_id) to label its predictions with`,
+    );
+  });
+});
+
+describe('a model.json beside a pickle is never served stale', () => {
+  const dir = (name: string) => {
+    const path = join(work, name);
+    cpSync(FOREST, path, { recursive: true });
+    return path;
+  };
+
+  it('a readable pickle wins over a model.json beside it', async () => {
+    const path = dir('pickle-wins');
+    writeFileSync(join(path, 'model.json'), JSON.stringify(JSON_MODEL));
+    const served = await loadModelAt({ kind: 'local', path });
+    expect(served).toMatchObject({ format: 'pickle', file: 'model.pkl', note: 'model.pkl served: a pickle wins over a model.json beside it' });
   });
 
-  it('rejects a non-finite packed threshold', async () => {
-    const tree = { children_left: [-1], children_right: [-1], feature: [-2], threshold: { dtype: 'float64', base64: Buffer.from(new Float64Array([NaN]).buffer).toString('base64') }, value: [1] };
-    writeFileSync(join(dir, 'model.json'), JSON.stringify({ ...demo, steps: [demo.steps[0], { type: 'DecisionTreeRegressor', tree }] }));
-    expect(await loadError({ kind: 'local', directory: dir })).toContain('steps[1].tree.threshold[0]: expected a finite number');
+  it('a pickle the runtime cannot read is replaced only by the model.json that records its sha256', async () => {
+    const path = join(work, 'xgboost-like');
+    cpSync(FOREST, path, { recursive: true });
+    const unreadable = Buffer.from([0x80, 0x04, 0x95, 0, 0, 0, 0, 0, 0, 0, 0, 0x8c, 0x07, ...Buffer.from('xgboost'), 0x94, 0x8c, 0x03, ...Buffer.from('Foo'), 0x94, 0x93, 0x94, 0x2e]);
+    writeFileSync(join(path, 'model.pkl'), unreadable);
+    const sha = (await import('node:crypto')).createHash('sha256').update(unreadable).digest('hex');
+
+    writeFileSync(join(path, 'model.json'), JSON.stringify({ ...JSON_MODEL, producer: { source_sha256: 'f'.repeat(64) } }));
+    const message = await refusal(loadModelAt({ kind: 'local', path }));
+    expect(message).toContain(`cannot serve model.pkl at ${path}: it needs xgboost.Foo, which this runtime does not evaluate`);
+    expect(message).toContain(`the model.json beside it is not its export (it records sha256 ${'f'.repeat(64)}, model.pkl has ${sha}): re-export it with tools/export_model.py`);
+
+    writeFileSync(join(path, 'model.json'), JSON.stringify({ ...JSON_MODEL, producer: { source_sha256: sha } }));
+    const served = await loadModelAt({ kind: 'local', path });
+    expect(served.format).toBe('json');
+    expect(served.note).toContain(`model.json served: it is the export of model.pkl (sha256 ${sha})`);
+    expect(Array.from(served.model.predict([{ PU_DO: '130_205', trip_distance: 1 }]))).toEqual([2 + 3 + 4]);
   });
 
-  it('rejects a tree whose children loop back', async () => {
-    const tree = { children_left: [1, 0, -1], children_right: [2, -1, -1], feature: [0, -2, -2], threshold: [1, -2, -2], value: [0, 1, 2] };
-    writeFileSync(join(dir, 'model.json'), JSON.stringify({ ...demo, steps: [demo.steps[0], { type: 'DecisionTreeRegressor', tree }] }));
-    expect(await loadError({ kind: 'local', directory: dir })).toContain('steps[1].tree node 1: children 0, -1 are not nodes after it');
+  it('with no pickle, model.json is the model', async () => {
+    const path = join(work, 'json-only');
+    cpSync(DEMO_MODEL_DIR, path, { recursive: true });
+    rmSync(join(path, 'model.pkl'));
+    writeFileSync(join(path, 'model.json'), JSON.stringify(JSON_MODEL));
+    const served = await loadModelAt({ kind: 'local', path });
+    expect(served).toMatchObject({ format: 'json', file: 'model.json', mlmodel: { runId: DEMO_RUN_ID } });
+  });
+});
+
+describe('MLmodel', () => {
+  it('a sklearn flavor serialized with skops is refused, saying how to log it', async () => {
+    const path = join(work, 'skops');
+    cpSync(DEMO_MODEL_DIR, path, { recursive: true });
+    writeFileSync(join(path, 'MLmodel'), readFileSync(join(path, 'MLmodel'), 'utf8').replace('serialization_format: cloudpickle', 'serialization_format: skops'));
+    expect(await refusal(loadModelAt({ kind: 'local', path }))).toContain('its sklearn flavor is serialized as skops; log the model with serialization_format "cloudpickle"');
+  });
+
+  it('a pickled_model that points outside the directory is refused', async () => {
+    const path = join(work, 'escape');
+    cpSync(DEMO_MODEL_DIR, path, { recursive: true });
+    writeFileSync(join(path, 'MLmodel'), readFileSync(join(path, 'MLmodel'), 'utf8').replace('pickled_model: model.pkl', 'pickled_model: ../../secret.pkl'));
+    expect(await refusal(loadModelAt({ kind: 'local', path }))).toContain("the sklearn flavor's pickled_model must be a file name in the model directory");
+  });
+});
+
+describe('a model that would serve wrong predictions is refused at start', () => {
+  it("the course's week-1 model (PULocationID and DOLocationID one-hots), naming what it was trained on", async () => {
+    const message = await refusal(serve({ MODEL_LOCATION: join(work, 'week1.bin'), RUN_ID: 'week1' }));
+    expect(message).toBe(
+      `cannot serve the model from ${join(work, 'week1.bin')}: the model was trained on features the handler never prepares: ` +
+        'DOLocationID=* (59 one-hots, such as DOLocationID=1), PULocationID=* (59 one-hots, such as PULocationID=1); ' +
+        'the handler prepares PU_DO=<PULocationID>_<DOLocationID> one-hots and trip_distance',
+    );
+  });
+
+  it('a model with a column the handler never fills (PU_DO of a float id)', async () => {
+    const path = join(work, 'float-ids.json');
+    writeFileSync(path, JSON.stringify({ ...JSON_MODEL, steps: [{ ...JSON_MODEL.steps[0], feature_names: ['PU_DO=130.0_205', 'trip_distance'] }, JSON_MODEL.steps[1]] }));
+    expect(await refusal(serve({ MODEL_LOCATION: path, RUN_ID: 'x' }))).toContain('trained on features the handler never prepares: PU_DO=* (1 one-hot, such as PU_DO=130.0_205);');
+  });
+
+  it.each([
+    ['nan-coefficient.pkl', 'steps[1].coef[3]: expected a finite number, got NaN'],
+    ['huge-intercept.pkl', 'intercept: 1000000000000 is beyond 1e+9, no fitted ride-duration model\'s'],
+  ])('%s: %s', async (file, cause) => {
+    expect(await refusal(serve({ MODEL_LOCATION: join(work, file), RUN_ID: 'x' }))).toContain(cause);
+  });
+
+  it.each([
+    ['malformed JSON', '{"format": ', 'not valid JSON'],
+    ['another format', JSON.stringify({ ...JSON_MODEL, format: 'onnx' }), 'format: expected "sklearn-pipeline-json", got "onnx"'],
+    ['a newer format version', JSON.stringify({ ...JSON_MODEL, format_version: 2 }), 'format_version: this runtime reads version 1, got 2'],
+    ['an unsupported estimator', JSON.stringify({ ...JSON_MODEL, steps: [JSON_MODEL.steps[0], { type: 'SVR' }] }), 'steps[1].type: unsupported estimator "SVR"; supported: LinearRegression'],
+    ['no vectorizer first', JSON.stringify({ ...JSON_MODEL, steps: [JSON_MODEL.steps[1], JSON_MODEL.steps[1]] }), 'steps[0].type: the first step must be a DictVectorizer'],
+    ['coefficients that do not fit', JSON.stringify({ ...JSON_MODEL, steps: [JSON_MODEL.steps[0], { ...JSON_MODEL.steps[1], coef: [1] }] }), 'steps[1].coef: has 1 entries, expected 2'],
+    ['a coefficient of absurd size', JSON.stringify({ ...JSON_MODEL, steps: [JSON_MODEL.steps[0], { ...JSON_MODEL.steps[1], coef: [1, 1e300] }] }), 'steps[1].coef[1]: 1e+300 is beyond 1e+9'],
+    ['a non-numeric intercept', JSON.stringify({ ...JSON_MODEL, steps: [JSON_MODEL.steps[0], { ...JSON_MODEL.steps[1], intercept: 'x' }] }), 'steps[1].intercept: expected a number'],
+  ])('a model.json with %s, naming the location and the fault', async (_, body, fault) => {
+    const key = `bad/${encodeURIComponent(fault).slice(0, 40)}/model.json`;
+    await put(key, body);
+    const message = await refusal(loadModelAt({ kind: 's3', bucket: BUCKET, path: key }, s3));
+    expect(message).toContain(`cannot serve s3://${BUCKET}/${key}`);
+    expect(message).toContain(fault);
+  });
+
+  it.each([
+    ['a packed array whose bytes do not fit its dtype', { children_left: [-1], children_right: [-1], feature: [-2], threshold: [-2], value: { dtype: 'float64', base64: Buffer.alloc(12).toString('base64') } }, 'steps[1].tree.value: 12 bytes is not a whole number of float64 values'],
+    ['a NaN packed threshold', { children_left: [-1], children_right: [-1], feature: [-2], threshold: { dtype: 'float64', base64: Buffer.from(new Float64Array([Number.NaN]).buffer).toString('base64') }, value: [1] }, 'steps[1].tree.threshold[0]: expected a number (not NaN), got NaN'],
+    ['a leaf of absurd size', { children_left: [-1], children_right: [-1], feature: [-2], threshold: [-2], value: [1e10] }, 'steps[1].tree.value[0] (a leaf): 10000000000 is beyond 1e+9'],
+    ['children that loop back', { children_left: [1, 0, -1], children_right: [2, -1, -1], feature: [0, -2, -2], threshold: [1, -2, -2], value: [0, 1, 2] }, 'steps[1].tree node 1: children 0, -1 are not nodes after it'],
+  ])('a tree with %s', async (_, tree, fault) => {
+    const path = join(work, `${encodeURIComponent(fault).slice(0, 30)}.json`);
+    writeFileSync(path, JSON.stringify({ ...JSON_MODEL, steps: [JSON_MODEL.steps[0], { type: 'DecisionTreeRegressor', tree }] }));
+    expect(await refusal(loadModelAt({ kind: 'local', path }))).toContain(fault);
   });
 
   it('names a missing directory', async () => {
-    expect(await loadError({ kind: 'local', directory: '/nonexistent/model' })).toBe(
-      'no model.json at /nonexistent/model (is RUN_ID right, and was the model exported with tools/export_model.py?)',
+    expect(await refusal(loadModelAt({ kind: 'local', path: '/nonexistent/model' }))).toBe(
+      "no model at /nonexistent/model: expected MLflow's model.pkl of the sklearn flavor, or a model.json (is the run id or location right?)",
     );
   });
 });

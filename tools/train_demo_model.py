@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""Train the bundled demo model and export it in the MLflow layout under models/demo/.
+"""Train the bundled demo model and save it as MLflow logs it under models/demo/.
 
     python3 tools/train_demo_model.py            # needs scikit-learn (Debian: python3-sklearn)
 
 A LinearRegression on DictVectorizer features, like the course's first model, trained on
 synthetic rides; small enough to commit, so the first run needs neither AWS nor Python.
+The directory holds what mlflow.sklearn.log_model writes that the function reads: MLmodel
+and the pickled pipeline, model.pkl (protocol 5, as MLflow's default cloudpickle writes).
 """
 import os
+import pickle
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -15,7 +18,6 @@ from sklearn.feature_extraction import DictVectorizer  # noqa: E402
 from sklearn.linear_model import LinearRegression  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 
-import export_model  # noqa: E402
 import synthetic_rides  # noqa: E402
 
 DEMO_RUN_ID = "e1efc53e9bd149078b0c12aeaa6365df"
@@ -55,8 +57,8 @@ def main():
     os.makedirs(MODEL_DIR, exist_ok=True)
     with open(os.path.join(MODEL_DIR, "MLmodel"), "w", encoding="utf-8") as f:
         f.write(MLMODEL.format(sklearn_version=sklearn.__version__, run_id=DEMO_RUN_ID))
-    exported = export_model.export_pipeline(pipeline, "train_demo_model.py")
-    export_model.write_model(exported, os.path.join(MODEL_DIR, export_model.OUTPUT_NAME))
+    with open(os.path.join(MODEL_DIR, "model.pkl"), "wb") as f:
+        pickle.dump(pipeline, f, protocol=5)
     ride = {"PULocationID": 130, "DOLocationID": 205, "trip_distance": 3.66}
     print(f"demo model in {os.path.normpath(MODEL_DIR)} (run {DEMO_RUN_ID}); "
           f"ride 256 -> {pipeline.predict([synthetic_rides.prepare_features(ride)])[0]:.4f} min")

@@ -1,20 +1,29 @@
 import { isAbsolute, resolve } from 'node:path';
-import type { ModelLocation } from './model/load-model';
+import type { ModelLocation } from './model/model-source';
 import { RESOURCE_NAMES } from './names';
 
 /** The function's settings (design contract), parsed once at start. */
 export interface Config {
-  model: {
-    location: ModelLocation;
-    /** Goes into every output event as "version": RUN_ID, or MODEL_LOCATION when RUN_ID is unset. */
-    version: string;
-  };
+  model: ModelSettings;
   predictionsStreamName: string;
   /** Absent only in test runs, which write nothing. */
   deadLetterQueueUrl?: string;
   testRun: boolean;
   region: string;
   endpoints: { kinesis?: string; s3?: string; sqs?: string };
+}
+
+/** Which model is served, and under which run id (the output events' "version"). */
+export interface ModelSettings {
+  location: ModelLocation;
+  /**
+   * RUN_ID: the MLflow run whose model is served. When it builds the MLflow path, the
+   * MLmodel found there must be that run's; with MODEL_LOCATION it is the label the user
+   * chose. Unset: MLmodel's run_id.
+   */
+  runId?: string;
+  /** RUN_ID and MODEL_BUCKET made the path (no MODEL_LOCATION). */
+  locatedByRunId: boolean;
 }
 
 /** A missing or contradictory setting; the message names every variable at fault. */
@@ -63,7 +72,7 @@ export function parseConfig(env: Env): Config {
     problems.push(`MODEL_BUCKET is required to find run ${runId}'s model (or set MODEL_LOCATION)`);
   } else {
     // The layout MLflow writes: {experiment}/{run}/artifacts/model/
-    location = { kind: 's3', bucket, prefix: `${experimentId}/${runId}/artifacts/model/` };
+    location = { kind: 's3', bucket, path: `${experimentId}/${runId}/artifacts/model/` };
   }
 
   const deadLetterQueueUrl = url('DEAD_LETTER_QUEUE_URL', 'an SQS queue URL');
@@ -80,7 +89,7 @@ export function parseConfig(env: Env): Config {
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   return {
-    model: { location, version: runId ?? modelLocation! },
+    model: { location, runId, locatedByRunId: modelLocation === undefined },
     predictionsStreamName: value('PREDICTIONS_STREAM_NAME') ?? RESOURCE_NAMES.outputStream,
     deadLetterQueueUrl,
     testRun,
@@ -89,13 +98,13 @@ export function parseConfig(env: Env): Config {
   };
 }
 
+/** MODEL_LOCATION: an s3://bucket/key-or-prefix URI, or a local path (a directory or a model file). */
 function parseModelLocation(uri: string, problems: string[]): ModelLocation | undefined {
-  if (!uri.startsWith('s3://')) return { kind: 'local', directory: isAbsolute(uri) ? uri : resolve(uri) };
+  if (!uri.startsWith('s3://')) return { kind: 'local', path: isAbsolute(uri) ? uri : resolve(uri) };
   const [bucket, ...rest] = uri.slice('s3://'.length).split('/');
   if (!bucket) {
-    problems.push(`MODEL_LOCATION must be s3://bucket/prefix or a local directory, got ${JSON.stringify(uri)}`);
+    problems.push(`MODEL_LOCATION must be s3://bucket/prefix, s3://bucket/key of a model file, or a local path, got ${JSON.stringify(uri)}`);
     return undefined;
   }
-  const prefix = rest.filter(Boolean).join('/');
-  return { kind: 's3', bucket, prefix: prefix ? `${prefix}/` : '' };
+  return { kind: 's3', bucket, path: rest.join('/').replace(/^\/+/, '') };
 }

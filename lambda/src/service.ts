@@ -4,9 +4,8 @@ import type { Config } from './config';
 import { DeadLetterQueue } from './delivery/dead-letter-queue';
 import { PredictionWriter } from './delivery/prediction-writer';
 import type { RetryClock, RetryPolicy } from './delivery/batch-delivery';
-import { describeLocation, loadModel, loadModelInfo, ModelLoadError } from './model/load-model';
-import { signatureMismatch } from './model/mlmodel';
-import { FEATURE_NAMES } from './rides/features';
+import { describeLocation } from './model/model-source';
+import { loadServedModel } from './served-model';
 import { processBatch, type BatchResult } from './process-batch';
 import { METRIC_NAMES } from './names';
 import { logger, metrics, MetricUnit } from './telemetry';
@@ -29,18 +28,20 @@ export interface ServiceOptions {
 export async function startPredictionService(config: Config, options: ServiceOptions = {}): Promise<PredictionService> {
   const clients = options.clients ?? createClients(config);
   const started = performance.now();
-  const location = config.model.location;
-  const [model, mlflow] = await Promise.all([loadModel(location, () => clients.s3), loadModelInfo(location, () => clients.s3)]);
-  const mismatch = mlflow?.signatureInputs && signatureMismatch(mlflow.signatureInputs, FEATURE_NAMES);
-  if (mismatch) throw new ModelLoadError(`cannot serve the model from ${describeLocation(location)}: ${mismatch}`);
+  const served = await loadServedModel(config.model, () => clients.s3);
+  const { model, mlmodel, version } = served;
   const loadMs = performance.now() - started;
   metrics.addMetric(METRIC_NAMES.modelLoadTime, MetricUnit.Milliseconds, loadMs);
   logger.info('model loaded', {
-    location: describeLocation(location),
-    version: config.model.version,
+    location: describeLocation(config.model.location),
+    file: served.path,
+    format: served.format,
+    note: served.note,
+    version,
+    runId: config.model.runId,
     loadMs: Math.round(loadMs),
     ...model.summary(),
-    ...(mlflow && { mlflowRunId: mlflow.runId, flavors: mlflow.flavors, createdAt: mlflow.createdAt, signature: mlflow.signatureInputs }),
+    ...(mlmodel && { mlflowRunId: mlmodel.runId, flavors: mlmodel.flavors, createdAt: mlmodel.createdAt, signature: mlmodel.signatureInputs }),
   });
 
   const sinks = config.testRun
@@ -59,7 +60,7 @@ export async function startPredictionService(config: Config, options: ServiceOpt
       };
       logger.appendKeys(batchKeys);
       try {
-        return await processBatch(event, { model, version: config.model.version, sinks });
+        return await processBatch(event, { model, version, sinks });
       } finally {
         metrics.publishStoredMetrics();
         logger.removeKeys(Object.keys(batchKeys));

@@ -11,10 +11,14 @@ export type FeatureRow = Readonly<Record<string, FeatureValue>>;
  */
 export class DictVectorizer {
   private readonly vocabulary: Map<string, number>;
-  private readonly separator: string;
+  /** Between a feature's name and a string value in a one-hot column's name: `PU_DO=130_205`. */
+  readonly separator: string;
+  /** The model's columns, in order. */
+  readonly featureNames: readonly string[];
 
   constructor(spec: DictVectorizerSpec) {
     this.separator = spec.separator;
+    this.featureNames = spec.feature_names;
     this.vocabulary = new Map(spec.feature_names.map((name, index) => [name, index]));
   }
 

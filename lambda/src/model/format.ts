@@ -1,6 +1,8 @@
 /**
- * The portable JSON model (docs/model-format.md), as written by tools/export_model.py.
- * parseModelDocument checks a parsed document and names the first thing that is wrong.
+ * The runtime's model document: the portable JSON model (docs/model-format.md) that
+ * tools/export_model.py writes, and the same document built from MLflow's model.pkl by the
+ * pickle reader. parseModelDocument checks a document, from either source, and names the
+ * first thing that is wrong.
  */
 
 export const MODEL_FORMAT = 'sklearn-pipeline-json';
@@ -11,9 +13,14 @@ export interface DictVectorizerSpec {
   type: 'DictVectorizer';
   separator: string;
   feature_names: string[];
+  /**
+   * DictVectorizer(sparse=...): with a dense matrix, a feature absent from a ride is a 0 the
+   * model was trained on, not a missing value (it matters to XGBoost). Absent: sparse.
+   */
+  sparse?: boolean;
 }
 
-/** A numeric array: JSON numbers, or packed (little-endian bytes in base64) as the exporter writes trees. */
+/** A numeric array: JSON numbers, packed (little-endian bytes in base64) as the exporter writes trees, or typed (from a pickle). */
 export type NumericArray = ArrayLike<number>;
 
 export interface TreeSpec {
@@ -60,7 +67,9 @@ export interface XGBoostTreeSpec {
   default_left: NumericArray;
 }
 
-export const XGBOOST_LINKS = ['identity', 'exp'] as const;
+/** How a raw prediction (a sum of leaves) becomes a prediction: as it is, or exp() for log-link losses. */
+export const LINKS = ['identity', 'exp'] as const;
+export const XGBOOST_LINKS = LINKS;
 
 export interface XGBoostSpec {
   type: 'XGBoost';
@@ -70,12 +79,26 @@ export interface XGBoostSpec {
   trees: XGBoostTreeSpec[];
 }
 
-export type RegressorSpec = LinearModelSpec | DecisionTreeSpec | ForestSpec | GradientBoostingSpec | XGBoostSpec;
+/** HistGradientBoostingRegressor: baseline + the sum of the trees' leaves, then the loss's link. */
+export interface HistGradientBoostingSpec {
+  type: 'HistGradientBoostingRegressor';
+  baseline: number;
+  link: (typeof LINKS)[number];
+  trees: TreeSpec[];
+}
+
+export type RegressorSpec = LinearModelSpec | DecisionTreeSpec | ForestSpec | GradientBoostingSpec | HistGradientBoostingSpec | XGBoostSpec;
 
 export interface ModelDocument {
   format: typeof MODEL_FORMAT;
   format_version: number;
-  producer?: { tool?: string; sklearn_version?: string; source?: string };
+  producer?: {
+    tool?: string;
+    sklearn_version?: string;
+    source?: string;
+    /** The sha256 of the pickle it was exported from: a model.json beside that pickle is served only when it matches. */
+    source_sha256?: string;
+  };
   steps: [DictVectorizerSpec, RegressorSpec];
 }
 
@@ -84,8 +107,16 @@ export const SUPPORTED_REGRESSORS: readonly string[] = [
   'DecisionTreeRegressor',
   ...FORESTS,
   'GradientBoostingRegressor',
+  'HistGradientBoostingRegressor',
   'XGBoost',
 ];
+
+/**
+ * The largest coefficient, intercept or leaf value served. A ride lasts minutes: a billion
+ * (1,900 years) is no fitted model's, only a broken or hostile one's, whose predictions would
+ * be garbage or overflow.
+ */
+export const MAX_PARAMETER_MAGNITUDE = 1e9;
 
 /** A model file that cannot be served; the message says where and what is wrong. */
 export class ModelFormatError extends Error {
@@ -112,6 +143,18 @@ function finiteNumber(value: Json, path: string): number {
   return value;
 }
 
+function checkParameter(value: number, path: string): number {
+  if (!Number.isFinite(value)) fail(path, `${value} is not a finite number`);
+  if (Math.abs(value) > MAX_PARAMETER_MAGNITUDE) fail(path, `${value} is beyond ${MAX_PARAMETER_MAGNITUDE.toExponential()}, no fitted ride-duration model's`);
+  return value;
+}
+
+/** A model parameter (intercept, initial prediction): finite and of a sane magnitude. */
+function parameter(value: Json, path: string): number {
+  if (typeof value !== 'number') fail(path, 'expected a number');
+  return checkParameter(value, path);
+}
+
 const PACKED = { int32: Int32Array, float64: Float64Array } as const;
 
 /** Packed arrays decode straight into typed arrays: no JSON number parsing, no copy. */
@@ -127,14 +170,30 @@ function unpack(value: Record<string, Json>, path: string): Int32Array | Float64
   return new type(aligned.buffer, aligned.byteOffset, bytes.length / type.BYTES_PER_ELEMENT);
 }
 
-function numberArray(value: Json, path: string, integers = false): NumericArray {
-  const array: ArrayLike<unknown> = isObject(value) ? unpack(value, path) : Array.isArray(value) ? value : fail(path, 'expected an array of numbers');
+/** What the numbers of an array must be: integers, finite numbers, or any number but NaN (split thresholds may be infinite). */
+type NumberKind = 'integer' | 'finite' | 'not NaN';
+
+const EXPECTED: Record<NumberKind, string> = { integer: 'an integer', finite: 'a finite number', 'not NaN': 'a number (not NaN)' };
+
+const VALID: Record<NumberKind, (v: number) => boolean> = {
+  integer: Number.isInteger,
+  finite: Number.isFinite,
+  'not NaN': (v) => !Number.isNaN(v),
+};
+
+function numberArray(value: Json, path: string, kind: NumberKind = 'finite'): NumericArray {
+  const array: ArrayLike<unknown> = ArrayBuffer.isView(value)
+    ? (value as unknown as ArrayLike<number>)
+    : isObject(value)
+      ? unpack(value, path)
+      : Array.isArray(value)
+        ? value
+        : fail(path, 'expected an array of numbers');
   if (array instanceof Int32Array) return array;
+  const valid = VALID[kind];
   for (let i = 0; i < array.length; i++) {
     const v = array[i];
-    if (typeof v !== 'number' || !Number.isFinite(v) || (integers && !Number.isInteger(v))) {
-      fail(`${path}[${i}]`, integers ? 'expected an integer' : 'expected a finite number');
-    }
+    if (typeof v !== 'number' || !valid(v)) fail(`${path}[${i}]`, `expected ${EXPECTED[kind]}, got ${typeof v === 'number' ? v : JSON.stringify(v)}`);
   }
   return array as NumericArray;
 }
@@ -143,11 +202,12 @@ function numberArray(value: Json, path: string, integers = false): NumericArray 
 function parseTree<K extends 'value' | 'default_left'>(value: Json, path: string, nFeatures: number, extra: K) {
   if (!isObject(value)) fail(path, 'expected a tree object');
   const tree = {
-    children_left: numberArray(field(value, 'children_left', path), `${path}.children_left`, true),
-    children_right: numberArray(field(value, 'children_right', path), `${path}.children_right`, true),
-    feature: numberArray(field(value, 'feature', path), `${path}.feature`, true),
-    threshold: numberArray(field(value, 'threshold', path), `${path}.threshold`),
-    [extra]: numberArray(field(value, extra, path), `${path}.${extra}`, extra === 'default_left'),
+    children_left: numberArray(field(value, 'children_left', path), `${path}.children_left`, 'integer'),
+    children_right: numberArray(field(value, 'children_right', path), `${path}.children_right`, 'integer'),
+    feature: numberArray(field(value, 'feature', path), `${path}.feature`, 'integer'),
+    // XGBoost keeps leaf values in "threshold", which must then be finite (checked below).
+    threshold: numberArray(field(value, 'threshold', path), `${path}.threshold`, 'not NaN'),
+    [extra]: numberArray(field(value, extra, path), `${path}.${extra}`, extra === 'default_left' ? 'integer' : 'not NaN'),
   } as Record<'children_left' | 'children_right' | 'feature' | 'threshold' | K, NumericArray>;
   const nodes = tree.threshold.length;
   if (nodes === 0) fail(path, 'a tree needs at least one node');
@@ -157,7 +217,11 @@ function parseTree<K extends 'value' | 'default_left'>(value: Json, path: string
   for (let node = 0; node < nodes; node++) {
     const left = tree.children_left[node];
     const right = tree.children_right[node];
-    if (left === -1 && right === -1) continue; // a leaf
+    if (left === -1 && right === -1) {
+      // A leaf: its value is a prediction (sklearn's "value", XGBoost's "threshold").
+      checkParameter(extra === 'value' ? tree[extra][node] : tree.threshold[node], `${path}.${extra === 'value' ? 'value' : 'threshold'}[${node}] (a leaf)`);
+      continue;
+    }
     // Both libraries number children after their parent; checking that also rules out cycles.
     if (!(left > node && left < nodes && right > node && right < nodes)) {
       fail(`${path} node ${node}`, `children ${left}, ${right} are not nodes after it`);
@@ -185,7 +249,9 @@ function parseVectorizer(value: Json, path: string): DictVectorizerSpec {
   if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) {
     fail(`${path}.feature_names`, 'expected an array of strings');
   }
-  return { type: 'DictVectorizer', separator, feature_names: names as string[] };
+  const sparse = value.sparse ?? true;
+  if (typeof sparse !== 'boolean') fail(`${path}.sparse`, 'expected true or false');
+  return { type: 'DictVectorizer', separator, feature_names: names as string[], sparse };
 }
 
 function parseRegressor(value: Json, path: string, nFeatures: number): RegressorSpec {
@@ -203,10 +269,20 @@ function parseRegressor(value: Json, path: string, nFeatures: number): Regressor
     case 'GradientBoostingRegressor':
       return {
         type,
-        init: finiteNumber(field(value, 'init', path), `${path}.init`),
+        init: parameter(field(value, 'init', path), `${path}.init`),
         learning_rate: finiteNumber(field(value, 'learning_rate', path), `${path}.learning_rate`),
         trees: parseTrees(field(value, 'trees', path), `${path}.trees`, nFeatures, 'value'),
       };
+    case 'HistGradientBoostingRegressor': {
+      const link = field(value, 'link', path);
+      if (!LINKS.includes(link as HistGradientBoostingSpec['link'])) fail(`${path}.link`, `expected one of ${LINKS.join(', ')}, got ${JSON.stringify(link)}`);
+      return {
+        type,
+        baseline: parameter(field(value, 'baseline', path), `${path}.baseline`),
+        link: link as HistGradientBoostingSpec['link'],
+        trees: parseTrees(field(value, 'trees', path), `${path}.trees`, nFeatures, 'value'),
+      };
+    }
     case 'XGBoost': {
       const link = field(value, 'link', path);
       if (!XGBOOST_LINKS.includes(link as XGBoostSpec['link'])) fail(`${path}.link`, `expected one of ${XGBOOST_LINKS.join(', ')}, got ${JSON.stringify(link)}`);
@@ -216,17 +292,18 @@ function parseRegressor(value: Json, path: string, nFeatures: number): Regressor
         type,
         objective,
         link: link as XGBoostSpec['link'],
-        base_margin: finiteNumber(field(value, 'base_margin', path), `${path}.base_margin`),
+        base_margin: parameter(field(value, 'base_margin', path), `${path}.base_margin`),
         trees: parseTrees(field(value, 'trees', path), `${path}.trees`, nFeatures, 'default_left'),
       };
     }
     default: {
       const coef = numberArray(field(value, 'coef', path), `${path}.coef`);
       if (coef.length !== nFeatures) fail(`${path}.coef`, `has ${coef.length} entries, expected ${nFeatures} (one per feature)`);
+      for (let i = 0; i < coef.length; i++) checkParameter(coef[i], `${path}.coef[${i}]`);
       return {
         type: type as LinearModelSpec['type'],
         coef,
-        intercept: finiteNumber(field(value, 'intercept', path), `${path}.intercept`),
+        intercept: parameter(field(value, 'intercept', path), `${path}.intercept`),
       };
     }
   }

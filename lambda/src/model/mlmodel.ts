@@ -7,7 +7,12 @@ export interface MlflowModelInfo {
   createdAt?: string;
   /** The input columns of the model's signature, when it has one with named columns. */
   signatureInputs?: string[];
+  /** The sklearn flavor, when the model has it: the pickle's file name and how it was written. */
+  sklearn?: { pickledModel: string; serializationFormat?: string; sklearnVersion?: string };
 }
+
+/** A file name of the model directory: no path, so that it cannot point outside the directory. */
+const FILE_NAME = /^(?!\.\.?$)[^/\\]+$/;
 
 /** Reads an MLmodel file (YAML; the signature's inputs are a JSON string inside it). */
 export function parseMlmodel(text: string): MlflowModelInfo {
@@ -20,11 +25,23 @@ export function parseMlmodel(text: string): MlflowModelInfo {
     // A tensor signature has no column names: nothing to compare with.
     if (columns.every((c) => typeof c.name === 'string')) signatureInputs = columns.map((c) => c.name as string);
   }
+  const flavors = (typeof doc.flavors === 'object' && doc.flavors !== null ? doc.flavors : {}) as Record<string, unknown>;
+  let sklearn: MlflowModelInfo['sklearn'];
+  if (typeof flavors.sklearn === 'object' && flavors.sklearn !== null) {
+    const flavor = flavors.sklearn as Record<string, unknown>;
+    const pickledModel = flavor.pickled_model ?? 'model.pkl';
+    if (typeof pickledModel !== 'string' || !FILE_NAME.test(pickledModel)) {
+      throw new Error(`the sklearn flavor's pickled_model must be a file name in the model directory, got ${JSON.stringify(pickledModel)}`);
+    }
+    const text = (v: unknown) => (v === undefined || v === null ? undefined : String(v));
+    sklearn = { pickledModel, serializationFormat: text(flavor.serialization_format), sklearnVersion: text(flavor.sklearn_version) };
+  }
   return {
     runId: typeof doc.run_id === 'string' ? doc.run_id : undefined,
-    flavors: Object.keys((doc.flavors as object | undefined) ?? {}),
+    flavors: Object.keys(flavors),
     createdAt: doc.utc_time_created === undefined ? undefined : String(doc.utc_time_created),
     signatureInputs,
+    sklearn,
   };
 }
 

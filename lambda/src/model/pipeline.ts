@@ -20,6 +20,11 @@ export class PipelineModel {
     private readonly sklearnVersion?: string,
   ) {}
 
+  /** The columns the model was trained on, and the separator of its one-hot columns' names. */
+  get features(): { names: readonly string[]; separator: string } {
+    return { names: this.vectorizer.featureNames, separator: this.vectorizer.separator };
+  }
+
   /** Predicts all rows in one pass; one number per row, in row order. */
   predict(rows: readonly FeatureRow[]): Float64Array {
     return this.regressor.predict(this.vectorizer.transform(rows));
@@ -47,8 +52,11 @@ export function buildModel(doc: ModelDocument): PipelineModel {
         return TreeEnsemble.forest(spec);
       case 'GradientBoostingRegressor':
         return TreeEnsemble.gradientBoosting(spec);
+      case 'HistGradientBoostingRegressor':
+        return TreeEnsemble.histGradientBoosting(spec);
       case 'XGBoost':
-        return new XGBoostTrees(spec);
+        // A dense DictVectorizer gave XGBoost a 0 for every absent one-hot, not a missing value.
+        return new XGBoostTrees(spec, { absentIsZero: vectorizerSpec.sparse === false });
       default:
         return new LinearModel(spec);
     }

@@ -1,0 +1,72 @@
+/**
+ * Where a model lives and how its files are read: an MLflow model directory or a single
+ * model file, on S3 or on the local disk.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
+
+/**
+ * A model's location as configured: an S3 bucket and key or prefix, or a local path. Whether
+ * it names a directory or a single file is found out when it is opened.
+ */
+export type ModelLocation = { kind: 's3'; bucket: string; path: string } | { kind: 'local'; path: string };
+
+export function describeLocation(location: ModelLocation): string {
+  return location.kind === 's3' ? `s3://${location.bucket}/${location.path}` : location.path;
+}
+
+/** Reads one file of a model directory; undefined when it does not exist. */
+export type ReadModelFile = (name: string) => Promise<Uint8Array | undefined>;
+
+/** What a location holds: one model file (a pickle, a model.json), or a directory read file by file. */
+export type ModelSource =
+  | { kind: 'file'; where: string; name: string; bytes: Uint8Array }
+  | { kind: 'directory'; where: string; read: ReadModelFile };
+
+/** A local file, or undefined when there is none. */
+async function readLocal(path: string): Promise<Uint8Array | undefined> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+}
+
+/** An S3 object, or undefined when there is no such key. */
+async function readObject(s3: S3Client, bucket: string, key: string): Promise<Uint8Array | undefined> {
+  try {
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return await object.Body!.transformToByteArray();
+  } catch (error) {
+    if (error instanceof NoSuchKey) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Opens a location. A local path is a file or a directory; an S3 URI that ends with `/`
+ * (MLflow's `.../artifacts/model/`) is a directory, and any other names an object when
+ * there is one and a directory otherwise.
+ */
+export async function openModelSource(location: ModelLocation, s3: () => S3Client): Promise<ModelSource> {
+  const where = describeLocation(location);
+  if (location.kind === 'local') {
+    const isFile = await stat(location.path).then(
+      (s) => s.isFile(),
+      () => false, // not there: read as a directory, whose files are then all missing
+    );
+    if (isFile) return { kind: 'file', where, name: basename(location.path), bytes: (await readLocal(location.path))! };
+    return { kind: 'directory', where, read: (name) => readLocal(join(location.path, name)) };
+  }
+  const client = s3();
+  const { bucket, path } = location;
+  if (path !== '' && !path.endsWith('/')) {
+    const bytes = await readObject(client, bucket, path);
+    if (bytes !== undefined) return { kind: 'file', where, name: basename(path), bytes };
+  }
+  const prefix = path === '' || path.endsWith('/') ? path : `${path}/`;
+  return { kind: 'directory', where: `s3://${bucket}/${prefix}`, read: (name) => readObject(client, bucket, prefix + name) };
+}

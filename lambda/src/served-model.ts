@@ -1,0 +1,89 @@
+/**
+ * The start-up of the model a function serves, in one place for the Lambda and for
+ * `npm run model-check`: load it, check that it is the run it is said to be, and check that
+ * it fits the features the handler prepares. Any doubt fails the start with a message that
+ * names the cause: a model that might predict wrong, or under another run's name, is never
+ * served.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { ModelSettings } from './config';
+import { loadModelAt, ModelLoadError, type LoadedModel } from './model/load-model';
+import { signatureMismatch } from './model/mlmodel';
+import { describeLocation } from './model/model-source';
+import type { PipelineModel } from './model/pipeline';
+import { FEATURE_NAMES, isPreparedFeature, PREPARED_FEATURES } from './rides/features';
+
+export interface ServedModel extends LoadedModel {
+  model: PipelineModel;
+  /**
+   * The run the predictions are labelled with (every output event's "version"): RUN_ID, or
+   * MLmodel's run_id when RUN_ID is not set. Undefined only when neither exists and the
+   * caller allowed that (a model check).
+   */
+  version?: string;
+  /** RUN_ID, as configured. */
+  runId?: string;
+}
+
+export interface ServeOptions {
+  /** Fail when the model has no run id to label predictions with (the function); a check can go on without one. */
+  requireVersion?: boolean;
+}
+
+/** Columns by the feature they encode: `PULocationID=130` is a one-hot of PULocationID, `trip_distance` a number. */
+function describeColumns(columns: readonly string[], separator: string): string {
+  const byFeature = new Map<string, string[]>();
+  for (const column of columns) {
+    const at = column.indexOf(separator);
+    const feature = at < 0 ? column : column.slice(0, at);
+    byFeature.set(feature, [...(byFeature.get(feature) ?? []), column]);
+  }
+  return [...byFeature]
+    .map(([feature, [first, ...rest]]) => (first === feature ? feature : `${feature}${separator}* (${rest.length + 1} one-hot${rest.length ? 's' : ''}, such as ${first})`))
+    .join(', ');
+}
+
+/** Why the model's columns do not fit what prepareFeatures makes, or undefined when they do. */
+export function featureMismatch(model: PipelineModel): string | undefined {
+  const { names, separator } = model.features;
+  if (names.length === 0) return 'the model has no features';
+  const foreign = names.filter((name) => !isPreparedFeature(name, separator));
+  if (foreign.length === 0) return undefined;
+  return `the model was trained on features the handler never prepares: ${describeColumns(foreign, separator)}; the handler prepares ${PREPARED_FEATURES}`;
+}
+
+/** The run the model's predictions carry, after checking it against MLmodel where RUN_ID located it. */
+function servedVersion(settings: ModelSettings, loaded: LoadedModel, requireVersion: boolean): string | undefined {
+  const { runId, locatedByRunId } = settings;
+  const mlflowRunId = loaded.mlmodel?.runId;
+  if (locatedByRunId) {
+    // RUN_ID built the path: what is there must be that run's model, not a copy of another's.
+    if (mlflowRunId === undefined) {
+      throw new ModelLoadError(`cannot serve run ${runId}: ${loaded.where} has no MLmodel with a run_id, so it cannot be checked to be that run's model`);
+    }
+    if (mlflowRunId !== runId) {
+      throw new ModelLoadError(
+        `cannot serve run ${runId}: the MLmodel at ${loaded.where} is run ${mlflowRunId}'s (the artifacts were copied from another run); ` +
+          'set RUN_ID to the run the model belongs to, or serve it with MODEL_LOCATION and RUN_ID as its label',
+      );
+    }
+  }
+  const version = runId ?? mlflowRunId;
+  if (version === undefined && requireVersion) {
+    throw new ModelLoadError(`set RUN_ID: the model at ${loaded.where} has no MLflow run id (no MLmodel with a run_id) to label its predictions with`);
+  }
+  return version;
+}
+
+/** Loads the configured model and checks it; throws ModelLoadError with the cause. */
+export async function loadServedModel(settings: ModelSettings, s3: () => S3Client): Promise<ServedModel & { version: string }>;
+export async function loadServedModel(settings: ModelSettings, s3: () => S3Client, options: ServeOptions): Promise<ServedModel>;
+export async function loadServedModel(settings: ModelSettings, s3: () => S3Client, options: ServeOptions = {}): Promise<ServedModel> {
+  const loaded = await loadModelAt(settings.location, s3);
+  const version = servedVersion(settings, loaded, options.requireVersion ?? true);
+  const cannot = (why: string) => new ModelLoadError(`cannot serve the model from ${describeLocation(settings.location)}: ${why}`);
+  const signature = loaded.mlmodel?.signatureInputs;
+  const mismatch = (signature && signatureMismatch(signature, FEATURE_NAMES)) || featureMismatch(loaded.model);
+  if (mismatch) throw cannot(mismatch);
+  return { ...loaded, version, runId: settings.runId };
+}
