@@ -8,9 +8,11 @@ import { createClients, type AwsClients } from '../lambda/src/aws-clients';
 import { parseConfig } from '../lambda/src/config';
 import { RESOURCE_NAMES } from '../lambda/src/names';
 import { startPredictionService } from '../lambda/src/service';
-import { createQueue, createStream, uploadDirectory } from './aws-setup';
+import type { ServedModelInfo } from '../lambda/src/service';
+import { createQueue, createStream } from './aws-setup';
 import { startKinesis, startS3, startSqs, useLocalCredentials, type Emulator } from './emulators';
 import { DEFAULT_EVENT_SOURCE, EventSourceMapping, type EventSourceSettings } from './event-source-mapping';
+import { placeModel, type LocalModel } from './local-model';
 import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../models/demo-model';
 
 export const LOCAL_NAMES = {
@@ -30,6 +32,8 @@ export interface LocalStackOptions {
   ports?: { kinesis: number; s3: number; sqs: number };
   shards?: number;
   eventSource?: Partial<EventSourceSettings>;
+  /** The model to serve: a local directory or model file; the bundled demo model when absent. */
+  model?: LocalModel;
   /** Puts something (a fault-injecting proxy) between the function and the output stream. */
   outputEndpoint?: (kinesisEndpoint: string) => Promise<string>;
 }
@@ -39,6 +43,8 @@ export interface LocalStack {
   queueUrls: { deadLetters: string; failedBatches: string };
   clients: AwsClients;
   mapping: EventSourceMapping;
+  /** What the function serves: the model file and the version its predictions carry. */
+  served: ServedModelInfo;
   stop(): Promise<void>;
 }
 
@@ -66,14 +72,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       deadLetters: await createQueue(clients.sqs, LOCAL_NAMES.deadLetterQueue),
       failedBatches: await createQueue(clients.sqs, LOCAL_NAMES.failedBatchQueue),
     };
-    await uploadDirectory(clients.s3, DEMO_MODEL_DIR, LOCAL_NAMES.bucket, `${LOCAL_NAMES.experimentId}/${LOCAL_NAMES.runId}/artifacts/model/`);
+    const modelEnvironment = await placeModel(clients.s3, LOCAL_NAMES.bucket, LOCAL_NAMES.experimentId, options.model ?? { path: DEMO_MODEL_DIR });
 
     // The function's own configuration, as the stack sets it, pointed at the emulators.
     const outputEndpoint = options.outputEndpoint ? await options.outputEndpoint(kinesis.endpoint) : kinesis.endpoint;
     const config = parseConfig({
-      RUN_ID: LOCAL_NAMES.runId,
-      MODEL_BUCKET: LOCAL_NAMES.bucket,
-      MLFLOW_EXPERIMENT_ID: LOCAL_NAMES.experimentId,
+      ...modelEnvironment,
       PREDICTIONS_STREAM_NAME: LOCAL_NAMES.outputStream,
       DEAD_LETTER_QUEUE_URL: queueUrls.deadLetters,
       KINESIS_ENDPOINT_URL: outputEndpoint,
@@ -97,6 +101,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       queueUrls,
       clients,
       mapping,
+      served: service.served,
       async stop() {
         await mapping.stop();
         for (const client of Object.values(clients)) client.destroy();

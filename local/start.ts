@@ -1,24 +1,60 @@
 /**
  * npm run local: the whole stream on this machine, until Ctrl-C.
- *   npm run local -- --shards 4
+ *   npm run local
+ *   npm run local -- --model mlruns/1/<run id>/artifacts/model
+ *   npm run local -- --model s3://my-mlflow-artifacts/1/<run id>/artifacts/model
+ *   npm run local -- --model lin_reg.bin --run-id lin-reg-v1 --shards 4
  */
 import { parseArgs } from 'node:util';
 import { COURSE_RIDE } from '../events/kinesis-event';
 
-const { values } = parseArgs({ options: { shards: { type: 'string', default: '2' } } });
+const USAGE = 'usage: npm run local -- [--model <model directory | model file | s3://bucket/prefix-or-key>] [--run-id <id>] [--shards <n>]';
+const fail = (message: string): never => {
+  console.error(`npm run local: ${message}`);
+  process.exit(2);
+};
+
+let values: { shards: string; model?: string; 'run-id'?: string; help: boolean };
+try {
+  ({ values } = parseArgs({
+    options: { shards: { type: 'string', default: '2' }, model: { type: 'string' }, 'run-id': { type: 'string' }, help: { type: 'boolean', default: false } },
+  }));
+} catch (error) {
+  fail(`${(error as Error).message}\n${USAGE}`);
+}
+if (values!.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const shards = Number(values!.shards);
+if (!Number.isInteger(shards) || shards < 1 || shards > 100) fail(`--shards must be an integer from 1 to 100, got ${JSON.stringify(values!.shards)}`);
+
 // Warnings (each rejected record with its reason) and errors, without the metric blobs.
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+// A model on S3 is fetched first, with your own AWS credentials, before the emulators' are set.
+const { downloadModel } = await import('./local-model');
+let modelPath = values!.model;
+if (modelPath?.startsWith('s3://')) {
+  modelPath = await downloadModel(modelPath).catch((error: Error) => fail(`cannot fetch ${values!.model}: ${error.message}`));
+}
 // Imported after the environment is set: the function's telemetry reads it at load.
 const { LOCAL_NAMES, startLocalStack } = await import('./local-stack');
 
-const stack = await startLocalStack({ shards: Number(values.shards) });
+const stack = await startLocalStack({
+  shards,
+  model: modelPath === undefined ? undefined : { path: modelPath, runId: values!['run-id'] },
+}).catch((error: Error) => fail(error.message + (error.message.startsWith('set RUN_ID') ? ' (pass --run-id <label>)' : '')));
 const { kinesis, s3, sqs } = stack.endpoints;
-console.log(`Local ride-duration stream is running (the demo model, run ${LOCAL_NAMES.runId}).
+const { served } = stack;
+console.log(`Local ride-duration stream is running.
 
-  Kinesis  ${kinesis}   streams ${LOCAL_NAMES.inputStream} -> ${LOCAL_NAMES.outputStream} (${values.shards} shards each)
-  S3       ${s3}   s3://${LOCAL_NAMES.bucket}/${LOCAL_NAMES.experimentId}/${LOCAL_NAMES.runId}/artifacts/model/
+  Model    ${values!.model ?? 'the bundled demo model'}: ${served.estimator}, served from ${served.path}
+  Version  ${served.version} (every prediction carries it)
+  Kinesis  ${kinesis}   streams ${LOCAL_NAMES.inputStream} -> ${LOCAL_NAMES.outputStream} (${shards} shards each)
+  S3       ${s3}   bucket ${LOCAL_NAMES.bucket}
   SQS      ${sqs}   dead letters: ${stack.queueUrls.deadLetters}
 
 Send a ride (in another terminal):

@@ -10,7 +10,18 @@ import { processBatch, type BatchResult } from './process-batch';
 import { METRIC_NAMES } from './names';
 import { logger, metrics, MetricUnit } from './telemetry';
 
+/** What a started service serves, for banners and checks. */
+export interface ServedModelInfo {
+  /** The model file read: its path or S3 URI. */
+  path: string;
+  format: 'pickle' | 'json';
+  estimator: string;
+  /** Every output event's "version". */
+  version: string;
+}
+
 export interface PredictionService {
+  readonly served: ServedModelInfo;
   handle(event: KinesisStreamEvent): Promise<BatchResult>;
 }
 
@@ -51,6 +62,7 @@ export async function startPredictionService(config: Config, options: ServiceOpt
         deadLetters: new DeadLetterQueue(clients.sqs, config.deadLetterQueueUrl!, options.retryPolicy, options.clock),
       };
   return {
+    served: { path: served.path, format: served.format, estimator: model.summary().estimator, version },
     async handle(event) {
       const first = event.Records[0];
       const batchKeys = {

@@ -1,0 +1,76 @@
+/**
+ * The model a local stack serves: the bundled demo, or your own (a local MLflow model
+ * directory, a model file, or an S3 URI), put into the local S3 the way it is deployed.
+ */
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DEFAULT_PICKLE_NAME, MLMODEL_FILE_NAME } from '../lambda/src/model/load-model';
+import { MODEL_FILE_NAME } from '../lambda/src/model/format';
+import { parseMlmodel } from '../lambda/src/model/mlmodel';
+import { openModelSource } from '../lambda/src/model/model-source';
+import { uploadDirectory } from './aws-setup';
+
+export interface LocalModel {
+  /** A local MLflow model directory or model file (a pickle, a model.json). */
+  path: string;
+  /** The label of its predictions (RUN_ID); without it, the run id in its MLmodel. */
+  runId?: string;
+}
+
+/** The function's model settings for a model put into the local S3. */
+export type ModelEnvironment = Record<'RUN_ID' | 'MODEL_BUCKET' | 'MLFLOW_EXPERIMENT_ID' | 'MODEL_LOCATION', string | undefined>;
+
+function mlflowRunId(directory: string): string | undefined {
+  try {
+    return parseMlmodel(readFileSync(join(directory, MLMODEL_FILE_NAME), 'utf8')).runId;
+  } catch {
+    return undefined; // no MLmodel (or an unreadable one, which the function reports when it starts)
+  }
+}
+
+/**
+ * Uploads the model to the local S3 bucket and returns the function's settings for it. A
+ * directory with an MLflow run id and no other label goes where MLflow puts it
+ * ({experiment}/{run}/artifacts/model/) and is served by RUN_ID, as a deployed stack serves
+ * it; anything else is served by MODEL_LOCATION, labelled with `runId`.
+ */
+export async function placeModel(s3: S3Client, bucket: string, experimentId: string, model: LocalModel): Promise<ModelEnvironment> {
+  const isDirectory = statSync(model.path).isDirectory();
+  const runId = isDirectory ? mlflowRunId(model.path) : undefined;
+  if (isDirectory && runId !== undefined && model.runId === undefined) {
+    await uploadDirectory(s3, model.path, bucket, `${experimentId}/${runId}/artifacts/model/`);
+    return { RUN_ID: runId, MODEL_BUCKET: bucket, MLFLOW_EXPERIMENT_ID: experimentId, MODEL_LOCATION: undefined };
+  }
+  const key = `local-models/${basename(model.path)}`;
+  if (isDirectory) await uploadDirectory(s3, model.path, bucket, `${key}/`);
+  else await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(model.path) }));
+  return { RUN_ID: model.runId, MODEL_BUCKET: undefined, MLFLOW_EXPERIMENT_ID: undefined, MODEL_LOCATION: `s3://${bucket}/${key}${isDirectory ? '/' : ''}` };
+}
+
+/**
+ * Copies a model from S3 (with your usual AWS credentials and region) into a temporary local
+ * path: the file an S3 key names, or a model directory's MLmodel, pickle and model.json.
+ */
+export async function downloadModel(uri: string): Promise<string> {
+  const [bucket, ...rest] = uri.slice('s3://'.length).split('/');
+  const source = await openModelSource({ kind: 's3', bucket, path: rest.join('/') }, () => new S3Client({ followRegionRedirects: true }));
+  const directory = mkdtempSync(join(tmpdir(), 'ride-model-'));
+  if (source.kind === 'file') {
+    writeFileSync(join(directory, source.name), source.bytes);
+    return join(directory, source.name);
+  }
+  const mlmodel = await source.read(MLMODEL_FILE_NAME);
+  const pickle = mlmodel && parseMlmodel(Buffer.from(mlmodel).toString('utf8')).sklearn?.pickledModel;
+  const names = [MLMODEL_FILE_NAME, pickle ?? DEFAULT_PICKLE_NAME, MODEL_FILE_NAME];
+  let found = 0;
+  for (const name of names) {
+    const bytes = name === MLMODEL_FILE_NAME ? mlmodel : await source.read(name);
+    if (bytes === undefined) continue;
+    writeFileSync(join(directory, name), bytes);
+    found++;
+  }
+  if (found === 0) throw new Error(`no model at ${source.where}`);
+  return directory;
+}
