@@ -185,4 +185,34 @@ describe('what is refused, with the cause named', () => {
     expect(read(pickle.subarray(0, pickle.length - 500))).toThrow(/^not a pickle this runtime can read \(/);
     expect(read(Buffer.from([0x80, 0x05, 0xff]))).toThrow(/^not a pickle this runtime can read \(Unsupported opcode/);
   });
+
+  it('a pickle that tries to change a shared global, or to give a record fields outside it', () => {
+    // BUILD on the numpy.dtype global itself: globals are frozen, so nothing changes for the next model.
+    const onGlobal = craft(global('numpy', 'dtype'), '}', text('pythonName'), text('hacked'), 's', 'b', '.');
+    expect(() => readPickledModel(onGlobal)).toThrow(/^not a pickle this runtime can read \(/);
+    // A record dtype of 8 bytes with an 8-byte field at offset 4.
+    const f8 = [global('numpy', 'dtype'), text('f8'), 0x89, 0x88, 0x87, 'R'];
+    const record = craft(
+      global('numpy', 'dtype'), text('V8'), 0x89, 0x88, 0x87, 'R',
+      '(', 'K', 3, text('|'), 'N', text('a'), 0x85, '}', text('a'), ...f8, 'K', 4, 0x86, 's', 'K', 8, 'K', 1, 'K', 16, 't', 'b', '.',
+    );
+    expect(() => readPickledModel(record)).toThrow(new ModelFormatError('structured numpy dtype field "a" does not fit its 8-byte records'));
+    // The next model still reads: the dtype global was not changed.
+    expect(readPickledModel(readFileSync(join(out, 'linear-protocol4.pkl'))).steps[1].type).toBe('LinearRegression');
+  });
 });
+
+/** Pickle opcodes by hand: strings are opcodes, numbers raw bytes, arrays spread. */
+type Piece = string | number | Piece[];
+const text = (value: string): Piece[] => [0x8c, value.length, ...Buffer.from(value)]; // SHORT_BINUNICODE
+const global = (module: string, name: string): Piece[] => ['c', ...Buffer.from(`${module}\n${name}\n`)]; // GLOBAL
+function craft(...pieces: Piece[]): Uint8Array {
+  const bytes: number[] = [0x80, 4]; // PROTO 4
+  const add = (piece: Piece): void => {
+    if (Array.isArray(piece)) piece.forEach(add);
+    else if (typeof piece === 'string') bytes.push(piece.charCodeAt(0));
+    else bytes.push(piece);
+  };
+  pieces.forEach(add);
+  return Uint8Array.from(bytes);
+}

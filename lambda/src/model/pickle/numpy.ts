@@ -42,6 +42,7 @@ export class NumpyDtype {
     if (typeof byteOrder === 'string') this.byteOrder = byteOrder;
     if (subarray !== null) fail('numpy sub-array dtypes are not supported');
     if (typeof itemSize === 'number' && itemSize > 0) this.itemSize = itemSize;
+    if (!(this.itemSize > 0)) fail(`numpy dtype ${this} has no size`);
     if (names !== null) {
       if (!Array.isArray(names) || !(fields instanceof Map)) fail('a structured numpy dtype without its fields');
       this.fields = (names as unknown[]).map((name) => {
@@ -49,7 +50,11 @@ export class NumpyDtype {
         if (!Array.isArray(field) || !(field[0] instanceof NumpyDtype) || typeof field[1] !== 'number') {
           fail(`structured numpy dtype field ${describePython(name)} is malformed`);
         }
-        return { name: String(name), dtype: (field as unknown[])[0] as NumpyDtype, offset: (field as unknown[])[1] as number };
+        const [dtype, offset] = field as [NumpyDtype, number];
+        if (!Number.isInteger(offset) || offset < 0 || offset + dtype.itemSize > this.itemSize) {
+          fail(`structured numpy dtype field ${describePython(name)} does not fit its ${this.itemSize}-byte records`);
+        }
+        return { name: String(name), dtype, offset };
       });
     }
   }

@@ -187,7 +187,18 @@ function regressorSpec(value: unknown, where: string) {
  * tuple. Throws ModelFormatError naming what the runtime cannot serve.
  */
 export function readPickledModel(bytes: Uint8Array): ModelDocument {
-  const steps = pipelineSteps(unpickle(bytes));
+  const root = unpickle(bytes);
+  try {
+    return documentOf(root);
+  } catch (error) {
+    // A pickle can hold anything in any attribute: whatever the reading trips on, it is the file's fault.
+    if (error instanceof ModelFormatError) throw error;
+    throw new ModelFormatError(`a model pickle this runtime cannot read (${(error as Error).message})`);
+  }
+}
+
+function documentOf(root: unknown): ModelDocument {
+  const steps = pipelineSteps(root);
   if (steps.length !== 2) fail('model', `expected a DictVectorizer then one regressor, got ${steps.length} steps (${steps.map(describePython).join(', ')})`);
   const [vectorizer, regressor] = steps;
   const sklearnVersion = [vectorizer, regressor].map((step) => (step instanceof PyObject ? attributesOf(step).get('_sklearn_version') : undefined)).find((v) => typeof v === 'string');
