@@ -7,7 +7,7 @@
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BAD_RECORDS, isReasonFor, type BadRecord } from '../events/bad-records';
-import type { DeadLetter } from '../lambda/src/delivery/dead-letter-queue';
+import type { DeadLetter } from '../lambda/src/delivery/dead-letter';
 import { loadModelAt } from '../lambda/src/model/load-model';
 import { prepareFeatures } from '../lambda/src/rides/features';
 import type { PredictionEvent } from '../lambda/src/rides/prediction-event';

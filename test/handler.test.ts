@@ -7,7 +7,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../lambda/src/config';
-import type { DeadLetter } from '../lambda/src/delivery/dead-letter-queue';
+import type { DeadLetter } from '../lambda/src/delivery/dead-letter';
 import { loadModelAt } from '../lambda/src/model/load-model';
 import { prepareFeatures } from '../lambda/src/rides/features';
 import { startPredictionService } from '../lambda/src/service';
@@ -68,8 +68,10 @@ describe('handler (the Lambda entry point, configured from the environment)', ()
         dataTruncated: false,
       });
     }
-    expect(letters.map((l) => l.reason).sort()).toEqual([
-      'data: not valid JSON (Unexpected end of JSON input)',
+    // The JSON parser's own words vary with the Node.js version; the project's part is asserted.
+    const reasons = letters.map((l) => l.reason.replace(/^(data: not valid JSON \().*\)$/, '$1...)')).sort();
+    expect(reasons).toEqual([
+      'data: not valid JSON (...)',
       'data: not valid base64',
       'record: expected a JSON object, got an array',
       'ride.DOLocationID: missing',
@@ -95,7 +97,7 @@ describe('prediction service', () => {
     expect(result.rejected![0]).toEqual({
       sequenceNumber: '49630081666084879290581185630324770398608704880802529284',
       shardId: 'shardId-000000000000',
-      reason: 'data: not valid JSON (Unexpected end of JSON input)',
+      reason: expect.stringMatching(/^data: not valid JSON \(.+\)$/),
     });
     expect(await drainQueue(aws.clients.sqs, queueUrl)).toEqual([]);
   });
@@ -125,7 +127,8 @@ describe('prediction service', () => {
   });
 
   it('dead-letters a ride whose prediction is not a finite number', async () => {
-    const service = await start({ TEST_RUN: 'true' });
+    // Only a limit raised beyond reason lets a distance through that overflows the model.
+    const service = await start({ TEST_RUN: 'true', TRIP_DISTANCE_MAX: '1.79e308' });
     const result = await service.handle(kinesisEvent([{ ride: { PULocationID: 1, DOLocationID: 2, trip_distance: 1.7e308 }, ride_id: 9 }]));
     expect(result.predictions).toEqual([]);
     expect(result.rejected![0].reason).toMatch(/^prediction: the model returned -?Infinity for ride/);
