@@ -1,11 +1,10 @@
 /** The local stand-ins for AWS, each on 127.0.0.1 with a free port unless one is given. */
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kinesalite from 'kinesalite';
 import S3rver from 's3rver';
+import { close, listen } from './http';
 import { LocalSqsServer } from './sqs-server';
 
 /** s3rver accepts only its own key pair; kinesalite and the local SQS server accept any. */
@@ -21,16 +20,10 @@ export interface Emulator {
   stop(): Promise<void>;
 }
 
-function closeServer(server: Server): Promise<void> {
-  server.closeAllConnections(); // the SDK keeps connections alive, which would hold close() open
-  return new Promise((resolve) => server.close(() => resolve()));
-}
-
 /** kinesalite, in memory; streams become ACTIVE at once. */
 export async function startKinesis(port = 0): Promise<Emulator> {
   const server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100 });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, stop: () => closeServer(server) };
+  return { endpoint: await listen(server, port), stop: () => close(server) };
 }
 
 /** s3rver, storing objects in a temporary directory that is removed on stop. */
@@ -41,7 +34,7 @@ export async function startS3(buckets: string[], port = 0): Promise<Emulator> {
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
     async stop() {
-      await closeServer(s3rver.httpServer!);
+      await close(s3rver.httpServer!);
       await rm(directory, { recursive: true, force: true });
     },
   };
