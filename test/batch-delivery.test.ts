@@ -55,25 +55,32 @@ describe('deliverInBatches', () => {
   it('retries until the deadline, less its margin, and then returns what is still undelivered', async () => {
     const clock = virtualClock();
     let calls = 0;
-    const deadline = Deadline.fromRemainingTime(10_000, 0, { retryMs: 3_000, abortMs: 1_000 });
+    const deadline = Deadline.fromRemainingTime(20_000, 0, { retryMs: 3_000, abortMs: 1_000 });
     const outcome = await deliverInBatches([1, 2], plan(async (entries) => {
       calls++;
       return { retry: [...entries] };
     }, clock, { deadline }));
     expect(outcome.undelivered).toEqual([1, 2]);
-    // 100, 200, 400, then 500 (the cap) while an attempt still starts by 7 s.
+    // 100, 200, 400, then 500 (the cap) while an attempt still starts by 17 s.
     expect(clock.sleeps.slice(0, 4)).toEqual([100, 200, 400, 500]);
-    expect(clock.time).toBeLessThanOrEqual(7_000);
-    expect(clock.time + 500).toBeGreaterThan(7_000);
+    expect(clock.time).toBeLessThanOrEqual(17_000);
+    expect(clock.time + 500).toBeGreaterThan(17_000);
     expect(calls).toBe(clock.sleeps.length + 1);
   });
 
   it('makes the first attempt even when the deadline has passed, and no other', async () => {
     const clock = virtualClock();
     let calls = 0;
-    const outcome = await deliverInBatches([1], plan(async (entries) => (calls++, { retry: [...entries] }), clock, { deadline: Deadline.fromRemainingTime(2_000, 0) }));
+    const outcome = await deliverInBatches([1], plan(async (entries) => (calls++, { retry: [...entries] }), clock, { deadline: Deadline.fromRemainingTime(0, 0) }));
     expect(calls).toBe(1);
     expect(outcome.undelivered).toEqual([1]);
+  });
+
+  it('keeps back 3 s for retries and 1 s for calls in flight, or a share of a short remaining time', () => {
+    const long = Deadline.fromRemainingTime(60_000, 1_000);
+    expect([long.retryUntil, long.abortAt]).toEqual([58_000, 60_000]);
+    const short = Deadline.fromRemainingTime(2_000, 0);
+    expect([short.retryUntil, short.abortAt]).toEqual([1_500, 1_800]);
   });
 
   it('stops at maxAttempts when the deadline is far off', async () => {

@@ -80,6 +80,7 @@ describe('parseConfig', () => {
   it('leaves the region to the SDK when neither AWS_REGION nor AWS_DEFAULT_REGION is set', () => {
     expect(parseConfig(production).region).toBeUndefined();
     expect(parseConfig({ ...production, AWS_DEFAULT_REGION: 'ap-southeast-5' }).region).toBe('ap-southeast-5');
+    expect(parseConfig({ ...production, AWS_REGION: 'eusc-de-east-1' }).region).toBe('eusc-de-east-1');
     expect(parseConfig({ ...production, AWS_REGION: 'us-gov-west-1', AWS_DEFAULT_REGION: 'eu-west-1' }).region).toBe('us-gov-west-1');
   });
 

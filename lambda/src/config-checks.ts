@@ -8,8 +8,8 @@
 const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
 /** SQS queue names: 1 to 80 of letters, digits, `_` and `-`, and `.fifo` for a FIFO queue. */
 const QUEUE_NAME = /^[a-zA-Z0-9_-]{1,80}(\.fifo)?$/;
-/** AWS region names: us-east-1, eu-central-2, us-gov-west-1, cn-northwest-1, ... */
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+/** AWS region names: us-east-1, eu-central-2, us-gov-west-1, cn-northwest-1, eusc-de-east-1, ... */
+const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
 /** S3 bucket names: 3 to 63 of lowercase letters, digits, `.` and `-`, starting and ending with a letter or digit. */
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 

@@ -17,7 +17,8 @@ export interface RetryPolicy {
   maxAttempts: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { baseDelayMs: 50, maxDelayMs: 2_000, maxAttempts: 100 };
+/** Kinesis meters writes per second, so waits are capped at a second; the deadline, not the attempt count, ends retrying. */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { baseDelayMs: 50, maxDelayMs: 1_000, maxAttempts: 100 };
 
 /** Seams for tests; production uses real time and Math.random. */
 export interface RetryClock {

@@ -24,9 +24,15 @@ export class Deadline {
     readonly abortAt: number,
   ) {}
 
-  /** The deadline of an invocation with `remainingMs` left at `now` (both in ms, on the retry clock). */
+  /**
+   * The deadline of an invocation with `remainingMs` left at `now` (both in ms, on the retry
+   * clock). With little time left, the margins shrink to a share of it, so that a short
+   * timeout still leaves calls the time to be made.
+   */
   static fromRemainingTime(remainingMs: number, now: number, margins: DeadlineMargins = DEFAULT_MARGINS): Deadline {
-    return new Deadline(now + remainingMs - margins.retryMs, now + remainingMs - margins.abortMs);
+    const retryMs = Math.min(margins.retryMs, remainingMs / 4);
+    const abortMs = Math.min(margins.abortMs, remainingMs / 10);
+    return new Deadline(now + remainingMs - retryMs, now + remainingMs - abortMs);
   }
 
   /** Whether an attempt starting at `at` may still be made. */

@@ -30,13 +30,17 @@ const bytesOf = (r: OutputRecord) => r.data.byteLength + Buffer.byteLength(r.par
  * the order given; resends only the entries Kinesis rejected (throttling, internal failure)
  * until the deadline. What is still undelivered then, and every record after it, is
  * returned for Kinesis to replay.
+ *
+ * Order on the output stream is not guaranteed: an entry resent after throttling lands
+ * behind the entries of its call that were taken the first time. Consumers must not rely
+ * on it (they dedupe on (ride_id, version) in any case).
  */
 export class PredictionWriter {
   constructor(private readonly options: PredictionWriterOptions) {}
 
   async write(records: readonly OutputRecord[], deadline: Deadline): Promise<RetryOutcome<OutputRecord>> {
     const tooLarge = records.filter((r) => bytesOf(r) > RECORD_MAX_BYTES);
-    // One call at a time keeps each shard's output in the order of its input, retries included.
+    // One call at a time: once a call gives up, the calls after it are not sent (see deliverInBatches).
     const outcome = await deliverInBatches(tooLarge.length === 0 ? records : records.filter((r) => bytesOf(r) <= RECORD_MAX_BYTES), {
       limits: { maxEntries: PUT_RECORDS_MAX_ENTRIES, maxBytes: PUT_RECORDS_MAX_BYTES, bytesOf },
       send: (pending, signal) => this.putRecords(pending, signal),
