@@ -39,7 +39,7 @@ describe('chunk', () => {
 });
 
 describe('deliverInBatches', () => {
-  it('resends only the entries a call did not take, with capped exponential backoff', async () => {
+  it('resends only the entries a call did not take, at the same pace while some get through', async () => {
     const clock = virtualClock();
     const calls: number[][] = [];
     // Each call takes only the first entry it is given.
@@ -49,7 +49,19 @@ describe('deliverInBatches', () => {
     }, clock));
     expect(calls).toEqual([[1, 2, 3], [2, 3], [3], [4]]);
     expect(outcome).toEqual({ undelivered: [], refused: [], retried: 3, lastError: 'ProvisionedThroughputExceededException: Rate exceeded' });
-    expect(clock.sleeps).toEqual([100, 200]);
+    expect(clock.sleeps).toEqual([100, 100]);
+  });
+
+  it('backs off exponentially, to the cap, while nothing gets through', async () => {
+    const clock = virtualClock();
+    let calls = 0;
+    // Nothing goes through four times, then one entry of two, then the other.
+    await deliverInBatches([1, 2], plan(async (entries) => {
+      calls++;
+      if (calls <= 4) return { retry: [...entries] };
+      return { retry: entries.slice(1) };
+    }, clock));
+    expect(clock.sleeps).toEqual([100, 200, 400, 500, 500]);
   });
 
   it('retries until the deadline, less its margin, and then returns what is still undelivered', async () => {

@@ -1,7 +1,9 @@
 /**
  * Delivery through batch APIs (Kinesis PutRecords, SQS SendMessageBatch): entries are split
  * into calls within the API's limits, and entries a call did not take are sent again with
- * capped exponential backoff and full jitter until the invocation's deadline.
+ * capped exponential backoff and full jitter until the invocation's deadline. The backoff
+ * grows only while nothing gets through: a call that took some of its entries shows the
+ * stream is taking writes, and the rest are sent again at the same pace.
  *
  * These retries are the only ones: the delivery clients are made with the SDK's own retries
  * off (aws-clients.ts), so every resend is counted in DeliveryRetries and none outlives the
@@ -101,6 +103,7 @@ export function describeError(error: unknown): string {
 async function sendWithRetries<T>(entries: readonly T[], send: SendBatch<T>, deadline: Deadline, policy: RetryPolicy, clock: RetryClock): Promise<RetryOutcome<T>> {
   const outcome: RetryOutcome<T> = { undelivered: [], refused: [], retried: 0 };
   let pending: readonly T[] = entries;
+  let backoffs = 0;
   for (let attempt = 1; pending.length > 0; attempt++) {
     let retry: T[];
     try {
@@ -115,7 +118,8 @@ async function sendWithRetries<T>(entries: readonly T[], send: SendBatch<T>, dea
       retry = [...pending];
     }
     if (retry.length === 0) break;
-    const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+    if (attempt === 1 || retry.length === pending.length) backoffs++;
+    const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (backoffs - 1));
     const delay = clock.random() * ceiling;
     // Give up when another try would start past the deadline; Kinesis replays what is left.
     if (attempt >= policy.maxAttempts || !deadline.allowsAttemptAt(clock.now() + delay)) {
