@@ -14,13 +14,14 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, PutRecordCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COURSE_RIDE, lambdaKinesisRecord } from '../events/kinesis-event';
 import { createClients, type AwsClients } from '../lambda/src/aws-clients';
 import { loadModelAt } from '../lambda/src/model/load-model';
 import { METRICS_NAMESPACE } from '../lambda/src/names';
 import { prepareFeatures } from '../lambda/src/rides/features';
+import type { FailedBatchRecord } from '../local/event-source-mapping';
 import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../models/demo-model';
 import { MOTO_ACCOUNT, MOTO_REGION, startMoto, type Moto } from './support/moto';
 import { PYTHON } from './support/python';
@@ -116,6 +117,9 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, () => {
   let outputs: Record<string, string>;
   let modelBucket: string;
   let alarmKeyId: string;
+  /** The good and the bad ride, as read back from the input stream. */
+  let records: Awaited<ReturnType<typeof readShard>>;
+  let streamArn: string;
 
   it('bootstraps, deploys with -c packaging=zip to CREATE_COMPLETE, with the stage\'s resources and outputs', async () => {
     await cdk('bootstrap', `aws://${MOTO_ACCOUNT}/${MOTO_REGION}`);
@@ -205,8 +209,8 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, () => {
     for (const ride of [COURSE_RIDE, bad]) {
       await clients.kinesis.send(new PutRecordCommand({ StreamName: outputs.InputStreamName, PartitionKey: String(ride.ride_id), Data: Buffer.from(JSON.stringify(ride)) }));
     }
-    const streamArn = `arn:aws:kinesis:${MOTO_REGION}:${MOTO_ACCOUNT}:stream/${outputs.InputStreamName}`;
-    const records = await readShard(clients.kinesis, outputs.InputStreamName);
+    streamArn = `arn:aws:kinesis:${MOTO_REGION}:${MOTO_ACCOUNT}:stream/${outputs.InputStreamName}`;
+    records = await readShard(clients.kinesis, outputs.InputStreamName);
     expect(records).toHaveLength(2);
     const event = {
       Records: records.map((r) =>
@@ -283,6 +287,40 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, () => {
     expect(alarmed.length).toBeGreaterThan(0);
     for (const name of [...charted, ...alarmed]) expect([...emittedNames], name).toContain(name);
     for (const m of emitted) expect(m.service).toBe(Environment.Variables.POWERTOOLS_SERVICE_NAME);
+  });
+
+  it("redrives a failed batch as the README says: the batch's records back on the input stream, the message deleted", async () => {
+    // Lambda's on-failure record for a batch of both rides, as the mapping would send it (moto runs no mapping).
+    const [first, last] = records;
+    const failed: FailedBatchRecord = {
+      requestContext: { condition: 'RetryAttemptsExhausted', approximateInvokeCount: 11 },
+      responseContext: { functionError: 'Unhandled' },
+      version: '1.0',
+      timestamp: new Date().toISOString(),
+      KinesisBatchInfo: {
+        shardId: first.ShardId,
+        startSequenceNumber: first.SequenceNumber!,
+        endSequenceNumber: last.SequenceNumber!,
+        approximateArrivalOfFirstRecord: first.ApproximateArrivalTimestamp!.toISOString(),
+        approximateArrivalOfLastRecord: last.ApproximateArrivalTimestamp!.toISOString(),
+        batchSize: records.length,
+        streamArn,
+      },
+    };
+    await clients.sqs.send(new SendMessageCommand({ QueueUrl: outputs.FailedBatchQueueUrl, MessageBody: JSON.stringify(failed) }));
+
+    // The README's commands, for this stage, with the AWS CLI pointed at moto.
+    const readme = readFileSync('README.md', 'utf8');
+    const redrive = /\n(STREAM=ride_events-stg QUEUE=<FailedBatchQueueUrl>\n[\s\S]*?\naws sqs delete-message [^\n]*)\n/.exec(readme)?.[1];
+    expect(redrive).toBeDefined();
+    const script = redrive!.replace('ride_events-stg', outputs.InputStreamName).replace('<FailedBatchQueueUrl>', outputs.FailedBatchQueueUrl);
+    await run('bash', ['-euo', 'pipefail', '-c', `aws() { ${AWS_CLI} --endpoint-url ${moto.endpoint} "$@"; }\n${script}`]);
+
+    const after = await readShard(clients.kinesis, outputs.InputStreamName);
+    const seen = (r: (typeof records)[number]) => ({ key: r.PartitionKey, data: Buffer.from(r.Data!).toString() });
+    expect(after.map(seen)).toEqual([...records, ...records].map(seen));
+    const { Messages = [] } = await clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: outputs.FailedBatchQueueUrl, MaxNumberOfMessages: 10 }));
+    expect(Messages).toEqual([]);
   });
 
   it('is removed by cdk destroy except for the model bucket, and deploys again under the same names', async () => {
