@@ -113,7 +113,8 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-describe(`the app deployed to moto_server as stage ${STAGE}`, () => {
+// Each step runs the CDK CLI or the AWS CLI a few times: seconds here, longer on a loaded machine.
+describe(`the app deployed to moto_server as stage ${STAGE}`, { timeout: 300_000 }, () => {
   let outputs: Record<string, string>;
   let modelBucket: string;
   let alarmKeyId: string;

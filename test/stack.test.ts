@@ -16,6 +16,9 @@ import { CREATE_ONLY, replacementCollisions } from './support/replacements';
 
 // The app stages lambda/dist as the function's code; bin/app.ts builds it before synth, this file once.
 if (!existsSync(BUNDLE)) bundleHandler();
+// Environment-agnostic stacks, whatever account and region this shell has.
+delete process.env.CDK_DEFAULT_ACCOUNT;
+delete process.env.CDK_DEFAULT_REGION;
 
 const outdirs: string[] = [];
 afterAll(() => outdirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -492,6 +495,19 @@ describe('configured from context', () => {
     const alarms = properties(template, 'AWS::CloudWatch::Alarm');
     expect(alarms).toHaveLength(10);
     for (const a of alarms) expect(a.AlarmActions).toEqual([topicArn]);
+  });
+
+  it('refuses an alarm topic in another region than the one the stack deploys to', () => {
+    const region = process.env.CDK_DEFAULT_REGION;
+    process.env.CDK_DEFAULT_REGION = 'eu-west-1';
+    try {
+      const context = { alarmTopicArn: 'arn:aws:sns:us-east-1:111122223333:oncall' };
+      expect(() => addRideDurationStack(new App({ context }))).toThrow('context alarmTopicArn: the topic is in us-east-1, the stack deploys to eu-west-1');
+      expect(() => addRideDurationStack(new App({ context: { alarmTopicArn: 'arn:aws:sns:eu-west-1:111122223333:oncall' } }))).not.toThrow();
+    } finally {
+      if (region === undefined) delete process.env.CDK_DEFAULT_REGION;
+      else process.env.CDK_DEFAULT_REGION = region;
+    }
   });
 
   it.each([
