@@ -53,6 +53,12 @@ big_endian[-1].coef_ = big_endian[-1].coef_.astype('>f8')
 dump('big-endian.pkl', big_endian, 4, big_endian.predict)
 forest = make_pipeline(DictVectorizer(), RandomForestRegressor(n_estimators=5, max_depth=8, random_state=1)).fit(X, y)
 dump('forest-protocol2.pkl', forest, 2, forest.predict)
+# Rows of three features (more than the WebAssembly walk takes): the JavaScript walk serves them.
+wide_rows = [dict(r, passengers=float(i % 4)) for i, r in enumerate(rows)]
+wide = make_pipeline(DictVectorizer(), RandomForestRegressor(n_estimators=5, max_depth=8, random_state=1)).fit([dict(x, passengers=float(i % 4)) for i, x in enumerate(X)], y)
+dump('wide-forest.pkl', wide, 4)
+expected['wide-forest.pkl'] = [float(v) for v in wide.predict(wide_rows)]
+expected['wide_rows'] = wide_rows
 dump('scaled.pkl', make_pipeline(DictVectorizer(), StandardScaler(with_mean=False), LinearRegression()).fit(X, y))
 class MyForest(RandomForestRegressor):
     def predict(self, X):
@@ -84,10 +90,11 @@ json.dump(expected, open(os.path.join(out, 'expected.json'), 'w'))
 `;
 
 let rows: { PU_DO: string; trip_distance: number }[];
+let wideRows: { PU_DO: string; trip_distance: number; passengers: number }[];
 let expected: Record<string, number[]>;
 beforeAll(() => {
   runPython(['-c', MAKE_PICKLES, out]);
-  ({ rows, ...expected } = JSON.parse(readFileSync(join(out, 'expected.json'), 'utf8')));
+  ({ rows, wide_rows: wideRows, ...expected } = JSON.parse(readFileSync(join(out, 'expected.json'), 'utf8')));
 });
 
 /** Loads a single pickle file the way MODEL_LOCATION names one; returns the error's message when it is refused. */
@@ -138,6 +145,11 @@ describe("pickles of Debian's scikit-learn 1.2.1 with numpy 1 (numpy.core)", () 
     expect(worstRelativeDifference(served.model.predict(rows), expected[file])).toBeLessThanOrEqual(1e-9);
   });
 
+  it('serves rows of more features than the WebAssembly walk takes, equal to scikit-learn', async () => {
+    const served = await loadModelAt({ kind: 'local', path: join(out, 'wide-forest.pkl') });
+    expect(worstRelativeDifference(served.model.predict(wideRows), expected['wide-forest.pkl'])).toBeLessThanOrEqual(1e-9);
+  });
+
   it('keeps attribute names such as __proto__ as data, never reaching a prototype', async () => {
     await loadModelAt({ kind: 'local', path: join(out, 'proto-keys.pkl') });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -185,4 +197,34 @@ describe('what is refused, with the cause named', () => {
     expect(read(pickle.subarray(0, pickle.length - 500))).toThrow(/^not a pickle this runtime can read \(/);
     expect(read(Buffer.from([0x80, 0x05, 0xff]))).toThrow(/^not a pickle this runtime can read \(Unsupported opcode/);
   });
+
+  it('a pickle that tries to change a shared global, or to give a record fields outside it', () => {
+    // BUILD on the numpy.dtype global itself: globals are frozen, so nothing changes for the next model.
+    const onGlobal = craft(global('numpy', 'dtype'), '}', text('pythonName'), text('hacked'), 's', 'b', '.');
+    expect(() => readPickledModel(onGlobal)).toThrow(/^not a pickle this runtime can read \(/);
+    // A record dtype of 8 bytes with an 8-byte field at offset 4.
+    const f8 = [global('numpy', 'dtype'), text('f8'), 0x89, 0x88, 0x87, 'R'];
+    const record = craft(
+      global('numpy', 'dtype'), text('V8'), 0x89, 0x88, 0x87, 'R',
+      '(', 'K', 3, text('|'), 'N', text('a'), 0x85, '}', text('a'), ...f8, 'K', 4, 0x86, 's', 'K', 8, 'K', 1, 'K', 16, 't', 'b', '.',
+    );
+    expect(() => readPickledModel(record)).toThrow(new ModelFormatError('structured numpy dtype field "a" does not fit its 8-byte records'));
+    // The next model still reads: the dtype global was not changed.
+    expect(readPickledModel(readFileSync(join(out, 'linear-protocol4.pkl'))).steps[1].type).toBe('LinearRegression');
+  });
 });
+
+/** Pickle opcodes by hand: strings are opcodes, numbers raw bytes, arrays spread. */
+type Piece = string | number | Piece[];
+const text = (value: string): Piece[] => [0x8c, value.length, ...Buffer.from(value)]; // SHORT_BINUNICODE
+const global = (module: string, name: string): Piece[] => ['c', ...Buffer.from(`${module}\n${name}\n`)]; // GLOBAL
+function craft(...pieces: Piece[]): Uint8Array {
+  const bytes: number[] = [0x80, 4]; // PROTO 4
+  const add = (piece: Piece): void => {
+    if (Array.isArray(piece)) piece.forEach(add);
+    else if (typeof piece === 'string') bytes.push(piece.charCodeAt(0));
+    else bytes.push(piece);
+  };
+  pieces.forEach(add);
+  return Uint8Array.from(bytes);
+}

@@ -47,7 +47,8 @@ export function pythonCallable(qualifiedName: string, call: (...args: unknown[])
     return call(...args);
   } as PyGlobal;
   Object.defineProperty(global, 'pythonName', { value: qualifiedName });
-  return global;
+  // Shared by every load: frozen, so that a pickle's BUILD on a global cannot change it for the next.
+  return Object.freeze(global);
 }
 
 export function isPyGlobal(value: unknown): value is PyGlobal {

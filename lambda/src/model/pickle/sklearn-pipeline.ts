@@ -84,9 +84,9 @@ function sklearnTree(value: unknown, where: string) {
   const count = nodes.size;
   if (values.shape[0] !== count || values.size !== count) fail(`${where}.values`, `shape (${values.shape.join(', ')}) does not fit ${count} nodes of one output`);
   return {
-    children_left: Int32Array.from(nodes.field('left_child')),
-    children_right: Int32Array.from(nodes.field('right_child')),
-    feature: Int32Array.from(nodes.field('feature')),
+    children_left: nodes.int32Field('left_child'),
+    children_right: nodes.int32Field('right_child'),
+    feature: nodes.int32Field('feature'),
     threshold: nodes.field('threshold'),
     value: values.toFloat64Array(),
   };
@@ -105,11 +105,11 @@ function predictorTree(value: unknown, where: string) {
   if (nodes.hasField('is_categorical') && nodes.field('is_categorical').some((c) => c !== 0)) {
     fail(where, 'has categorical splits, which this runtime does not evaluate');
   }
-  const leafOr = (column: Float64Array, leafValue: number) => Int32Array.from(column, (v, i) => (isLeaf[i] ? leafValue : v));
+  const leafOr = (column: Int32Array, leafValue: number) => column.map((v, i) => (isLeaf[i] ? leafValue : v));
   return {
-    children_left: leafOr(nodes.field('left'), -1),
-    children_right: leafOr(nodes.field('right'), -1),
-    feature: leafOr(nodes.field('feature_idx'), -2),
+    children_left: leafOr(nodes.int32Field('left'), -1),
+    children_right: leafOr(nodes.int32Field('right'), -1),
+    feature: leafOr(nodes.int32Field('feature_idx'), -2),
     threshold: nodes.field('num_threshold'),
     value: nodes.field('value'),
   };
@@ -187,7 +187,18 @@ function regressorSpec(value: unknown, where: string) {
  * tuple. Throws ModelFormatError naming what the runtime cannot serve.
  */
 export function readPickledModel(bytes: Uint8Array): ModelDocument {
-  const steps = pipelineSteps(unpickle(bytes));
+  const root = unpickle(bytes);
+  try {
+    return documentOf(root);
+  } catch (error) {
+    // A pickle can hold anything in any attribute: whatever the reading trips on, it is the file's fault.
+    if (error instanceof ModelFormatError) throw error;
+    throw new ModelFormatError(`a model pickle this runtime cannot read (${(error as Error).message})`);
+  }
+}
+
+function documentOf(root: unknown): ModelDocument {
+  const steps = pipelineSteps(root);
   if (steps.length !== 2) fail('model', `expected a DictVectorizer then one regressor, got ${steps.length} steps (${steps.map(describePython).join(', ')})`);
   const [vectorizer, regressor] = steps;
   const sklearnVersion = [vectorizer, regressor].map((step) => (step instanceof PyObject ? attributesOf(step).get('_sklearn_version') : undefined)).find((v) => typeof v === 'string');
