@@ -22,7 +22,7 @@ export interface ModelStoreProps {
  *   model: { kind: 'location', bucketName: 'team-mlflow', path: '4/models/m-1a2b/artifacts/' },
  * });
  * store.grantReadModel(role);
- * fn.addEnvironment('MODEL_LOCATION', store.uri);
+ * new LambdaFunction(this, 'Function', { ...props, environment: { ...store.environment } }); // MODEL_LOCATION
  */
 export class ModelStore extends Construct {
   readonly bucket: IBucket;
