@@ -92,12 +92,13 @@ export class ModelStore extends Construct {
     );
     if (this.kmsKeyArn !== undefined) {
       // SSE-KMS: S3 decrypts with the bucket's key on the function's behalf, and only S3 may use the grant.
-      const region = this.kmsKeyArn.split(':')[3];
+      const [, partition, , region] = this.kmsKeyArn.split(':');
+      const domain = partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com';
       grantee.grantPrincipal.addToPrincipalPolicy(
         new PolicyStatement({
           actions: ['kms:Decrypt'],
           resources: [this.kmsKeyArn],
-          conditions: { StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` } },
+          conditions: { StringEquals: { 'kms:ViaService': `s3.${region}.${domain}` } },
         }),
       );
     }
