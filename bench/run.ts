@@ -3,8 +3,8 @@
  * same machine, the same models and the same rides, each side in processes of its own.
  *
  * Needs Debian's python3-sklearn and python3-boto3 (the Python side runs /usr/bin/python3,
- * or PYTHON). Prints a table of every figure with the ratios and the targets of issue 5,
- * and writes bench/.cache/results.json. `npm run bench -- --quick` does fewer repetitions.
+ * or PYTHON). Prints a table of every figure with the ratios and the targets, and writes
+ * bench/.cache/results.json. `npm run bench -- --quick` does fewer repetitions.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -13,9 +13,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { BUNDLE, bundleHandler } from '../lambda/build';
+import { BUNDLE, bundle, bundleHandler } from '../lambda/build';
 import { DEFAULTS } from '../lib/stack-settings';
 import { createQueue, createStream, uploadDirectory } from '../local/aws-setup';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { createClients } from '../lambda/src/aws-clients';
 import { LOCAL_CREDENTIALS, startKinesis, startS3, startSqs } from '../local/emulators';
 import { startKinesisFaultProxy } from '../local/kinesis-fault-proxy';
@@ -64,9 +65,14 @@ const worker = (side: Side, mode: string, args: string[], env: Record<string, st
     ? run(process.execPath, ['bench/node/worker.mjs', mode, ...args], env)
     : run(PYTHON, ['bench/python/worker.py', mode, ...(mode === 'throughput' || mode === 'deliver' ? [side] : []), ...args], env);
 
+/** The model runtime alone, for the "evaluator alone" column (bench/node/evaluator.ts). */
+function bundleEvaluator(): void {
+  bundle(join(ROOT, 'bench/node/evaluator.ts'), join(CACHE, 'evaluator.mjs'));
+}
+
 /** The fitted models and the rides, made once by scikit-learn and kept in bench/.cache. */
 async function prepare(): Promise<void> {
-  if (existsSync(join(CACHE, 'rides.json'))) return;
+  if (existsSync(join(CACHE, 'rides.json')) && existsSync(join(CACHE, 'forest', 'MLmodel'))) return;
   log('fitting the models with scikit-learn (once; kept in bench/.cache)');
   mkdirSync(CACHE, { recursive: true });
   try {
@@ -116,6 +122,33 @@ async function throughput(events: Record<number, string>) {
   return results;
 }
 
+/**
+ * The models alone, side by side: this runtime's predict and scikit-learn's pipeline.predict
+ * (one thread, vectorizer included) on the same 10,000 rides' features, in alternating
+ * processes, so that both sides see the same machine. Microseconds per ride, min and median
+ * over the rounds' medians.
+ */
+async function evaluators(events: Record<number, string>) {
+  const rounds = values.quick ? 3 : 5;
+  const results: Record<string, Record<'typescript' | 'sklearn', { min: number; median: number }>> = {};
+  for (const model of MODELS) {
+    const times: Record<'typescript' | 'sklearn', number[]> = { typescript: [], sklearn: [] };
+    const env = { TEST_RUN: 'true', RUN_ID, MODEL_LOCATION: join(CACHE, model) };
+    for (let round = 0; round < rounds; round++) {
+      log(`evaluator alone: ${model}, round ${round + 1} of ${rounds}`);
+      const ours = await worker('typescript', 'evaluate', [events[10_000], '20'], env);
+      const theirs = await worker('course', 'predict', [events[10_000], model === 'forest' ? '5' : '20'], env);
+      times.typescript.push((ours.out.median / 10_000) * 1e6);
+      times.sklearn.push((theirs.out.median / 10_000) * 1e6);
+    }
+    results[model] = {
+      typescript: { min: Math.min(...times.typescript), median: median(times.typescript) },
+      sklearn: { min: Math.min(...times.sklearn), median: median(times.sklearn) },
+    };
+  }
+  return results;
+}
+
 async function delivery(events: Record<number, string>) {
   const [kinesis, sqs] = await Promise.all([startKinesis(), startSqs()]);
   try {
@@ -149,22 +182,32 @@ async function delivery(events: Record<number, string>) {
   }
 }
 
+/**
+ * Process start to first prediction, the model fetched from a local S3 by RUN_ID: this stack
+ * from MLflow's model.pkl (as it serves it) and, to compare the two loads, from the same
+ * model's model.json alone; the course handler from model.pkl.
+ */
 async function coldStart() {
   const s3 = await startS3(['bench-models']);
   try {
     const clients = createClients({ region: 'us-east-1', endpoints: { s3: s3.endpoint } });
-    const results: Record<string, Record<'typescript' | 'course', number>> = {};
+    const results: Record<string, Record<'typescript' | 'typescriptJson' | 'course', number>> = {};
+    const put = (key: string, body: Buffer | string) => clients.s3.send(new PutObjectCommand({ Bucket: 'bench-models', Key: key, Body: body }));
     for (const model of MODELS) {
       await uploadDirectory(clients.s3, join(CACHE, model), 'bench-models', `1/${model}/artifacts/model/`);
-      const env = { TEST_RUN: 'true', RUN_ID: model, MODEL_BUCKET: 'bench-models', MLFLOW_EXPERIMENT_ID: '1', S3_ENDPOINT_URL: s3.endpoint };
-      results[model] = { typescript: 0, course: 0 };
-      for (const side of ['typescript', 'course'] as const) {
+      // The same model as model.json only (no pickle beside it), under a run of its own.
+      const jsonRun = `${model}-json`;
+      await put(`1/${jsonRun}/artifacts/model/MLmodel`, readFileSync(join(CACHE, model, 'MLmodel'), 'utf8').replace(`run_id: ${model}`, `run_id: ${jsonRun}`));
+      await put(`1/${jsonRun}/artifacts/model/model.json`, readFileSync(join(CACHE, model, 'model.json')));
+      const env = (runId: string) => ({ TEST_RUN: 'true', RUN_ID: runId, MODEL_BUCKET: 'bench-models', MLFLOW_EXPERIMENT_ID: '1', S3_ENDPOINT_URL: s3.endpoint });
+      results[model] = { typescript: 0, typescriptJson: 0, course: 0 };
+      for (const [side, label, runId] of [['typescript', 'typescript', model], ['typescript', 'typescriptJson', jsonRun], ['course', 'course', model]] as const) {
         const times: number[] = [];
         for (let i = 0; i < (values.quick ? 3 : 5); i++) {
-          times.push((await worker(side, 'first-prediction', [join(ROOT, 'events/ride.json')], env)).wallSeconds);
+          times.push((await worker(side, 'first-prediction', [join(ROOT, 'events/ride.json')], env(runId))).wallSeconds);
         }
-        log(`cold start: ${model}, ${side}: ${times.map((t) => t.toFixed(3)).join(', ')} s`);
-        results[model][side] = median(times);
+        log(`cold start: ${model}, ${label}: ${times.map((t) => t.toFixed(3)).join(', ')} s`);
+        results[model][label] = median(times);
       }
     }
     clients.s3.destroy();
@@ -200,8 +243,10 @@ async function main() {
   Object.assign(process.env, CREDENTIALS, QUIET);
   await prepare();
   bundleHandler();
+  bundleEvaluator();
   const events = writeEvents();
   const started = Date.now();
+  const alone = await evaluators(events);
   const speed = await throughput(events);
   const deliver = await delivery(events);
   const cold = await coldStart();
@@ -229,17 +274,27 @@ async function main() {
     }
   }
   out();
+  out('The model alone, on 10,000 rides\' prepared features (vectorizer included), one thread, alternating processes; microseconds per ride, min / median over the rounds:');
+  out();
+  out('| model | this evaluator alone | scikit-learn predict alone | evaluator vs scikit-learn | whole handler (10,000) vs scikit-learn predict |');
+  out('|---|---|---|---|---|');
+  for (const model of MODELS) {
+    const a = alone[model];
+    out(`| ${model} | ${us(a.typescript.min)} / ${us(a.typescript.median)} | ${us(a.sklearn.min)} / ${us(a.sklearn.median)} | ${ratio(a.sklearn.median / a.typescript.median)} faster | ${ratio(a.sklearn.median / speed[model].typescript[10_000])} |`);
+  }
+  out();
   out('Delivery of 10,000 predictions to local Kinesis (kinesalite):');
   out();
   out('| handler | output API calls | seconds |');
   out('|---|---|---|');
   for (const side of ['typescript', 'vectorized', 'course'] as Side[]) out(`| ${side === 'typescript' ? 'this stack (PutRecords)' : side === 'course' ? 'Python course (put_record each)' : 'Python vectorized (put_records)'} | ${deliver[side].calls.toLocaleString('en-US')} | ${deliver[side].seconds.toFixed(2)} |`);
   out();
-  out('Cold start, process start to first prediction, model fetched from local S3 (s3rver), median:');
+  out('Cold start, process start to first prediction, model fetched from local S3 (s3rver) by RUN_ID, median:');
   out();
-  out('| model | this stack | Python course | ratio |');
-  out('|---|---|---|---|');
-  for (const model of MODELS) out(`| ${model} | ${(cold[model].typescript * 1000).toFixed(0)} ms | ${(cold[model].course * 1000).toFixed(0)} ms | ${ratio(cold[model].course / cold[model].typescript)} |`);
+  out('| model | this stack (model.pkl) | this stack (model.json alone) | Python course (model.pkl) | ratio (model.pkl) |');
+  out('|---|---|---|---|---|');
+  const ms = (seconds: number) => `${(seconds * 1000).toFixed(0)} ms`;
+  for (const model of MODELS) out(`| ${model} | ${ms(cold[model].typescript)} | ${ms(cold[model].typescriptJson)} | ${ms(cold[model].course)} | ${ratio(cold[model].course / cold[model].typescript)} |`);
   out();
   out('Peak memory (max RSS) with the model loaded, after a 10,000-record event:');
   out();
@@ -258,7 +313,7 @@ async function main() {
     out(`| ${model} | $${costPerMillion(s.typescript[10_000], memoryMb, PRICE.arm64GbSecond, DEFAULTS.batchSize).toFixed(4)} | $${costPerMillion(s.typescript[10_000], memoryMb, PRICE.x86GbSecond, DEFAULTS.batchSize).toFixed(4)} | $${costPerMillion(s.course[10_000], memoryMb, PRICE.x86GbSecond, DEFAULTS.batchSize).toFixed(4)} |`);
   }
   out();
-  out('Targets (issue 5):');
+  out('Targets:');
   out();
   out('| target | measured | |');
   out('|---|---|---|');
@@ -269,6 +324,9 @@ async function main() {
     out(`| ${model}: >= 100x faster per record than the course handler | ${ratio(vsCourse)} (lowest over the sizes) | ${check(vsCourse >= 100)} |`);
     out(`| ${model}: >= 3x faster per record than the vectorized variant | ${ratio(vsVectorized)} (lowest over the sizes) | ${check(vsVectorized >= 3)} |`);
   }
+  const forestAlone = alone.forest.sklearn.median / alone.forest.typescript.median;
+  out(`| forest: the evaluator alone >= 1.5x faster than scikit-learn's predict alone | ${ratio(forestAlone)} | ${check(forestAlone >= 1.5)} |`);
+  out(`| forest: the whole handler at least as fast per ride as scikit-learn's predict alone | ${us(speed.forest.typescript[10_000])} us vs ${us(alone.forest.sklearn.median)} us | ${check(speed.forest.typescript[10_000] <= alone.forest.sklearn.median)} |`);
   out(`| linear: <= 2 us per record at 10,000 | ${us(speed.linear.typescript[10_000])} us | ${check(speed.linear.typescript[10_000] <= 2)} |`);
   out(`| forest: <= 10 us per record at 10,000 | ${us(speed.forest.typescript[10_000])} us | ${check(speed.forest.typescript[10_000] <= 10)} |`);
   for (const model of MODELS) {
@@ -282,7 +340,7 @@ async function main() {
   out(`(bench took ${Math.round((Date.now() - started) / 1000)} s)`);
 
   console.log(lines.join('\n'));
-  writeFileSync(join(CACHE, 'results.json'), JSON.stringify({ speed, deliver, cold, peak, bundleBytes: bundle.length, table: lines }, null, 2));
+  writeFileSync(join(CACHE, 'results.json'), JSON.stringify({ alone, speed, deliver, cold, peak, bundleBytes: bundle.length, table: lines }, null, 2));
 }
 
 await main();

@@ -1,12 +1,27 @@
 import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { RideDurationStack } from './ride-duration-stack';
-import { readStackSettings } from './stack-settings';
+import { readStackSettings, SettingsError } from './stack-settings';
+import { stageNames } from './stage-names';
 
-/** Adds the stage's stack to the app, with cdk-nag's AWS Solutions checks on every synth. */
+/**
+ * Adds the stage's stack to the app, with cdk-nag's AWS Solutions checks on every synth. The
+ * handler's bundle (lambda/dist) must be built first: bin/app.ts does, as does `npm run build`.
+ *
+ * @example
+ * bundleHandler();
+ * addRideDurationStack(new App({ context: { stage: 'stg', packaging: 'zip' } }));
+ */
 export function addRideDurationStack(app: App): RideDurationStack {
   const settings = readStackSettings(app.node);
-  const stack = new RideDurationStack(app, `RideDuration-${settings.stage}`, {
+  const region = process.env.CDK_DEFAULT_REGION;
+  const topicRegion = settings.alarms.topicArn?.split(':')[3];
+  if (region !== undefined && topicRegion !== undefined && topicRegion !== region) {
+    // CloudWatch alarms notify topics of their own region only; known when the CLI has a region.
+    throw new SettingsError(`invalid context: context alarmTopicArn: the topic is in ${topicRegion}, the stack deploys to ${region}; alarms can only notify a topic in their own region`);
+  }
+  const { stack: stackName } = stageNames(settings.stage, { packaging: settings.packaging, startingPosition: settings.eventSource.startingPosition });
+  const stack = new RideDurationStack(app, stackName, {
     settings,
     description: `Ride-duration streaming inference (${settings.stage})`,
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },

@@ -1,52 +1,53 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
-import { Stream, StreamEncryption, StreamMode } from 'aws-cdk-lib/aws-kinesis';
-import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Annotations, CfnOutput, Duration, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Stream, StreamMode } from 'aws-cdk-lib/aws-kinesis';
+import { Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { DEFAULT_SERVICE_NAME, RESOURCE_NAMES } from '../lambda/src/names';
-import { DEMO_RUN_ID } from '../models/demo-model';
 import { COURSE_RIDE } from '../events/kinesis-event';
+import { DEFAULT_SERVICE_NAME } from '../lambda/src/names';
+import { DEMO_RUN_ID } from '../models/demo-model';
 import { EncryptedQueue } from './constructs/encrypted-queue';
+import { addKinesisTrigger } from './constructs/kinesis-trigger';
 import { ModelStore } from './constructs/model-store';
 import { Operations } from './constructs/operations';
 import { PredictionFunction } from './constructs/prediction-function';
-import type { StackSettings } from './stack-settings';
+import { defaultStreamProps, removalPolicyOf } from './secure-defaults';
+import { PRODUCTION_STAGE, type StackSettings } from './stack-settings';
+import { stageNames } from './stage-names';
 
 export interface RideDurationStackProps extends StackProps {
-  settings: StackSettings;
+  readonly settings: StackSettings;
 }
 
-/** The names a stage's resources get, so that stages deploy side by side. */
-export function resourceNames(stage: string) {
-  const staged = (name: string) => `${name}-${stage}`;
-  return {
-    inputStream: staged(RESOURCE_NAMES.inputStream),
-    outputStream: staged(RESOURCE_NAMES.outputStream),
-    function: staged(RESOURCE_NAMES.function),
-    deadLetterQueue: staged(RESOURCE_NAMES.deadLetterQueue),
-    failedBatchQueue: staged(RESOURCE_NAMES.failedBatchQueue),
-    /** Powertools' service name: the metrics' dimension and the logs' "service". */
-    service: staged(DEFAULT_SERVICE_NAME),
-  };
-}
+/** The tags every resource of a stage carries (cost allocation, ownership). */
+export const STACK_TAGS = { stage: 'stage', service: 'service' } as const;
 
 /**
- * ride_events -> event source mapping -> prediction function -> ride_predictions,
- * with bad records to a dead-letter queue and given-up batches to a failed-batches queue.
+ * ride_events -> event source mapping -> prediction function -> ride_predictions, with bad
+ * records to a dead-letter queue, given-up batches to a failed-batches queue, and alarms.
+ *
+ * @example
+ * const app = new App({ context: { stage: 'stg' } });
+ * new RideDurationStack(app, 'RideDuration-stg', { settings: readStackSettings(app.node) });
  */
 export class RideDurationStack extends Stack {
   constructor(scope: Construct, id: string, props: RideDurationStackProps) {
-    super(scope, id, props);
     const { settings } = props;
-    const names = resourceNames(settings.stage);
+    // Production is protected from `cdk destroy` (and the console's delete) until this is turned off.
+    super(scope, id, { terminationProtection: settings.stage === PRODUCTION_STAGE, ...props });
+    const names = stageNames(settings.stage, { packaging: settings.packaging, startingPosition: settings.eventSource.startingPosition });
+    const removalPolicy = removalPolicyOf(settings.removal);
+    Tags.of(this).add(STACK_TAGS.stage, settings.stage);
+    Tags.of(this).add(STACK_TAGS.service, DEFAULT_SERVICE_NAME);
 
     const stream = (id: string, streamName: string, capacity: number | 'on-demand') =>
       new Stream(this, id, {
+        ...defaultStreamProps,
         streamName,
-        // KMS with the aws/kinesis key: encrypted at rest, and no key grants for producers or consumers.
-        encryption: StreamEncryption.MANAGED,
         retentionPeriod: Duration.hours(settings.streams.retentionHours),
         ...(capacity === 'on-demand' ? { streamMode: StreamMode.ON_DEMAND } : { streamMode: StreamMode.PROVISIONED, shardCount: capacity }),
+        removalPolicy,
       });
     const input = stream('RideEvents', names.inputStream, settings.streams.inputCapacity);
     const output = stream('RidePredictions', names.outputStream, settings.streams.outputCapacity);
@@ -54,65 +55,91 @@ export class RideDurationStack extends Stack {
     const deadLetters = new EncryptedQueue(this, 'DeadLetters', {
       queueName: names.deadLetterQueue,
       holds: 'ride records that can never be predicted, each with its reason',
+      removalPolicy,
     }).queue;
     const failedBatches = new EncryptedQueue(this, 'FailedBatches', {
       queueName: names.failedBatchQueue,
       holds: 'the shard and sequence range of batches given up on after retries',
+      removalPolicy,
     }).queue;
-    const model = new ModelStore(this, 'Model', settings.model);
+    const model = new ModelStore(this, 'Model', { model: settings.model });
 
+    const timeout = Duration.seconds(settings.timeoutSeconds);
     const { function: fn, role } = new PredictionFunction(this, 'Prediction', {
-      settings,
       functionName: names.function,
+      logGroupName: names.logGroup,
       environment: {
-        RUN_ID: settings.model.runId,
-        MODEL_BUCKET: model.bucket.bucketName,
-        MLFLOW_EXPERIMENT_ID: settings.model.experimentId,
+        ...model.environment,
         PREDICTIONS_STREAM_NAME: output.streamName,
         DEAD_LETTER_QUEUE_URL: deadLetters.queueUrl,
         POWERTOOLS_SERVICE_NAME: names.service,
       },
+      packaging: settings.packaging,
+      architecture: settings.architecture,
+      memorySize: settings.memorySize,
+      timeout,
+      reservedConcurrentExecutions: settings.reservedConcurrency,
+      logRetention: settings.logRetention,
+      logRemovalPolicy: removalPolicy,
+      tracing: settings.tracing === 'active' ? Tracing.ACTIVE : Tracing.DISABLED,
     });
+    // Exactly the calls the handler makes: PutRecords to the output stream, SendMessageBatch
+    // (authorized as sqs:SendMessage) to the dead-letter queue, and reading the model.
+    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['kinesis:PutRecords'], resources: [output.streamArn] }));
+    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [deadLetters.queueArn] }));
     model.grantReadModel(role);
-    output.grantWrite(role);
-    deadLetters.grantSendMessages(role);
 
     const source = settings.eventSource;
-    fn.addEventSource(
-      new KinesisEventSource(input, {
-        batchSize: source.batchSize,
-        maxBatchingWindow: Duration.seconds(source.batchingWindowSeconds),
-        parallelizationFactor: source.parallelizationFactor,
-        startingPosition: StartingPosition[source.startingPosition],
-        reportBatchItemFailures: true,
-        bisectBatchOnError: true,
-        retryAttempts: source.retryAttempts,
-        maxRecordAge: Duration.seconds(source.maxRecordAgeSeconds),
-        onFailure: new SqsDlq(failedBatches),
-      }),
-    );
+    addKinesisTrigger(fn, {
+      stream: input,
+      failedBatches,
+      batchSize: source.batchSize,
+      maxBatchingWindow: Duration.seconds(source.batchingWindowSeconds),
+      parallelizationFactor: source.parallelizationFactor,
+      startingPosition: source.startingPosition,
+      retryAttempts: source.retryAttempts,
+      maxRecordAge: Duration.seconds(source.maxRecordAgeSeconds),
+    });
 
+    const { alarms } = settings;
     new Operations(this, 'Operations', {
-      stage: settings.stage,
+      names,
       function: fn,
+      timeout,
       input,
       output,
       deadLetters,
       failedBatches,
-      serviceName: names.service,
-      alarmEmail: settings.alarmEmail,
+      alarmTopic: alarms.topicArn === undefined ? undefined : Topic.fromTopicArn(this, 'AlarmTopic', alarms.topicArn),
+      alarmEmail: alarms.email,
+      keyRemovalPolicy: removalPolicy,
     });
+    if (settings.stage === PRODUCTION_STAGE && alarms.email === undefined && alarms.topicArn === undefined) {
+      Annotations.of(this).addWarningV2(
+        'ride-duration:alarms-reach-nobody',
+        `stage ${PRODUCTION_STAGE} has no alarm subscriber: its alarms go to a topic nobody reads. ` +
+          'Deploy with -c alarmEmail=<address> or -c alarmTopicArn=<your team\'s SNS topic>.',
+      );
+    }
 
-    const ride = JSON.stringify(COURSE_RIDE);
     const out = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
     out('InputStreamName', input.streamName, 'Put ride events here');
     out('OutputStreamName', output.streamName, 'Prediction events arrive here');
     out('DeadLetterQueueUrl', deadLetters.queueUrl, 'Bad records, each with its reason');
     out('FailedBatchQueueUrl', failedBatches.queueUrl, 'Batches given up on after retries');
     out('FunctionName', fn.functionName, 'The prediction function');
-    out('ModelLocation', `s3://${model.bucket.bucketName}/${model.prefix}`, 'Where the served model is read from');
-    out('UploadDemoModelCommand', `aws s3 cp --recursive models/demo s3://${model.bucket.bucketName}/${settings.model.experimentId}/${DEMO_RUN_ID}/artifacts/model/`,
-      'Upload the bundled demo model (served when runId is not set)');
+    out('ModelLocation', model.uri, 'Where the served model is read from');
+    // Only a bucket the stack made starts empty; an existing MLflow bucket holds its runs already.
+    if (model.createdBucket && settings.model.kind === 'mlflow-run') {
+      const runId = settings.model.runId;
+      if (runId === DEMO_RUN_ID) {
+        out('UploadDemoModelCommand', `aws s3 cp --recursive models/demo ${model.uri}`, 'Upload the bundled demo model, which this stage serves');
+      } else {
+        out('UploadModelCommand', `aws s3 cp --recursive mlruns/${settings.model.experimentId}/${runId}/artifacts/model ${model.uri}`,
+          `Upload run ${runId}'s model from a local MLflow store (mlruns/), in the MLflow layout`);
+      }
+    }
+    const ride = JSON.stringify(COURSE_RIDE);
     out('PutRecordCommand',
       `aws kinesis put-record --stream-name ${input.streamName} --partition-key ${COURSE_RIDE.ride_id} --cli-binary-format raw-in-base64-out --data '${ride}'`,
       'Send the course ride (AWS CLI v2)');

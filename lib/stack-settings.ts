@@ -1,23 +1,55 @@
+/**
+ * What a deployment can choose, read from CDK context (`cdk deploy -c key=value`), checked
+ * once, with every problem naming its context key. The README's context table documents them.
+ */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { DEMO_RUN_ID } from '../models/demo-model';
 
-/** Everything a deployment can choose, read from CDK context (`cdk deploy -c key=value`). */
+/**
+ * Where the served model is. The function reads it with the layout that `kind` names; the
+ * stack grants read access to exactly that place.
+ */
+export type ModelSettings =
+  | {
+      /** MLflow's run layout, `s3://<bucket>/<experimentId>/<runId>/artifacts/model/`. */
+      kind: 'mlflow-run';
+      /** An existing MLflow artifacts bucket; absent: the stack makes a private one. */
+      bucketName?: string;
+      experimentId: string;
+      runId: string;
+      /** A customer-managed key the bucket is encrypted with (SSE-KMS). */
+      kmsKeyArn?: string;
+    }
+  | {
+      /** Any place in a bucket, given by `modelLocation=s3://bucket/key-or-prefix`. */
+      kind: 'location';
+      bucketName: string;
+      /** The object key of a model file, or a prefix; `''` or ending in `/`: a prefix. */
+      path: string;
+      /** The version label of the predictions; absent: the function uses MLmodel's run_id. */
+      runId?: string;
+      kmsKeyArn?: string;
+    };
+
+export type Packaging = 'image' | 'zip';
+export type StartingPosition = 'TRIM_HORIZON' | 'LATEST';
+
+/** Everything a deployment can choose. */
 export interface StackSettings {
-  /** Names every resource, so that one app deploys side by side as stg, prod, ... */
+  /** Names the stack and every resource, so that one app deploys side by side as dev, stg, prod, ... */
   stage: string;
-  model: {
-    /** An existing MLflow artifacts bucket; absent: the stack makes one, seeded with the demo model. */
-    bucketName?: string;
-    experimentId: string;
-    runId: string;
-  };
-  packaging: 'image' | 'zip';
+  model: ModelSettings;
+  packaging: Packaging;
   architecture: 'arm64' | 'x86_64';
   memorySize: number;
   timeoutSeconds: number;
   reservedConcurrency?: number;
   logRetention: RetentionDays;
+  /** Lambda's active X-Ray tracing. */
+  tracing: 'off' | 'active';
+  /** What `cdk destroy` does with the streams, queues, log group and alarm key (the model bucket always stays). */
+  removal: 'destroy' | 'retain';
   streams: {
     /** Shards, or 'on-demand'. */
     inputCapacity: number | 'on-demand';
@@ -28,14 +60,18 @@ export interface StackSettings {
     batchSize: number;
     batchingWindowSeconds: number;
     parallelizationFactor: number;
-    startingPosition: 'TRIM_HORIZON' | 'LATEST';
+    startingPosition: StartingPosition;
     retryAttempts: number;
     maxRecordAgeSeconds: number;
   };
-  alarmEmail?: string;
+  /** Where alarms go: an address subscribed to the stack's topic, or an existing topic. */
+  alarms: { email?: string; topicArn?: string };
 }
 
-/** The context keys, their defaults, and what they mean (also in the README). */
+/** The stage whose data outlives `cdk destroy` and whose stack cannot be deleted by accident. */
+export const PRODUCTION_STAGE = 'prod';
+
+/** The context keys' defaults (the README's context table says what each means). */
 export const DEFAULTS = {
   stage: 'dev',
   experimentId: '1',
@@ -44,6 +80,9 @@ export const DEFAULTS = {
   memorySize: 512,
   timeoutSeconds: 60,
   logRetentionDays: 30,
+  // Off: the handler is not instrumented (no X-Ray SDK or Powertools Tracer), so a trace holds
+  // only Lambda's own invoke segment, which the Duration and IteratorAge metrics already show.
+  tracing: 'off',
   inputCapacity: 1,
   outputCapacity: 1,
   retentionHours: 24,
@@ -56,9 +95,20 @@ export const DEFAULTS = {
   maxRecordAgeSeconds: 6 * 3600,
 } as const;
 
+/** A context value the app cannot deploy; the message names every key at fault. */
 export class SettingsError extends Error {
   override name = 'SettingsError';
 }
+
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/**
+ * One segment of a model's key. No `*`, `?` or `$`: in an IAM resource they are wildcards or
+ * policy variables, and would widen the read grant beyond the model.
+ */
+const KEY_SEGMENT = /^[A-Za-z0-9!_.()=+,@:~-]+$/;
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+// CloudWatch alarm actions publish to standard topics only.
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 
 /** Reads and checks the context; every problem names its context key. */
 export function readStackSettings(node: Node): StackSettings {
@@ -87,33 +137,24 @@ export function readStackSettings(node: Node): StackSettings {
   const capacity = (key: string, fallback: number): number | 'on-demand' =>
     raw(key) === 'on-demand' ? 'on-demand' : integer(key, fallback, 1, 500);
 
-  const bucketName = raw('modelBucket');
-  // A new bucket starts out for the demo model; an existing one needs the run to serve.
-  if (bucketName !== undefined && raw('runId') === undefined) {
-    problems.push('context runId: required with modelBucket (the MLflow run whose model is served)');
-  }
-  const runId = text('runId', DEMO_RUN_ID);
+  const stage = text('stage', DEFAULTS.stage, /^[a-z][a-z0-9-]{0,19}$/);
   const logRetentionDays = integer('logRetentionDays', DEFAULTS.logRetentionDays, 1, 3653);
   if (!Object.values(RetentionDays).includes(logRetentionDays)) {
     problems.push(`context logRetentionDays: ${logRetentionDays} is not a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, ...)`);
   }
-  const alarmEmail = raw('alarmEmail');
-  if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+$/.test(alarmEmail)) problems.push(`context alarmEmail: not an email address`);
   const reservedConcurrency = raw('reservedConcurrency') === undefined ? undefined : integer('reservedConcurrency', 0, 1, 10_000);
 
   const settings: StackSettings = {
-    stage: text('stage', DEFAULTS.stage, /^[a-z][a-z0-9-]{0,19}$/),
-    model: {
-      bucketName: bucketName === undefined ? undefined : text('modelBucket', bucketName, /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/),
-      experimentId: text('experimentId', DEFAULTS.experimentId),
-      runId,
-    },
+    stage,
+    model: readModelSettings(raw, text, problems),
     packaging: choice('packaging', DEFAULTS.packaging, ['image', 'zip'] as const),
     architecture: choice('architecture', DEFAULTS.architecture, ['arm64', 'x86_64'] as const),
     memorySize: integer('memorySize', DEFAULTS.memorySize, 128, 10_240),
     timeoutSeconds: integer('timeoutSeconds', DEFAULTS.timeoutSeconds, 1, 900),
     reservedConcurrency,
     logRetention: logRetentionDays as RetentionDays,
+    tracing: choice('tracing', DEFAULTS.tracing, ['off', 'active'] as const),
+    removal: choice('removalPolicy', stage === PRODUCTION_STAGE ? 'retain' : 'destroy', ['destroy', 'retain'] as const),
     streams: {
       inputCapacity: capacity('inputCapacity', DEFAULTS.inputCapacity),
       outputCapacity: capacity('outputCapacity', DEFAULTS.outputCapacity),
@@ -127,11 +168,73 @@ export function readStackSettings(node: Node): StackSettings {
       retryAttempts: integer('retryAttempts', DEFAULTS.retryAttempts, 0, 10_000),
       maxRecordAgeSeconds: integer('maxRecordAgeSeconds', DEFAULTS.maxRecordAgeSeconds, 60, 604_800),
     },
-    alarmEmail,
+    alarms: readAlarmSettings(raw, problems),
   };
   if (settings.eventSource.maxRecordAgeSeconds > settings.streams.retentionHours * 3600) {
-    problems.push('context maxRecordAgeSeconds: longer than the streams\' retention (retentionHours), so records would expire first');
+    problems.push("context maxRecordAgeSeconds: longer than the streams' retention (retentionHours), so records would expire first");
   }
   if (problems.length > 0) throw new SettingsError(`invalid context: ${problems.join('; ')}`);
   return settings;
+}
+
+type Raw = (key: string) => string | undefined;
+type Text = (key: string, fallback: string, pattern?: RegExp) => string;
+
+/** modelBucket + runId (+ experimentId), or modelLocation (+ runId), or neither: a new bucket for the demo run. */
+function readModelSettings(raw: Raw, text: Text, problems: string[]): ModelSettings {
+  const kmsKeyArn = raw('modelBucketKeyArn');
+  if (kmsKeyArn !== undefined && !KMS_KEY_ARN.test(kmsKeyArn)) {
+    problems.push(`context modelBucketKeyArn: expected a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>, not an alias), got ${JSON.stringify(kmsKeyArn)}`);
+  }
+  const runId = raw('runId') === undefined ? undefined : text('runId', '');
+  const location = raw('modelLocation');
+  if (location !== undefined) {
+    for (const key of ['modelBucket', 'experimentId']) {
+      if (raw(key) !== undefined) problems.push(`context ${key}: not with modelLocation, which names the model's bucket and path itself`);
+    }
+    const parsed = parseModelLocation(location);
+    if (typeof parsed === 'string') {
+      problems.push(`context modelLocation: ${parsed}`);
+      return { kind: 'location', bucketName: 'invalid', path: '', runId, kmsKeyArn };
+    }
+    return { kind: 'location', ...parsed, runId, kmsKeyArn };
+  }
+  const bucketName = raw('modelBucket') === undefined ? undefined : text('modelBucket', '', BUCKET_NAME);
+  // A new bucket starts out for the demo model; an existing one needs the run to serve.
+  if (bucketName !== undefined && runId === undefined) {
+    problems.push('context runId: required with modelBucket (the MLflow run whose model is served)');
+  }
+  if (bucketName === undefined && kmsKeyArn !== undefined) {
+    problems.push("context modelBucketKeyArn: only with modelBucket or modelLocation (the stack's own bucket is encrypted with S3's key)");
+  }
+  return { kind: 'mlflow-run', bucketName, experimentId: text('experimentId', DEFAULTS.experimentId), runId: runId ?? DEMO_RUN_ID, kmsKeyArn };
+}
+
+/** `s3://bucket/key-or-prefix` into its bucket and path, or why it cannot be served from. */
+export function parseModelLocation(uri: string): { bucketName: string; path: string } | string {
+  const expected = 'expected s3://<bucket>/<prefix>/ or s3://<bucket>/<key of a model file>';
+  const match = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(uri);
+  if (!match) return `${expected}, got ${JSON.stringify(uri)}`;
+  const [, bucketName, path = ''] = match;
+  if (!BUCKET_NAME.test(bucketName)) return `${JSON.stringify(bucketName)} is not an S3 bucket name`;
+  if (path === '') return { bucketName, path };
+  const segments = (path.endsWith('/') ? path.slice(0, -1) : path).split('/');
+  const bad = segments.find((s) => !KEY_SEGMENT.test(s) || s === '.' || s === '..');
+  if (bad !== undefined) {
+    return `${JSON.stringify(uri)}: each part of the path must be letters, digits or !_.()=+,@:~- (not empty, . or ..), got ${JSON.stringify(bad)}`;
+  }
+  return { bucketName, path };
+}
+
+function readAlarmSettings(raw: Raw, problems: string[]): StackSettings['alarms'] {
+  const email = raw('alarmEmail');
+  if (email !== undefined && !/^[^@\s]+@[^@\s]+$/.test(email)) problems.push('context alarmEmail: not an email address');
+  const topicArn = raw('alarmTopicArn');
+  if (topicArn !== undefined && !SNS_TOPIC_ARN.test(topicArn)) {
+    problems.push(`context alarmTopicArn: expected a standard SNS topic ARN (arn:aws:sns:<region>:<account>:<name>), got ${JSON.stringify(topicArn)}`);
+  }
+  if (email !== undefined && topicArn !== undefined) {
+    problems.push('context alarmEmail: not with alarmTopicArn (subscribe the address to that topic instead)');
+  }
+  return { email, topicArn };
 }

@@ -22,9 +22,9 @@ export interface LocalModel {
 /** The function's model settings for a model put into the local S3. */
 export type ModelEnvironment = Record<'RUN_ID' | 'MODEL_BUCKET' | 'MLFLOW_EXPERIMENT_ID' | 'MODEL_LOCATION', string | undefined>;
 
-function mlflowRunId(directory: string): string | undefined {
+async function mlflowRunId(directory: string): Promise<string | undefined> {
   try {
-    return parseMlmodel(readFileSync(join(directory, MLMODEL_FILE_NAME), 'utf8')).runId;
+    return (await parseMlmodel(readFileSync(join(directory, MLMODEL_FILE_NAME), 'utf8'))).runId;
   } catch {
     return undefined; // no MLmodel (or an unreadable one, which the function reports when it starts)
   }
@@ -38,7 +38,7 @@ function mlflowRunId(directory: string): string | undefined {
  */
 export async function placeModel(s3: S3Client, bucket: string, experimentId: string, model: LocalModel): Promise<ModelEnvironment> {
   const isDirectory = statSync(model.path).isDirectory();
-  const runId = isDirectory ? mlflowRunId(model.path) : undefined;
+  const runId = isDirectory ? await mlflowRunId(model.path) : undefined;
   if (isDirectory && runId !== undefined && model.runId === undefined) {
     await uploadDirectory(s3, model.path, bucket, `${experimentId}/${runId}/artifacts/model/`);
     return { RUN_ID: runId, MODEL_BUCKET: bucket, MLFLOW_EXPERIMENT_ID: experimentId, MODEL_LOCATION: undefined };
@@ -62,7 +62,7 @@ export async function downloadModel(uri: string): Promise<string> {
     return join(directory, source.name);
   }
   const mlmodel = await source.read(MLMODEL_FILE_NAME);
-  const pickle = mlmodel && parseMlmodel(Buffer.from(mlmodel).toString('utf8')).sklearn?.pickledModel;
+  const pickle = mlmodel && (await parseMlmodel(Buffer.from(mlmodel).toString('utf8'))).sklearn?.pickledModel;
   const names = [MLMODEL_FILE_NAME, pickle ?? DEFAULT_PICKLE_NAME, MODEL_FILE_NAME];
   let found = 0;
   for (const name of names) {

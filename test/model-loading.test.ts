@@ -6,7 +6,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { NoSuchKey, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../lambda/src/config';
 import { loadModelAt, ModelLoadError } from '../lambda/src/model/load-model';
@@ -133,6 +133,41 @@ describe('an MLflow directory holding only MLmodel and model.pkl, on S3', () => 
 
   it('reports an unreachable bucket with the location', async () => {
     expect(await refusal(serve({ MODEL_LOCATION: 's3://no-such-bucket/m/' }))).toMatch(/^cannot load the model from s3:\/\/no-such-bucket\/m\/: cannot read it: .*bucket/i);
+  });
+});
+
+describe('S3 that answers a missing key with 403, as it does to a role that may list only the model prefix', () => {
+  /** s3rver grants everything; this layer answers as real S3 does without the bucket-wide ListBucket. */
+  function s3WithoutBucketListing(options: { listing: boolean }): S3Client {
+    const client = new S3Client({ region: 'us-east-1', endpoint: aws.env.S3_ENDPOINT_URL, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+    const denied = () => new S3ServiceException({ name: 'AccessDenied', message: 'Access Denied', $fault: 'client', $metadata: { httpStatusCode: 403 } });
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'ListObjectsV2Command' && !options.listing) throw denied();
+        try {
+          return await next(args);
+        } catch (error) {
+          throw error instanceof NoSuchKey ? denied() : error;
+        }
+      },
+      { step: 'initialize', name: 'answerAsS3WithoutBucketListing' },
+    );
+    return client;
+  }
+
+  it('still finds a model directory by RUN_ID, and one named without its trailing slash, when the prefix may be listed', async () => {
+    const s3 = s3WithoutBucketListing({ listing: true });
+    const byRunId = await loadServedModel(parseConfig({ TEST_RUN: 'true', RUN_ID: 'fixtureforest5', MODEL_BUCKET: BUCKET }).model, () => s3);
+    expect(byRunId).toMatchObject({ format: 'pickle', version: 'fixtureforest5' });
+    const noSlash = await loadModelAt({ kind: 's3', bucket: BUCKET, path: '1/fixtureforest5/artifacts/model' }, () => s3);
+    expect(noSlash.format).toBe('pickle');
+    s3.destroy();
+  });
+
+  it('names the denial when even the prefix cannot be listed and a file is missing', async () => {
+    const s3 = s3WithoutBucketListing({ listing: false });
+    expect(await refusal(loadModelAt({ kind: 's3', bucket: BUCKET, path: '1/fixtureforest5/artifacts/model' }, () => s3))).toMatch(/^cannot load the model from s3:\/\/mlflow-artifacts\/1\/fixtureforest5\/artifacts\/model: .*Access Denied/);
+    s3.destroy();
   });
 });
 

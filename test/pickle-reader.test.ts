@@ -53,6 +53,12 @@ big_endian[-1].coef_ = big_endian[-1].coef_.astype('>f8')
 dump('big-endian.pkl', big_endian, 4, big_endian.predict)
 forest = make_pipeline(DictVectorizer(), RandomForestRegressor(n_estimators=5, max_depth=8, random_state=1)).fit(X, y)
 dump('forest-protocol2.pkl', forest, 2, forest.predict)
+# Rows of three features (more than the WebAssembly walk takes): the JavaScript walk serves them.
+wide_rows = [dict(r, passengers=float(i % 4)) for i, r in enumerate(rows)]
+wide = make_pipeline(DictVectorizer(), RandomForestRegressor(n_estimators=5, max_depth=8, random_state=1)).fit([dict(x, passengers=float(i % 4)) for i, x in enumerate(X)], y)
+dump('wide-forest.pkl', wide, 4)
+expected['wide-forest.pkl'] = [float(v) for v in wide.predict(wide_rows)]
+expected['wide_rows'] = wide_rows
 dump('scaled.pkl', make_pipeline(DictVectorizer(), StandardScaler(with_mean=False), LinearRegression()).fit(X, y))
 class MyForest(RandomForestRegressor):
     def predict(self, X):
@@ -84,10 +90,11 @@ json.dump(expected, open(os.path.join(out, 'expected.json'), 'w'))
 `;
 
 let rows: { PU_DO: string; trip_distance: number }[];
+let wideRows: { PU_DO: string; trip_distance: number; passengers: number }[];
 let expected: Record<string, number[]>;
 beforeAll(() => {
   runPython(['-c', MAKE_PICKLES, out]);
-  ({ rows, ...expected } = JSON.parse(readFileSync(join(out, 'expected.json'), 'utf8')));
+  ({ rows, wide_rows: wideRows, ...expected } = JSON.parse(readFileSync(join(out, 'expected.json'), 'utf8')));
 });
 
 /** Loads a single pickle file the way MODEL_LOCATION names one; returns the error's message when it is refused. */
@@ -136,6 +143,11 @@ describe("pickles of Debian's scikit-learn 1.2.1 with numpy 1 (numpy.core)", () 
     expect(served.format).toBe('pickle');
     expect(served.model.summary().estimator).toBe(estimator);
     expect(worstRelativeDifference(served.model.predict(rows), expected[file])).toBeLessThanOrEqual(1e-9);
+  });
+
+  it('serves rows of more features than the WebAssembly walk takes, equal to scikit-learn', async () => {
+    const served = await loadModelAt({ kind: 'local', path: join(out, 'wide-forest.pkl') });
+    expect(worstRelativeDifference(served.model.predict(wideRows), expected['wide-forest.pkl'])).toBeLessThanOrEqual(1e-9);
   });
 
   it('keeps attribute names such as __proto__ as data, never reaching a prototype', async () => {

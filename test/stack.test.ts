@@ -1,18 +1,30 @@
 /** The CDK app synthesized in-process (no Docker, no AWS account), checked resource by resource. */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import { afterAll, describe, expect, it } from 'vitest';
+import { BUNDLE, bundleHandler } from '../lambda/build';
+import { METRIC_NAMES, METRICS_NAMESPACE } from '../lambda/src/names';
 import { addRideDurationStack } from '../lib/app';
 import { SettingsError } from '../lib/stack-settings';
 import { DEMO_RUN_ID } from '../models/demo-model';
+import { CREATE_ONLY, replacementCollisions } from './support/replacements';
+
+// The app stages lambda/dist as the function's code; bin/app.ts builds it before synth, this file once.
+if (!existsSync(BUNDLE)) bundleHandler();
+// Environment-agnostic stacks, whatever account and region this shell has.
+delete process.env.CDK_DEFAULT_ACCOUNT;
+delete process.env.CDK_DEFAULT_REGION;
 
 const outdirs: string[] = [];
 afterAll(() => outdirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+/** Every template synthesized in this file, for the checks that hold for all of them. */
+const synthesized: { context: object; template: Template }[] = [];
 
 function synth(context: Record<string, string | number> = {}) {
   const outdir = mkdtempSync(join(tmpdir(), 'cdk-'));
@@ -21,13 +33,21 @@ function synth(context: Record<string, string | number> = {}) {
   const stack = addRideDurationStack(app);
   // Synthesizing the app runs the cdk-nag plugin; a finding not acknowledged throws here.
   app.synth();
-  return { app, stack, template: Template.fromStack(stack) };
+  const template = Template.fromStack(stack);
+  synthesized.push({ context, template });
+  return { app, stack, template };
 }
 
-type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
+type TemplateJson = Parameters<typeof replacementCollisions>[0];
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, Record<string, unknown>>; Principal?: unknown };
 function statements(template: Template): Statement[] {
   return Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
 }
+const actionsOf = (s: Statement) => [s.Action].flat();
+const byAction = (template: Template, action: string) => statements(template).filter((s) => actionsOf(s).includes(action));
+const resources = (s: Statement) => [s.Resource].flat();
+const functionEnv = (template: Template) => Object.values(template.findResources('AWS::Lambda::Function'))[0].Properties.Environment.Variables;
+const properties = (template: Template, type: string) => Object.values(template.findResources(type)).map((r) => r.Properties);
 
 describe('default stack (dev stage, container image, new model bucket)', () => {
   const { template, stack } = synth();
@@ -55,6 +75,7 @@ describe('default stack (dev stage, container image, new model bucket)', () => {
       Architectures: ['arm64'],
       MemorySize: 512,
       Timeout: 60,
+      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^PredictionLogs') } },
       Environment: {
         Variables: {
           RUN_ID: DEMO_RUN_ID,
@@ -70,9 +91,15 @@ describe('default stack (dev stage, container image, new model bucket)', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/lambda/ride-duration-prediction-dev', RetentionInDays: 30 });
   });
 
+  it('leaves X-Ray tracing off', () => {
+    expect(properties(template, 'AWS::Lambda::Function')[0].TracingConfig).toBeUndefined();
+    expect(statements(template).flatMap(actionsOf).filter((a) => a.startsWith('xray:'))).toEqual([]);
+  });
+
   it('maps the input stream with batch item failures, bisection, bounded retries and an on-failure queue', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RideEvents'), 'Arn'] },
+      FunctionName: { Ref: Match.stringLikeRegexp('^PredictionFunction') },
       BatchSize: 500,
       MaximumBatchingWindowInSeconds: 1,
       ParallelizationFactor: 1,
@@ -106,68 +133,264 @@ describe('default stack (dev stage, container image, new model bucket)', () => {
     expect(JSON.stringify(template.findResources('AWS::S3::BucketPolicy'))).toContain('"aws:SecureTransport":"false"');
   });
 
+  it('removes everything but the model bucket on destroy, so that the stage can be deployed again', () => {
+    for (const type of ['AWS::Kinesis::Stream', 'AWS::SQS::Queue', 'AWS::Logs::LogGroup', 'AWS::KMS::Key']) {
+      const policies = Object.values(template.findResources(type)).map((r) => [r.DeletionPolicy, r.UpdateReplacePolicy]);
+      expect(policies.length, type).toBeGreaterThan(0);
+      for (const policy of policies) expect(policy, type).toEqual(['Delete', 'Delete']);
+    }
+    template.hasResourceProperties('AWS::KMS::Key', { PendingWindowInDays: 7 });
+    const retained = Object.entries(template.toJSON().Resources as Record<string, { Type: string; DeletionPolicy?: string }>)
+      .filter(([, r]) => r.DeletionPolicy === 'Retain')
+      .map(([, r]) => r.Type);
+    expect(retained).toEqual(['AWS::S3::Bucket']);
+    expect(stack.terminationProtection).toBe(false);
+  });
+
+  it('tags every resource that takes tags with its stage and service', () => {
+    const tagged = Object.values(template.toJSON().Resources as Record<string, { Type: string; Properties?: { Tags?: unknown } }>).filter(
+      (r) => r.Properties?.Tags !== undefined,
+    );
+    expect(tagged.map((r) => r.Type)).toEqual(
+      expect.arrayContaining(['AWS::Kinesis::Stream', 'AWS::SQS::Queue', 'AWS::S3::Bucket', 'AWS::IAM::Role', 'AWS::Lambda::Function', 'AWS::KMS::Key', 'AWS::SNS::Topic', 'AWS::Logs::LogGroup']),
+    );
+    for (const resource of tagged) {
+      expect(resource.Properties!.Tags, resource.Type).toEqual(
+        expect.arrayContaining([
+          { Key: 'stage', Value: 'dev' },
+          { Key: 'service', Value: 'ride-duration-prediction' },
+        ]),
+      );
+    }
+  });
+
   it('grants no wildcard action and no resource "*"', () => {
     for (const statement of statements(template)) {
-      for (const action of [statement.Action].flat()) expect(action).not.toContain('*');
+      for (const action of actionsOf(statement)) expect(action).not.toContain('*');
       expect(JSON.stringify(statement.Resource)).not.toBe('"*"');
     }
   });
 
-  it('lets the function read only the served model, write only the output stream and queues, read only the input', () => {
-    const byAction = (action: string) => statements(template).filter((s) => [s.Action].flat().includes(action));
-    const modelPrefix = `/1/${DEMO_RUN_ID}/artifacts/model/*`;
-    expect(byAction('s3:GetObject').map((s) => s.Resource)).toEqual([
-      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^ModelBucket/), 'Arn'] }, modelPrefix]] },
-    ]);
-    expect(byAction('s3:ListBucket')[0].Condition).toEqual({ StringLike: { 's3:prefix': [`1/${DEMO_RUN_ID}/artifacts/model/*`] } });
-    expect(JSON.stringify(byAction('kinesis:PutRecords').map((s) => s.Resource))).toMatch(/^\[\{"Fn::GetAtt":\["RidePredictions\w+","Arn"\]\}\]$/);
-    expect(JSON.stringify(byAction('kinesis:GetRecords').map((s) => s.Resource))).toMatch(/^\[\{"Fn::GetAtt":\["RideEvents\w+","Arn"\]\}\]$/);
-    // The dead-letter queue for the handler; the failed-batches queue for the event source mapping.
-    const queues = byAction('sqs:SendMessage').flatMap((s) => [s.Resource].flat()) as { 'Fn::GetAtt': [string, string] }[];
-    expect(queues.map((q) => q['Fn::GetAtt'][0].replace(/Queue\w+$/, '')).sort()).toEqual(['DeadLetters', 'FailedBatches']);
-    const actions = statements(template).flatMap((s) => [s.Action].flat());
-    expect(actions.filter((a) => a.startsWith('s3:'))).toEqual(['s3:GetObject', 's3:ListBucket']);
-    expect(actions.filter((a) => /^kinesis:Put/.test(a))).toEqual(['kinesis:PutRecord', 'kinesis:PutRecords']);
+  it('grants the function exactly the calls it makes: model reads, PutRecords, SendMessage, the mapping\'s reads, its logs', () => {
+    const granted = statements(template).flatMap((s) => actionsOf(s).flatMap((a) => resources(s).map((r) => `${a} ${JSON.stringify(r)}`)));
+    const ref = (prefix: string) => `{"Fn::GetAtt":["${prefix}`;
+    const expected: [string, string][] = [
+      ['logs:CreateLogStream', ref('PredictionLogs')],
+      ['logs:PutLogEvents', ref('PredictionLogs')],
+      ['s3:GetObject', '{"Fn::Join":["",[{"Fn::GetAtt":["ModelBucket'],
+      ['s3:ListBucket', ref('ModelBucket')],
+      ['kinesis:PutRecords', ref('RidePredictions')],
+      ['sqs:SendMessage', ref('DeadLetters')], // the handler's dead letters (SendMessageBatch)
+      ['sqs:SendMessage', ref('FailedBatches')], // the mapping's on-failure destination
+      ...['DescribeStream', 'DescribeStreamSummary', 'GetRecords', 'GetShardIterator', 'ListShards'].map((a): [string, string] => [`kinesis:${a}`, ref('RideEvents')]),
+    ];
+    expect(granted).toHaveLength(expected.length);
+    for (const [action, resource] of expected) expect(granted.filter((g) => g.startsWith(`${action} ${resource}`)), action).toHaveLength(1);
+    const actions = granted.map((g) => g.split(' ')[0]);
+    for (const unused of ['kinesis:ListStreams', 'kinesis:SubscribeToShard', 'kinesis:DescribeStreamConsumer', 'kinesis:PutRecord', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl']) {
+      expect(actions).not.toContain(unused);
+    }
+    const modelPrefix = `1/${DEMO_RUN_ID}/artifacts/model/`;
+    expect(byAction(template, 's3:GetObject')[0].Resource).toEqual({
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^ModelBucket/), 'Arn'] }, `/${modelPrefix}*`]],
+    });
+    expect(byAction(template, 's3:ListBucket')[0].Condition).toEqual({ StringLike: { 's3:prefix': [`${modelPrefix}*`] } });
   });
 
-  it('alarms on iterator age, errors, throttles, output throttling and both queues, to an encrypted topic', () => {
-    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+  const alarms = properties(template, 'AWS::CloudWatch::Alarm');
+  const alarm = (name: string) => alarms.find((a) => a.AlarmName === `ride-duration-dev-${name}`);
+
+  it('alarms on the function, both streams, the handler\'s undelivered records and both queues, to an encrypted topic', () => {
     expect(alarms.map((a) => a.AlarmName).sort()).toEqual(
-      ['DeadLetters', 'Errors', 'FailedBatches', 'IteratorAge', 'OutputThrottled', 'Throttles'].map((n) => `ride-duration-dev-${n}`),
+      ['DeadLetters', 'Duration', 'Errors', 'FailedBatches', 'InputReadThrottled', 'InputWriteThrottled', 'IteratorAge', 'OutputThrottled', 'Throttles', 'Undelivered']
+        .map((n) => `ride-duration-dev-${n}`),
     );
-    for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^OperationsAlarms/) }]);
-    expect(alarms.find((a) => a.AlarmName.endsWith('IteratorAge'))).toMatchObject({ MetricName: 'IteratorAge', Statistic: 'Maximum', Threshold: 60000 });
-    expect(alarms.find((a) => a.AlarmName.endsWith('OutputThrottled'))).toMatchObject({ Namespace: 'AWS/Kinesis', MetricName: 'PutRecords.ThrottledRecords' });
-    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    for (const a of alarms) expect(a.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^OperationsAlarms/) }]);
+    expect(alarm('IteratorAge')).toMatchObject({ MetricName: 'IteratorAge', Statistic: 'Maximum', Threshold: 60000 });
+    expect(alarm('OutputThrottled')).toMatchObject({ Namespace: 'AWS/Kinesis', MetricName: 'PutRecords.ThrottledRecords' });
+    template.hasResourceProperties('AWS::SNS::Topic', { TopicName: 'ride-duration-alarms-dev', KmsMasterKeyId: Match.anyValue() });
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  it('alarms on input-stream throttling, a duration near the timeout, and undelivered records', () => {
+    const inputStream = { Name: 'StreamName', Value: { Ref: expect.stringMatching(/^RideEvents/) } };
+    expect(alarm('InputReadThrottled')).toMatchObject({
+      Namespace: 'AWS/Kinesis', MetricName: 'ReadProvisionedThroughputExceeded', Statistic: 'Sum', Threshold: 0, Dimensions: [inputStream],
+    });
+    expect(alarm('InputWriteThrottled')).toMatchObject({
+      Namespace: 'AWS/Kinesis', MetricName: 'WriteProvisionedThroughputExceeded', Statistic: 'Sum', Threshold: 0, Dimensions: [inputStream],
+    });
+    // 80% of the 60 s timeout.
+    expect(alarm('Duration')).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Duration', Statistic: 'Maximum', Threshold: 48_000 });
+    expect(alarm('Undelivered')).toMatchObject({
+      Namespace: METRICS_NAMESPACE,
+      MetricName: METRIC_NAMES.undelivered,
+      Statistic: 'Sum',
+      Threshold: 0,
+      Dimensions: [{ Name: 'service', Value: 'ride-duration-prediction-dev' }],
+    });
+  });
+
+  it("lets CloudWatch publish to the alarm topic for this stack's alarms only, and only over SSL", () => {
+    const policies = properties(template, 'AWS::SNS::TopicPolicy');
+    expect(policies).toHaveLength(1);
+    const [deny, allow, ...rest] = policies[0].PolicyDocument.Statement as Statement[];
+    expect(rest).toEqual([]);
+    expect(deny).toMatchObject({ Effect: 'Deny', Principal: '*', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+    expect(allow).toMatchObject({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Resource: { Ref: expect.stringMatching(/^OperationsAlarms/) } });
+    expect(allow.Condition!.StringEquals).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
+    const sourceArns = (allow.Condition!.ArnLike['aws:SourceArn'] as { 'Fn::Join': [string, unknown[]] }[]).map((arn) => JSON.stringify(arn));
+    expect(sourceArns).toEqual(
+      alarms.map((a) => JSON.stringify({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:alarm:${a.AlarmName}`]] })),
+    );
+  });
+
+  it('lets CloudWatch use the topic key for what publishing needs, for this account only', () => {
+    const [key] = properties(template, 'AWS::KMS::Key');
+    const forCloudWatch = (key.KeyPolicy.Statement as Statement[]).filter((s) => JSON.stringify(s.Principal).includes('cloudwatch'));
+    expect(forCloudWatch).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      },
+    ]);
+    expect(key.EnableKeyRotation).toBe(true);
+  });
+
+  it("charts and alarms on the handler's metrics only under the names it emits", () => {
+    const body = JSON.stringify(properties(template, 'AWS::CloudWatch::Dashboard')[0].DashboardBody);
+    // A metric in the dashboard's JSON reads ["RideDurationPrediction","<name>","service",...].
+    const charted = [...body.matchAll(new RegExp(`\\[\\\\"${METRICS_NAMESPACE}\\\\",\\\\"(\\w+)\\\\"`, 'g'))].map((m) => m[1]);
+    const alarmed = alarms.filter((a) => a.Namespace === METRICS_NAMESPACE).map((a) => a.MetricName);
+    expect(charted.length).toBeGreaterThan(0);
+    expect(alarmed).toEqual([METRIC_NAMES.undelivered]);
+    const emitted: string[] = Object.values(METRIC_NAMES);
+    for (const name of [...charted, ...alarmed]) expect(emitted).toContain(name);
   });
 
   it('outputs the names and copy-paste commands for the next steps', () => {
     const outputs = template.toJSON().Outputs;
-    for (const name of ['InputStreamName', 'OutputStreamName', 'DeadLetterQueueUrl', 'FunctionName', 'ModelLocation']) expect(outputs[name]).toBeDefined();
+    for (const name of ['InputStreamName', 'OutputStreamName', 'DeadLetterQueueUrl', 'FailedBatchQueueUrl', 'FunctionName', 'ModelLocation']) expect(outputs[name]).toBeDefined();
     const command = JSON.stringify(outputs.PutRecordCommand.Value);
     expect(command).toContain('aws kinesis put-record --stream-name ');
     expect(command).toContain('--cli-binary-format raw-in-base64-out --data');
     expect(command).toContain('\\"ride_id\\":256');
     expect(JSON.stringify(outputs.ReadPredictionsCommand.Value)).toContain('aws kinesis get-shard-iterator --stream-name ');
+    expect(JSON.stringify(outputs.UploadDemoModelCommand.Value)).toMatch(new RegExp(`^\\{"Fn::Join":\\["",\\["aws s3 cp --recursive models/demo s3://",\\{"Ref":"ModelBucket\\w+"\\},"/1/${DEMO_RUN_ID}/artifacts/model/"\\]\\]\\}$`));
+    expect(outputs.UploadModelCommand).toBeUndefined();
   });
 });
 
 describe('configured from context', () => {
-  it('serves a run from an existing MLflow bucket, reading only that run\'s model', () => {
+  it("serves a run from an existing MLflow bucket, reading only that run's model, with no upload command", () => {
     const { template } = synth({ modelBucket: 'team-mlflow', runId: 'abc123', experimentId: '4' });
     template.resourceCountIs('AWS::S3::Bucket', 0);
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { RUN_ID: 'abc123', MODEL_BUCKET: 'team-mlflow', MLFLOW_EXPERIMENT_ID: '4' } } });
-    const read = statements(template).find((s) => s.Action === 's3:GetObject');
-    expect(read?.Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::team-mlflow/4/abc123/artifacts/model/*']] });
+    expect(functionEnv(template).MODEL_LOCATION).toBeUndefined();
+    const read = byAction(template, 's3:GetObject')[0];
+    expect(read.Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::team-mlflow/4/abc123/artifacts/model/*']] });
+    const outputs = template.toJSON().Outputs;
+    expect(Object.keys(outputs).filter((k) => k.startsWith('Upload'))).toEqual([]);
+    expect(outputs.ModelLocation.Value).toBe('s3://team-mlflow/4/abc123/artifacts/model/');
+    expect(statements(template).flatMap(actionsOf).filter((a) => a.startsWith('kms:'))).toEqual([]);
+  });
+
+  it("with a new bucket and another run, says how to upload that run's model, never the demo's", () => {
+    const { template } = synth({ runId: 'f00dcafe' });
+    const outputs = template.toJSON().Outputs;
+    expect(outputs.UploadDemoModelCommand).toBeUndefined();
+    expect(JSON.stringify(outputs.UploadModelCommand.Value)).toMatch(
+      /^\{"Fn::Join":\["",\["aws s3 cp --recursive mlruns\/1\/f00dcafe\/artifacts\/model s3:\/\/",\{"Ref":"ModelBucket\w+"\},"\/1\/f00dcafe\/artifacts\/model\/"\]\]\}$/,
+    );
+    expect(JSON.stringify(template.toJSON())).not.toContain(DEMO_RUN_ID);
+  });
+
+  it('grants kms:Decrypt on the MLflow bucket\'s key only, through S3 only', () => {
+    const keyArn = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const { template } = synth({ modelBucket: 'team-mlflow', runId: 'abc123', modelBucketKeyArn: keyArn });
+    const kms = statements(template).filter((s) => actionsOf(s).some((a) => a.startsWith('kms:')));
+    expect(kms).toEqual([
+      { Effect: 'Allow', Action: 'kms:Decrypt', Resource: keyArn, Condition: { StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } } },
+    ]);
+  });
+
+  describe('modelLocation', () => {
+    it('serves a prefix (MLflow 3 layout) through MODEL_LOCATION, reading only under it, with runId optional', () => {
+      const location = 's3://team-mlflow/4/models/m-0a1b2c/artifacts/';
+      const { template } = synth({ modelLocation: location });
+      template.resourceCountIs('AWS::S3::Bucket', 0);
+      const env = functionEnv(template);
+      expect(env.MODEL_LOCATION).toBe(location);
+      for (const unset of ['RUN_ID', 'MODEL_BUCKET', 'MLFLOW_EXPERIMENT_ID']) expect(env[unset], unset).toBeUndefined();
+      expect(byAction(template, 's3:GetObject').flatMap(resources)).toEqual([
+        { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::team-mlflow/4/models/m-0a1b2c/artifacts/*']] },
+      ]);
+      const list = byAction(template, 's3:ListBucket');
+      expect(list.map((s) => s.Condition)).toEqual([{ StringLike: { 's3:prefix': ['4/models/m-0a1b2c/artifacts/*'] } }]);
+      expect(list.flatMap(resources)).toEqual([{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::team-mlflow']] }]);
+      const outputs = template.toJSON().Outputs;
+      expect(outputs.ModelLocation.Value).toBe(location);
+      expect(Object.keys(outputs).filter((k) => k.startsWith('Upload'))).toEqual([]);
+    });
+
+    it('serves a single model file, or a directory of that name, and nothing beside them', () => {
+      const { template } = synth({ modelLocation: 's3://team-mlflow/web/lin_reg.pkl', runId: 'label-1' });
+      expect(functionEnv(template)).toMatchObject({ MODEL_LOCATION: 's3://team-mlflow/web/lin_reg.pkl', RUN_ID: 'label-1' });
+      const arn = (key: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::team-mlflow/${key}`]] });
+      expect(byAction(template, 's3:GetObject').flatMap(resources)).toEqual([arn('web/lin_reg.pkl'), arn('web/lin_reg.pkl/*')]);
+      expect(byAction(template, 's3:ListBucket')[0].Condition).toEqual({ StringLike: { 's3:prefix': ['web/lin_reg.pkl', 'web/lin_reg.pkl/*'] } });
+    });
+
+    it.each([
+      ['s3://team-mlflow/models/*', 'context modelLocation: "s3://team-mlflow/models/*": each part of the path'],
+      ['s3://team-mlflow/models/m-?/', 'got "m-?"'],
+      ['s3://team-mlflow/${aws:username}/model.pkl', 'each part of the path'],
+      ['s3://team-mlflow/a/../b/', 'got ".."'],
+      ['s3://team-mlflow/a//b/', 'got ""'],
+      ['s3://team-mlflow/a b/', 'got "a b"'],
+      ['/opt/model', 'expected s3://<bucket>/<prefix>/ or s3://<bucket>/<key of a model file>'],
+      ['s3://', 'expected s3://<bucket>/<prefix>/'],
+      ['s3://Team_MLflow/model/', '"Team_MLflow" is not an S3 bucket name'],
+    ])('refuses modelLocation %s, which would widen the grant or cannot be read', (modelLocation, message) => {
+      expect(() => addRideDurationStack(new App({ context: { modelLocation } }))).toThrow(message);
+    });
   });
 
   it('deploys stages side by side under their own names', () => {
     const stg = synth({ stage: 'stg' });
-    const prod = synth({ stage: 'prod' });
+    const prod = synth({ stage: 'prod', alarmEmail: 'oncall@example.com' });
     expect([stg.stack.stackName, prod.stack.stackName]).toEqual(['RideDuration-stg', 'RideDuration-prod']);
     prod.template.hasResourceProperties('AWS::Kinesis::Stream', { Name: 'ride_events-prod' });
     stg.template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'ride-duration-prediction-stg' });
+    stg.template.hasResourceProperties('AWS::Lambda::Function', { Tags: Match.arrayWith([{ Key: 'stage', Value: 'stg' }]) });
+  });
+
+  describe('the prod stage', () => {
+    const { stack, template } = synth({ stage: 'prod' });
+
+    it('keeps its streams, queues, logs and keys on destroy, and is protected from it', () => {
+      expect(stack.terminationProtection).toBe(true);
+      for (const type of ['AWS::Kinesis::Stream', 'AWS::SQS::Queue', 'AWS::Logs::LogGroup', 'AWS::KMS::Key', 'AWS::S3::Bucket']) {
+        for (const resource of Object.values(template.findResources(type))) expect(resource.DeletionPolicy, type).toBe('Retain');
+      }
+    });
+
+    it('warns at synth when its alarms reach nobody, and not when they reach someone', () => {
+      const warnings = (s: typeof stack) => Annotations.fromStack(s).findWarning('*', Match.stringLikeRegexp('no alarm subscriber'));
+      expect(warnings(stack)).toHaveLength(1);
+      expect(warnings(stack)[0].entry.data).toContain('-c alarmEmail=');
+      expect(warnings(synth({ stage: 'prod', alarmEmail: 'oncall@example.com' }).stack)).toHaveLength(0);
+      expect(warnings(synth({ stage: 'prod', alarmTopicArn: 'arn:aws:sns:us-east-1:111122223333:oncall' }).stack)).toHaveLength(0);
+      expect(warnings(synth({ stage: 'stg' }).stack)).toHaveLength(0);
+    });
+
+    it('can be made to remove its data on destroy, explicitly', () => {
+      const { template: destroyable } = synth({ stage: 'prod', alarmEmail: 'oncall@example.com', removalPolicy: 'destroy' });
+      for (const resource of Object.values(destroyable.findResources('AWS::Kinesis::Stream'))) expect(resource.DeletionPolicy).toBe('Delete');
+    });
   });
 
   it('packages as a zip on x86_64 from the same bundle', () => {
@@ -178,6 +401,58 @@ describe('configured from context', () => {
       Architectures: ['x86_64'],
       Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps' } },
     });
+  });
+
+  it('switches packaging on a deployed stage: a new function beside the old, the mapping and its log group kept', () => {
+    const image = synth({ stage: 'stg' }).template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    const zip = synth({ stage: 'stg', packaging: 'zip' }).template.toJSON().Resources as typeof image;
+    const of = (resources: typeof image, type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+    const [[imageId, imageFn]] = of(image, 'AWS::Lambda::Function');
+    const [[zipId, zipFn]] = of(zip, 'AWS::Lambda::Function');
+    expect([imageFn.Properties.PackageType, zipFn.Properties.PackageType]).toEqual(['Image', undefined]);
+    // The same logical id under another name: CloudFormation creates the new function, then deletes the old.
+    expect(zipId).toBe(imageId);
+    expect([imageFn.Properties.FunctionName, zipFn.Properties.FunctionName]).toEqual(['ride-duration-prediction-stg', 'ride-duration-prediction-stg-zip']);
+    // The mapping is updated in place to the new function (FunctionName is not create-only): it keeps its position.
+    const [[imageMapping, a]] = of(image, 'AWS::Lambda::EventSourceMapping');
+    const [[zipMapping, b]] = of(zip, 'AWS::Lambda::EventSourceMapping');
+    expect(zipMapping).toBe(imageMapping);
+    expect(b.Properties.StartingPosition).toBe(a.Properties.StartingPosition);
+    expect(of(zip, 'AWS::Logs::LogGroup').map(([, r]) => r.Properties.LogGroupName)).toEqual(['/aws/lambda/ride-duration-prediction-stg']);
+  });
+
+  it.each<Record<string, string | number>>([
+    { packaging: 'zip' },
+    { startingPosition: 'LATEST' },
+    { packaging: 'zip', startingPosition: 'LATEST' },
+    { architecture: 'x86_64', memorySize: 256, timeoutSeconds: 120, reservedConcurrency: 3, tracing: 'active' },
+    { inputCapacity: 'on-demand', outputCapacity: 3, retentionHours: 48, logRetentionDays: 90 },
+    { batchSize: 100, batchingWindowSeconds: 0, parallelizationFactor: 2, retryAttempts: 3, maxRecordAgeSeconds: 3600 },
+    { alarmEmail: 'oncall@example.com' },
+    { alarmTopicArn: 'arn:aws:sns:us-east-1:111122223333:oncall' },
+    { modelBucket: 'team-mlflow', runId: 'abc123' },
+    { modelLocation: 's3://team-mlflow/4/models/m-0a1b2c/artifacts/' },
+    { runId: 'f00dcafe', experimentId: '7' },
+    { removalPolicy: 'retain' },
+  ])('deploys %o over a deployed default stage without replacing a named resource under its own name', (context) => {
+    const before = synth({ stage: 'stg' }).template.toJSON() as TemplateJson;
+    const after = synth({ stage: 'stg', ...context }).template.toJSON() as TemplateJson;
+    expect(replacementCollisions(before, after)).toEqual([]);
+    expect(replacementCollisions(after, before)).toEqual([]);
+  });
+
+  it('catches a replacement that would collide (the check above can fail)', () => {
+    const before = synth({ stage: 'stg' }).template.toJSON() as TemplateJson;
+    const after = structuredClone(before);
+    const [fn] = Object.values(after.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    fn.Properties!.PackageType = 'Zip'; // a packaging switch under the same name
+    const [mapping] = Object.values(after.Resources).filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping');
+    mapping.Properties!.StartingPosition = 'LATEST'; // a new mapping beside the old, on the same function
+    expect(replacementCollisions(before, after)).toEqual([
+      expect.stringContaining('AWS::Lambda::Function ride-duration-prediction-stg: PackageType changes'),
+      expect.stringContaining('AWS::Lambda::EventSourceMapping: StartingPosition changes'),
+    ]);
+    expect(Object.keys(CREATE_ONLY)).toContain('AWS::Lambda::Function');
   });
 
   it('sizes streams, the function and the event source mapping', () => {
@@ -193,6 +468,7 @@ describe('configured from context', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       BatchSize: 100, ParallelizationFactor: 2, StartingPosition: 'LATEST', MaximumRetryAttempts: 3, MaximumRecordAgeInSeconds: 3600,
     });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'ride-duration-dev-Duration', Threshold: 24_000 });
   });
 
   it('keeps V8 young generation small for a function of 256 MB or less', () => {
@@ -202,18 +478,57 @@ describe('configured from context', () => {
     });
   });
 
+  it('turns on X-Ray active tracing when asked', () => {
+    const { template } = synth({ tracing: 'active' });
+    template.hasResourceProperties('AWS::Lambda::Function', { TracingConfig: { Mode: 'Active' } });
+    expect(byAction(template, 'xray:PutTraceSegments')).toHaveLength(1);
+  });
+
   it('subscribes an email to the alarms when one is given', () => {
     synth({ alarmEmail: 'oncall@example.com' }).template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
   });
 
+  it('sends the alarms to an existing topic, and makes no topic or key of its own', () => {
+    const topicArn = 'arn:aws:sns:us-east-1:111122223333:oncall';
+    const { template } = synth({ alarmTopicArn: topicArn });
+    for (const type of ['AWS::SNS::Topic', 'AWS::SNS::TopicPolicy', 'AWS::KMS::Key', 'AWS::SNS::Subscription']) template.resourceCountIs(type, 0);
+    const alarms = properties(template, 'AWS::CloudWatch::Alarm');
+    expect(alarms).toHaveLength(10);
+    for (const a of alarms) expect(a.AlarmActions).toEqual([topicArn]);
+  });
+
+  it('refuses an alarm topic in another region than the one the stack deploys to', () => {
+    const region = process.env.CDK_DEFAULT_REGION;
+    process.env.CDK_DEFAULT_REGION = 'eu-west-1';
+    try {
+      const context = { alarmTopicArn: 'arn:aws:sns:us-east-1:111122223333:oncall' };
+      expect(() => addRideDurationStack(new App({ context }))).toThrow('context alarmTopicArn: the topic is in us-east-1, the stack deploys to eu-west-1');
+      expect(() => addRideDurationStack(new App({ context: { alarmTopicArn: 'arn:aws:sns:eu-west-1:111122223333:oncall' } }))).not.toThrow();
+    } finally {
+      if (region === undefined) delete process.env.CDK_DEFAULT_REGION;
+      else process.env.CDK_DEFAULT_REGION = region;
+    }
+  });
+
   it.each([
     [{ modelBucket: 'team-mlflow' }, 'context runId: required with modelBucket'],
+    [{ modelLocation: 's3://team-mlflow/m/', modelBucket: 'team-mlflow' }, 'context modelBucket: not with modelLocation'],
+    [{ modelLocation: 's3://team-mlflow/m/', experimentId: '3' }, 'context experimentId: not with modelLocation'],
+    [{ modelBucketKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab' }, 'context modelBucketKeyArn: only with modelBucket or modelLocation'],
+    [{ modelBucket: 'b-1', runId: 'r', modelBucketKeyArn: 'arn:aws:kms:us-east-1:111122223333:alias/mlflow' }, 'context modelBucketKeyArn: expected a KMS key ARN'],
+    [{ modelBucket: 'b-1', runId: 'r', modelBucketKeyArn: '*' }, 'context modelBucketKeyArn: expected a KMS key ARN'],
+    [{ alarmTopicArn: 'arn:aws:sns:us-east-1:111122223333:oncall.fifo' }, 'context alarmTopicArn: expected a standard SNS topic ARN'],
+    [{ alarmTopicArn: 'oncall' }, 'context alarmTopicArn: expected a standard SNS topic ARN'],
+    [{ alarmTopicArn: 'arn:aws:sns:us-east-1:111122223333:oncall', alarmEmail: 'a@example.com' }, 'context alarmEmail: not with alarmTopicArn'],
+    [{ tracing: 'on' }, 'context tracing: expected one of off, active, got "on"'],
+    [{ removalPolicy: 'snapshot' }, 'context removalPolicy: expected one of destroy, retain'],
     [{ packaging: 'wheel' }, 'context packaging: expected one of image, zip, got "wheel"'],
     [{ architecture: 'arm' }, 'context architecture: expected one of arm64, x86_64'],
     [{ batchSize: 0 }, 'context batchSize: expected an integer from 1 to 10000, got "0"'],
     [{ inputCapacity: 'lots' }, 'context inputCapacity: expected an integer from 1 to 500, got "lots"'],
     [{ logRetentionDays: 10 }, 'context logRetentionDays: 10 is not a CloudWatch Logs retention'],
     [{ stage: 'Prod!' }, 'context stage:'],
+    [{ runId: '../other' }, 'context runId:'],
     [{ maxRecordAgeSeconds: 172800 }, "context maxRecordAgeSeconds: longer than the streams' retention"],
   ])('refuses %o, naming the context key', (context, message) => {
     expect(() => addRideDurationStack(new App({ context }))).toThrow(SettingsError);
@@ -222,7 +537,12 @@ describe('configured from context', () => {
 });
 
 describe('cdk-nag (AWS Solutions)', () => {
-  it.each<Record<string, string>>([{}, { packaging: 'zip' }, { modelBucket: 'team-mlflow', runId: 'r1' }])('passes for %o, every acknowledgement with a reason', (context) => {
+  it.each<Record<string, string>>([
+    {},
+    { packaging: 'zip', tracing: 'active' },
+    { modelBucket: 'team-mlflow', runId: 'r1', modelBucketKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab' },
+    { modelLocation: 's3://team-mlflow/web/model.pkl', stage: 'prod', alarmTopicArn: 'arn:aws:sns:us-east-1:111122223333:oncall' },
+  ])('passes for %o, every acknowledgement with a reason', (context) => {
     const { app } = synth(context);
     const acknowledged = app.node
       .findAll()
@@ -234,6 +554,7 @@ describe('cdk-nag (AWS Solutions)', () => {
 
   it('fails synth on a finding nobody acknowledged', () => {
     const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'cdk-')) });
+    outdirs.push(app.outdir);
     const stack = addRideDurationStack(app);
     // An unacknowledged wildcard grant, as a careless change would add.
     const role = stack.node.findAll().find((c): c is Role => c instanceof Role)!;
@@ -242,13 +563,28 @@ describe('cdk-nag (AWS Solutions)', () => {
   });
 });
 
+describe('every stack synthesized above', () => {
+  it('never sets TEST_RUN: a deployed function always writes its predictions and dead letters', () => {
+    expect(synthesized.length).toBeGreaterThan(20);
+    for (const { context, template } of synthesized) {
+      expect(Object.keys(functionEnv(template)), JSON.stringify(context)).not.toContain('TEST_RUN');
+      expect(functionEnv(template).DEAD_LETTER_QUEUE_URL, JSON.stringify(context)).toBeDefined();
+    }
+  });
+});
+
 describe('npx cdk synth', () => {
-  it('produces the template with no Docker engine and no AWS credentials', () => {
+  it('produces the template with no Docker engine and no AWS credentials, and warns of a prod stage that alarms nobody', () => {
     const outdir = mkdtempSync(join(tmpdir(), 'cdk-cli-'));
     outdirs.push(outdir);
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
-    execFileSync('node_modules/.bin/cdk', ['synth', '-q', '-o', outdir, '-c', 'stage=stg'], { env: { ...env, DOCKER_HOST: 'unix:///nonexistent.sock' }, stdio: 'pipe' });
-    const template = JSON.parse(readFileSync(join(outdir, 'RideDuration-stg.template.json'), 'utf8'));
+    const run = spawnSync('node_modules/.bin/cdk', ['synth', '-q', '-o', outdir, '-c', 'stage=prod'], {
+      env: { ...env, DOCKER_HOST: 'unix:///nonexistent.sock' },
+      encoding: 'utf8',
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const template = JSON.parse(readFileSync(join(outdir, 'RideDuration-prod.template.json'), 'utf8'));
     expect(Object.values(template.Resources).filter((r) => (r as { Type: string }).Type === 'AWS::Kinesis::Stream')).toHaveLength(2);
+    expect(run.stderr).toMatch(/WARNING stage prod has no alarm subscriber: its alarms go to a topic nobody reads\. Deploy with -c alarmEmail=/);
   });
 });

@@ -4,13 +4,16 @@
 //   worker.mjs deliver EVENT_FILE           -> seconds for one invocation that writes
 //   worker.mjs first-prediction EVENT_FILE  -> prints once the first prediction is back
 //   worker.mjs memory EVENT_FILE            -> peak RSS after the model and one event
+//   worker.mjs evaluate EVENT_FILE REPS     -> the model alone (bench/.cache/evaluator.mjs, bundled
+//                                              from bench/node/evaluator.ts): predict on the rides'
+//                                              prepared features, vectorizer included
 //
 // Plain JavaScript, so that nothing but Node.js and the bundle is timed. The environment
 // configures the handler (design contract variables).
 import { readFileSync } from 'node:fs';
 
 const [mode, eventFile, reps] = process.argv.slice(2);
-const { handler } = await import('../../lambda/dist/index.mjs');
+const { handler } = mode === 'evaluate' ? {} : await import('../../lambda/dist/index.mjs');
 const event = JSON.parse(readFileSync(eventFile, 'utf8'));
 const context = { functionName: 'bench', awsRequestId: 'bench' };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -33,6 +36,18 @@ if (mode === 'first-prediction') {
   const result = await handler(event, context);
   if (result.batchItemFailures.length > 0) throw new Error(`${result.batchItemFailures.length} records not delivered`);
   console.log(JSON.stringify({ seconds: Number(process.hrtime.bigint() - started) / 1e9 }));
+} else if (mode === 'evaluate') {
+  const { loadModelAt, prepareFeatures } = await import('../.cache/evaluator.mjs');
+  const { model } = await loadModelAt({ kind: 'local', path: process.env.MODEL_LOCATION });
+  const rows = event.Records.map((r) => prepareFeatures(JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString('utf8')).ride));
+  model.predict(rows); // warm-up
+  const times = [];
+  for (let i = 0; i < Number(reps); i++) {
+    const started = process.hrtime.bigint();
+    model.predict(rows);
+    times.push(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+  console.log(JSON.stringify({ median: median(times), min: Math.min(...times), runs: times.length }));
 } else if (mode === 'memory') {
   await handler(event, context);
   console.log(JSON.stringify({ maxRssBytes: process.resourceUsage().maxRSS * 1024 }));

@@ -3,10 +3,12 @@
 
     python3 bench/python/fit_models.py OUT_DIR
 
-OUT_DIR/<linear|forest>/model.pkl  the pickled Pipeline, for the Python handlers
-OUT_DIR/<linear|forest>/model.json the export, for the TypeScript handler
-OUT_DIR/rides.json                 10,000 rides to send (the same for both)
+OUT_DIR/<linear|forest>/MLmodel     MLflow's description (run_id: linear or forest)
+OUT_DIR/<linear|forest>/model.pkl   the pickled Pipeline, which both sides serve
+OUT_DIR/<linear|forest>/model.json  its export, to compare the two ways of loading a model
+OUT_DIR/rides.json                  10,000 rides to send (the same for both)
 """
+import hashlib
 import json
 import os
 import pickle
@@ -41,9 +43,13 @@ def main(out):
         if hasattr(pipeline[-1], "n_jobs"):
             pipeline[-1].n_jobs = None
         os.makedirs(os.path.join(out, name), exist_ok=True)
+        pickled = pickle.dumps(pipeline, protocol=5)  # as MLflow's cloudpickle writes it
         with open(os.path.join(out, name, "model.pkl"), "wb") as f:
-            pickle.dump(pipeline, f)
-        export_model.write_model(export_model.export_pipeline(pipeline, name), os.path.join(out, name, "model.json"))
+            f.write(pickled)
+        with open(os.path.join(out, name, "MLmodel"), "w") as f:
+            f.write(f"artifact_path: model\nflavors:\n  sklearn:\n    pickled_model: model.pkl\n    serialization_format: cloudpickle\nrun_id: {name}\n")
+        exported = export_model.export_pipeline(pipeline, name, hashlib.sha256(pickled).hexdigest())
+        export_model.write_model(exported, os.path.join(out, name, "model.json"))
         print(f"{name}: fitted in {time.time() - started:.1f} s", file=sys.stderr)
     rides, _ = synthetic_rides.generate(10_000, seed=12)
     with open(os.path.join(out, "rides.json"), "w") as f:

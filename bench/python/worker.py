@@ -5,9 +5,12 @@
     worker.py deliver VARIANT EVENT_FILE           -> seconds for one invocation that writes
     worker.py first-prediction EVENT_FILE          -> prints once the first prediction is back
     worker.py memory EVENT_FILE                    -> peak RSS after the model and one event
+    worker.py predict EVENT_FILE REPS              -> the model alone: pipeline.predict on the
+                                                      rides' feature dicts (vectorizer included)
 
 The environment configures course_handler (RUN_ID, MODEL_LOCATION or MODEL_BUCKET, ...).
 """
+import base64
 import json
 import os
 import resource
@@ -44,6 +47,20 @@ def main(mode, *args):
         started = time.perf_counter()
         handler(event, None)
         print(json.dumps({"seconds": time.perf_counter() - started}))
+    elif mode == "predict":
+        event, reps = load_event(args[0]), int(args[1])
+        rides = [json.loads(base64.b64decode(r["kinesis"]["data"]))["ride"] for r in event["Records"]]
+        rows = [course_handler.prepare_features(ride) for ride in rides]
+        model = course_handler.model
+        if hasattr(model[-1], "n_jobs"):
+            model[-1].n_jobs = None  # one thread, as a Lambda of 512 MB has a fraction of one vCPU
+        model.predict(rows)  # warm-up
+        times = []
+        for _ in range(reps):
+            started = time.perf_counter()
+            model.predict(rows)
+            times.append(time.perf_counter() - started)
+        print(json.dumps({"median": statistics.median(times), "min": min(times), "runs": len(times)}))
     elif mode == "memory":
         course_handler.lambda_handler_vectorized(load_event(args[0]), None)
         print(json.dumps({"maxRssBytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))

@@ -1,62 +1,106 @@
-import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
-import type { IGrantable } from 'aws-cdk-lib/aws-iam';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket } from 'aws-cdk-lib/aws-s3';
+import { Stack, Validations } from 'aws-cdk-lib';
+import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Bucket, type CfnBucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct, type IConstruct } from 'constructs';
-import type { StackSettings } from '../stack-settings';
+import { defaultModelBucketProps } from '../secure-defaults';
+import type { ModelSettings } from '../stack-settings';
+
+export interface ModelStoreProps {
+  /**
+   * Where the served model is: MLflow's run layout in an existing bucket or a new one, or any
+   * key or prefix (`modelLocation`).
+   */
+  readonly model: ModelSettings;
+}
 
 /**
- * Where the served model lives: the team's MLflow artifacts bucket, or a new private bucket
- * (the stack's outputs say how to upload the demo model or an export into it).
+ * Where the served model lives, and read access to it and nothing else: the team's MLflow
+ * artifacts bucket, or a new private bucket that outlives the stack.
+ *
+ * @example
+ * const store = new ModelStore(this, 'Model', {
+ *   model: { kind: 'location', bucketName: 'team-mlflow', path: '4/models/m-1a2b/artifacts/' },
+ * });
+ * store.grantReadModel(role);
+ * new LambdaFunction(this, 'Function', { ...props, environment: { ...store.environment } }); // MODEL_LOCATION
  */
 export class ModelStore extends Construct {
   readonly bucket: IBucket;
-  /** The MLflow layout: {experiment}/{run}/artifacts/model/ */
-  readonly prefix: string;
+  /** True when the stack made the bucket (it starts empty: the model has to be uploaded). */
+  readonly createdBucket: boolean;
+  /** The key or prefix the function reads, as in the model's s3:// URI. */
+  readonly path: string;
+  /** `s3://<bucket>/<path>`: where the function reads the model. */
+  readonly uri: string;
+  /** The function's model configuration (design contract): the run layout, or MODEL_LOCATION. */
+  readonly environment: Record<string, string>;
+  private readonly kmsKeyArn?: string;
 
-  constructor(scope: Construct, id: string, model: StackSettings['model']) {
+  constructor(scope: Construct, id: string, { model }: ModelStoreProps) {
     super(scope, id);
-    this.prefix = `${model.experimentId}/${model.runId}/artifacts/model/`;
-    if (model.bucketName !== undefined) {
-      this.bucket = Bucket.fromBucketName(this, 'Bucket', model.bucketName);
-      return;
+    this.kmsKeyArn = model.kmsKeyArn;
+    this.createdBucket = model.kind === 'mlflow-run' && model.bucketName === undefined;
+    if (model.kind === 'mlflow-run' && model.bucketName === undefined) {
+      const bucket = new Bucket(this, 'Bucket', defaultModelBucketProps);
+      Validations.of(bucket).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-S1',
+        reason: 'Holds model artifacts only, read by one function; CloudTrail data events are the audit trail if one is wanted.',
+      });
+      this.bucket = bucket;
+    } else {
+      this.bucket = Bucket.fromBucketName(this, 'Bucket', model.bucketName!);
     }
-    const bucket = new Bucket(this, 'Bucket', {
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      encryption: BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      versioned: true,
-      // Models are the team's work: kept when the stack goes.
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    Validations.of(bucket).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-S1',
-      reason: 'Holds model artifacts only, read by one function; CloudTrail data events are the audit trail if one is wanted.',
-    });
-    this.bucket = bucket;
+
+    if (model.kind === 'mlflow-run') {
+      this.path = `${model.experimentId}/${model.runId}/artifacts/model/`;
+      this.environment = { MODEL_BUCKET: this.bucket.bucketName, MLFLOW_EXPERIMENT_ID: model.experimentId, RUN_ID: model.runId };
+    } else {
+      this.path = model.path;
+      this.environment = { MODEL_LOCATION: `s3://${model.bucketName}/${model.path}`, ...(model.runId !== undefined && { RUN_ID: model.runId }) };
+    }
+    this.uri = `s3://${this.bucket.bucketName}/${this.path}`;
   }
 
-  /** Read access to the served model's prefix, and nothing else in the bucket. */
+  /**
+   * The keys the function may read. A prefix (ending in `/`, or the whole bucket) is read file
+   * by file below it; any other path is read as an object when there is one, and as a
+   * directory otherwise (the function tries both), so both are granted and nothing beside.
+   */
+  get readableKeys(): string[] {
+    return this.path === '' || this.path.endsWith('/') ? [`${this.path}*`] : [this.path, `${this.path}/*`];
+  }
+
+  /** Read access to the served model's objects (and its bucket's key, if it has one), and nothing else in the bucket. */
   grantReadModel(grantee: IGrantable & IConstruct): void {
+    const keys = this.readableKeys;
     grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['s3:GetObject'], resources: [this.bucket.arnForObjects(`${this.prefix}*`)] }),
+      new PolicyStatement({ actions: ['s3:GetObject'], resources: keys.map((key) => this.bucket.arnForObjects(key)) }),
     );
     // cdk-nag names the finding by the resource as it appears in the template.
     const bucketArn = this.bucket.node.defaultChild
       ? `<${Stack.of(this).getLogicalId(this.bucket.node.defaultChild as CfnBucket)}.Arn>`
       : `arn:<AWS::Partition>:s3:::${this.bucket.bucketName}`;
-    Validations.of(grantee).acknowledge({
-      id: `AwsSolutions::AwsSolutions-IAM5[Resource::${bucketArn}/${this.prefix}*]`,
-      reason: "Objects under the served model's prefix only: the files of one MLflow model directory.",
-    });
-    // Listing lets a missing file read as "not found" (with advice) instead of "access denied".
+    for (const key of keys.filter((k) => k.endsWith('*'))) {
+      Validations.of(grantee).acknowledge({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${bucketArn}/${key}]`,
+        reason: "Objects under the served model's location only: the files of one MLflow model directory.",
+      });
+    }
+    // Listing, of the same keys and no others.
     grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['s3:ListBucket'],
-        resources: [this.bucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': [`${this.prefix}*`] } },
-      }),
+      new PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn], conditions: { StringLike: { 's3:prefix': keys } } }),
     );
+    if (this.kmsKeyArn !== undefined) {
+      // SSE-KMS: S3 decrypts with the bucket's key on the function's behalf, and only S3 may use the grant.
+      const [, partition, , region] = this.kmsKeyArn.split(':');
+      const domain = partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com';
+      grantee.grantPrincipal.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [this.kmsKeyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `s3.${region}.${domain}` } },
+        }),
+      );
+    }
   }
 }

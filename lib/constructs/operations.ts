@@ -1,47 +1,76 @@
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Dashboard, GraphWidget, type IMetric, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import type { Stream } from 'aws-cdk-lib/aws-kinesis';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { Topic } from 'aws-cdk-lib/aws-sns';
+import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRIC_NAMES, METRICS_NAMESPACE } from '../../lambda/src/names';
+import { defaultKeyProps, defaultTopicProps } from '../secure-defaults';
+import type { StageNames } from '../stage-names';
 
 export interface OperationsProps {
-  stage: string;
-  function: IFunction;
-  input: Stream;
-  output: Stream;
-  deadLetters: Queue;
-  failedBatches: Queue;
-  serviceName: string;
-  alarmEmail?: string;
+  /** The alarms', topic's and dashboard's names, and the service name the handler's metrics carry. */
+  readonly names: Pick<StageNames, 'alarm' | 'alarmTopic' | 'dashboard' | 'service'>;
+  readonly function: IFunction;
+  /** The function's timeout: its Duration alarm fires on batches that come close to it. */
+  readonly timeout: Duration;
+  readonly input: IStream;
+  readonly output: IStream;
+  readonly deadLetters: IQueue;
+  readonly failedBatches: IQueue;
+  /**
+   * Where the alarms go: an existing topic (its policy must let CloudWatch publish).
+   * @default - a new topic, encrypted with a key of its own
+   */
+  readonly alarmTopic?: ITopic;
+  /**
+   * An address to subscribe to the new topic.
+   * @default - none
+   */
+  readonly alarmEmail?: string;
+  /**
+   * What `cdk destroy` does with the new topic's key.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly keyRemovalPolicy?: RemovalPolicy;
 }
 
 const MINUTE = Duration.minutes(1);
+/** The Duration alarm's threshold, as a share of the timeout. */
+const NEAR_TIMEOUT = 0.8;
 
-/** Alarms on what needs a person (to an SNS topic), and a dashboard of the flow. */
+/**
+ * Alarms on what needs a person, to an SNS topic that CloudWatch may publish to, and a
+ * dashboard of the flow.
+ *
+ * @example
+ * new Operations(this, 'Operations', {
+ *   names: stageNames('stg', settings),
+ *   function: fn, timeout: Duration.seconds(60),
+ *   input, output, deadLetters, failedBatches,
+ *   alarmEmail: 'oncall@example.com',
+ * });
+ */
 export class Operations extends Construct {
-  readonly topic: Topic;
+  readonly topic: ITopic;
   readonly alarms: Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: OperationsProps) {
     super(scope, id);
-    // CloudWatch alarms cannot publish to a topic under the AWS-managed SNS key: it needs its own.
-    const key = new Key(this, 'AlarmTopicKey', { description: `ride-duration ${props.stage} alarm topic`, enableKeyRotation: true });
-    key.grantEncryptDecrypt(new ServicePrincipal('cloudwatch.amazonaws.com'));
-    this.topic = new Topic(this, 'Alarms', { topicName: `ride-duration-alarms-${props.stage}`, masterKey: key, enforceSSL: true });
-    if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+    const { names } = props;
+    const ownTopic = props.alarmTopic === undefined ? this.alarmTopic(props) : undefined;
+    this.topic = props.alarmTopic ?? ownTopic!;
 
     const fn = props.function;
     const sum = { statistic: 'Sum', period: MINUTE };
     const alarm = (name: string, metric: IMetric, threshold: number, evaluationPeriods: number, description: string) => {
       const created = new Alarm(this, name, {
-        alarmName: `ride-duration-${props.stage}-${name}`,
+        alarmName: names.alarm(name),
         alarmDescription: description,
         metric,
         threshold,
@@ -52,10 +81,21 @@ export class Operations extends Construct {
       created.addAlarmAction(new SnsAction(this.topic));
       this.alarms.push(created);
     };
+    const app = (metricName: string) =>
+      new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: names.service }, ...sum });
+
     alarm('IteratorAge', fn.metric('IteratorAge', { statistic: 'Maximum', period: MINUTE }), 60_000, 5,
       'The function is more than a minute behind the input stream for 5 minutes.');
     alarm('Errors', fn.metricErrors(sum), 0, 3, 'Invocations fail (start-up or a bug): batches are retried, then sent to the failed-batches queue.');
     alarm('Throttles', fn.metricThrottles(sum), 0, 5, 'The function is throttled: raise reserved concurrency or the account limit.');
+    alarm('Duration', fn.metricDuration({ statistic: 'Maximum', period: MINUTE }), Math.floor(props.timeout.toMilliseconds() * NEAR_TIMEOUT), 3,
+      `Batches take more than ${NEAR_TIMEOUT * 100}% of the function's ${props.timeout.toSeconds()} s timeout for 3 minutes: a slow model load or slow writes; raise timeoutSeconds or memorySize, or lower batchSize.`);
+    alarm('Undelivered', app(METRIC_NAMES.undelivered), 0, 3,
+      'Predictions or dead letters could not be written after retries for 3 minutes: Kinesis replays their records; see the function\'s logs for the error.');
+    alarm('InputReadThrottled', props.input.metricReadProvisionedThroughputExceeded(sum), 0, 5,
+      'Reads of the ride events stream are throttled: too many consumers or too high a parallelizationFactor for its shards.');
+    alarm('InputWriteThrottled', props.input.metricWriteProvisionedThroughputExceeded(sum), 0, 5,
+      'Producers are throttled writing ride events: add shards or switch the stream to on-demand.');
     alarm('OutputThrottled', props.output.metricPutRecordsThrottledRecords(sum), 0, 5,
       'Writes to the predictions stream are throttled: add shards or switch it to on-demand.');
     alarm('DeadLetters', props.deadLetters.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: MINUTE }), 0, 1,
@@ -63,9 +103,9 @@ export class Operations extends Construct {
     alarm('FailedBatches', props.failedBatches.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: MINUTE }), 0, 1,
       'Batches were given up on after retries: each message names the shard and sequence range to replay.');
 
-    const app = (metricName: string) =>
-      new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: props.serviceName }, ...sum });
-    const dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `ride-duration-${props.stage}` });
+    if (ownTopic) this.allowAlarmsToPublish(ownTopic, this.alarms.map((a) => names.alarm(a.node.id)));
+
+    const dashboard = new Dashboard(this, 'Dashboard', { dashboardName: names.dashboard });
     dashboard.addWidgets(
       new GraphWidget({ title: 'Records', left: [app(METRIC_NAMES.recordsIn), app(METRIC_NAMES.predictions), app(METRIC_NAMES.rejected), app(METRIC_NAMES.undelivered)] }),
       new GraphWidget({ title: 'Iterator age (ms)', left: [fn.metric('IteratorAge', { statistic: 'Maximum', period: MINUTE })] }),
@@ -73,10 +113,54 @@ export class Operations extends Construct {
     );
     dashboard.addWidgets(
       new GraphWidget({ title: 'Errors and throttles', left: [fn.metricErrors(sum), fn.metricThrottles(sum), props.output.metricPutRecordsThrottledRecords(sum)] }),
+      new GraphWidget({
+        title: 'Input stream throttling',
+        left: [props.input.metricReadProvisionedThroughputExceeded(sum), props.input.metricWriteProvisionedThroughputExceeded(sum)],
+      }),
       new GraphWidget({ title: 'Delivery retries', left: [app(METRIC_NAMES.deliveryRetries)] }),
       new GraphWidget({
         title: 'Queues (messages)',
         left: [props.deadLetters.metricApproximateNumberOfMessagesVisible(), props.failedBatches.metricApproximateNumberOfMessagesVisible()],
+      }),
+    );
+  }
+
+  /** A topic of the stack's own, under a key CloudWatch may use (it cannot use the AWS-managed SNS key). */
+  private alarmTopic(props: OperationsProps): Topic {
+    const key = new Key(this, 'AlarmTopicKey', {
+      ...defaultKeyProps,
+      description: `${props.names.alarmTopic}: the alarm topic's key`,
+      removalPolicy: props.keyRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    // What publishing to an encrypted topic takes, for this account's alarms only.
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    );
+    const topic = new Topic(this, 'Alarms', { ...defaultTopicProps, topicName: props.names.alarmTopic, masterKey: key });
+    if (props.alarmEmail) topic.addSubscription(new EmailSubscription(props.alarmEmail));
+    return topic;
+  }
+
+  /**
+   * The topic's policy (enforceSSL makes one, which replaces SNS's default) allows nobody to
+   * publish: let CloudWatch publish for this stack's alarms, and only those.
+   */
+  private allowAlarmsToPublish(topic: Topic, alarmNames: string[]): void {
+    const stack = Stack.of(this);
+    const alarmArns = alarmNames.map((name) =>
+      stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    );
+    topic.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account }, ArnLike: { 'aws:SourceArn': alarmArns } },
       }),
     );
   }

@@ -143,16 +143,20 @@ function finiteNumber(value: Json, path: string): number {
   return value;
 }
 
-function checkParameter(value: number, path: string): number {
-  if (!Number.isFinite(value)) fail(path, `${value} is not a finite number`);
-  if (Math.abs(value) > MAX_PARAMETER_MAGNITUDE) fail(path, `${value} is beyond ${MAX_PARAMETER_MAGNITUDE.toExponential()}, no fitted ride-duration model's`);
-  return value;
+/** Finite and of a sane magnitude; false for NaN too. */
+const isSaneParameter = (value: number) => Math.abs(value) <= MAX_PARAMETER_MAGNITUDE;
+
+/** `path()` builds the message's path only when the check fails: it runs for every leaf of a forest. */
+function checkParameter(value: number, path: () => string): number {
+  if (isSaneParameter(value)) return value;
+  if (!Number.isFinite(value)) fail(path(), `${value} is not a finite number`);
+  return fail(path(), `${value} is beyond ${MAX_PARAMETER_MAGNITUDE.toExponential()}, no fitted ride-duration model's`);
 }
 
 /** A model parameter (intercept, initial prediction): finite and of a sane magnitude. */
 function parameter(value: Json, path: string): number {
   if (typeof value !== 'number') fail(path, 'expected a number');
-  return checkParameter(value, path);
+  return checkParameter(value, () => path);
 }
 
 const PACKED = { int32: Int32Array, float64: Float64Array } as const;
@@ -191,6 +195,8 @@ function numberArray(value: Json, path: string, kind: NumberKind = 'finite'): Nu
         : fail(path, 'expected an array of numbers');
   if (array instanceof Int32Array) return array;
   const valid = VALID[kind];
+  // Typed arrays hold numbers only: the common packed case needs one pass over the values.
+  if (array instanceof Float64Array && kind !== 'integer' && (kind === 'finite' ? array.every(Number.isFinite) : !array.some(Number.isNaN))) return array;
   for (let i = 0; i < array.length; i++) {
     const v = array[i];
     if (typeof v !== 'number' || !valid(v)) fail(`${path}[${i}]`, `expected ${EXPECTED[kind]}, got ${typeof v === 'number' ? v : JSON.stringify(v)}`);
@@ -219,7 +225,8 @@ function parseTree<K extends 'value' | 'default_left'>(value: Json, path: string
     const right = tree.children_right[node];
     if (left === -1 && right === -1) {
       // A leaf: its value is a prediction (sklearn's "value", XGBoost's "threshold").
-      checkParameter(extra === 'value' ? tree[extra][node] : tree.threshold[node], `${path}.${extra === 'value' ? 'value' : 'threshold'}[${node}] (a leaf)`);
+      const values = extra === 'value' ? tree[extra] : tree.threshold;
+      checkParameter(values[node], () => `${path}.${extra === 'value' ? 'value' : 'threshold'}[${node}] (a leaf)`);
       continue;
     }
     // Both libraries number children after their parent; checking that also rules out cycles.
@@ -299,7 +306,7 @@ function parseRegressor(value: Json, path: string, nFeatures: number): Regressor
     default: {
       const coef = numberArray(field(value, 'coef', path), `${path}.coef`);
       if (coef.length !== nFeatures) fail(`${path}.coef`, `has ${coef.length} entries, expected ${nFeatures} (one per feature)`);
-      for (let i = 0; i < coef.length; i++) checkParameter(coef[i], `${path}.coef[${i}]`);
+      for (let i = 0; i < coef.length; i++) checkParameter(coef[i], () => `${path}.coef[${i}]`);
       return {
         type: type as LinearModelSpec['type'],
         coef,

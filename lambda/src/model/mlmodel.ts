@@ -1,5 +1,3 @@
-import { parse } from 'yaml';
-
 /** What MLflow's MLmodel file says about the model, as far as serving it is concerned. */
 export interface MlflowModelInfo {
   runId?: string;
@@ -14,8 +12,12 @@ export interface MlflowModelInfo {
 /** A file name of the model directory: no path, so that it cannot point outside the directory. */
 const FILE_NAME = /^(?!\.\.?$)[^/\\]+$/;
 
-/** Reads an MLmodel file (YAML; the signature's inputs are a JSON string inside it). */
-export function parseMlmodel(text: string): MlflowModelInfo {
+/**
+ * Reads an MLmodel file (YAML; the signature's inputs are a JSON string inside it). The YAML
+ * parser is imported on first use, so that a cold start evaluates it while S3 is answering.
+ */
+export async function parseMlmodel(text: string): Promise<MlflowModelInfo> {
+  const { parse } = await import('yaml');
   const doc = parse(text) as Record<string, unknown> | null;
   if (typeof doc !== 'object' || doc === null) throw new Error('expected a YAML mapping');
   const signature = doc.signature as { inputs?: unknown } | undefined;

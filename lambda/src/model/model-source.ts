@@ -4,7 +4,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
 
 /**
  * A model's location as configured: an S3 bucket and key or prefix, or a local path. Whether
@@ -35,13 +35,35 @@ async function readLocal(path: string): Promise<Uint8Array | undefined> {
   }
 }
 
-/** An S3 object, or undefined when there is no such key. */
-async function readObject(s3: S3Client, bucket: string, key: string): Promise<Uint8Array | undefined> {
+/** The keys under a prefix (a model directory holds a handful), or the error that listing them met. */
+async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<Set<string> | Error> {
+  const keys = new Set<string>();
+  try {
+    for (let token: string | undefined, first = true; first || token; first = false) {
+      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+      for (const object of page.Contents ?? []) if (object.Key !== undefined) keys.add(object.Key);
+      token = page.NextContinuationToken;
+    }
+    return keys;
+  } catch (error) {
+    return error as Error;
+  }
+}
+
+/**
+ * An S3 object, or undefined when there is none. S3 answers a missing key with 404 only to a
+ * caller allowed to list the bucket; a role that may list just the model's prefix can get
+ * 403 instead. So the prefix is listed alongside, and a failed read of a key the listing does
+ * not hold means the file is not there. The read does not wait for the listing.
+ */
+async function readObject(s3: S3Client, bucket: string, key: string, listing: Promise<Set<string> | Error>): Promise<Uint8Array | undefined> {
   try {
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     return await object.Body!.transformToByteArray();
   } catch (error) {
     if (error instanceof NoSuchKey) return undefined;
+    const keys = await listing;
+    if (keys instanceof Set && !keys.has(key)) return undefined;
     throw error;
   }
 }
@@ -63,10 +85,12 @@ export async function openModelSource(location: ModelLocation, s3: () => S3Clien
   }
   const client = s3();
   const { bucket, path } = location;
+  // One listing of the path serves both questions: is it an object, and which files does the directory hold.
+  const listing = listKeys(client, bucket, path);
   if (path !== '' && !path.endsWith('/')) {
-    const bytes = await readObject(client, bucket, path);
+    const bytes = await readObject(client, bucket, path, listing);
     if (bytes !== undefined) return { kind: 'file', where, name: basename(path), bytes };
   }
   const prefix = path === '' || path.endsWith('/') ? path : `${path}/`;
-  return { kind: 'directory', where: `s3://${bucket}/${prefix}`, read: (name) => readObject(client, bucket, prefix + name) };
+  return { kind: 'directory', where: `s3://${bucket}/${prefix}`, read: (name) => readObject(client, bucket, prefix + name, listing) };
 }

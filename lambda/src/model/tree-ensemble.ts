@@ -1,7 +1,6 @@
 import type { DecisionTreeSpec, ForestSpec, GradientBoostingSpec, HistGradientBoostingSpec, TreeSpec } from './format';
+import { PackedTrees } from './packed-trees';
 import type { Regressor, SparseRows } from './sparse-rows';
-import { LEAF, toFloat64, treeArrays, type TreeArrays } from './tree-arrays';
-
 
 /** How the trees' outputs make one prediction. */
 type Combine =
@@ -9,33 +8,30 @@ type Combine =
   | { kind: 'boosting'; init: number; learningRate: number; link: 'identity' | 'exp' }; // link(init + sum of learningRate * tree)
 
 /**
- * How a tree reads a feature: sklearn's trees cast X to float32 before walking; a histogram
- * gradient boosting compares the float64 values.
+ * How a tree reads a feature: sklearn's decision trees cast X to float32 before walking; a
+ * histogram gradient boosting compares the float64 values.
  */
-type InputPrecision = 'float32' | 'float64';
-
-/** One sklearn tree as the walk needs it: its node arrays and its leaf values. */
-type Tree = TreeArrays & { value: Float64Array };
-
-const compile = (tree: TreeSpec): Tree => ({ ...treeArrays(tree), value: toFloat64(tree.value) });
+const INPUTS = { float32: Math.fround, float64: (x: number) => x } as const;
 
 /**
  * The tree models of sklearn: forests and gradient boostings of its decision trees (inputs
- * compared as float32, as sklearn casts X to float32 before walking a tree) and the
- * histogram gradient boosting (inputs compared as float64). A feature absent from a row is 0.
+ * compared as float32) and the histogram gradient boosting (inputs compared as float64). A
+ * feature absent from a row is 0. The trees are packed for the WebAssembly walk
+ * (packed-trees.ts); each row still sums its trees in sklearn's order, so results agree to the
+ * last bit.
  */
 export class TreeEnsemble implements Regressor {
   readonly kind: string;
-  private readonly trees: Tree[];
+  private readonly trees: PackedTrees;
 
   private constructor(
     kind: string,
     trees: readonly TreeSpec[],
     private readonly combine: Combine,
-    private readonly inputs: InputPrecision = 'float32',
+    private readonly inputs: keyof typeof INPUTS = 'float32',
   ) {
     this.kind = kind;
-    this.trees = trees.map(compile);
+    this.trees = new PackedTrees(trees.map((t) => ({ left: t.children_left, right: t.children_right, feature: t.feature, threshold: t.threshold, value: t.value })));
   }
 
   static decisionTree(spec: DecisionTreeSpec): TreeEnsemble {
@@ -47,12 +43,7 @@ export class TreeEnsemble implements Regressor {
   }
 
   static gradientBoosting(spec: GradientBoostingSpec): TreeEnsemble {
-    return new TreeEnsemble(spec.type, spec.trees, {
-      kind: 'boosting',
-      init: spec.init,
-      learningRate: spec.learning_rate,
-      link: 'identity',
-    });
+    return new TreeEnsemble(spec.type, spec.trees, { kind: 'boosting', init: spec.init, learningRate: spec.learning_rate, link: 'identity' });
   }
 
   /** sklearn's predict: baseline, plus each tree's leaf in turn (shrinkage is in the leaves), then the loss's link. */
@@ -61,39 +52,17 @@ export class TreeEnsemble implements Regressor {
   }
 
   predict(rows: SparseRows): Float64Array {
-    const { offsets, indices } = rows;
     const { combine } = this;
-    const values = this.inputs === 'float32' ? Float32Array.from(rows.values) : rows.values;
     const out = new Float64Array(rows.rowCount);
     if (combine.kind === 'boosting') out.fill(combine.init);
-    const scale = combine.kind === 'boosting' ? combine.learningRate : 1;
-    // Tree by tree over all rows, so that one tree stays in cache while every row walks it;
-    // each row still sums its trees in sklearn's order, so results agree to the last bit.
-    for (const { left, right, feature, threshold, value } of this.trees) {
-      for (let r = 0; r < rows.rowCount; r++) {
-        const start = offsets[r];
-        const end = offsets[r + 1];
-        let node = 0;
-        while (left[node] !== LEAF) {
-          const f = feature[node];
-          let x = 0; // absent from a sparse row: zero
-          for (let k = start; k < end; k++) {
-            if (indices[k] === f) {
-              x = values[k];
-              break;
-            }
-          }
-          node = x <= threshold[node] ? left[node] : right[node];
-        }
-        out[r] += scale * value[node]; // scale is 1 for a forest and a histogram boosting: exact
-      }
-    }
-    if (combine.kind === 'mean') for (let r = 0; r < out.length; r++) out[r] /= this.trees.length;
+    // scale is 1 for a forest and a histogram boosting: exact.
+    this.trees.accumulate(rows, out, combine.kind === 'boosting' ? combine.learningRate : 1, INPUTS[this.inputs]);
+    if (combine.kind === 'mean') for (let r = 0; r < out.length; r++) out[r] /= this.trees.treeCount;
     else if (combine.link === 'exp') for (let r = 0; r < out.length; r++) out[r] = Math.exp(out[r]);
     return out;
   }
 
   describe(): Record<string, number> {
-    return { trees: this.trees.length, nodes: this.trees.reduce((n, t) => n + t.value.length, 0) };
+    return { trees: this.trees.treeCount, nodes: this.trees.nodeCount };
   }
 }

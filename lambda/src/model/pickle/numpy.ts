@@ -185,16 +185,49 @@ export class NdArray {
     return out;
   }
 
-  /** One field of a one-dimensional structured array (a column of sklearn's node records). */
+  /** One field of a one-dimensional structured array (a column of sklearn's node records), as float64. */
   field(name: string): Float64Array {
+    const { field, view, recordSize, count } = this.records(name);
+    const out = new Float64Array(count);
+    if (field.dtype.kind === 'f' && field.dtype.itemSize === 8 && field.dtype.littleEndian && recordSize % 8 === 0 && field.offset % 8 === 0) {
+      // The common case: read the column through an aligned float64 view of a copy of the records.
+      const words = new Float64Array(new Uint8Array(this.bytes!).buffer);
+      for (let i = 0, at = field.offset / 8, stride = recordSize / 8; i < count; i++, at += stride) out[i] = words[at];
+      return out;
+    }
+    for (let i = 0, offset = field.offset; i < count; i++, offset += recordSize) out[i] = readNumber(view, offset, field.dtype);
+    return out;
+  }
+
+  /** An integer field of one-dimensional records (children, features) as int32; a value beyond int32 is refused. */
+  int32Field(name: string): Int32Array {
+    const { field, view, recordSize, count } = this.records(name);
+    const out = new Int32Array(count);
+    const { kind, itemSize, littleEndian } = field.dtype;
+    if ((kind === 'i' || kind === 'u') && itemSize === 8 && littleEndian) {
+      // int64 (sklearn's intp) as two 32-bit words: the high word must be the sign of the low one.
+      for (let i = 0, offset = field.offset; i < count; i++, offset += recordSize) {
+        const low = view.getInt32(offset, true);
+        const high = view.getInt32(offset + 4, true);
+        if (high !== (low < 0 ? -1 : 0) || (kind === 'u' && low < 0)) fail(`a ${field.dtype} value of field "${name}" beyond int32`);
+        out[i] = low;
+      }
+      return out;
+    }
+    for (let i = 0, offset = field.offset; i < count; i++, offset += recordSize) {
+      const value = readNumber(view, offset, field.dtype);
+      if (!Number.isInteger(value) || value !== (value | 0)) fail(`a value ${value} of field "${name}" that is not an int32`);
+      out[i] = value;
+    }
+    return out;
+  }
+
+  private records(name: string) {
     const { dtype, bytes } = this;
     const field = dtype?.fields?.find((f) => f.name === name);
     if (bytes === undefined || dtype === undefined || field === undefined) return fail(`expected numpy records with a field "${name}", got dtype ${this.dtype}`);
     if (this.shape.length !== 1) fail(`expected one-dimensional numpy records, got shape (${this.shape.join(', ')})`);
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const out = new Float64Array(this.size);
-    for (let i = 0, offset = field.offset; i < out.length; i++, offset += dtype.itemSize) out[i] = readNumber(view, offset, field.dtype);
-    return out;
+    return { field, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), recordSize: dtype.itemSize, count: this.size };
   }
 
   hasField(name: string): boolean {

@@ -84,9 +84,9 @@ function sklearnTree(value: unknown, where: string) {
   const count = nodes.size;
   if (values.shape[0] !== count || values.size !== count) fail(`${where}.values`, `shape (${values.shape.join(', ')}) does not fit ${count} nodes of one output`);
   return {
-    children_left: Int32Array.from(nodes.field('left_child')),
-    children_right: Int32Array.from(nodes.field('right_child')),
-    feature: Int32Array.from(nodes.field('feature')),
+    children_left: nodes.int32Field('left_child'),
+    children_right: nodes.int32Field('right_child'),
+    feature: nodes.int32Field('feature'),
     threshold: nodes.field('threshold'),
     value: values.toFloat64Array(),
   };
@@ -105,11 +105,11 @@ function predictorTree(value: unknown, where: string) {
   if (nodes.hasField('is_categorical') && nodes.field('is_categorical').some((c) => c !== 0)) {
     fail(where, 'has categorical splits, which this runtime does not evaluate');
   }
-  const leafOr = (column: Float64Array, leafValue: number) => Int32Array.from(column, (v, i) => (isLeaf[i] ? leafValue : v));
+  const leafOr = (column: Int32Array, leafValue: number) => column.map((v, i) => (isLeaf[i] ? leafValue : v));
   return {
-    children_left: leafOr(nodes.field('left'), -1),
-    children_right: leafOr(nodes.field('right'), -1),
-    feature: leafOr(nodes.field('feature_idx'), -2),
+    children_left: leafOr(nodes.int32Field('left'), -1),
+    children_right: leafOr(nodes.int32Field('right'), -1),
+    feature: leafOr(nodes.int32Field('feature_idx'), -2),
     threshold: nodes.field('num_threshold'),
     value: nodes.field('value'),
   };

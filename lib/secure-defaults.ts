@@ -1,0 +1,52 @@
+/**
+ * Secure defaults for the stack's resources, kept apart from the constructs that apply them
+ * (as AWS Solutions Constructs keep theirs): a construct spreads these first and adds only
+ * what is its own (names, sizes), so a default is changed here once for every resource.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { KeyProps } from 'aws-cdk-lib/aws-kms';
+import { StreamEncryption, type StreamProps } from 'aws-cdk-lib/aws-kinesis';
+import { BlockPublicAccess, BucketEncryption, type BucketProps } from 'aws-cdk-lib/aws-s3';
+import type { TopicProps } from 'aws-cdk-lib/aws-sns';
+import { QueueEncryption, type QueueProps } from 'aws-cdk-lib/aws-sqs';
+
+/** KMS with the aws/kinesis key: encrypted at rest, and no key grants for producers or consumers. */
+export const defaultStreamProps: StreamProps = {
+  encryption: StreamEncryption.MANAGED,
+};
+
+/** Encrypted, SSL only, and kept for SQS's maximum of 14 days: time to inspect and redrive. */
+export const defaultQueueProps: QueueProps = {
+  encryption: QueueEncryption.SQS_MANAGED,
+  enforceSSL: true,
+  retentionPeriod: Duration.days(14),
+};
+
+/** Private, encrypted, SSL only, versioned; models are the team's work, so the bucket outlives the stack. */
+export const defaultModelBucketProps: BucketProps = {
+  blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+  encryption: BucketEncryption.S3_MANAGED,
+  enforceSSL: true,
+  versioned: true,
+  removalPolicy: RemovalPolicy.RETAIN,
+};
+
+/** SSL only; the key is the stack's own (CloudWatch cannot publish under the AWS-managed SNS key). */
+export const defaultTopicProps: TopicProps = {
+  enforceSSL: true,
+};
+
+/** A customer-managed key, rotated yearly; on destroy it waits the shortest window KMS allows. */
+export const defaultKeyProps: KeyProps = {
+  enableKeyRotation: true,
+  pendingWindow: Duration.days(7),
+};
+
+/**
+ * What `cdk destroy` does with a resource that holds data (streams, queues, logs, a key):
+ * a non-production stage removes it, so that the stage can be deployed again under the same
+ * names; production keeps it.
+ */
+export function removalPolicyOf(removal: 'destroy' | 'retain'): RemovalPolicy {
+  return removal === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+}
