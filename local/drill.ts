@@ -1,6 +1,6 @@
 /**
  * npm run drill: the fault drill with a report (local/fault-drill.ts).
- *   npm run drill -- --rides 100000 --reject 0.3 --fail-calls 0.05 --seed 1
+ *   npm run drill -- --rides 100000 --reject 0.3 --fail-calls 0.05 --sqs-fail-entries 0.1 --sqs-fail-calls 0.02 --seed 1
  */
 import { parseArgs } from 'node:util';
 
@@ -10,6 +10,8 @@ const { values } = parseArgs({
     bad: { type: 'string', default: '0.01' },
     reject: { type: 'string', default: '0.3' },
     'fail-calls': { type: 'string', default: '0.05' },
+    'sqs-fail-entries': { type: 'string', default: '0.1' },
+    'sqs-fail-calls': { type: 'string', default: '0.02' },
     seed: { type: 'string', default: '1' },
   },
 });
@@ -26,6 +28,8 @@ const report = await runFaultDrill(
     badShare: Number(values.bad),
     rejectEntryRate: Number(values.reject),
     failCallRate: Number(values['fail-calls']),
+    sqsFailEntryRate: Number(values['sqs-fail-entries']),
+    sqsFailCallRate: Number(values['sqs-fail-calls']),
     seed: Number(values.seed),
     ports: { kinesis: 0, s3: 0, sqs: 0 },
   },

@@ -7,20 +7,19 @@
  *   that is not in the batch fails the whole batch, as it does on Lambda;
  * - a thrown error: retry, split in two first when bisectOnError is on;
  * - retryAttempts and maxRecordAgeSeconds bound the retries; then a record of the batch
- *   (Lambda's on-failure format) goes to onFailure and the shard moves on.
+ *   (Lambda's on-failure format) goes to onFailure and the shard moves on;
+ * - each invocation gets a context whose getRemainingTimeInMillis() counts down the function
+ *   timeout, and one that outlasts it fails as "Task timed out" (its work is not stopped, as
+ *   Lambda would stop it: what it still writes lands).
  *
  * Shard splits and merges are not followed: the stream's shards at start are read.
  */
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  DescribeStreamCommand,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  type KinesisClient,
-  type _Record as KinesisRecord,
-} from '@aws-sdk/client-kinesis';
-import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { lambdaKinesisRecord } from '../events/kinesis-event';
+import { describeShards, ShardReader, type KinesisRecord } from './streams';
 
 export interface EventSourceSettings {
   batchSize: number;
@@ -32,8 +31,11 @@ export interface EventSourceSettings {
   startingPosition: 'TRIM_HORIZON' | 'LATEST';
   /** How long to wait when a shard has nothing new. */
   idlePollMs: number;
+  /** The function's timeout: what the context's remaining time counts down from. */
+  functionTimeoutMs: number;
 }
 
+/** The stack's settings (lib/stack-settings.ts DEFAULTS; a test ties the two). */
 export const DEFAULT_EVENT_SOURCE: EventSourceSettings = {
   batchSize: 500,
   batchingWindowMs: 1_000,
@@ -42,9 +44,22 @@ export const DEFAULT_EVENT_SOURCE: EventSourceSettings = {
   maxRecordAgeSeconds: 6 * 3600,
   startingPosition: 'TRIM_HORIZON',
   idlePollMs: 200,
+  functionTimeoutMs: 60_000,
 };
 
-export type KinesisHandler = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse | void>;
+export type KinesisHandler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse | void>;
+
+export interface EventSourceMappingOptions {
+  kinesis: KinesisClient;
+  streamName: string;
+  handler: KinesisHandler;
+  /** Where a record of a batch given up on goes (Lambda's on-failure destination). */
+  onFailure: (record: FailedBatchRecord) => Promise<void>;
+  /** Overrides of DEFAULT_EVENT_SOURCE. */
+  settings?: Partial<EventSourceSettings>;
+  /** The function's name in the contexts. */
+  functionName?: string;
+}
 
 /** What Lambda sends to an on-failure destination for a Kinesis batch it gave up on. */
 export interface FailedBatchRecord {
@@ -66,6 +81,8 @@ export interface FailedBatchRecord {
 export interface EventSourceStats {
   invocations: number;
   functionErrors: number;
+  /** Invocations that outlasted the function timeout (counted in functionErrors too). */
+  timeouts: number;
   partialFailures: number;
   failedBatches: number;
 }
@@ -80,22 +97,18 @@ interface Batch {
 type Outcome = { kind: 'done' } | { kind: 'resume'; from: number } | { kind: 'error'; message: string };
 
 export class EventSourceMapping {
-  readonly stats: EventSourceStats = { invocations: 0, functionErrors: 0, partialFailures: 0, failedBatches: 0 };
+  readonly stats: EventSourceStats = { invocations: 0, functionErrors: 0, timeouts: 0, partialFailures: 0, failedBatches: 0 };
+  private readonly settings: EventSourceSettings;
   private stopping = false;
   private shardLoops: Promise<void>[] = [];
 
-  constructor(
-    private readonly kinesis: KinesisClient,
-    private readonly streamName: string,
-    private readonly handler: KinesisHandler,
-    private readonly onFailure: (record: FailedBatchRecord) => Promise<void>,
-    private readonly settings: EventSourceSettings = DEFAULT_EVENT_SOURCE,
-  ) {}
+  constructor(private readonly options: EventSourceMappingOptions) {
+    this.settings = { ...DEFAULT_EVENT_SOURCE, ...options.settings };
+  }
 
   async start(): Promise<void> {
-    const { StreamDescription } = await this.kinesis.send(new DescribeStreamCommand({ StreamName: this.streamName }));
-    const streamArn = StreamDescription!.StreamARN!;
-    this.shardLoops = (StreamDescription!.Shards ?? []).map((shard) => this.pollShard(shard.ShardId!, streamArn));
+    const { streamArn, shardIds } = await describeShards(this.options.kinesis, this.options.streamName);
+    this.shardLoops = shardIds.map((shardId) => this.pollShard(shardId, streamArn));
   }
 
   /** Finishes the batches in flight, then stops reading. */
@@ -106,22 +119,21 @@ export class EventSourceMapping {
 
   private async pollShard(shardId: string, streamArn: string): Promise<void> {
     const { batchSize, batchingWindowMs, idlePollMs, startingPosition } = this.settings;
-    let { ShardIterator: iterator } = await this.kinesis.send(
-      new GetShardIteratorCommand({ StreamName: this.streamName, ShardId: shardId, ShardIteratorType: startingPosition }),
-    );
+    const reader = new ShardReader(this.options.kinesis, this.options.streamName, shardId, startingPosition);
     const buffer: KinesisRecord[] = [];
     let windowOpenedAt = 0;
-    while (!this.stopping && iterator) {
+    let open = true;
+    while (!this.stopping && open) {
       let fetched = 0;
       if (buffer.length < batchSize) {
-        const page = await this.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: Math.min(10_000, batchSize - buffer.length) }));
-        iterator = page.NextShardIterator;
-        fetched = page.Records?.length ?? 0;
+        const page = await reader.read(Math.min(10_000, batchSize - buffer.length));
+        open = page !== undefined;
+        fetched = page?.length ?? 0;
         if (fetched > 0 && buffer.length === 0) windowOpenedAt = Date.now();
-        buffer.push(...(page.Records ?? []));
+        buffer.push(...(page ?? []));
       }
       const windowClosed = buffer.length > 0 && Date.now() - windowOpenedAt >= batchingWindowMs;
-      if (buffer.length >= batchSize || windowClosed || (!iterator && buffer.length > 0)) {
+      if (buffer.length >= batchSize || windowClosed || (!open && buffer.length > 0)) {
         await this.deliver(buffer.splice(0, batchSize), shardId, streamArn);
         windowOpenedAt = Date.now();
       } else if (fetched === 0) {
@@ -179,7 +191,7 @@ export class EventSourceMapping {
     };
     let response: KinesisStreamBatchResponse | void;
     try {
-      response = await this.handler(event);
+      response = await this.invokeWithTimeout(event);
     } catch (error) {
       this.stats.functionErrors++;
       return { kind: 'error', message: (error as Error).message };
@@ -192,11 +204,29 @@ export class EventSourceMapping {
     return { kind: 'resume', from: positions.includes(-1) ? 0 : Math.min(...positions) };
   }
 
+  /** The handler with a context that counts down the timeout, failing as Lambda does when it is outlasted. */
+  private async invokeWithTimeout(event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse | void> {
+    const timeoutMs = this.settings.functionTimeoutMs;
+    const context = invocationContext(this.options.functionName ?? 'ride-duration-prediction-local', timeoutMs);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.stats.timeouts++;
+        reject(new Error(`Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`));
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([this.options.handler(event, context), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private async giveUp(batch: Batch, condition: FailedBatchRecord['requestContext']['condition'], shardId: string, streamArn: string, functionError?: string) {
     this.stats.failedBatches++;
     const first = batch.records[0];
     const last = batch.records[batch.records.length - 1];
-    await this.onFailure({
+    await this.options.onFailure({
       requestContext: { condition, approximateInvokeCount: batch.invocations },
       responseContext: functionError === undefined ? {} : { functionError },
       version: '1.0',
@@ -212,4 +242,24 @@ export class EventSourceMapping {
       },
     });
   }
+}
+
+/** A Lambda context for one invocation, its remaining time counting down from the timeout. */
+function invocationContext(functionName: string, timeoutMs: number): Context {
+  const deadline = Date.now() + timeoutMs;
+  const noop = () => {};
+  return {
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    memoryLimitInMB: '512',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: noop,
+    fail: noop,
+    succeed: noop,
+  };
 }

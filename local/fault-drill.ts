@@ -1,27 +1,43 @@
 /**
- * The fault drill: many rides, a share of them bad in every way the corpus knows, through
- * the local stack while a fault-injecting proxy in front of the output stream throttles
- * PutRecords entries and fails whole calls. It passes only when every good ride has a
- * correct prediction and every bad one a dead letter with the right reason.
+ * The fault drill: many rides, a share of them bad in every way the corpus knows (poison
+ * pills and records larger than an SQS message among them), through the local stack while a
+ * fault-injecting proxy in front of the output stream throttles PutRecords entries and fails
+ * whole calls, and the local SQS server fails dead-letter entries and calls. It passes only
+ * when every good ride has its correct prediction and every bad one a dead letter with the
+ * right reason and its data whole (in the message, or in S3 where the message points).
+ *
+ * setup (the stack, the faults) -> load (the records in) -> wait (until everything is out)
+ * -> verdict (every output checked against what went in).
+ *
+ * @example
+ * const report = await runFaultDrill({ rides: 10_000 });
+ * console.log(formatDrillReport(report)); // report.passed, report.duplicates, ...
  */
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BAD_RECORDS, isReasonFor, type BadRecord } from '../events/bad-records';
-import type { DeadLetter } from '../lambda/src/delivery/dead-letter-queue';
+import type { DeadLetter } from '../lambda/src/delivery/dead-letter';
 import { loadModelAt } from '../lambda/src/model/load-model';
 import { prepareFeatures } from '../lambda/src/rides/features';
 import type { PredictionEvent } from '../lambda/src/rides/prediction-event';
 import { DEMO_MODEL_DIR } from '../models/demo-model';
-import { drainQueue, StreamFollower } from './aws-setup';
 import { seededRandom, startKinesisFaultProxy, type FaultStats } from './kinesis-fault-proxy';
-import { LOCAL_NAMES, startLocalStack, type LocalStackOptions } from './local-stack';
+import { LOCAL_NAMES, startLocalStack, type LocalStack, type LocalStackOptions } from './local-stack';
+import { drainQueue } from './queues';
+import type { SqsStats } from './sqs-server';
+import { StreamFollower } from './streams';
 
 export interface DrillOptions {
   rides: number;
   /** Share of the rides that are bad records. */
   badShare: number;
+  /** Shares of PutRecords entries throttled and of calls failed, on the output stream. */
   rejectEntryRate: number;
   failCallRate: number;
+  /** Shares of SendMessageBatch entries answered Failed and of calls failed, on the dead-letter queue. */
+  sqsFailEntryRate: number;
+  sqsFailCallRate: number;
   seed: number;
   /** Give up when nothing new arrives for this long. */
   stallTimeoutMs: number;
@@ -33,6 +49,8 @@ export const DEFAULT_DRILL: DrillOptions = {
   badShare: 0.01,
   rejectEntryRate: 0.3,
   failCallRate: 0.05,
+  sqsFailEntryRate: 0.1,
+  sqsFailCallRate: 0.02,
   seed: 1,
   stallTimeoutMs: 60_000,
 };
@@ -52,11 +70,18 @@ export interface DrillReport {
   /** Distinct bad records dead-lettered, by kind. */
   deadLettersByKind: Record<string, number>;
   wrongReasons: number;
+  /** Dead letters whose data is neither the record's nor a true part of it, nor in S3 where they point. */
+  wrongData: number;
+  /** Dead letters whose data was put whole in S3. */
+  offloadedDeadLetters: number;
   missingDeadLetters: number;
   batchesGivenUp: number;
   invocations: number;
   partialFailureInvocations: number;
   proxy: FaultStats;
+  sqs: Pick<SqsStats, 'sendCalls' | 'failedCalls' | 'failedEntries' | 'refused'>;
+  /** Prediction records written again, as a share of the good rides. */
+  duplicateShare: number;
   elapsedSeconds: number;
   passed: boolean;
 }
@@ -67,7 +92,7 @@ interface Workload {
   bad: BadRecord[];
 }
 
-/** Good rides have ride_id = their index; bad record n has partition key "bad-n". */
+/** Good rides have ride_id = their index; bad record n has a partition key starting "bad-n". */
 function workload(options: DrillOptions): Workload {
   const random = seededRandom(options.seed);
   const badCount = Math.round(options.rides * options.badShare);
@@ -80,7 +105,8 @@ function workload(options: DrillOptions): Workload {
   }));
   const entries = [
     ...good.map((ride, id) => ({ Data: Buffer.from(JSON.stringify({ ride, ride_id: id })), PartitionKey: String(id) })),
-    ...bad.map((record, n) => ({ Data: record.bytes!, PartitionKey: `bad-${n}` })),
+    // Every tenth bad record has a partition key SQS could not carry raw, as a poison pill.
+    ...bad.map((record, n) => ({ Data: record.bytes!, PartitionKey: n % 10 === 0 ? `bad-${n}-\uffff` : `bad-${n}` })),
   ];
   for (let i = entries.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
@@ -89,101 +115,160 @@ function workload(options: DrillOptions): Workload {
   return { entries, good, bad };
 }
 
-export async function runFaultDrill(overrides: Partial<DrillOptions> = {}, log: (line: string) => void = () => {}): Promise<DrillReport> {
-  const options = { ...DEFAULT_DRILL, ...overrides };
-  const { entries, good, bad } = workload(options);
-  let proxyStats: FaultStats | undefined;
-  let stopProxy = async () => {};
+/** The stack with its faults: a throttling proxy before the output stream, failures in the dead-letter queue. */
+async function setup(options: DrillOptions): Promise<{ stack: LocalStack; proxyStats: () => FaultStats; stop: () => Promise<void> }> {
+  let proxy: Awaited<ReturnType<typeof startKinesisFaultProxy>> | undefined;
   const stack = await startLocalStack({
     ports: options.ports,
     outputEndpoint: async (kinesisEndpoint) => {
-      const proxy = await startKinesisFaultProxy(kinesisEndpoint, {
+      proxy = await startKinesisFaultProxy(kinesisEndpoint, {
         rejectEntryRate: options.rejectEntryRate,
         failCallRate: options.failCallRate,
         random: seededRandom(options.seed + 1),
       });
-      proxyStats = proxy.stats;
-      stopProxy = proxy.stop;
       return proxy.endpoint;
     },
   });
-  const started = performance.now();
+  stack.emulators.sqsServer.faults = { failEntryRate: options.sqsFailEntryRate, failCallRate: options.sqsFailCallRate, random: seededRandom(options.seed + 2) };
+  return {
+    stack,
+    proxyStats: () => ({ ...proxy!.stats }),
+    stop: async () => {
+      await stack.stop();
+      await proxy?.stop();
+    },
+  };
+}
+
+/** Puts every record on the input stream, in calls of 500. */
+async function load(stack: LocalStack, entries: Workload['entries']): Promise<void> {
+  for (let i = 0; i < entries.length; i += 500) {
+    const { FailedRecordCount } = await stack.clients.kinesis.send(new PutRecordsCommand({ StreamName: LOCAL_NAMES.inputStream, Records: entries.slice(i, i + 500) }));
+    if (FailedRecordCount) throw new Error(`the input stream refused ${FailedRecordCount} records`);
+  }
+}
+
+interface Outputs {
+  predictions: PredictionEvent[];
+  letters: DeadLetter[];
+  batchesGivenUp: number;
+}
+
+/** Collects predictions and dead letters until every ride and bad record has one, or nothing new comes for the stall timeout. */
+async function wait(stack: LocalStack, work: Workload, options: DrillOptions, log: (line: string) => void): Promise<Outputs> {
+  const output = await new StreamFollower(stack.clients.kinesis, LOCAL_NAMES.outputStream).start();
+  const newPredictions = async () => (await output.poll()).map((r) => r.data as PredictionEvent);
+  const newLetters = async () => (await drainQueue(stack.clients.sqs, stack.queueUrls.deadLetters)) as DeadLetter[];
+  const predictions: PredictionEvent[] = [];
+  const letters: DeadLetter[] = [];
+  const rideIds = new Set<unknown>();
+  const lettered = new Set<string>();
+  let lastProgress = Date.now();
+  while (rideIds.size < work.good.length || lettered.size < work.bad.length) {
+    const fresh = await newPredictions();
+    const freshLetters = await newLetters();
+    predictions.push(...fresh);
+    letters.push(...freshLetters);
+    fresh.forEach((p) => rideIds.add(p.prediction.ride_id));
+    freshLetters.forEach((l) => lettered.add(l.partitionKey));
+    if (fresh.length + freshLetters.length > 0) lastProgress = Date.now();
+    else if (Date.now() - lastProgress > options.stallTimeoutMs) break;
+    else await sleep(250);
+    log(`${rideIds.size}/${work.good.length} rides predicted, ${lettered.size}/${work.bad.length} bad records dead-lettered`);
+  }
+  // Let any replays in flight finish, so that duplicates are counted in full.
+  await stack.mapping.stop();
+  predictions.push(...(await newPredictions()));
+  letters.push(...(await newLetters()));
+  const batchesGivenUp = (await drainQueue(stack.clients.sqs, stack.queueUrls.failedBatches)).length;
+  return { predictions, letters, batchesGivenUp };
+}
+
+/** Whether a dead letter carries its record's data: whole, a true part of it, or whole in S3 where it points. */
+async function hasItsData(stack: LocalStack, letter: DeadLetter, record: BadRecord): Promise<boolean> {
+  const sent = record.bytes!.toString('base64');
+  if (letter.dataLocation !== undefined) {
+    const [, bucket, key] = /^s3:\/\/([^/]+)\/(.+)$/.exec(letter.dataLocation) ?? [];
+    const object = await stack.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return (JSON.parse(await object.Body!.transformToString()) as DeadLetter).data === sent;
+  }
+  return letter.dataTruncated ? sent.startsWith(letter.data) : letter.data === sent;
+}
+
+/** Every output checked against what went in. */
+async function verdict(stack: LocalStack, work: Workload, outputs: Outputs, options: DrillOptions): Promise<Omit<DrillReport, 'proxy' | 'sqs' | 'elapsedSeconds'>> {
+  const { predictions, letters } = outputs;
+  // Every prediction must be the demo model's for that ride.
+  const model = await loadModelAt({ kind: 'local', path: DEMO_MODEL_DIR }).then((m) => m.model);
+  const expected = model.predict(work.good.map(prepareFeatures));
+  const wrongPredictions = predictions.filter((p) => p.version !== LOCAL_NAMES.runId || p.prediction.ride_duration !== expected[p.prediction.ride_id as number]).length;
+  const lettered = new Set<number>();
+  let wrongReasons = 0;
+  let wrongData = 0;
+  for (const letter of letters) {
+    const n = Number(/^bad-(\d+)/.exec(letter.partitionKey)?.[1] ?? NaN);
+    const record = work.bad[n];
+    if (record === undefined) {
+      wrongReasons++;
+      continue;
+    }
+    lettered.add(n);
+    if (!isReasonFor(record, letter.reason)) wrongReasons++;
+    if (!(await hasItsData(stack, letter, record))) wrongData++;
+  }
+  const deadLettersByKind: Record<string, number> = {};
+  for (const n of lettered) deadLettersByKind[work.bad[n].kind] = (deadLettersByKind[work.bad[n].kind] ?? 0) + 1;
+  const distinct = new Set(predictions.map((p) => p.prediction.ride_id)).size;
+  const report = {
+    options: {
+      rides: options.rides,
+      badShare: options.badShare,
+      rejectEntryRate: options.rejectEntryRate,
+      failCallRate: options.failCallRate,
+      sqsFailEntryRate: options.sqsFailEntryRate,
+      sqsFailCallRate: options.sqsFailCallRate,
+      seed: options.seed,
+      stallTimeoutMs: options.stallTimeoutMs,
+    },
+    recordsIn: work.entries.length,
+    goodRides: work.good.length,
+    badRecords: work.bad.length,
+    predictionsWritten: predictions.length,
+    distinctRidesPredicted: distinct,
+    duplicates: predictions.length - distinct,
+    duplicateShare: (predictions.length - distinct) / Math.max(1, work.good.length),
+    wrongPredictions,
+    missingPredictions: work.good.length - distinct,
+    deadLetters: letters.length,
+    distinctDeadLettered: lettered.size,
+    deadLettersByKind,
+    wrongReasons,
+    wrongData,
+    offloadedDeadLetters: letters.filter((l) => l.dataLocation !== undefined).length,
+    missingDeadLetters: work.bad.length - lettered.size,
+    batchesGivenUp: outputs.batchesGivenUp,
+    invocations: stack.mapping.stats.invocations,
+    partialFailureInvocations: stack.mapping.stats.partialFailures,
+    passed: false,
+  };
+  report.passed = report.missingPredictions === 0 && report.wrongPredictions === 0 && report.missingDeadLetters === 0 && report.wrongReasons === 0 && report.wrongData === 0;
+  return report;
+}
+
+export async function runFaultDrill(overrides: Partial<DrillOptions> = {}, log: (line: string) => void = () => {}): Promise<DrillReport> {
+  const options = { ...DEFAULT_DRILL, ...overrides };
+  const work = workload(options);
+  const { stack, proxyStats, stop } = await setup(options);
   try {
-    for (let i = 0; i < entries.length; i += 500) {
-      const { FailedRecordCount } = await stack.clients.kinesis.send(
-        new PutRecordsCommand({ StreamName: LOCAL_NAMES.inputStream, Records: entries.slice(i, i + 500) }),
-      );
-      if (FailedRecordCount) throw new Error(`the input stream refused ${FailedRecordCount} records`);
-    }
-    log(`put ${entries.length} records in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-
-    const output = await new StreamFollower(stack.clients.kinesis, LOCAL_NAMES.outputStream).start();
-    const newPredictions = async () => (await output.poll()).map((r) => r.data as PredictionEvent);
-    const predictions: PredictionEvent[] = [];
-    const letters: DeadLetter[] = [];
-    const rideIds = new Set<unknown>();
-    let lastProgress = Date.now();
-    while (rideIds.size < good.length || letters.length < bad.length) {
-      const fresh = await newPredictions();
-      const freshLetters = (await drainQueue(stack.clients.sqs, stack.queueUrls.deadLetters)) as DeadLetter[];
-      predictions.push(...fresh);
-      letters.push(...freshLetters);
-      fresh.forEach((p) => rideIds.add(p.prediction.ride_id));
-      if (fresh.length + freshLetters.length > 0) lastProgress = Date.now();
-      else if (Date.now() - lastProgress > options.stallTimeoutMs) break;
-      else await sleep(250);
-      log(`${rideIds.size}/${good.length} rides predicted, ${letters.length}/${bad.length} dead letters`);
-    }
+    const started = performance.now();
+    await load(stack, work.entries);
+    log(`put ${work.entries.length} records in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    const outputs = await wait(stack, work, options, log);
     const elapsedSeconds = (performance.now() - started) / 1000;
-    // Let any replays in flight finish, so that duplicates are counted in full.
-    await stack.mapping.stop();
-    predictions.push(...(await newPredictions()));
-    letters.push(...((await drainQueue(stack.clients.sqs, stack.queueUrls.deadLetters)) as DeadLetter[]));
-    const batchesGivenUp = (await drainQueue(stack.clients.sqs, stack.queueUrls.failedBatches)).length;
-
-    // Every prediction must be the demo model's for that ride.
-    const model = await loadModelAt({ kind: 'local', path: DEMO_MODEL_DIR }).then((m) => m.model);
-    const expected = model.predict(good.map(prepareFeatures));
-    const wrongPredictions = predictions.filter(
-      (p) => p.version !== LOCAL_NAMES.runId || p.prediction.ride_duration !== expected[p.prediction.ride_id as number],
-    ).length;
-    const lettered = new Set<number>();
-    let wrongReasons = 0;
-    for (const letter of letters) {
-      const n = Number(letter.partitionKey.slice('bad-'.length));
-      lettered.add(n);
-      if (!isReasonFor(bad[n], letter.reason)) wrongReasons++;
-    }
-    const deadLettersByKind: Record<string, number> = {};
-    for (const n of lettered) deadLettersByKind[bad[n].kind] = (deadLettersByKind[bad[n].kind] ?? 0) + 1;
-    const distinct = new Set(predictions.map((p) => p.prediction.ride_id)).size;
-    const report: DrillReport = {
-      options: { rides: options.rides, badShare: options.badShare, rejectEntryRate: options.rejectEntryRate, failCallRate: options.failCallRate, seed: options.seed, stallTimeoutMs: options.stallTimeoutMs },
-      recordsIn: entries.length,
-      goodRides: good.length,
-      badRecords: bad.length,
-      predictionsWritten: predictions.length,
-      distinctRidesPredicted: distinct,
-      duplicates: predictions.length - distinct,
-      wrongPredictions,
-      missingPredictions: good.length - distinct,
-      deadLetters: letters.length,
-      distinctDeadLettered: lettered.size,
-      deadLettersByKind,
-      wrongReasons,
-      missingDeadLetters: bad.length - lettered.size,
-      batchesGivenUp,
-      invocations: stack.mapping.stats.invocations,
-      partialFailureInvocations: stack.mapping.stats.partialFailures,
-      proxy: { ...proxyStats! },
-      elapsedSeconds,
-      passed: false,
-    };
-    report.passed = report.missingPredictions === 0 && report.wrongPredictions === 0 && report.missingDeadLetters === 0 && report.wrongReasons === 0;
-    return report;
+    const { sendCalls, failedCalls, failedEntries, refused } = stack.emulators.sqsServer.stats;
+    return { ...(await verdict(stack, work, outputs, options)), proxy: proxyStats(), sqs: { sendCalls, failedCalls, failedEntries, refused }, elapsedSeconds };
   } finally {
-    await stack.stop();
-    await stopProxy();
+    await stop();
   }
 }
 
@@ -192,7 +277,7 @@ export function formatDrillReport(r: DrillReport): string {
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   const row = (label: string, value: string | number) => `| ${label} | ${value} |`;
   return [
-    `Fault drill: ${r.recordsIn.toLocaleString('en-US')} records, ${pct(r.options.badShare)} bad; the output stream throttles ${pct(r.options.rejectEntryRate)} of PutRecords entries and fails ${pct(r.options.failCallRate)} of calls (seed ${r.options.seed})`,
+    `Fault drill: ${r.recordsIn.toLocaleString('en-US')} records, ${pct(r.options.badShare)} bad; the output stream throttles ${pct(r.options.rejectEntryRate)} of PutRecords entries and fails ${pct(r.options.failCallRate)} of calls; the dead-letter queue fails ${pct(r.options.sqsFailEntryRate)} of entries and ${pct(r.options.sqsFailCallRate)} of calls (seed ${r.options.seed})`,
     '',
     '| | |',
     '|---|---|',
@@ -200,16 +285,18 @@ export function formatDrillReport(r: DrillReport): string {
     row('good rides / bad records', `${r.goodRides} / ${r.badRecords}`),
     row('predictions delivered (distinct ride_id)', r.distinctRidesPredicted),
     row('prediction records written (with duplicates)', r.predictionsWritten),
-    row('duplicates (replays after batch item failures)', r.duplicates),
+    row('duplicates (replays after batch item failures)', `${r.duplicates} (${(r.duplicateShare * 100).toFixed(2)}%)`),
     row('wrong or missing predictions', `${r.wrongPredictions} / ${r.missingPredictions}`),
     row('bad records dead-lettered (distinct)', r.distinctDeadLettered),
     row('dead letters written (with duplicates)', r.deadLetters),
-    row('dead letters with a wrong reason / missing', `${r.wrongReasons} / ${r.missingDeadLetters}`),
+    row('dead letters with a wrong reason / wrong data / missing', `${r.wrongReasons} / ${r.wrongData} / ${r.missingDeadLetters}`),
+    row('dead letters with their data put whole in S3', r.offloadedDeadLetters),
     row('batches given up', r.batchesGivenUp),
     row('invocations (with batch item failures)', `${r.invocations} (${r.partialFailureInvocations})`),
     row('PutRecords calls / failed whole / entries throttled', `${r.proxy.putRecordsCalls} / ${r.proxy.failedCalls} / ${r.proxy.rejectedEntries}`),
+    row('SendMessageBatch calls / failed whole / entries failed', `${r.sqs.sendCalls} / ${r.sqs.failedCalls} / ${r.sqs.failedEntries}`),
     row('elapsed', `${r.elapsedSeconds.toFixed(1)} s`),
-    row('result', r.passed ? 'PASSED: every good ride predicted, every bad one dead-lettered with its reason' : 'FAILED'),
+    row('result', r.passed ? 'PASSED: every good ride predicted, every bad one dead-lettered with its reason and data' : 'FAILED'),
     '',
     'Bad records dead-lettered, by kind:',
     ...Object.entries(r.deadLettersByKind).sort(([a], [b]) => a.localeCompare(b)).map(([kind, n]) => `  ${String(n).padStart(4)}  ${kind}`),

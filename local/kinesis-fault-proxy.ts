@@ -6,8 +6,8 @@
  * Every other call passes through untouched.
  */
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Emulator } from './emulators';
+import { close, listen, readBody } from './http';
 
 export interface FaultPolicy {
   /** Share of PutRecords entries answered as throttled, 0 to 1. */
@@ -39,13 +39,6 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve(Buffer.concat(chunks))).on('error', reject);
-  });
 }
 
 export async function startKinesisFaultProxy(target: string, policy: FaultPolicy): Promise<Emulator & { stats: FaultStats }> {
@@ -111,13 +104,5 @@ export async function startKinesisFaultProxy(target: string, policy: FaultPolicy
       reply(res, 500, {}, JSON.stringify({ __type: 'InternalFailure', message: (error as Error).message }));
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    stats,
-    stop: () => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { endpoint: await listen(server), stats, stop: () => close(server) };
 }

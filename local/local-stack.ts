@@ -9,9 +9,10 @@ import { parseConfig } from '../lambda/src/config';
 import { RESOURCE_NAMES } from '../lambda/src/names';
 import { startPredictionService } from '../lambda/src/service';
 import type { ServedModelInfo } from '../lambda/src/service';
-import { createQueue, createStream } from './aws-setup';
-import { startKinesis, startS3, startSqs, useLocalCredentials, type Emulator } from './emulators';
-import { DEFAULT_EVENT_SOURCE, EventSourceMapping, type EventSourceSettings } from './event-source-mapping';
+import { startEmulators, useLocalCredentials, type Emulators } from './emulators';
+import { EventSourceMapping, type EventSourceSettings } from './event-source-mapping';
+import { createQueue } from './queues';
+import { createStream } from './streams';
 import { placeModel, type LocalModel } from './local-model';
 import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../models/demo-model';
 
@@ -21,6 +22,8 @@ export const LOCAL_NAMES = {
   deadLetterQueue: RESOURCE_NAMES.deadLetterQueue,
   failedBatchQueue: RESOURCE_NAMES.failedBatchQueue,
   bucket: 'mlflow-artifacts',
+  /** Where dead letters too large for SQS are put whole (the function's DEAD_LETTER_BUCKET). */
+  deadLetterBucket: 'ride-dead-letter-data',
   experimentId: '1',
   runId: DEMO_RUN_ID,
 } as const;
@@ -42,6 +45,8 @@ export interface LocalStack {
   endpoints: { kinesis: string; s3: string; sqs: string };
   queueUrls: { deadLetters: string; failedBatches: string };
   clients: AwsClients;
+  /** The emulators, with the SQS server's fault policy and stats. */
+  emulators: Emulators;
   mapping: EventSourceMapping;
   /** What the function serves: the model file and the version its predictions carry. */
   served: ServedModelInfo;
@@ -52,17 +57,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const ports = options.ports ?? DEFAULT_PORTS;
   useLocalCredentials();
   const region = process.env.AWS_REGION!; // set now, if it was not before
-  const emulators: Emulator[] = [];
-  const track = async <T extends Emulator>(starting: Promise<T>) => {
-    const emulator = await starting;
-    emulators.push(emulator);
-    return emulator;
-  };
+  const emulators = await startEmulators({ ports, buckets: [LOCAL_NAMES.bucket, LOCAL_NAMES.deadLetterBucket] });
   try {
-    const kinesis = await track(startKinesis(ports.kinesis));
-    const s3 = await track(startS3([LOCAL_NAMES.bucket], ports.s3));
-    const sqs = await track(startSqs(ports.sqs));
-    const endpoints = { kinesis: kinesis.endpoint, s3: s3.endpoint, sqs: sqs.endpoint };
+    const { endpoints } = emulators;
+    const { kinesis, s3, sqs } = endpoints;
     const clients = createClients({ region, endpoints });
 
     const shards = options.shards ?? 2;
@@ -75,41 +73,43 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const modelEnvironment = await placeModel(clients.s3, LOCAL_NAMES.bucket, LOCAL_NAMES.experimentId, options.model ?? { path: DEMO_MODEL_DIR });
 
     // The function's own configuration, as the stack sets it, pointed at the emulators.
-    const outputEndpoint = options.outputEndpoint ? await options.outputEndpoint(kinesis.endpoint) : kinesis.endpoint;
+    const outputEndpoint = options.outputEndpoint ? await options.outputEndpoint(kinesis) : kinesis;
     const config = parseConfig({
       ...modelEnvironment,
       PREDICTIONS_STREAM_NAME: LOCAL_NAMES.outputStream,
       DEAD_LETTER_QUEUE_URL: queueUrls.deadLetters,
+      DEAD_LETTER_BUCKET: LOCAL_NAMES.deadLetterBucket,
       KINESIS_ENDPOINT_URL: outputEndpoint,
-      S3_ENDPOINT_URL: s3.endpoint,
-      SQS_ENDPOINT_URL: sqs.endpoint,
+      S3_ENDPOINT_URL: s3,
+      SQS_ENDPOINT_URL: sqs,
       AWS_REGION: region,
     });
     // What the Lambda entry point does at cold start, with the configuration handed over
     // rather than read from process.env, so that one process can hold several local stacks.
     const service = await startPredictionService(config);
-    const mapping = new EventSourceMapping(
-      clients.kinesis,
-      LOCAL_NAMES.inputStream,
-      (event) => service.handle(event),
-      async (failed) => void (await clients.sqs.send(new SendMessageCommand({ QueueUrl: queueUrls.failedBatches, MessageBody: JSON.stringify(failed) }))),
-      { ...DEFAULT_EVENT_SOURCE, ...options.eventSource },
-    );
+    const mapping = new EventSourceMapping({
+      kinesis: clients.kinesis,
+      streamName: LOCAL_NAMES.inputStream,
+      handler: (event, context) => service.handle(event, context),
+      onFailure: async (failed) => void (await clients.sqs.send(new SendMessageCommand({ QueueUrl: queueUrls.failedBatches, MessageBody: JSON.stringify(failed) }))),
+      settings: options.eventSource,
+    });
     await mapping.start();
     return {
       endpoints,
       queueUrls,
       clients,
+      emulators,
       mapping,
       served: service.served,
       async stop() {
         await mapping.stop();
         for (const client of Object.values(clients)) client.destroy();
-        await Promise.all(emulators.map((e) => e.stop()));
+        await emulators.stop();
       },
     };
   } catch (error) {
-    await Promise.all(emulators.map((e) => e.stop()));
+    await emulators.stop();
     throw error;
   }
 }

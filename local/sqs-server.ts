@@ -1,31 +1,49 @@
 /**
- * A small SQS-compatible server for local runs and tests: the AWS JSON 1.0 protocol that
- * @aws-sdk/client-sqs speaks, for the calls a dead-letter queue needs. No SQS emulator on
- * npm speaks that protocol (sqslite and simply-imitated-sqs answer the older XML one), and
- * ElasticMQ or LocalStack need a JVM download or Docker.
+ * A small SQS-compatible server for local runs and tests, in memory. It speaks both of SQS's
+ * protocols: AWS JSON 1.0, which @aws-sdk/client-sqs speaks, and the older Query protocol
+ * (form-encoded, XML answers) of Debian's AWS CLI v2.9 and older SDKs. No emulator on npm
+ * speaks both (sqslite and simply-imitated-sqs answer only Query), and ElasticMQ or
+ * LocalStack need a JVM download or Docker.
  *
- * Supported: CreateQueue, GetQueueUrl, ListQueues, SendMessage, SendMessageBatch,
- * ReceiveMessage, DeleteMessage, DeleteMessageBatch, GetQueueAttributes, PurgeQueue.
- * Messages live in memory; a received message is invisible for VisibilityTimeout seconds.
+ * Supported: CreateQueue, GetQueueUrl, ListQueues, GetQueueAttributes, SetQueueAttributes,
+ * SendMessage, SendMessageBatch, ReceiveMessage (with long polling), DeleteMessage,
+ * DeleteMessageBatch, PurgeQueue. It holds clients to SQS's rules where a dead-letter path
+ * can break them: message size (the queue's MaximumMessageSize, 256 KiB unless set; up to
+ * 1 MiB), batch limits (10 entries with distinct ids, 256 KiB in all), and SQS's character
+ * set. A fault policy answers a share of SendMessageBatch entries as Failed (and fails a
+ * share of calls whole), as SQS does under strain.
+ *
+ * Beyond SQS: GET /_local/queues/<name>/messages?after=<n> lists every message sent to the
+ * queue after the n-th, received or not, deleted or not (the last 10,000), for `npm run tail`:
+ * it watches without receiving, so no other reader loses sight of a message.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { close, listen, readBody } from './http';
+import { parseQueryRequest, QUERY_ERROR_CODES, queryError, queryResponse } from './sqs-query-protocol';
 
 interface StoredMessage {
   id: string;
+  /** The message's place in its queue's journal, from 1. */
+  seq: number;
   body: string;
   md5: string;
   sentAt: number;
   visibleAt: number;
   receiveCount: number;
+  firstReceivedAt?: number;
   receiptHandle?: string;
 }
 
 interface Queue {
   name: string;
+  createdAt: number;
   messages: StoredMessage[];
-  visibilityTimeoutSeconds: number;
+  /** Every message sent, the last JOURNAL_LENGTH of them. */
+  journal: StoredMessage[];
+  sent: number;
+  attributes: { VisibilityTimeout: number; MaximumMessageSize: number; MessageRetentionPeriod: number };
 }
 
 type Request = Record<string, unknown>;
@@ -40,26 +58,71 @@ class SqsError extends Error {
   }
 }
 
+/** Faults to inject into sends, like the Kinesis fault proxy's. */
+export interface SqsFaultPolicy {
+  /** Share of SendMessageBatch entries answered Failed (InternalError, not the sender's fault), 0 to 1. */
+  failEntryRate: number;
+  /** Share of SendMessage(Batch) calls failed whole (500 InternalError), 0 to 1. */
+  failCallRate?: number;
+  /** Answer sends this much later, as a distant region would. */
+  delayMs?: number;
+  /** A seeded source makes a run repeatable; Math.random otherwise. */
+  random?: () => number;
+}
+
+export interface SqsStats {
+  sendCalls: number;
+  /** The most send calls in flight at once. */
+  maxSendsInFlight: number;
+  failedCalls: number;
+  /** Entries answered Failed by the fault policy. */
+  failedEntries: number;
+  /** Entries or calls refused for what they were: too large, characters SQS refuses, ... */
+  refused: number;
+  messagesAccepted: number;
+}
+
+export interface SqsServerOptions {
+  /** The largest SendMessageBatch payload, all bodies together (SQS's classic limit, the strictest a client must keep). */
+  maxBatchBytes?: number;
+  faults?: SqsFaultPolicy;
+}
+
 const ACCOUNT_ID = '000000000000';
 const MAX_BATCH_ENTRIES = 10;
+const DEFAULT_MESSAGE_BYTES = 256 * 1024;
+const LARGEST_MESSAGE_BYTES = 1024 * 1024;
+const JOURNAL_LENGTH = 10_000;
+/** SQS's character set (the W3C XML Char production). */
+const REFUSED_CHARACTER = /[^\t\n\r\x20-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
+const ENTRY_ID = /^[A-Za-z0-9_-]{1,80}$/;
+const PEEK_PATH = /^\/_local\/queues\/([^/]+)\/messages$/;
 
 const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
 
 export class LocalSqsServer {
+  readonly stats: SqsStats = { sendCalls: 0, maxSendsInFlight: 0, failedCalls: 0, failedEntries: 0, refused: 0, messagesAccepted: 0 };
+  private sendsInFlight = 0;
+  /** The fault policy in force; settable while the server runs. */
+  faults: SqsFaultPolicy | undefined;
   private readonly queues = new Map<string, Queue>();
   private readonly server: Server = createServer((req, res) => void this.serve(req, res));
+  private readonly maxBatchBytes: number;
   private origin = '';
+
+  constructor(options: SqsServerOptions = {}) {
+    this.maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MESSAGE_BYTES;
+    this.faults = options.faults;
+  }
 
   /** Listens on 127.0.0.1 (port 0 picks a free port); returns the endpoint URL. */
   async start(port = 0): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(port, '127.0.0.1', resolve));
-    this.origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.origin = await listen(this.server, port);
     return this.origin;
   }
 
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  stop(): Promise<void> {
+    return close(this.server);
   }
 
   queueUrl(name: string): string {
@@ -67,49 +130,70 @@ export class LocalSqsServer {
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const action = String(req.headers['x-amz-target'] ?? '').replace(/^AmazonSQS\./, '');
+    const requestId = randomUUID();
+    const body = (await readBody(req)).toString('utf8');
+    const peek = req.method === 'GET' ? PEEK_PATH.exec(new URL(req.url ?? '/', 'http://local').pathname) : null;
+    if (peek) return this.peek(res, decodeURIComponent(peek[1]), new URL(req.url!, 'http://local').searchParams.get('after'));
+    const query = req.headers['x-amz-target'] === undefined;
     try {
-      const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Request;
-      this.reply(res, 200, this.dispatch(action, input));
+      const { action, input } = query
+        ? parseQueryRequest(body)
+        : { action: String(req.headers['x-amz-target']).replace(/^AmazonSQS\./, ''), input: JSON.parse(body || '{}') as Request };
+      // Query clients may name the queue by the request's path instead of a QueueUrl.
+      if (input.QueueUrl === undefined && req.url && req.url !== '/') input.QueueUrl = req.url.split('?')[0];
+      const result = await this.dispatch(action, input);
+      if (query) this.reply(res, 200, 'text/xml', queryResponse(action, result, requestId), requestId);
+      else this.reply(res, 200, 'application/x-amz-json-1.0', JSON.stringify(result), requestId);
     } catch (error) {
       const e = error instanceof SqsError ? error : new SqsError('InternalError', (error as Error).message, 500);
-      res.setHeader('x-amzn-query-error', `${e.code};${e.status < 500 ? 'Sender' : 'Receiver'}`);
-      this.reply(res, e.status, { __type: `com.amazonaws.sqs#${e.code}`, message: e.message });
+      const sender = e.status < 500;
+      if (query) return this.reply(res, e.status, 'text/xml', queryError(e.code, e.message, sender, requestId), requestId);
+      res.setHeader('x-amzn-query-error', `${QUERY_ERROR_CODES[e.code] ?? e.code};${sender ? 'Sender' : 'Receiver'}`);
+      this.reply(res, e.status, 'application/x-amz-json-1.0', JSON.stringify({ __type: `com.amazonaws.sqs#${e.code}`, message: e.message }), requestId);
     }
   }
 
-  private reply(res: ServerResponse, status: number, body: object) {
-    res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': randomUUID() });
-    res.end(JSON.stringify(body));
+  private reply(res: ServerResponse, status: number, contentType: string, body: string, requestId: string) {
+    res.writeHead(status, { 'content-type': contentType, 'x-amzn-requestid': requestId });
+    res.end(body);
   }
 
-  private dispatch(action: string, input: Request): object {
+  private peek(res: ServerResponse, name: string, after: string | null) {
+    const queue = this.queues.get(name);
+    if (!queue) return this.reply(res, 404, 'application/json', JSON.stringify({ message: `no queue ${name}` }), randomUUID());
+    const from = Number(after ?? 0);
+    const messages = queue.journal.filter((m) => m.seq > from).map(({ seq, id, body, sentAt }) => ({ seq, id, body, sentAt }));
+    this.reply(res, 200, 'application/json', JSON.stringify({ messages }), randomUUID());
+  }
+
+  private async dispatch(action: string, input: Request): Promise<Request> {
     switch (action) {
-      case 'CreateQueue': {
-        const name = String(input.QueueName ?? '');
-        if (!/^[\w-]{1,80}(\.fifo)?$/.test(name)) throw new SqsError('InvalidParameterValue', `bad queue name ${name}`);
-        const timeout = Number((input.Attributes as Request | undefined)?.VisibilityTimeout ?? 30);
-        if (!this.queues.has(name)) this.queues.set(name, { name, messages: [], visibilityTimeoutSeconds: timeout });
-        return { QueueUrl: this.queueUrl(name) };
-      }
+      case 'CreateQueue':
+        return { QueueUrl: this.queueUrl(this.createQueue(String(input.QueueName ?? ''), (input.Attributes ?? {}) as Record<string, string>).name) };
       case 'GetQueueUrl':
         return { QueueUrl: this.queueUrl(this.queue(input.QueueName).name) };
-      case 'ListQueues':
-        return { QueueUrls: [...this.queues.keys()].map((name) => this.queueUrl(name)) };
+      case 'ListQueues': {
+        const prefix = String(input.QueueNamePrefix ?? '');
+        return { QueueUrls: [...this.queues.keys()].filter((name) => name.startsWith(prefix)).map((name) => this.queueUrl(name)) };
+      }
+      case 'GetQueueAttributes':
+        return { Attributes: this.attributes(this.queue(input.QueueUrl), (input.AttributeNames ?? ['All']) as string[]) };
+      case 'SetQueueAttributes':
+        this.setAttributes(this.queue(input.QueueUrl), (input.Attributes ?? {}) as Record<string, string>);
+        return {};
       case 'SendMessage':
-        return this.send(this.queue(input.QueueUrl), String(input.MessageBody ?? ''));
       case 'SendMessageBatch': {
         const queue = this.queue(input.QueueUrl);
-        const entries = this.entries(input);
-        return {
-          Successful: entries.map((e) => ({ Id: e.Id, ...this.send(queue, String(e.MessageBody ?? '')) })),
-          Failed: [],
-        };
+        this.stats.maxSendsInFlight = Math.max(this.stats.maxSendsInFlight, ++this.sendsInFlight);
+        try {
+          if (this.faults?.delayMs) await sleep(this.faults.delayMs);
+          return action === 'SendMessage' ? this.sendMessage(queue, input.MessageBody) : this.sendMessageBatch(queue, this.entries(input));
+        } finally {
+          this.sendsInFlight--;
+        }
       }
       case 'ReceiveMessage':
-        return { Messages: this.receive(this.queue(input.QueueUrl), input) };
+        return { Messages: await this.receive(this.queue(input.QueueUrl), input) };
       case 'DeleteMessage':
         this.delete(this.queue(input.QueueUrl), input.ReceiptHandle);
         return {};
@@ -119,24 +203,62 @@ export class LocalSqsServer {
         entries.forEach((e) => this.delete(queue, e.ReceiptHandle));
         return { Successful: entries.map((e) => ({ Id: e.Id })), Failed: [] };
       }
-      case 'GetQueueAttributes': {
-        const queue = this.queue(input.QueueUrl);
-        const now = Date.now();
-        const visible = queue.messages.filter((m) => m.visibleAt <= now).length;
-        return {
-          Attributes: {
-            ApproximateNumberOfMessages: String(visible),
-            ApproximateNumberOfMessagesNotVisible: String(queue.messages.length - visible),
-            VisibilityTimeout: String(queue.visibilityTimeoutSeconds),
-          },
-        };
-      }
       case 'PurgeQueue':
         this.queue(input.QueueUrl).messages = [];
         return {};
       default:
         throw new SqsError('UnsupportedOperation', `${action || 'that call'} is not supported by the local SQS server`);
     }
+  }
+
+  private createQueue(name: string, attributes: Record<string, string>): Queue {
+    if (!/^[\w-]{1,80}(\.fifo)?$/.test(name)) throw new SqsError('InvalidParameterValue', `Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length: ${name}`);
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = {
+        name,
+        createdAt: Date.now(),
+        messages: [],
+        journal: [],
+        sent: 0,
+        attributes: { VisibilityTimeout: 30, MaximumMessageSize: DEFAULT_MESSAGE_BYTES, MessageRetentionPeriod: 345_600 },
+      };
+      this.queues.set(name, queue);
+    }
+    this.setAttributes(queue, attributes);
+    return queue;
+  }
+
+  private setAttributes(queue: Queue, attributes: Record<string, string>) {
+    for (const [name, text] of Object.entries(attributes)) {
+      const value = Number(text);
+      const valid = {
+        VisibilityTimeout: [0, 43_200],
+        MaximumMessageSize: [1024, LARGEST_MESSAGE_BYTES],
+        MessageRetentionPeriod: [60, 1_209_600],
+      }[name];
+      if (valid === undefined) continue; // other attributes are accepted and ignored
+      if (!Number.isInteger(value) || value < valid[0] || value > valid[1]) {
+        throw new SqsError('InvalidAttributeValue', `Invalid value for the parameter ${name}: ${text} (${valid[0]} to ${valid[1]})`);
+      }
+      queue.attributes[name as keyof Queue['attributes']] = value;
+    }
+  }
+
+  private attributes(queue: Queue, names: string[]): Record<string, string> {
+    const now = Date.now();
+    const visible = queue.messages.filter((m) => m.visibleAt <= now).length;
+    const all: Record<string, string> = {
+      QueueArn: `arn:aws:sqs:us-east-1:${ACCOUNT_ID}:${queue.name}`,
+      ApproximateNumberOfMessages: String(visible),
+      ApproximateNumberOfMessagesNotVisible: String(queue.messages.length - visible),
+      ApproximateNumberOfMessagesDelayed: '0',
+      CreatedTimestamp: String(Math.floor(queue.createdAt / 1000)),
+      VisibilityTimeout: String(queue.attributes.VisibilityTimeout),
+      MaximumMessageSize: String(queue.attributes.MaximumMessageSize),
+      MessageRetentionPeriod: String(queue.attributes.MessageRetentionPeriod),
+    };
+    return names.includes('All') ? all : Object.fromEntries(Object.entries(all).filter(([name]) => names.includes(name)));
   }
 
   private queue(urlOrName: unknown): Queue {
@@ -148,37 +270,115 @@ export class LocalSqsServer {
 
   private entries(input: Request): Request[] {
     const entries = (input.Entries ?? []) as Request[];
-    if (entries.length === 0) throw new SqsError('EmptyBatchRequest', 'There should be at least one entry in the request.');
-    if (entries.length > MAX_BATCH_ENTRIES) throw new SqsError('TooManyEntriesInBatchRequest', `at most ${MAX_BATCH_ENTRIES} entries`);
+    if (entries.length === 0) throw new SqsError('EmptyBatchRequest', 'There should be at least one SendMessageBatchRequestEntry in the request.');
+    if (entries.length > MAX_BATCH_ENTRIES) throw new SqsError('TooManyEntriesInBatchRequest', `Maximum number of entries per request are ${MAX_BATCH_ENTRIES}. You have sent ${entries.length}.`);
+    const ids = entries.map((e) => String(e.Id ?? ''));
+    const bad = ids.find((id) => !ENTRY_ID.test(id));
+    if (bad !== undefined) throw new SqsError('InvalidBatchEntryId', `A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long: ${bad}`);
+    if (new Set(ids).size !== ids.length) throw new SqsError('BatchEntryIdsNotDistinct', 'Two or more batch entries in the request have the same Id.');
     return entries;
   }
 
-  private send(queue: Queue, body: string) {
+  /** Why SQS would refuse this body in this queue, or undefined. */
+  private refusal(queue: Queue, body: string): { code: string; message: string } | undefined {
+    if (body.length === 0) return { code: 'InvalidParameterValue', message: 'The request must contain the parameter MessageBody.' };
+    const bytes = Buffer.byteLength(body, 'utf8');
+    if (bytes > queue.attributes.MaximumMessageSize) {
+      return { code: 'InvalidParameterValue', message: `One or more parameters are invalid. Reason: Message must be shorter than ${queue.attributes.MaximumMessageSize} bytes.` };
+    }
+    if (REFUSED_CHARACTER.test(body)) {
+      const c = REFUSED_CHARACTER.exec(body)![0];
+      return { code: 'InvalidMessageContents', message: `Invalid binary character '#x${c.codePointAt(0)!.toString(16).toUpperCase()}' was found in the message body, the set of allowed characters is #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF` };
+    }
+    return undefined;
+  }
+
+  /** Fails the call whole when the fault policy says so. */
+  private injectCallFault() {
+    this.stats.sendCalls++;
+    const faults = this.faults;
+    if (faults?.failCallRate && (faults.random ?? Math.random)() < faults.failCallRate) {
+      this.stats.failedCalls++;
+      throw new SqsError('InternalError', 'We encountered an internal error. Please try again. (injected)', 500);
+    }
+  }
+
+  private sendMessage(queue: Queue, body: unknown): Request {
+    this.injectCallFault();
+    const text = String(body ?? '');
+    const refused = this.refusal(queue, text);
+    if (refused) {
+      this.stats.refused++;
+      throw new SqsError(refused.code, refused.message);
+    }
+    return this.store(queue, text);
+  }
+
+  private sendMessageBatch(queue: Queue, entries: Request[]): Request {
+    this.injectCallFault();
+    const total = entries.reduce((sum, e) => sum + Buffer.byteLength(String(e.MessageBody ?? ''), 'utf8'), 0);
+    if (total > this.maxBatchBytes) {
+      this.stats.refused++;
+      throw new SqsError('BatchRequestTooLong', `Batch requests cannot be longer than ${this.maxBatchBytes} bytes. You have sent ${total} bytes.`);
+    }
+    const random = this.faults?.random ?? Math.random;
+    const Successful: Request[] = [];
+    const Failed: Request[] = [];
+    for (const entry of entries) {
+      const body = String(entry.MessageBody ?? '');
+      const refused = this.refusal(queue, body);
+      if (refused) {
+        this.stats.refused++;
+        Failed.push({ Id: entry.Id, SenderFault: true, Code: refused.code, Message: refused.message });
+      } else if (this.faults && random() < this.faults.failEntryRate) {
+        this.stats.failedEntries++;
+        Failed.push({ Id: entry.Id, SenderFault: false, Code: 'InternalError', Message: 'We encountered an internal error. Please try again. (injected)' });
+      } else {
+        Successful.push({ Id: entry.Id, ...this.store(queue, body) });
+      }
+    }
+    return { Successful, Failed };
+  }
+
+  private store(queue: Queue, body: string): Request {
     const now = Date.now();
-    const message: StoredMessage = { id: randomUUID(), body, md5: md5(body), sentAt: now, visibleAt: now, receiveCount: 0 };
+    const message: StoredMessage = { id: randomUUID(), seq: ++queue.sent, body, md5: md5(body), sentAt: now, visibleAt: now, receiveCount: 0 };
     queue.messages.push(message);
+    queue.journal.push(message);
+    if (queue.journal.length > JOURNAL_LENGTH) queue.journal.splice(0, queue.journal.length - JOURNAL_LENGTH);
+    this.stats.messagesAccepted++;
     return { MessageId: message.id, MD5OfMessageBody: message.md5 };
   }
 
-  private receive(queue: Queue, input: Request) {
-    const now = Date.now();
-    const max = Math.min(Number(input.MaxNumberOfMessages ?? 1), MAX_BATCH_ENTRIES);
-    const timeout = Number(input.VisibilityTimeout ?? queue.visibilityTimeoutSeconds);
-    return queue.messages
-      .filter((m) => m.visibleAt <= now)
-      .slice(0, max)
-      .map((m) => {
-        m.visibleAt = now + timeout * 1000;
-        m.receiveCount++;
-        m.receiptHandle = randomUUID();
-        return {
-          MessageId: m.id,
-          ReceiptHandle: m.receiptHandle,
-          MD5OfBody: m.md5,
-          Body: m.body,
-          Attributes: { ApproximateReceiveCount: String(m.receiveCount), SentTimestamp: String(m.sentAt) },
-        };
-      });
+  private async receive(queue: Queue, input: Request): Promise<Request[]> {
+    const max = Number(input.MaxNumberOfMessages ?? 1);
+    if (!Number.isInteger(max) || max < 1 || max > MAX_BATCH_ENTRIES) {
+      throw new SqsError('InvalidParameterValue', `Value ${input.MaxNumberOfMessages} for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10.`);
+    }
+    const timeout = Number(input.VisibilityTimeout ?? queue.attributes.VisibilityTimeout);
+    const waitUntil = Date.now() + Math.min(20, Number(input.WaitTimeSeconds ?? 0)) * 1000;
+    const wanted = [...((input.AttributeNames ?? []) as string[]), ...((input.MessageSystemAttributeNames ?? []) as string[])];
+    for (;;) {
+      const now = Date.now();
+      const ready = queue.messages.filter((m) => m.visibleAt <= now).slice(0, max);
+      if (ready.length > 0 || now >= waitUntil || !this.server.listening) {
+        return ready.map((m) => {
+          m.visibleAt = now + timeout * 1000;
+          m.receiveCount++;
+          m.firstReceivedAt ??= now;
+          m.receiptHandle = randomUUID();
+          const attributes: Record<string, string> = {
+            ApproximateReceiveCount: String(m.receiveCount),
+            SentTimestamp: String(m.sentAt),
+            ApproximateFirstReceiveTimestamp: String(m.firstReceivedAt),
+            SenderId: ACCOUNT_ID,
+          };
+          const chosen = wanted.includes('All') ? attributes : Object.fromEntries(Object.entries(attributes).filter(([k]) => wanted.includes(k)));
+          return { MessageId: m.id, ReceiptHandle: m.receiptHandle, MD5OfBody: m.md5, Body: m.body, ...(Object.keys(chosen).length > 0 && { Attributes: chosen }) };
+        });
+      }
+      await sleep(50);
+    }
   }
 
   private delete(queue: Queue, receiptHandle: unknown) {

@@ -1,55 +1,77 @@
 /**
- * npm run tail: prints prediction events from the local output stream, decoded, and dead
- * letters from the local queue, as they arrive. Ctrl-C stops it.
+ * npm run tail: prints prediction events from the local output stream and dead letters from
+ * the local queue, as they arrive, until Ctrl-C. Dead letters are watched through the local
+ * SQS server's journal, not received: nothing is hidden from other readers, and letters
+ * other readers have taken are shown too.
+ *   npm run tail
  *   npm run tail -- --from-start
  */
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-kinesis';
-import { GetQueueUrlCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { createClients } from '../lambda/src/aws-clients';
-import { useLocalCredentials } from './emulators';
+import { LOCAL_CREDENTIALS, useLocalCredentials } from './emulators';
 import { DEFAULT_PORTS, LOCAL_NAMES } from './local-stack';
+import { describeShards, ShardReader } from './streams';
+import { formatDeadLetter, formatPrediction } from './tail-format';
 
-const { values } = parseArgs({
-  options: {
-    'from-start': { type: 'boolean', default: false },
-    kinesis: { type: 'string', default: `http://127.0.0.1:${DEFAULT_PORTS.kinesis}` },
-    sqs: { type: 'string', default: `http://127.0.0.1:${DEFAULT_PORTS.sqs}` },
-  },
-});
+const USAGE = 'usage: npm run tail -- [--from-start] [--kinesis <url>] [--sqs <url>]';
+const fail = (message: string): never => {
+  console.error(`npm run tail: ${message}`);
+  process.exit(1);
+};
+
+let values: { 'from-start': boolean; kinesis: string; sqs: string };
+try {
+  ({ values } = parseArgs({
+    options: {
+      'from-start': { type: 'boolean', default: false },
+      kinesis: { type: 'string', default: `http://127.0.0.1:${DEFAULT_PORTS.kinesis}` },
+      sqs: { type: 'string', default: `http://127.0.0.1:${DEFAULT_PORTS.sqs}` },
+    },
+  }));
+} catch (error) {
+  fail(`${(error as Error).message}\n${USAGE}`);
+}
+const { kinesis: kinesisEndpoint, sqs: sqsEndpoint, 'from-start': fromStart } = values!;
 useLocalCredentials();
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-const { kinesis, sqs } = createClients({ region: 'us-east-1', endpoints: { kinesis: values.kinesis, sqs: values.sqs } });
+const { kinesis } = createClients({ region: LOCAL_CREDENTIALS.AWS_REGION, endpoints: { kinesis: kinesisEndpoint } });
 
-async function tailShard(shardId: string) {
-  let { ShardIterator: iterator } = await kinesis.send(
-    new GetShardIteratorCommand({ StreamName: LOCAL_NAMES.outputStream, ShardId: shardId, ShardIteratorType: values['from-start'] ? 'TRIM_HORIZON' : 'LATEST' }),
-  );
-  while (iterator) {
-    const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator }));
-    for (const record of page.Records ?? []) console.log(`prediction  ${Buffer.from(record.Data!).toString('utf8')}`);
-    iterator = page.NextShardIterator;
-    if (!page.Records?.length) await sleep(250);
+const noStack = (what: string) => fail(`no local stack at ${what}: start one with \`npm run local\` in another terminal`);
+
+async function tailPredictions(streamName: string, shardIds: string[]) {
+  const readers = shardIds.map((id) => new ShardReader(kinesis, streamName, id, fromStart ? 'TRIM_HORIZON' : 'LATEST'));
+  for (;;) {
+    let fresh = 0;
+    for (const reader of readers) {
+      const records = (await reader.read()) ?? [];
+      for (const record of records) console.log(formatPrediction(record.Data!));
+      fresh += records.length;
+    }
+    if (fresh === 0) await sleep(250);
   }
 }
 
+/** The letters sent after the `after`-th, from the local SQS server's journal. */
+async function journal(after: number): Promise<{ seq: number; body: string }[]> {
+  const response = await fetch(`${sqsEndpoint}/_local/queues/${LOCAL_NAMES.deadLetterQueue}/messages?after=${after}`).catch(() => noStack(sqsEndpoint));
+  if (!response.ok) noStack(`${sqsEndpoint} (no ${LOCAL_NAMES.deadLetterQueue} queue there)`);
+  return ((await response.json()) as { messages: { seq: number; body: string }[] }).messages;
+}
+
 async function tailDeadLetters() {
-  const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: LOCAL_NAMES.deadLetterQueue }));
-  const seen = new Set<string>();
+  const first = await journal(0);
+  let last = fromStart || first.length === 0 ? 0 : first[first.length - 1].seq;
   for (;;) {
-    // Look without taking: the messages are not deleted and come back after the timeout.
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 60 }));
-    const fresh = Messages.filter((m) => !seen.has(m.MessageId!));
-    for (const message of fresh) {
-      seen.add(message.MessageId!);
-      const letter = JSON.parse(message.Body!) as { reason: string; sequenceNumber: string };
-      console.log(`dead letter ${letter.sequenceNumber}: ${letter.reason}`);
-    }
+    const fresh = await journal(last);
+    for (const message of fresh) console.log(formatDeadLetter(message.body));
+    last = fresh.at(-1)?.seq ?? last;
     if (fresh.length === 0) await sleep(500);
   }
 }
 
-const { StreamDescription } = await kinesis.send(new DescribeStreamCommand({ StreamName: LOCAL_NAMES.outputStream }));
-console.error(`tailing ${LOCAL_NAMES.outputStream} at ${values.kinesis} and ${LOCAL_NAMES.deadLetterQueue} at ${values.sqs} (Ctrl-C stops)`);
-await Promise.all([...(StreamDescription?.Shards ?? []).map((s) => tailShard(s.ShardId!)), tailDeadLetters()]);
+const { shardIds } = await describeShards(kinesis, LOCAL_NAMES.outputStream).catch(() => noStack(kinesisEndpoint));
+console.error(`tailing ${LOCAL_NAMES.outputStream} at ${kinesisEndpoint} and ${LOCAL_NAMES.deadLetterQueue} at ${sqsEndpoint} (Ctrl-C stops)`);
+await Promise.all([tailPredictions(LOCAL_NAMES.outputStream, shardIds), tailDeadLetters()]).catch((error: Error) =>
+  fail(`the local stack stopped answering (${error.message})`),
+);

@@ -44,17 +44,61 @@ describe('parseConfig', () => {
     [{ ...production, TEST_RUN: 'yes' }, 'TEST_RUN must be True, true, 1, False, false or 0, got "yes"'],
     [{ ...production, RUN_ID: 'a/b' }, 'RUN_ID must be a single path segment'],
     [{ ...production, MLFLOW_EXPERIMENT_ID: 'x y' }, 'MLFLOW_EXPERIMENT_ID must be a single path segment'],
-    [{ ...production, KINESIS_ENDPOINT_URL: 'localhost:4567' }, 'KINESIS_ENDPOINT_URL must be an http(s) URL'],
-    [{ ...production, DEAD_LETTER_QUEUE_URL: 'dlq' }, 'DEAD_LETTER_QUEUE_URL must be an SQS queue URL'],
+    [{ ...production, KINESIS_ENDPOINT_URL: 'localhost:4567' }, 'KINESIS_ENDPOINT_URL must be an http or https URL, got "localhost:4567"'],
+    [{ ...production, KINESIS_ENDPOINT_URL: 'http://localhost:99999' }, 'KINESIS_ENDPOINT_URL has port 99999, outside 1-65535'],
+    [{ ...production, S3_ENDPOINT_URL: 'http://127.0.0.1:0' }, 'S3_ENDPOINT_URL has port 0, outside 1-65535'],
+    [{ ...production, SQS_ENDPOINT_URL: 'ftp://127.0.0.1:9324' }, 'SQS_ENDPOINT_URL must be an http or https URL, got "ftp://127.0.0.1:9324"'],
+    [{ ...production, SQS_ENDPOINT_URL: 'http://[::1' }, 'SQS_ENDPOINT_URL is not a URL: "http://[::1"'],
+    [{ ...production, S3_ENDPOINT_URL: 'http://user:secret@127.0.0.1:4568' }, 'S3_ENDPOINT_URL must not carry credentials: "127.0.0.1:4568"'],
+    [{ ...production, KINESIS_ENDPOINT_URL: 'http://127.0.0.1:4567/?a=b' }, 'KINESIS_ENDPOINT_URL must not have a query or fragment'],
+    [{ ...production, DEAD_LETTER_QUEUE_URL: 'dlq' }, 'DEAD_LETTER_QUEUE_URL is not a URL: "dlq"'],
+    [{ ...production, DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/dlq' }, 'DEAD_LETTER_QUEUE_URL must be an SQS queue URL'],
+    [{ ...production, DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/dlq.fifo' }, 'DEAD_LETTER_QUEUE_URL must name a standard queue, not a FIFO queue'],
+    [{ ...production, PREDICTIONS_STREAM_NAME: 'ride predictions' }, 'PREDICTIONS_STREAM_NAME must be a Kinesis stream name (1 to 128 letters, digits, _ . -), got "ride predictions"'],
+    [{ ...production, PREDICTIONS_STREAM_NAME: 'x'.repeat(129) }, 'PREDICTIONS_STREAM_NAME must be a Kinesis stream name'],
+    [{ ...production, AWS_REGION: 'us-east1' }, 'AWS_REGION must be an AWS region such as us-east-1 or eu-west-2, got "us-east1"'],
+    [{ ...production, AWS_DEFAULT_REGION: 'Europe' }, 'AWS_DEFAULT_REGION must be an AWS region'],
+    [{ ...production, DEAD_LETTER_BUCKET: 'Dead_Letters' }, 'DEAD_LETTER_BUCKET must be an S3 bucket name'],
+    [{ ...production, LOCATION_ID_MAX: '265.5' }, 'LOCATION_ID_MAX must be an integer, got "265.5"'],
+    [{ ...production, LOCATION_ID_MIN: '300' }, 'LOCATION_ID_MIN (300) must not be above LOCATION_ID_MAX (265)'],
+    [{ ...production, TRIP_DISTANCE_MAX: '0' }, 'TRIP_DISTANCE_MAX must be a number > 0, got "0"'],
+    [{ ...production, TRIP_DISTANCE_MAX: 'Infinity' }, 'TRIP_DISTANCE_MAX must be a number > 0, got "Infinity"'],
     [{ ...production, MODEL_LOCATION: 's3://' }, 'MODEL_LOCATION must be s3://bucket/prefix, s3://bucket/key of a model file, or a local path'],
   ])('fails at start naming the variable: %o', (env, message) => {
     expect(() => parseConfig(env)).toThrow(ConfigError);
     expect(() => parseConfig(env)).toThrow(message);
   });
 
+  it('reads the ride limits, the dead-letter bucket and the region', () => {
+    const config = parseConfig({ ...production, LOCATION_ID_MIN: '0', LOCATION_ID_MAX: '300', TRIP_DISTANCE_MAX: '120.5', DEAD_LETTER_BUCKET: 'ride-dead-letters-1', AWS_REGION: 'eu-central-2' });
+    expect(config.rideLimits).toEqual({ locationIdMin: 0, locationIdMax: 300, tripDistanceMax: 120.5 });
+    expect(config.deadLetterBucket).toBe('ride-dead-letters-1');
+    expect(config.region).toBe('eu-central-2');
+    expect(parseConfig(production).rideLimits).toEqual({ locationIdMin: 1, locationIdMax: 265, tripDistanceMax: 200 });
+  });
+
+  it('leaves the region to the SDK when neither AWS_REGION nor AWS_DEFAULT_REGION is set', () => {
+    expect(parseConfig(production).region).toBeUndefined();
+    expect(parseConfig({ ...production, AWS_DEFAULT_REGION: 'ap-southeast-5' }).region).toBe('ap-southeast-5');
+    expect(parseConfig({ ...production, AWS_REGION: 'eusc-de-east-1' }).region).toBe('eusc-de-east-1');
+    expect(parseConfig({ ...production, AWS_REGION: 'us-gov-west-1', AWS_DEFAULT_REGION: 'eu-west-1' }).region).toBe('us-gov-west-1');
+  });
+
+  it('accepts local endpoints, with or without a port, and queue URLs of local servers', () => {
+    const config = parseConfig({
+      ...production,
+      KINESIS_ENDPOINT_URL: 'http://127.0.0.1:4567',
+      S3_ENDPOINT_URL: 'http://localhost',
+      SQS_ENDPOINT_URL: 'https://[::1]:9324/',
+      DEAD_LETTER_QUEUE_URL: 'http://127.0.0.1:9324/000000000000/ride-dead-letters',
+    });
+    expect(config.endpoints).toEqual({ kinesis: 'http://127.0.0.1:4567', s3: 'http://localhost', sqs: 'https://[::1]:9324/' });
+    expect(config.testRun === false && config.deadLetterQueueUrl).toBe('http://127.0.0.1:9324/000000000000/ride-dead-letters');
+  });
+
   it('names every problem in one message', () => {
     expect(() => parseConfig({ TEST_RUN: 'maybe', SQS_ENDPOINT_URL: 'nope' })).toThrow(
-      /TEST_RUN must be .*RUN_ID is required.*DEAD_LETTER_QUEUE_URL is required.*SQS_ENDPOINT_URL must be/,
+      /TEST_RUN must be .*RUN_ID is required.*DEAD_LETTER_QUEUE_URL is required.*SQS_ENDPOINT_URL is not a URL/,
     );
   });
 });

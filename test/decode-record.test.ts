@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BAD_RECORDS, eventData, isReasonFor } from '../events/bad-records';
-import { decodeRideRecord } from '../lambda/src/rides/decode-record';
+import { decodeRideRecord, MAX_RIDE_EVENT_BYTES } from '../lambda/src/rides/decode-record';
+import { RideValidator } from '../lambda/src/rides/validate-ride';
 import { prepareFeatures } from '../lambda/src/rides/features';
 import { COURSE_RIDE } from '../events/kinesis-event';
 
@@ -34,6 +35,49 @@ describe('decodeRideRecord', () => {
     expect(decoded.ok).toBe(false);
     const reason = decoded.ok ? '' : decoded.reason;
     expect(isReasonFor(record, reason), reason).toBe(true);
+  });
+
+  it('gives every bad record a reason in printable ASCII, safe for an SQS message whatever the record holds', () => {
+    for (const record of BAD_RECORDS) {
+      const decoded = decodeRideRecord(eventData(record));
+      expect(decoded.ok ? '' : decoded.reason, record.kind).toMatch(/^[\x20-\x7e]+$/);
+    }
+  });
+
+  it('quotes numbers as they were sent, cutting very long literals', () => {
+    const digits = '9'.repeat(100);
+    const decoded = decodeRideRecord(b64(`{"ride": {"PULocationID": ${digits}, "DOLocationID": 1, "trip_distance": 1}, "ride_id": -${digits}}`));
+    expect(decoded).toEqual({
+      ok: false,
+      reason:
+        `ride.PULocationID: expected a zone id from 1 to 265 (LOCATION_ID_MIN to LOCATION_ID_MAX), got ${'9'.repeat(40)}... (100 characters); ` +
+        `ride_id: expected an integer from -(2^53 - 1) to 2^53 - 1, or a string, got -${'9'.repeat(39)}... (101 characters)`,
+    });
+  });
+
+  it('quotes the last of duplicate keys, the one JSON.parse keeps', () => {
+    const decoded = decodeRideRecord(b64('{"ride": {"PULocationID": 5, "PULocationID": 9007199254740993, "DOLocationID": 1, "trip_distance": 1}, "ride_id": 1}'));
+    expect(decoded.ok ? '' : decoded.reason).toBe('ride.PULocationID: expected a zone id from 1 to 265 (LOCATION_ID_MIN to LOCATION_ID_MAX), got 9007199254740993');
+  });
+
+  it('accepts the first and last zone and the longest trip, and any limits configured', () => {
+    expect(decodeRideRecord(withRide({ PULocationID: 1, DOLocationID: 265, trip_distance: 200 })).ok).toBe(true);
+    const wide = new RideValidator({ locationIdMin: 0, locationIdMax: 300, tripDistanceMax: 1000 });
+    expect(decodeRideRecord(withRide({ PULocationID: 0, DOLocationID: 300, trip_distance: 999.5 }), wide).ok).toBe(true);
+    expect(decodeRideRecord(withRide({ PULocationID: 301, DOLocationID: 1, trip_distance: 1001 }), wide)).toEqual({
+      ok: false,
+      reason: 'ride.PULocationID: expected a zone id from 0 to 300 (LOCATION_ID_MIN to LOCATION_ID_MAX), got 301; ride.trip_distance: expected at most 1000 (TRIP_DISTANCE_MAX), got 1001',
+    });
+  });
+
+  it('accepts ride ids of any whole characters, astral ones included', () => {
+    expect(decodeRideRecord(b64(JSON.stringify({ ride: good, ride_id: '\u{1F695}-\u00e9-x y' }))).ok).toBe(true);
+  });
+
+  it('names KPL aggregation and gzip whatever their size', () => {
+    const big = (head: number[]) => b64(Buffer.concat([Buffer.from(head), Buffer.alloc(MAX_RIDE_EVENT_BYTES * 2)]));
+    expect(decodeRideRecord(big([0xf3, 0x89, 0x9a, 0xc2]))).toMatchObject({ reason: expect.stringMatching(/^data: a KPL aggregated record/) });
+    expect(decodeRideRecord(big([0x1f, 0x8b, 8]))).toMatchObject({ reason: 'data: gzip data; put the ride JSON uncompressed' });
   });
 
   it('has a corpus of at least 30 kinds of bad record', () => {

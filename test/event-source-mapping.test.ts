@@ -2,9 +2,11 @@
  * The local event source mapping against real kinesalite, with a scripted function in place
  * of the handler: what it invokes, and how it retries, bisects and gives up.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULTS as STACK_DEFAULTS } from '../lib/stack-settings';
 import { DEFAULT_EVENT_SOURCE, EventSourceMapping, type FailedBatchRecord, type KinesisHandler } from '../local/event-source-mapping';
 import { createStream, startLocalAws, type LocalAws } from '../local/aws-setup';
 import { waitFor } from './support/wait-for';
@@ -31,19 +33,19 @@ async function run(n: number, fn: KinesisHandler, settings: Partial<typeof DEFAU
   const calls: number[][] = [];
   const failed: FailedBatchRecord[] = [];
   const seen = new Set<number>();
-  const mapping = new EventSourceMapping(
-    aws.clients.kinesis,
-    await streamWith(n),
-    async (event) => {
+  const mapping = new EventSourceMapping({
+    kinesis: aws.clients.kinesis,
+    streamName: await streamWith(n),
+    handler: async (event, context) => {
       calls.push(ids(event));
-      const response = await fn(event);
+      const response = await fn(event, context);
       const failures = new Set((response as KinesisStreamBatchResponse | undefined)?.batchItemFailures?.map((f) => f.itemIdentifier));
       event.Records.forEach((r, i) => failures.has(r.kinesis.sequenceNumber) || seen.add(ids(event)[i]));
       return response;
     },
-    async (record) => void failed.push(record),
-    { ...DEFAULT_EVENT_SOURCE, batchingWindowMs: 50, idlePollMs: 20, ...settings },
-  );
+    onFailure: async (record) => void failed.push(record),
+    settings: { batchingWindowMs: 50, idlePollMs: 20, ...settings },
+  });
   await mapping.start();
   await waitFor(async () => seen.size + failed.reduce((k, f) => k + f.KinesisBatchInfo.batchSize, 0), (k) => k >= n);
   await mapping.stop();
@@ -100,6 +102,41 @@ describe('EventSourceMapping', () => {
     }, { batchSize: 3, retryAttempts: 2, bisectOnError: false });
     expect(calls).toEqual([[0, 1, 2], [0, 1, 2], [0, 1, 2]]);
     expect(failed.map((f) => f.KinesisBatchInfo.batchSize)).toEqual([3]);
+  });
+
+  it("gives each invocation a context whose remaining time counts down the function's timeout", async () => {
+    const remaining: number[][] = [];
+    await run(3, async (_, context) => {
+      const before = context.getRemainingTimeInMillis();
+      await sleep(120);
+      remaining.push([before, context.getRemainingTimeInMillis()]);
+    }, { batchSize: 3, functionTimeoutMs: 5_000 });
+    expect(remaining).toHaveLength(1);
+    const [[before, after]] = remaining;
+    expect(before).toBeLessThanOrEqual(5_000);
+    expect(before).toBeGreaterThan(4_000);
+    expect(before - after).toBeGreaterThanOrEqual(100);
+  });
+
+  it('fails an invocation that outlasts the timeout, as Lambda does, and retries it', async () => {
+    let invocations = 0;
+    const { calls, stats } = await run(2, async () => {
+      if (++invocations === 1) await sleep(400);
+    }, { batchSize: 2, functionTimeoutMs: 150 });
+    expect(stats.timeouts).toBe(1);
+    expect(stats.functionErrors).toBe(1);
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("defaults to the stack's event source settings and function timeout", () => {
+    expect(DEFAULT_EVENT_SOURCE).toMatchObject({
+      batchSize: STACK_DEFAULTS.batchSize,
+      batchingWindowMs: STACK_DEFAULTS.batchingWindowSeconds * 1000,
+      retryAttempts: STACK_DEFAULTS.retryAttempts,
+      maxRecordAgeSeconds: STACK_DEFAULTS.maxRecordAgeSeconds,
+      startingPosition: STACK_DEFAULTS.startingPosition,
+      functionTimeoutMs: STACK_DEFAULTS.timeoutSeconds * 1000,
+    });
   });
 
   it('gives up on records older than maxRecordAgeSeconds without invoking', async () => {

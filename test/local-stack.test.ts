@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BAD_RECORDS, isReasonFor } from '../events/bad-records';
-import type { DeadLetter } from '../lambda/src/delivery/dead-letter-queue';
+import type { DeadLetter } from '../lambda/src/delivery/dead-letter';
 import { loadModelAt } from '../lambda/src/model/load-model';
 import type { PredictionEvent } from '../lambda/src/rides/prediction-event';
 import { prepareFeatures } from '../lambda/src/rides/features';

@@ -5,11 +5,15 @@
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PredictionWriter, type OutputRecord } from '../lambda/src/delivery/prediction-writer';
+import { Deadline } from '../lambda/src/delivery/deadline';
+import { PredictionWriter, type OutputRecord, type PredictionWriterOptions } from '../lambda/src/delivery/prediction-writer';
 import { seededRandom, startKinesisFaultProxy } from '../local/kinesis-fault-proxy';
 import { createStream, readStream, startLocalAws, type LocalAws } from '../local/aws-setup';
 
-const noWait = { sleep: async () => {}, random: () => 0 };
+const noWait = { sleep: async () => {}, random: () => 0, now: () => 0 };
+/** A minute from now on the writer's clock: real time, or noWait's zero. */
+const deadline = (now = Date.now()) => Deadline.fromRemainingTime(60_000, now);
+const writer = (options: Omit<PredictionWriterOptions, 'kinesis'> & { kinesis?: KinesisClient }) => new PredictionWriter({ kinesis: aws.clients.kinesis, ...options });
 let aws: LocalAws;
 let stream = 0;
 
@@ -37,15 +41,15 @@ const rideIds = (rs: { data: unknown }[]) => rs.map((r) => (r.data as { predicti
 describe('PredictionWriter', () => {
   it('writes every record once, in calls of at most 500', async () => {
     const name = await freshStream();
-    const outcome = await new PredictionWriter(aws.clients.kinesis, name).write(records(1234));
+    const outcome = await writer({ streamName: name }).write(records(1234), deadline());
     expect(outcome).toMatchObject({ undelivered: [], retried: 0 });
     const written = await readStream(aws.clients.kinesis, name);
     expect(rideIds(written).sort((a, b) => a - b)).toEqual(Array.from({ length: 1234 }, (_, i) => i));
     expect(written.every((r) => r.partitionKey === String(rideIds([r])[0]))).toBe(true);
   });
 
-  it('reports every record undelivered when the stream does not exist', async () => {
-    const outcome = await new PredictionWriter(aws.clients.kinesis, 'no-such-stream', { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 }, noWait).write(records(3));
+  it('reports every record undelivered at once when the stream does not exist: no retry can help', async () => {
+    const outcome = await writer({ streamName: 'no-such-stream', clock: noWait }).write(records(3), deadline(0));
     expect(outcome.undelivered.map((r) => r.sequenceNumber)).toEqual(['1000', '1001', '1002']);
     expect(outcome.lastError).toMatch(/no-such-stream/);
   });
@@ -53,7 +57,7 @@ describe('PredictionWriter', () => {
   it('reports an output record over 1 MiB without sending it', async () => {
     const name = await freshStream();
     const huge = { sequenceNumber: '9', partitionKey: 'big', data: Buffer.alloc(1024 * 1024) };
-    const outcome = await new PredictionWriter(aws.clients.kinesis, name).write([...records(2), huge]);
+    const outcome = await writer({ streamName: name }).write([...records(2), huge], deadline());
     expect(outcome.undelivered).toEqual([huge]);
     expect(rideIds(await readStream(aws.clients.kinesis, name)).sort()).toEqual([0, 1]);
   });
@@ -68,7 +72,7 @@ describe('PredictionWriter', () => {
     it('resends only throttled entries until all are written, each exactly once', async () => {
       const name = await freshStream();
       await using setup = await throughProxy({ rejectEntryRate: 0.3, failCallRate: 0, random: seededRandom(1) });
-      const outcome = await new PredictionWriter(setup.client, name, { maxAttempts: 20, baseDelayMs: 1, maxDelayMs: 1 }, noWait).write(records(1200));
+      const outcome = await writer({ kinesis: setup.client, streamName: name, policy: { maxAttempts: 20, baseDelayMs: 1, maxDelayMs: 1 }, clock: noWait }).write(records(1200), deadline(0));
       expect(outcome.undelivered).toEqual([]);
       expect(setup.proxy.stats.rejectedEntries).toBeGreaterThan(300);
       expect(outcome.retried).toBe(setup.proxy.stats.rejectedEntries);
@@ -81,7 +85,7 @@ describe('PredictionWriter', () => {
     it('retries whole calls that fail', async () => {
       const name = await freshStream();
       await using setup = await throughProxy({ rejectEntryRate: 0.1, failCallRate: 0.4, random: seededRandom(7) });
-      const outcome = await new PredictionWriter(setup.client, name, { maxAttempts: 30, baseDelayMs: 1, maxDelayMs: 1 }, noWait).write(records(1500));
+      const outcome = await writer({ kinesis: setup.client, streamName: name, policy: { maxAttempts: 30, baseDelayMs: 1, maxDelayMs: 1 }, clock: noWait }).write(records(1500), deadline(0));
       expect(setup.proxy.stats.failedCalls).toBeGreaterThan(0);
       expect(outcome.undelivered).toEqual([]);
       expect(new Set(rideIds(await readStream(aws.clients.kinesis, name))).size).toBe(1500);
@@ -90,7 +94,7 @@ describe('PredictionWriter', () => {
     it('returns the entries still rejected when attempts run out, and does not send the rest', async () => {
       const name = await freshStream();
       await using setup = await throughProxy({ rejectEntryRate: 1, failCallRate: 0 });
-      const outcome = await new PredictionWriter(setup.client, name, { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 1 }, noWait).write(records(600));
+      const outcome = await writer({ kinesis: setup.client, streamName: name, policy: { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 1 }, clock: noWait }).write(records(600), deadline(0));
       expect(outcome.undelivered.map((r) => r.sequenceNumber)).toEqual(records(600).map((r) => r.sequenceNumber));
       // The first call (500 entries) is tried four times; the second (100) is never sent.
       expect(setup.proxy.stats.putRecordsCalls).toBe(4);

@@ -1,16 +1,35 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { ModelLocation } from './model/model-source';
+import { bucketNameProblem, endpointUrlProblem, queueUrlProblem, regionProblem, streamNameProblem } from './config-checks';
 import { RESOURCE_NAMES } from './names';
+import { DEFAULT_RIDE_LIMITS, type RideLimits } from './rides/validate-ride';
 
-/** The function's settings (design contract), parsed once at start. */
-export interface Config {
+/** The settings every function has, test run or not. */
+interface CommonConfig {
   model: ModelSettings;
   predictionsStreamName: string;
-  /** Absent only in test runs, which write nothing. */
-  deadLetterQueueUrl?: string;
-  testRun: boolean;
-  region: string;
-  endpoints: { kinesis?: string; s3?: string; sqs?: string };
+  /** AWS_REGION or AWS_DEFAULT_REGION; unset: the SDK finds it (profile, instance metadata). */
+  region?: string;
+  endpoints: Endpoints;
+  /** What a valid ride is, beyond its shape: the zone range and the longest trip. */
+  rideLimits: RideLimits;
+  /** DEAD_LETTER_BUCKET: where a dead letter too large for SQS keeps the full record; unset: the data is cut to fit. */
+  deadLetterBucket?: string;
+  /** AWS_LAMBDA_FUNCTION_NAME: set when running as a deployed function. */
+  functionName?: string;
+}
+
+/**
+ * The function's settings (design contract), parsed once at start. A test run writes nothing
+ * and needs no queue; otherwise the dead-letter queue is required, and the type says so.
+ */
+export type Config = (CommonConfig & { testRun: true; deadLetterQueueUrl?: string }) | (CommonConfig & { testRun: false; deadLetterQueueUrl: string });
+
+/** *_ENDPOINT_URL: local emulators (or any endpoint) instead of AWS's. */
+export interface Endpoints {
+  kinesis?: string;
+  s3?: string;
+  sqs?: string;
 }
 
 /** Which model is served, and under which run id (the output events' "version"). */
@@ -36,6 +55,10 @@ type Env = Readonly<Record<string, string | undefined>>;
 const TRUE = ['true', 'True', 'TRUE', '1'];
 const FALSE = ['false', 'False', 'FALSE', '0', ''];
 
+/**
+ * Reads the function's environment (design contract, and the settings the README's table
+ * adds). Every problem is collected, so that one message names every variable at fault.
+ */
 export function parseConfig(env: Env): Config {
   const problems: string[] = [];
   const value = (name: string): string | undefined => {
@@ -47,10 +70,19 @@ export function parseConfig(env: Env): Config {
     if (v !== undefined && /[/\s]/.test(v)) problems.push(`${name} must be a single path segment, got ${JSON.stringify(v)}`);
     return v;
   };
-  const url = (name: string, what = 'an http(s) URL'): string | undefined => {
-    const v = value(name);
-    if (v !== undefined && !/^https?:\/\/[^/\s]+\S*$/.test(v)) problems.push(`${name} must be ${what}, got ${JSON.stringify(v)}`);
-    return v;
+  /** A value that a check accepts, or undefined (with the problem noted) when it does not. */
+  const checked = (name: string, check: (v: string) => string | undefined, fallback?: string): string | undefined => {
+    const v = value(name) ?? fallback;
+    const problem = v === undefined ? undefined : check(v);
+    if (problem !== undefined) problems.push(`${name} ${problem}`);
+    return problem === undefined ? v : undefined;
+  };
+  const number = (name: string, fallback: number, valid: (n: number) => boolean, what: string): number => {
+    const text = value(name);
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!valid(n)) problems.push(`${name} must be ${what}, got ${JSON.stringify(text)}`);
+    return n;
   };
 
   const testRunText = env.TEST_RUN?.trim() ?? '';
@@ -75,27 +107,44 @@ export function parseConfig(env: Env): Config {
     location = { kind: 's3', bucket, path: `${experimentId}/${runId}/artifacts/model/` };
   }
 
-  const deadLetterQueueUrl = url('DEAD_LETTER_QUEUE_URL', 'an SQS queue URL');
-  if (!testRun && deadLetterQueueUrl === undefined) {
+  const deadLetterQueueUrl = checked('DEAD_LETTER_QUEUE_URL', queueUrlProblem);
+  if (!testRun && value('DEAD_LETTER_QUEUE_URL') === undefined) {
     problems.push('DEAD_LETTER_QUEUE_URL is required unless TEST_RUN is on: bad records must have somewhere to go');
   }
-
-  const endpoints = {
-    kinesis: url('KINESIS_ENDPOINT_URL'),
-    s3: url('S3_ENDPOINT_URL'),
-    sqs: url('SQS_ENDPOINT_URL'),
+  const predictionsStreamName = checked('PREDICTIONS_STREAM_NAME', streamNameProblem, RESOURCE_NAMES.outputStream);
+  const region = checked('AWS_REGION', regionProblem) ?? checked('AWS_DEFAULT_REGION', regionProblem);
+  const endpoints: Endpoints = {
+    kinesis: checked('KINESIS_ENDPOINT_URL', endpointUrlProblem),
+    s3: checked('S3_ENDPOINT_URL', endpointUrlProblem),
+    sqs: checked('SQS_ENDPOINT_URL', endpointUrlProblem),
   };
-  if (problems.length > 0 || location === undefined) {
+  const deadLetterBucket = checked('DEAD_LETTER_BUCKET', bucketNameProblem);
+
+  const isId = (n: number) => Number.isSafeInteger(n);
+  const rideLimits: RideLimits = {
+    locationIdMin: number('LOCATION_ID_MIN', DEFAULT_RIDE_LIMITS.locationIdMin, isId, 'an integer'),
+    locationIdMax: number('LOCATION_ID_MAX', DEFAULT_RIDE_LIMITS.locationIdMax, isId, 'an integer'),
+    tripDistanceMax: number('TRIP_DISTANCE_MAX', DEFAULT_RIDE_LIMITS.tripDistanceMax, (n) => Number.isFinite(n) && n > 0, 'a number > 0'),
+  };
+  if (rideLimits.locationIdMin > rideLimits.locationIdMax) {
+    problems.push(`LOCATION_ID_MIN (${rideLimits.locationIdMin}) must not be above LOCATION_ID_MAX (${rideLimits.locationIdMax})`);
+  }
+
+  // A test run writes nothing; otherwise the queue is required (noted above when missing).
+  const writes = testRun ? { testRun, deadLetterQueueUrl } : deadLetterQueueUrl === undefined ? undefined : { testRun, deadLetterQueueUrl };
+  if (problems.length > 0 || location === undefined || predictionsStreamName === undefined || writes === undefined) {
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
-  return {
+  const common: CommonConfig = {
     model: { location, runId, locatedByRunId: modelLocation === undefined },
-    predictionsStreamName: value('PREDICTIONS_STREAM_NAME') ?? RESOURCE_NAMES.outputStream,
-    deadLetterQueueUrl,
-    testRun,
-    region: value('AWS_REGION') ?? value('AWS_DEFAULT_REGION') ?? 'us-east-1',
+    predictionsStreamName,
+    region,
     endpoints,
+    rideLimits,
+    deadLetterBucket,
+    functionName: value('AWS_LAMBDA_FUNCTION_NAME'),
   };
+  return { ...common, ...writes };
 }
 
 /** MODEL_LOCATION: an s3://bucket/key-or-prefix URI, or a local path (a directory or a model file). */

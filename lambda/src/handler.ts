@@ -17,9 +17,18 @@ function startOnce(): Promise<PredictionService> {
   return service;
 }
 
-/** The Lambda entry point for the Kinesis event source mapping. */
+/**
+ * The Lambda entry point for the Kinesis event source mapping: loads the configuration and
+ * the model once per container, then predicts each batch. The context's remaining time
+ * bounds the delivery retries.
+ *
+ * @example
+ * // lambda/Dockerfile: CMD ["index.handler"]; locally: npm run invoke -- events/ride.json
+ * const result = await handler(kinesisEvent, context);
+ * // { predictions: [...], batchItemFailures: [{ itemIdentifier: '<sequence number>' }] }
+ */
 export async function handler(event: KinesisStreamEvent, context: Context): Promise<BatchResult> {
   logger.addContext(context);
   metrics.captureColdStartMetric();
-  return (await startOnce()).handle(event);
+  return (await startOnce()).handle(event, context);
 }

@@ -27,5 +27,9 @@ export const METRIC_NAMES = {
   deadLetters: 'DeadLetters',
   deliveryRetries: 'DeliveryRetries',
   undelivered: 'Undelivered',
+  /** Dead letters SQS refused even reduced to their reason and identity: logged at ERROR, not retried. */
+  deadLettersLost: 'DeadLettersLost',
+  /** Records acknowledged without writing anything because TEST_RUN is on; never expected in a deployed function. */
+  testRunRecords: 'TestRunRecords',
   modelLoadTime: 'ModelLoadTime',
 } as const;

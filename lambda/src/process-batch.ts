@@ -1,11 +1,14 @@
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { deadLetterFor, shardIdOf, type DeadLetterQueue } from './delivery/dead-letter-queue';
-import type { OutputRecord, PredictionWriter } from './delivery/prediction-writer';
+import type { Deadline } from './delivery/deadline';
+import { deadLetterFor, shardIdOf } from './delivery/dead-letter';
+import type { DeadLetterQueue } from './delivery/dead-letter-queue';
+import type { PredictionWriter } from './delivery/prediction-writer';
 import type { PipelineModel } from './model/pipeline';
 import { decodeRideRecord } from './rides/decode-record';
 import { prepareFeatures } from './rides/features';
 import { predictionEvent, type PredictionEvent } from './rides/prediction-event';
 import type { RideEvent } from './rides/ride';
+import type { RideValidator } from './rides/validate-ride';
 import { METRIC_NAMES } from './names';
 import { logger, metrics, MetricUnit } from './telemetry';
 
@@ -17,119 +20,108 @@ export interface BatchResult {
   rejected?: { sequenceNumber: string; shardId: string; reason: string }[];
 }
 
+/** Where the batch's results go: both writers, or none in a test run (nothing is written anywhere). */
+export interface Sinks {
+  predictions: PredictionWriter;
+  deadLetters: DeadLetterQueue;
+}
+
 export interface BatchDependencies {
   model: PipelineModel;
   version: string;
-  /** Both absent in a test run: nothing is written anywhere. */
-  sinks?: { predictions: PredictionWriter; deadLetters: DeadLetterQueue };
+  validator: RideValidator;
+  sinks?: Sinks;
 }
 
-interface Accepted {
-  record: KinesisStreamRecord;
-  event: RideEvent;
-}
+/** What became of one input record on its way through the pipeline. */
+type Outcome =
+  | { kind: 'valid'; record: KinesisStreamRecord; ride: RideEvent }
+  | { kind: 'predicted'; record: KinesisStreamRecord; prediction: PredictionEvent }
+  | { kind: 'rejected'; record: KinesisStreamRecord; reason: string };
 
-interface Rejected {
-  record: KinesisStreamRecord;
-  reason: string;
-}
+type Predicted = Extract<Outcome, { kind: 'predicted' }>;
+type Rejected = Extract<Outcome, { kind: 'rejected' }>;
 
 /** decode -> validate -> features -> predict -> deliver, for one Kinesis batch. */
-export async function processBatch(event: KinesisStreamEvent, deps: BatchDependencies): Promise<BatchResult> {
-  const { accepted, rejected } = decodeRecords(event.Records);
-  const { predicted, predictions } = predict(deps.model, accepted, rejected, deps.version);
-  metrics.addMetric(METRIC_NAMES.recordsIn, MetricUnit.Count, event.Records.length);
-  metrics.addMetric(METRIC_NAMES.predictions, MetricUnit.Count, predictions.length);
-  metrics.addMetric(METRIC_NAMES.rejected, MetricUnit.Count, rejected.length);
-  for (const { record, reason } of rejected) {
-    logger.warn('rejected record', { sequenceNumber: record.kinesis.sequenceNumber, reason });
-  }
+export async function processBatch(event: KinesisStreamEvent, deps: BatchDependencies, deadline: Deadline): Promise<BatchResult> {
+  const outcomes = predict(deps.model, deps.version, event.Records.map((record) => decode(record, deps.validator)));
+  const predicted = outcomes.filter((o): o is Predicted => o.kind === 'predicted');
+  const rejected = outcomes.filter((o): o is Rejected => o.kind === 'rejected');
+  const predictions = predicted.map((o) => o.prediction);
+  count(event.Records.length, predicted.length, rejected);
 
   if (deps.sinks === undefined) {
-    return {
-      predictions,
-      batchItemFailures: [],
-      rejected: rejected.map(({ record, reason }) => ({
-        sequenceNumber: record.kinesis.sequenceNumber,
-        shardId: shardIdOf(record),
-        reason,
-      })),
-    };
+    metrics.addMetric(METRIC_NAMES.testRunRecords, MetricUnit.Count, event.Records.length);
+    const rejectedList = rejected.map(({ record, reason }) => ({ sequenceNumber: record.kinesis.sequenceNumber, shardId: shardIdOf(record), reason }));
+    return { predictions, batchItemFailures: [], rejected: rejectedList };
   }
-  const undelivered = await deliver(deps.sinks, predicted, predictions, rejected);
+  const undelivered = await deliver(deps.sinks, predicted, rejected, deadline);
   // Lambda resumes the shard from the lowest failure; input order keeps that obvious.
-  const batchItemFailures = event.Records.filter((r) => undelivered.has(r.kinesis.sequenceNumber)).map((r) => ({
-    itemIdentifier: r.kinesis.sequenceNumber,
-  }));
+  const batchItemFailures = event.Records.filter((r) => undelivered.has(r.kinesis.sequenceNumber)).map((r) => ({ itemIdentifier: r.kinesis.sequenceNumber }));
   return { predictions, batchItemFailures };
 }
 
-function decodeRecords(records: readonly KinesisStreamRecord[]) {
-  const accepted: Accepted[] = [];
-  const rejected: Rejected[] = [];
-  for (const record of records) {
-    const decoded = decodeRideRecord(record.kinesis.data);
-    if (decoded.ok) accepted.push({ record, event: decoded.event });
-    else rejected.push({ record, reason: decoded.reason });
-  }
-  return { accepted, rejected };
+/** decode and validate: a ride, or the reason the record can never be one. */
+function decode(record: KinesisStreamRecord, validator: RideValidator): Outcome {
+  const decoded = decodeRideRecord(record.kinesis.data, validator);
+  return decoded.ok ? { kind: 'valid', record, ride: decoded.event } : { kind: 'rejected', record, reason: decoded.reason };
 }
 
-/** Predicts every accepted ride in one pass; a non-finite prediction rejects its record. */
-function predict(model: PipelineModel, accepted: readonly Accepted[], rejected: Rejected[], version: string) {
-  const durations = model.predict(accepted.map((a) => prepareFeatures(a.event.ride)));
-  const predicted: Accepted[] = [];
-  const predictions: PredictionEvent[] = [];
-  for (let i = 0; i < accepted.length; i++) {
-    const { record, event } = accepted[i];
-    const duration = durations[i];
-    if (Number.isFinite(duration)) {
-      predicted.push(accepted[i]);
-      predictions.push(predictionEvent(event.ride_id, duration, version));
-    } else {
-      rejected.push({ record, reason: `prediction: the model returned ${duration} for ride ${JSON.stringify(event.ride)}` });
-    }
-  }
-  return { predicted, predictions };
+/** features and predict: every valid ride in one pass through the model; a non-finite prediction rejects its record. */
+function predict(model: PipelineModel, version: string, outcomes: Outcome[]): Outcome[] {
+  const valid = outcomes.filter((o) => o.kind === 'valid');
+  const durations = model.predict(valid.map((o) => prepareFeatures(o.ride.ride)));
+  const byRecord = new Map(valid.map((o, i) => [o, durations[i]]));
+  return outcomes.map((o): Outcome => {
+    if (o.kind !== 'valid') return o;
+    const duration = byRecord.get(o)!;
+    return Number.isFinite(duration)
+      ? { kind: 'predicted', record: o.record, prediction: predictionEvent(o.ride.ride_id, duration, version) }
+      : { kind: 'rejected', record: o.record, reason: `prediction: the model returned ${duration} for ride ${JSON.stringify(o.ride.ride)}` };
+  });
 }
 
-/** Writes predictions and dead letters; returns the sequence numbers that must be replayed. */
-async function deliver(
-  sinks: NonNullable<BatchDependencies['sinks']>,
-  predicted: readonly Accepted[],
-  predictions: readonly PredictionEvent[],
-  rejected: readonly Rejected[],
-): Promise<Set<string>> {
+function count(records: number, predicted: number, rejected: readonly Rejected[]): void {
+  metrics.addMetric(METRIC_NAMES.recordsIn, MetricUnit.Count, records);
+  metrics.addMetric(METRIC_NAMES.predictions, MetricUnit.Count, predicted);
+  metrics.addMetric(METRIC_NAMES.rejected, MetricUnit.Count, rejected.length);
+  for (const { record, reason } of rejected) logger.warn('rejected record', { sequenceNumber: record.kinesis.sequenceNumber, reason });
+}
+
+/** deliver: predictions and dead letters side by side; returns the sequence numbers that must be replayed. */
+async function deliver(sinks: Sinks, predicted: readonly Predicted[], rejected: readonly Rejected[], deadline: Deadline): Promise<Set<string>> {
   const rejectedAt = new Date().toISOString();
-  const outputs = predicted.map(
-    ({ record }, i): OutputRecord => ({
-      sequenceNumber: record.kinesis.sequenceNumber,
-      partitionKey: String(predictions[i].prediction.ride_id),
-      data: Buffer.from(JSON.stringify(predictions[i])),
-    }),
-  );
-  const [written, deadLettered] = await Promise.all([
-    sinks.predictions.write(outputs),
-    sinks.deadLetters.send(rejected.map(({ record, reason }) => deadLetterFor(record, reason, rejectedAt))),
+  const [written, lettered] = await Promise.all([
+    sinks.predictions.write(
+      predicted.map(({ record, prediction }) => ({
+        sequenceNumber: record.kinesis.sequenceNumber,
+        partitionKey: String(prediction.prediction.ride_id),
+        data: Buffer.from(JSON.stringify(prediction)),
+      })),
+      deadline,
+    ),
+    sinks.deadLetters.send(
+      rejected.map(({ record, reason }) => deadLetterFor(record, reason, rejectedAt)),
+      deadline,
+    ),
   ]);
 
-  metrics.addMetric(METRIC_NAMES.deadLetters, MetricUnit.Count, rejected.length - deadLettered.undelivered.length);
-  metrics.addMetric(METRIC_NAMES.deliveryRetries, MetricUnit.Count, written.retried + deadLettered.retried);
-  metrics.addMetric(METRIC_NAMES.undelivered, MetricUnit.Count, written.undelivered.length + deadLettered.undelivered.length);
+  const undeliveredCount = written.undelivered.length + lettered.undelivered.length;
+  metrics.addMetric(METRIC_NAMES.deadLetters, MetricUnit.Count, rejected.length - lettered.undelivered.length - lettered.lost.length);
+  metrics.addMetric(METRIC_NAMES.deliveryRetries, MetricUnit.Count, written.retried + lettered.retried);
+  metrics.addMetric(METRIC_NAMES.undelivered, MetricUnit.Count, undeliveredCount);
+  if (lettered.lost.length > 0) metrics.addMetric(METRIC_NAMES.deadLettersLost, MetricUnit.Count, lettered.lost.length);
   if (written.undelivered.length > 0) {
-    logger.error('predictions not delivered; Kinesis will replay their records', {
-      count: written.undelivered.length,
-      lastError: written.lastError,
-    });
+    logger.error('predictions not delivered; Kinesis will replay their records', { count: written.undelivered.length, lastError: written.lastError });
   }
-  if (deadLettered.undelivered.length > 0) {
-    logger.error('dead letters not delivered; Kinesis will replay their records', {
-      count: deadLettered.undelivered.length,
-      lastError: deadLettered.lastError,
-    });
+  if (lettered.undelivered.length > 0) {
+    logger.error('dead letters not delivered; Kinesis will replay their records', { count: lettered.undelivered.length, lastError: lettered.lastError });
   }
-  return new Set([
-    ...written.undelivered.map((r) => r.sequenceNumber),
-    ...deadLettered.undelivered.map((l) => l.sequenceNumber),
-  ]);
+  if (lettered.reduced > 0) logger.warn('SQS refused dead letters whole; sent without their data', { count: lettered.reduced });
+  if (lettered.offloadError !== undefined) logger.warn('dead letters too large for SQS were cut', { count: lettered.cut, error: lettered.offloadError });
+  for (const { letter, error } of lettered.lost) {
+    // Not retried: SQS would refuse it again, and the shard would stall behind it.
+    logger.error('dead letter refused by SQS even without its data; its record is acknowledged and only this log keeps it', { error, letter });
+  }
+  return new Set([...written.undelivered.map((r) => r.sequenceNumber), ...lettered.undelivered.map((l) => l.sequenceNumber)]);
 }

@@ -1,12 +1,14 @@
-import type { KinesisStreamEvent } from 'aws-lambda';
+import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import { createClients, type AwsClients } from './aws-clients';
 import type { Config } from './config';
+import { realClock, type RetryClock, type RetryPolicy } from './delivery/batch-delivery';
+import { Deadline, DEFAULT_TIMEOUT_MS } from './delivery/deadline';
 import { DeadLetterQueue } from './delivery/dead-letter-queue';
 import { PredictionWriter } from './delivery/prediction-writer';
-import type { RetryClock, RetryPolicy } from './delivery/batch-delivery';
+import { RideValidator } from './rides/validate-ride';
 import { describeLocation } from './model/model-source';
 import { loadServedModel } from './served-model';
-import { processBatch, type BatchResult } from './process-batch';
+import { processBatch, type BatchResult, type Sinks } from './process-batch';
 import { METRIC_NAMES } from './names';
 import { logger, metrics, MetricUnit } from './telemetry';
 
@@ -22,7 +24,11 @@ export interface ServedModelInfo {
 
 export interface PredictionService {
   readonly served: ServedModelInfo;
-  handle(event: KinesisStreamEvent): Promise<BatchResult>;
+  /**
+   * Processes one batch. The context's remaining time is the deadline of delivery retries;
+   * without one (local tools), a 60 s function timeout is assumed from the call.
+   */
+  handle(event: KinesisStreamEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<BatchResult>;
 }
 
 /** Overrides for tests and local tools; production uses the defaults. */
@@ -37,6 +43,7 @@ export interface ServiceOptions {
  * Fails with a ModelLoadError that names the location when the model cannot be served.
  */
 export async function startPredictionService(config: Config, options: ServiceOptions = {}): Promise<PredictionService> {
+  warnIfTestRunIsDeployed(config);
   const clients = options.clients ?? createClients(config);
   const started = performance.now();
   const served = await loadServedModel(config.model, () => clients.s3);
@@ -55,15 +62,12 @@ export async function startPredictionService(config: Config, options: ServiceOpt
     ...(mlmodel && { mlflowRunId: mlmodel.runId, flavors: mlmodel.flavors, createdAt: mlmodel.createdAt, signature: mlmodel.signatureInputs }),
   });
 
-  const sinks = config.testRun
-    ? undefined
-    : {
-        predictions: new PredictionWriter(clients.kinesis, config.predictionsStreamName, options.retryPolicy, options.clock),
-        deadLetters: new DeadLetterQueue(clients.sqs, config.deadLetterQueueUrl!, options.retryPolicy, options.clock),
-      };
+  const sinks = config.testRun ? undefined : makeSinks(config, clients, options);
+  const validator = new RideValidator(config.rideLimits);
+  const clock = options.clock ?? realClock;
   return {
     served: { path: served.path, format: served.format, estimator: model.summary().estimator, version },
-    async handle(event) {
+    async handle(event, context) {
       const first = event.Records[0];
       const batchKeys = {
         records: event.Records.length,
@@ -72,11 +76,40 @@ export async function startPredictionService(config: Config, options: ServiceOpt
       };
       logger.appendKeys(batchKeys);
       try {
-        return await processBatch(event, { model, version, sinks });
+        const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : DEFAULT_TIMEOUT_MS;
+        const deadline = Deadline.fromRemainingTime(remaining, clock.now());
+        return await processBatch(event, { model, version, validator, sinks }, deadline);
       } finally {
         metrics.publishStoredMetrics();
         logger.removeKeys(Object.keys(batchKeys));
       }
     },
   };
+}
+
+function makeSinks(config: Config & { testRun: false }, clients: AwsClients, options: ServiceOptions): Sinks {
+  const delivery = { policy: options.retryPolicy, clock: options.clock };
+  return {
+    predictions: new PredictionWriter({ kinesis: clients.kinesis, streamName: config.predictionsStreamName, ...delivery }),
+    deadLetters: new DeadLetterQueue({
+      sqs: clients.sqs,
+      queueUrl: config.deadLetterQueueUrl,
+      offload: config.deadLetterBucket === undefined ? undefined : { s3: clients.s3, bucket: config.deadLetterBucket },
+      ...delivery,
+    }),
+  };
+}
+
+/**
+ * A test run writes nothing and acknowledges every record: right for `npm run invoke`, a
+ * silent loss in a deployed function. There it is said at start, at ERROR, and every batch
+ * counts its records in the TestRunRecords metric (for an alarm).
+ */
+function warnIfTestRunIsDeployed(config: Config): void {
+  if (config.testRun && config.functionName !== undefined) {
+    logger.error(
+      `TEST_RUN is on in the deployed function ${config.functionName}: no prediction and no dead letter is written, ` +
+        'and every record is acknowledged. Unset TEST_RUN unless this is a deliberate dry run.',
+    );
+  }
 }

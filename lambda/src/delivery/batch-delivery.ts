@@ -1,66 +1,135 @@
 /**
  * Delivery through batch APIs (Kinesis PutRecords, SQS SendMessageBatch): entries are split
  * into calls within the API's limits, and entries a call did not take are sent again with
- * capped exponential backoff and full jitter.
+ * capped exponential backoff and full jitter until the invocation's deadline. The backoff
+ * grows only while nothing gets through: a call that took some of its entries shows the
+ * stream is taking writes, and the rest are sent again at the same pace.
+ *
+ * These retries are the only ones: the delivery clients are made with the SDK's own retries
+ * off (aws-clients.ts), so every resend is counted in DeliveryRetries and none outlives the
+ * deadline.
  */
+import { mapWithConcurrency } from './concurrency';
+import type { Deadline } from './deadline';
+
 export interface RetryPolicy {
-  /** Calls per entry, the first included. */
-  maxAttempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
+  /** Calls per entry, the first included: a bound for when the deadline is far off. */
+  maxAttempts: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 50, maxDelayMs: 2_000 };
+/** Kinesis meters writes per second, so waits are capped at a second; the deadline, not the attempt count, ends retrying. */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { baseDelayMs: 50, maxDelayMs: 1_000, maxAttempts: 100 };
 
 /** Seams for tests; production uses real time and Math.random. */
 export interface RetryClock {
   sleep(ms: number): Promise<void>;
   random(): number;
+  /** Milliseconds on the same scale as Deadline's. */
+  now(): number;
 }
 
 export const realClock: RetryClock = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   random: Math.random,
+  now: () => Date.now(),
 };
 
+/** How the writers retry: the policy, the clock, and how many calls may be in flight. */
+export interface DeliveryOptions {
+  policy?: RetryPolicy;
+  clock?: RetryClock;
+}
+
+/** An entry the service refused for what it is (too large, characters it does not accept): sending it again cannot help. */
+export interface Refusal<T> {
+  entry: T;
+  error: string;
+}
+
+/** What one call did with its entries; entries not named were accepted. */
+export interface BatchAnswer<T> {
+  /** Entries to send again: throttled, or a fault on the service's side. */
+  retry: T[];
+  /** Entries that will not go through by trying again now (no such stream, access denied). */
+  failed?: T[];
+  refused?: Refusal<T>[];
+  /** A failure's code and message, for the log. */
+  error?: string;
+}
+
+/** Sends one call's entries. A throw fails them all; whether they are retried depends on the error (isRetryable). */
+export type SendBatch<T> = (entries: readonly T[], signal: AbortSignal) => Promise<BatchAnswer<T>>;
+
 export interface RetryOutcome<T> {
-  /** Entries still not accepted when attempts ran out. */
+  /** Entries not delivered: still failing at the deadline, failed for good, or never sent. */
   undelivered: T[];
+  refused: Refusal<T>[];
   /** Entries sent again after a failure, summed over attempts. */
   retried: number;
   /** The last reason a call or an entry failed, for the log. */
   lastError?: string;
 }
 
-/** Sends a batch; returns the entries that failed and why. A throw fails the whole batch. */
-export type SendBatch<T> = (entries: readonly T[]) => Promise<{ failed: T[]; error?: string }>;
+const THROTTLING = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'Throttling',
+  'ThrottledException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'LimitExceededException',
+  'KMSThrottlingException',
+  'RequestLimitExceeded',
+  'SlowDown',
+]);
 
-async function sendWithRetries<T>(
-  entries: readonly T[],
-  send: SendBatch<T>,
-  policy: RetryPolicy,
-  clock: RetryClock,
-): Promise<RetryOutcome<T>> {
+/** Whether a failed call may succeed if made again: throttling, a server fault, or no answer at all. */
+export function isRetryable(error: unknown): boolean {
+  const e = error as { name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
+  if (e.$retryable || THROTTLING.has(e.name ?? '')) return true;
+  const status = e.$metadata?.httpStatusCode;
+  // No status: the call never got an answer (a reset connection, a timeout).
+  return status === undefined || status >= 500 || status === 429;
+}
+
+export function describeError(error: unknown): string {
+  const e = error as { name?: string; message?: string };
+  return e.name && e.message && !e.message.startsWith(e.name) ? `${e.name}: ${e.message}` : String(e.message ?? error);
+}
+
+async function sendWithRetries<T>(entries: readonly T[], send: SendBatch<T>, deadline: Deadline, policy: RetryPolicy, clock: RetryClock): Promise<RetryOutcome<T>> {
+  const outcome: RetryOutcome<T> = { undelivered: [], refused: [], retried: 0 };
   let pending: readonly T[] = entries;
-  let retried = 0;
-  let lastError: string | undefined;
+  let backoffs = 0;
   for (let attempt = 1; pending.length > 0; attempt++) {
-    let failed: T[];
+    let retry: T[];
     try {
-      const result = await send(pending);
-      failed = result.failed;
-      lastError = result.error ?? lastError;
+      const answer = await send(pending, deadline.signal(clock.now()));
+      retry = answer.retry;
+      outcome.undelivered.push(...(answer.failed ?? []));
+      outcome.refused.push(...(answer.refused ?? []));
+      outcome.lastError = answer.error ?? outcome.lastError;
     } catch (error) {
-      failed = [...pending];
-      lastError = (error as Error).message;
+      outcome.lastError = describeError(error);
+      if (!isRetryable(error)) return { ...outcome, undelivered: [...outcome.undelivered, ...pending] };
+      retry = [...pending];
     }
-    if (failed.length === 0 || attempt >= policy.maxAttempts) return { undelivered: failed, retried, lastError };
-    const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-    await clock.sleep(clock.random() * ceiling);
-    retried += failed.length;
-    pending = failed;
+    if (retry.length === 0) break;
+    if (attempt === 1 || retry.length === pending.length) backoffs++;
+    const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (backoffs - 1));
+    const delay = clock.random() * ceiling;
+    // Give up when another try would start past the deadline; Kinesis replays what is left.
+    if (attempt >= policy.maxAttempts || !deadline.allowsAttemptAt(clock.now() + delay)) {
+      return { ...outcome, undelivered: [...outcome.undelivered, ...retry] };
+    }
+    await clock.sleep(delay);
+    outcome.retried += retry.length;
+    pending = retry;
   }
-  return { undelivered: [], retried, lastError };
+  return outcome;
 }
 
 /** Splits entries into API calls of at most maxCount entries and maxBytes in all, in order. */
@@ -88,29 +157,35 @@ export interface BatchLimits<T> {
   bytesOf(entry: T): number;
 }
 
-/**
- * Delivers entries call by call, in order, each call retried on its own; sums the outcome.
- * Once a call gives up, the entries after it are not sent but reported undelivered too:
- * Kinesis replays a shard from its first failed record, so sending them would only make
- * duplicates.
- */
-export async function deliverInBatches<T>(
-  entries: readonly T[],
-  limits: BatchLimits<T>,
-  send: SendBatch<T>,
-  policy: RetryPolicy,
-  clock: RetryClock,
-): Promise<RetryOutcome<T>> {
-  const total: RetryOutcome<T> = { undelivered: [], retried: 0 };
-  for (const batch of chunk(entries, limits.maxEntries, limits.maxBytes, limits.bytesOf)) {
-    if (total.undelivered.length > 0) {
+export interface BatchPlan<T> {
+  limits: BatchLimits<T>;
+  send: SendBatch<T>;
+  deadline: Deadline;
+  policy: RetryPolicy;
+  clock: RetryClock;
+  /**
+   * Calls in flight at once. With 1, calls go in order and, once one gives up, the entries
+   * after it are not sent but reported undelivered too: Kinesis replays a shard from its
+   * first failed record, so sending them would only make duplicates.
+   */
+  concurrency: number;
+}
+
+/** Delivers entries in calls within the limits, each call retried on its own; sums the outcome. */
+export async function deliverInBatches<T>(entries: readonly T[], plan: BatchPlan<T>): Promise<RetryOutcome<T>> {
+  const total: RetryOutcome<T> = { undelivered: [], refused: [], retried: 0 };
+  const batches = chunk(entries, plan.limits.maxEntries, plan.limits.maxBytes, plan.limits.bytesOf);
+  const inOrder = plan.concurrency === 1;
+  await mapWithConcurrency(batches, plan.concurrency, async (batch) => {
+    if (inOrder && total.undelivered.length > 0) {
       total.undelivered.push(...batch);
-      continue;
+      return;
     }
-    const outcome = await sendWithRetries(batch, send, policy, clock);
+    const outcome = await sendWithRetries(batch, plan.send, plan.deadline, plan.policy, plan.clock);
     total.undelivered.push(...outcome.undelivered);
+    total.refused.push(...outcome.refused);
     total.retried += outcome.retried;
     total.lastError = outcome.lastError ?? total.lastError;
-  }
+  });
   return total;
 }

@@ -1,84 +1,200 @@
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { KinesisStreamRecord } from 'aws-lambda';
-import { DEFAULT_RETRY_POLICY, deliverInBatches, realClock, type RetryClock, type RetryOutcome, type RetryPolicy } from './batch-delivery';
+import {
+  DEFAULT_RETRY_POLICY,
+  deliverInBatches,
+  describeError,
+  isRetryable,
+  realClock,
+  type BatchAnswer,
+  type DeliveryOptions,
+  type RetryOutcome,
+} from './batch-delivery';
+import { mapWithConcurrency } from './concurrency';
+import type { Deadline } from './deadline';
+import { cutToFit, messageBody, reducedLetter, type DeadLetter } from './dead-letter';
 
-/** SQS SendMessageBatch limits. */
-const BATCH_MAX_ENTRIES = 10;
-const BATCH_MAX_BYTES = 256 * 1024;
-/** Raw data kept in a dead letter; more is cut so that the message fits in SQS. */
-export const DEAD_LETTER_MAX_DATA_CHARS = 64 * 1024;
+/** SQS limits: entries per SendMessageBatch, and bytes per message and per batch (the default MaximumMessageSize). */
+export const SQS_BATCH_MAX_ENTRIES = 10;
+export const SQS_MAX_MESSAGE_BYTES = 256 * 1024;
+/** SendMessageBatch calls in flight at once: 10,000 letters take 100 rounds of 10 calls, not 1,000 calls in a row. */
+export const DEAD_LETTER_CONCURRENCY = 10;
+/** The S3 prefix of dead letters too large for a message. */
+export const DEAD_LETTER_PREFIX = 'dead-letters/';
 
-/** The dead-letter message body: everything needed to understand and redrive the record. */
-export interface DeadLetter {
-  reason: string;
-  shardId: string;
-  sequenceNumber: string;
-  eventSourceARN: string;
-  partitionKey: string;
-  approximateArrivalTimestamp: number;
-  /** The record's data exactly as Kinesis delivered it (base64), cut when dataTruncated. */
-  data: string;
-  dataTruncated: boolean;
-  rejectedAt: string;
-}
+/**
+ * Whole-call errors that are the fault of a message (its size, its characters), not of the
+ * queue or the service: the call is split to find the message, which is then refused.
+ */
+const MESSAGE_FAULTS = new Set([
+  'InvalidMessageContents',
+  'MessageTooLong',
+  'BatchRequestTooLong',
+  'InvalidParameterValue',
+  'InvalidParameterValueException',
+  'InvalidAttributeValue',
+  'InvalidBatchEntryId',
+  'BatchEntryIdsNotDistinct',
+  'TooManyEntriesInBatchRequest',
+]);
+
+const errorCode = (error: unknown) => {
+  const e = error as { name?: string; Code?: string };
+  return (e.Code ?? e.name ?? '').replace(/^AWS\.SimpleQueueService\./, '');
+};
+const isMessageFault = (error: unknown) => MESSAGE_FAULTS.has(errorCode(error));
+/** Per-entry failures to retry even when SQS calls them the sender's: throttling. */
+const THROTTLED = /thrott/i;
 
 interface Message {
   letter: DeadLetter;
   body: string;
 }
 
-/** Sends dead letters to the SQS queue in batches, resending entries SQS did not take. */
-export class DeadLetterQueue {
-  constructor(
-    private readonly sqs: SQSClient,
-    private readonly queueUrl: string,
-    private readonly policy: RetryPolicy = DEFAULT_RETRY_POLICY,
-    private readonly clock: RetryClock = realClock,
-  ) {}
+export interface DeadLetterQueueOptions extends DeliveryOptions {
+  sqs: SQSClient;
+  queueUrl: string;
+  /**
+   * Where a letter too large for a message is put whole (the SQS extended-client pattern):
+   * the message then carries everything but the data, and the object's s3:// URI. Without
+   * it, the data is cut to fit.
+   */
+  offload?: { s3: S3Client; bucket: string };
+  /** The queue's MaximumMessageSize, 256 KiB unless set. */
+  maxMessageBytes?: number;
+  /** SendMessageBatch calls in flight at once. */
+  concurrency?: number;
+}
 
-  async send(letters: readonly DeadLetter[]): Promise<RetryOutcome<DeadLetter>> {
-    const outcome = await deliverInBatches(
-      letters.map((letter): Message => ({ letter, body: JSON.stringify(letter) })),
-      { maxEntries: BATCH_MAX_ENTRIES, maxBytes: BATCH_MAX_BYTES, bytesOf: (m) => Buffer.byteLength(m.body) },
-      (pending) => this.sendMessageBatch(pending),
-      this.policy,
-      this.clock,
-    );
-    return { ...outcome, undelivered: outcome.undelivered.map((m) => m.letter) };
+export interface DeadLetterOutcome extends Omit<RetryOutcome<DeadLetter>, 'refused'> {
+  /** Letters SQS refused even reduced to their identity and reason: logged, not retried. */
+  lost: { letter: DeadLetter; error: string }[];
+  /** Letters sent reduced because SQS refused them whole. */
+  reduced: number;
+  /** Letters too large for a message: put whole in S3, or cut to fit. */
+  offloaded: number;
+  cut: number;
+  /** Why an offload failed (the letter was then cut), for the log. */
+  offloadError?: string;
+}
+
+/**
+ * Sends dead letters to the SQS queue: in batches within SQS's limits, several calls at a
+ * time, resending entries SQS did not take until the deadline. A letter SQS refuses for what
+ * it is never blocks the others and is never retried as it is: it is sent once more reduced,
+ * and only if that is refused too is it lost (the caller logs it at ERROR).
+ */
+export class DeadLetterQueue {
+  private readonly maxMessageBytes: number;
+
+  constructor(private readonly options: DeadLetterQueueOptions) {
+    this.maxMessageBytes = options.maxMessageBytes ?? SQS_MAX_MESSAGE_BYTES;
   }
 
-  private async sendMessageBatch(pending: readonly Message[]) {
-    const response = await this.sqs.send(
-      new SendMessageBatchCommand({
-        QueueUrl: this.queueUrl,
-        Entries: pending.map((m, i) => ({ Id: String(i), MessageBody: m.body })),
-      }),
+  async send(letters: readonly DeadLetter[], deadline: Deadline): Promise<DeadLetterOutcome> {
+    const stats = { offloaded: 0, cut: 0, offloadError: undefined as string | undefined };
+    const messages = await mapWithConcurrency(letters, this.options.concurrency ?? DEAD_LETTER_CONCURRENCY, (letter) => this.fit(letter, deadline, stats));
+    const whole = await this.deliver(messages, deadline);
+    const reduced = await this.deliver(
+      whole.refused.map(({ entry, error }) => message(reducedLetter(entry.letter, error))),
+      deadline,
     );
-    const failures = response.Failed ?? [];
     return {
-      failed: failures.map((f) => pending[Number(f.Id)]),
-      error: failures[0] && `${failures[0].Code}: ${failures[0].Message}`,
+      undelivered: [...whole.undelivered, ...reduced.undelivered].map((m) => m.letter),
+      lost: reduced.refused.map(({ entry, error }) => ({ letter: entry.letter, error })),
+      retried: whole.retried + reduced.retried,
+      lastError: reduced.lastError ?? whole.lastError,
+      reduced: whole.refused.length,
+      ...stats,
     };
   }
+
+  private deliver(messages: readonly Message[], deadline: Deadline): Promise<RetryOutcome<Message>> {
+    return deliverInBatches(messages, {
+      limits: { maxEntries: SQS_BATCH_MAX_ENTRIES, maxBytes: SQS_MAX_MESSAGE_BYTES, bytesOf: (m) => m.body.length },
+      send: (pending, signal) => this.sendMessageBatch(pending, signal),
+      deadline,
+      policy: this.options.policy ?? DEFAULT_RETRY_POLICY,
+      clock: this.options.clock ?? realClock,
+      concurrency: this.options.concurrency ?? DEAD_LETTER_CONCURRENCY,
+    });
+  }
+
+  /** The letter as a message that fits: whole, or its data put in S3, or its data cut. */
+  private async fit(letter: DeadLetter, deadline: Deadline, stats: { offloaded: number; cut: number; offloadError?: string }): Promise<Message> {
+    const whole = message(letter);
+    if (whole.body.length <= this.maxMessageBytes) return whole;
+    const { offload, clock = realClock } = this.options;
+    let why = 'no DEAD_LETTER_BUCKET to put the whole letter in';
+    if (offload !== undefined) {
+      const key = offloadKey(letter);
+      try {
+        await offload.s3.send(new PutObjectCommand({ Bucket: offload.bucket, Key: key, Body: whole.body, ContentType: 'application/json' }), {
+          abortSignal: deadline.signal(clock.now()),
+        });
+        stats.offloaded++;
+        return message({
+          ...letter,
+          data: '',
+          dataTruncated: true,
+          dataLocation: `s3://${offload.bucket}/${key}`,
+          dataNote: `too large for an SQS message (${whole.body.length} bytes): the whole dead letter, data included, is at dataLocation`,
+        });
+      } catch (error) {
+        why = `putting the whole letter in s3://${offload.bucket} failed (${describeError(error)})`;
+        stats.offloadError = why;
+      }
+    }
+    stats.cut++;
+    return message(cutToFit(letter, this.maxMessageBytes, why));
+  }
+
+  private async sendMessageBatch(pending: readonly Message[], abortSignal: AbortSignal): Promise<BatchAnswer<Message>> {
+    let response;
+    try {
+      response = await this.options.sqs.send(
+        new SendMessageBatchCommand({ QueueUrl: this.options.queueUrl, Entries: pending.map((m, i) => ({ Id: String(i), MessageBody: m.body })) }),
+        { abortSignal },
+      );
+    } catch (error) {
+      if (!isMessageFault(error)) throw error;
+      if (pending.length === 1) return { retry: [], refused: [{ entry: pending[0], error: describeError(error) }] };
+      // Refused for one of its messages, or for their sum: find out half by half.
+      const half = Math.ceil(pending.length / 2);
+      const [first, second] = [await this.settle(pending.slice(0, half), abortSignal), await this.settle(pending.slice(half), abortSignal)];
+      return {
+        retry: [...first.retry, ...second.retry],
+        failed: [...(first.failed ?? []), ...(second.failed ?? [])],
+        refused: [...(first.refused ?? []), ...(second.refused ?? [])],
+        error: second.error ?? first.error,
+      };
+    }
+    const answer: BatchAnswer<Message> = { retry: [], refused: [] };
+    for (const failure of response.Failed ?? []) {
+      const entry = pending[Number(failure.Id)];
+      const error = `${failure.Code}: ${failure.Message}`;
+      if (failure.SenderFault && !THROTTLED.test(failure.Code ?? '')) answer.refused!.push({ entry, error });
+      else answer.retry.push(entry);
+      answer.error ??= error;
+    }
+    return answer;
+  }
+
+  /** A part of a split call, its errors turned into an answer. */
+  private async settle(part: readonly Message[], abortSignal: AbortSignal): Promise<BatchAnswer<Message>> {
+    try {
+      return await this.sendMessageBatch(part, abortSignal);
+    } catch (error) {
+      return isRetryable(error) ? { retry: [...part], error: describeError(error) } : { retry: [], failed: [...part], error: describeError(error) };
+    }
+  }
 }
 
-/** Lambda's eventID for a Kinesis record is "<shardId>:<sequenceNumber>". */
-export function shardIdOf(record: KinesisStreamRecord): string {
-  return record.eventID.slice(0, record.eventID.lastIndexOf(':'));
-}
+const message = (letter: DeadLetter): Message => ({ letter, body: messageBody(letter) });
 
-/** The dead letter for a Kinesis record that can never be predicted. */
-export function deadLetterFor(record: KinesisStreamRecord, reason: string, rejectedAt = new Date().toISOString()): DeadLetter {
-  const { data } = record.kinesis;
-  return {
-    reason,
-    shardId: shardIdOf(record),
-    sequenceNumber: record.kinesis.sequenceNumber,
-    eventSourceARN: record.eventSourceARN,
-    partitionKey: record.kinesis.partitionKey,
-    approximateArrivalTimestamp: record.kinesis.approximateArrivalTimestamp,
-    data: data.length > DEAD_LETTER_MAX_DATA_CHARS ? data.slice(0, DEAD_LETTER_MAX_DATA_CHARS) : data,
-    dataTruncated: data.length > DEAD_LETTER_MAX_DATA_CHARS,
-    rejectedAt,
-  };
+/** One key per record, so that a replay overwrites rather than adds: dead-letters/<stream>/<shard>/<sequence number>.json. */
+function offloadKey(letter: DeadLetter): string {
+  const safe = (part: string) => part.replace(/[^A-Za-z0-9._-]/g, '_') || '_';
+  const stream = letter.eventSourceARN.split('/').pop() ?? '';
+  return `${DEAD_LETTER_PREFIX}${safe(stream)}/${safe(letter.shardId)}/${safe(letter.sequenceNumber)}.json`;
 }

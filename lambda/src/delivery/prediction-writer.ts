@@ -1,10 +1,14 @@
 import { type KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { DEFAULT_RETRY_POLICY, deliverInBatches, realClock, type RetryClock, type RetryOutcome, type RetryPolicy } from './batch-delivery';
+import { DEFAULT_RETRY_POLICY, deliverInBatches, realClock, type BatchAnswer, type DeliveryOptions, type RetryOutcome } from './batch-delivery';
+import type { Deadline } from './deadline';
 
 /** Kinesis PutRecords limits. */
 export const PUT_RECORDS_MAX_ENTRIES = 500;
 export const PUT_RECORDS_MAX_BYTES = 5 * 1024 * 1024;
 export const RECORD_MAX_BYTES = 1024 * 1024;
+
+/** Per-entry errors that another try may clear; any other (a KMS key disabled, say) fails the entry for this invocation. */
+const RETRYABLE_ENTRY_ERRORS = new Set(['ProvisionedThroughputExceededException', 'InternalFailure', 'KMSThrottlingException']);
 
 /** One output record, tied to the input record it answers. */
 export interface OutputRecord {
@@ -13,33 +17,38 @@ export interface OutputRecord {
   data: Uint8Array;
 }
 
+export interface PredictionWriterOptions extends DeliveryOptions {
+  kinesis: KinesisClient;
+  streamName: string;
+}
+
 /** A record's size as Kinesis counts it: data plus partition key. */
 const bytesOf = (r: OutputRecord) => r.data.byteLength + Buffer.byteLength(r.partitionKey);
 
 /**
- * Writes prediction records with PutRecords, in input order, within the API's limits;
- * resends only the entries Kinesis rejected (throttling, internal failure). What is still
- * undelivered when attempts run out, and everything after it, is returned for Kinesis to
- * replay.
+ * Writes prediction records with PutRecords within the API's limits, one call at a time in
+ * the order given; resends only the entries Kinesis rejected (throttling, internal failure)
+ * until the deadline. What is still undelivered then, and every record after it, is
+ * returned for Kinesis to replay.
+ *
+ * Order on the output stream is not guaranteed: an entry resent after throttling lands
+ * behind the entries of its call that were taken the first time. Consumers must not rely
+ * on it (they dedupe on (ride_id, version) in any case).
  */
 export class PredictionWriter {
-  constructor(
-    private readonly kinesis: KinesisClient,
-    private readonly streamName: string,
-    private readonly policy: RetryPolicy = DEFAULT_RETRY_POLICY,
-    private readonly clock: RetryClock = realClock,
-  ) {}
+  constructor(private readonly options: PredictionWriterOptions) {}
 
-  async write(records: readonly OutputRecord[]): Promise<RetryOutcome<OutputRecord>> {
+  async write(records: readonly OutputRecord[], deadline: Deadline): Promise<RetryOutcome<OutputRecord>> {
     const tooLarge = records.filter((r) => bytesOf(r) > RECORD_MAX_BYTES);
-    // One call at a time keeps each shard's output in input order, retries included.
-    const outcome = await deliverInBatches(
-      tooLarge.length === 0 ? records : records.filter((r) => bytesOf(r) <= RECORD_MAX_BYTES),
-      { maxEntries: PUT_RECORDS_MAX_ENTRIES, maxBytes: PUT_RECORDS_MAX_BYTES, bytesOf },
-      (pending) => this.putRecords(pending),
-      this.policy,
-      this.clock,
-    );
+    // One call at a time: once a call gives up, the calls after it are not sent (see deliverInBatches).
+    const outcome = await deliverInBatches(tooLarge.length === 0 ? records : records.filter((r) => bytesOf(r) <= RECORD_MAX_BYTES), {
+      limits: { maxEntries: PUT_RECORDS_MAX_ENTRIES, maxBytes: PUT_RECORDS_MAX_BYTES, bytesOf },
+      send: (pending, signal) => this.putRecords(pending, signal),
+      deadline,
+      policy: this.options.policy ?? DEFAULT_RETRY_POLICY,
+      clock: this.options.clock ?? realClock,
+      concurrency: 1,
+    });
     if (tooLarge.length === 0) return outcome;
     return {
       ...outcome,
@@ -48,17 +57,23 @@ export class PredictionWriter {
     };
   }
 
-  private async putRecords(entries: readonly OutputRecord[]) {
-    const response = await this.kinesis.send(
+  private async putRecords(entries: readonly OutputRecord[], abortSignal: AbortSignal): Promise<BatchAnswer<OutputRecord>> {
+    const response = await this.options.kinesis.send(
       new PutRecordsCommand({
-        StreamName: this.streamName,
+        StreamName: this.options.streamName,
         Records: entries.map((r) => ({ Data: r.data, PartitionKey: r.partitionKey })),
       }),
+      { abortSignal },
     );
     const results = response.Records ?? [];
-    // Entry i of the response answers entry i of the request; a missing answer is a failure.
-    const failed = entries.filter((_, i) => results[i] === undefined || results[i].ErrorCode !== undefined);
-    const firstError = results.find((r) => r.ErrorCode !== undefined);
-    return { failed, error: firstError && `${firstError.ErrorCode}: ${firstError.ErrorMessage}` };
+    // Entry i of the response answers entry i of the request; a missing answer is a failure to retry.
+    const answer: BatchAnswer<OutputRecord> = { retry: [], failed: [] };
+    entries.forEach((entry, i) => {
+      const code = results[i] === undefined ? 'InternalFailure' : results[i].ErrorCode;
+      if (code === undefined) return;
+      (RETRYABLE_ENTRY_ERRORS.has(code) ? answer.retry : answer.failed!).push(entry);
+      answer.error ??= `${code}: ${results[i]?.ErrorMessage ?? 'no answer for the entry'}`;
+    });
+    return answer;
   }
 }

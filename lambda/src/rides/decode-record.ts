@@ -1,4 +1,5 @@
-import { validateRideEvent, type Validation } from './validate-ride';
+import { escapeNonPrintable } from './safe-text';
+import { RideValidator, type Validation } from './validate-ride';
 
 /** A ride event is about 100 bytes; anything this large is not one, so it is not parsed. */
 export const MAX_RIDE_EVENT_BYTES = 16 * 1024;
@@ -7,21 +8,44 @@ export const MAX_RIDE_EVENT_BYTES = 16 * 1024;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const ASCII = /^[\x00-\x7f]*$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+const defaultValidator = new RideValidator();
+
+/**
+ * Binary formats that producers send by mistake, by their first bytes, with what to do
+ * instead. They are never valid UTF-8, and "not valid UTF-8" would not say why.
+ */
+const KNOWN_BINARY: readonly { magic: readonly number[]; reason: string }[] = [
+  {
+    magic: [0xf3, 0x89, 0x9a, 0xc2],
+    reason: 'data: a KPL aggregated record (Kinesis Producer Library aggregation); put one ride per record, or turn aggregation off',
+  },
+  { magic: [0x1f, 0x8b], reason: 'data: gzip data; put the ride JSON uncompressed' },
+];
 
 function decodedLength(base64: string): number {
   const padding = base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0;
   return (base64.length / 4) * 3 - padding;
 }
 
+/** The reason for a record that starts like a known binary format, or undefined. */
+function knownBinary(base64: string): string | undefined {
+  // Eight base64 characters are the first six bytes, enough for every magic number.
+  const head = Buffer.from(base64.slice(0, 8), 'base64');
+  return KNOWN_BINARY.find(({ magic }) => head.length >= magic.length && magic.every((byte, i) => head[i] === byte))?.reason;
+}
+
 /**
  * Kinesis record data (base64, as Lambda delivers it) to a validated ride event, or the
- * reason it can never be one. Never throws.
+ * reason it can never be one. Never throws. The reason is printable ASCII whatever the
+ * record holds.
  */
-export function decodeRideRecord(data: string): Validation {
+export function decodeRideRecord(data: string, validator: RideValidator = defaultValidator): Validation {
   // Decoders skip bad characters silently, so check the alphabet and padding first.
   if (data.length % 4 !== 0 || !BASE64.test(data)) return { ok: false, reason: 'data: not valid base64' };
   const bytes = decodedLength(data);
   if (bytes === 0) return { ok: false, reason: 'data: empty record' };
+  const binary = knownBinary(data);
+  if (binary !== undefined) return { ok: false, reason: binary };
   if (bytes > MAX_RIDE_EVENT_BYTES) {
     return { ok: false, reason: `data: ${bytes} bytes, over the ${MAX_RIDE_EVENT_BYTES}-byte limit for a ride event` };
   }
@@ -39,7 +63,8 @@ export function decodeRideRecord(data: string): Validation {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    return { ok: false, reason: `data: not valid JSON (${(error as Error).message})` };
+    // The parser's message quotes the text, which may hold anything.
+    return { ok: false, reason: `data: not valid JSON (${escapeNonPrintable((error as Error).message)})` };
   }
-  return validateRideEvent(parsed);
+  return validator.validate(parsed, text);
 }

@@ -1,0 +1,143 @@
+/**
+ * The local SQS server (local/sqs-server.ts) speaks both protocols, with SQS's limits: the
+ * JSON protocol through @aws-sdk/client-sqs, the Query protocol through Debian's AWS CLI v2.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '../local/kinesis-fault-proxy';
+import { LocalSqsServer } from '../local/sqs-server';
+
+/** Debian's AWS CLI v2 (package awscli), which speaks SQS's Query protocol; an aws earlier on PATH may be another. */
+const AWS_CLI = process.env.AWS_CLI ?? '/usr/bin/aws';
+const CLI_ENV = { ...process.env, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '' };
+
+let server: LocalSqsServer;
+let endpoint: string;
+let sqs: SQSClient;
+let queues = 0;
+
+beforeAll(async () => {
+  server = new LocalSqsServer();
+  endpoint = await server.start();
+  sqs = new SQSClient({ region: 'us-east-1', endpoint, maxAttempts: 1 });
+});
+afterAll(async () => {
+  sqs.destroy();
+  await server.stop();
+});
+
+async function freshQueue(attributes?: Record<string, string>): Promise<string> {
+  return (await sqs.send(new CreateQueueCommand({ QueueName: `queue-${++queues}`, Attributes: attributes }))).QueueUrl!;
+}
+
+async function cli(...args: string[]): Promise<unknown> {
+  const { stdout } = await promisify(execFile)(AWS_CLI, ['--endpoint-url', endpoint, '--output', 'json', 'sqs', ...args], { encoding: 'utf8', env: CLI_ENV });
+  return stdout.trim() === '' ? undefined : JSON.parse(stdout);
+}
+
+const entries = (bodies: string[]) => bodies.map((MessageBody, i) => ({ Id: `m${i}`, MessageBody }));
+
+describe('the local SQS server', () => {
+  it("speaks the Query protocol: Debian's AWS CLI sends, receives and deletes, bodies intact", async () => {
+    const created = (await cli('create-queue', '--queue-name', 'cli-queue', '--attributes', 'VisibilityTimeout=5')) as { QueueUrl: string };
+    expect(created.QueueUrl).toBe(`${endpoint}/000000000000/cli-queue`);
+    const body = '{"reason": "a <b> & \'c\' \\"d\\"", "text": "café 🚕\\r\\n\\ttab"}';
+    await sqs.send(new SendMessageCommand({ QueueUrl: created.QueueUrl, MessageBody: body }));
+    // The CLI checks each body against its MD5, so a body mangled on the way fails here.
+    const received = (await cli('receive-message', '--queue-url', created.QueueUrl, '--max-number-of-messages', '10', '--attribute-names', 'All')) as {
+      Messages: { Body: string; ReceiptHandle: string; Attributes: Record<string, string> }[];
+    };
+    expect(received.Messages.map((m) => m.Body)).toEqual([body]);
+    expect(received.Messages[0].Attributes.ApproximateReceiveCount).toBe('1');
+
+    await cli('send-message-batch', '--queue-url', created.QueueUrl, '--entries', JSON.stringify([{ Id: 'a', MessageBody: 'one' }, { Id: 'b', MessageBody: 'two' }]));
+    const attributes = (await cli('get-queue-attributes', '--queue-url', created.QueueUrl, '--attribute-names', 'All')) as { Attributes: Record<string, string> };
+    expect(attributes.Attributes).toMatchObject({ ApproximateNumberOfMessages: '2', ApproximateNumberOfMessagesNotVisible: '1', MaximumMessageSize: '262144' });
+    await cli('delete-message', '--queue-url', created.QueueUrl, '--receipt-handle', received.Messages[0].ReceiptHandle);
+    const after = (await cli('get-queue-attributes', '--queue-url', created.QueueUrl, '--attribute-names', 'ApproximateNumberOfMessagesNotVisible')) as { Attributes: Record<string, string> };
+    expect(after.Attributes).toEqual({ ApproximateNumberOfMessagesNotVisible: '0' });
+  });
+
+  it('answers the Query protocol with its errors, which the CLI reports', async () => {
+    await expect(cli('receive-message', '--queue-url', `${endpoint}/000000000000/no-such-queue`)).rejects.toThrow(/NonExistentQueue/);
+  });
+
+  it("refuses messages over the queue's MaximumMessageSize: 256 KiB by default, up to 1 MiB where set", async () => {
+    const standard = await freshQueue();
+    await expect(sqs.send(new SendMessageCommand({ QueueUrl: standard, MessageBody: 'x'.repeat(256 * 1024 + 1) }))).rejects.toThrow(/Message must be shorter than 262144 bytes/);
+    await sqs.send(new SendMessageCommand({ QueueUrl: standard, MessageBody: 'x'.repeat(256 * 1024) }));
+    // Bytes, not characters: 'é' is two.
+    await expect(sqs.send(new SendMessageCommand({ QueueUrl: standard, MessageBody: 'é'.repeat(128 * 1024 + 1) }))).rejects.toThrow(/shorter than/);
+
+    const large = await freshQueue({ MaximumMessageSize: String(1024 * 1024) });
+    await sqs.send(new SendMessageCommand({ QueueUrl: large, MessageBody: 'x'.repeat(1024 * 1024) }));
+    await expect(sqs.send(new SendMessageCommand({ QueueUrl: large, MessageBody: 'x'.repeat(1024 * 1024 + 1) }))).rejects.toThrow(/shorter than 1048576/);
+    await expect(freshQueue({ MaximumMessageSize: String(2 * 1024 * 1024) })).rejects.toThrow(/MaximumMessageSize/);
+  });
+
+  it('answers an entry too large for the queue as Failed, by the sender, and takes the others', async () => {
+    const small = await freshQueue({ MaximumMessageSize: '1024' });
+    const answer = await sqs.send(new SendMessageBatchCommand({ QueueUrl: small, Entries: entries(['ok', 'y'.repeat(1025), 'fine']) }));
+    expect(answer.Successful!.map((s) => s.Id)).toEqual(['m0', 'm2']);
+    expect(answer.Failed).toEqual([expect.objectContaining({ Id: 'm1', SenderFault: true, Code: 'InvalidParameterValue' })]);
+  });
+
+  it('enforces batch limits: 10 entries, distinct ids, 256 KiB in all', async () => {
+    const queue = await freshQueue();
+    await expect(sqs.send(new SendMessageBatchCommand({ QueueUrl: queue, Entries: entries(Array(11).fill('m')) }))).rejects.toThrow(/Maximum number of entries per request are 10/);
+    await expect(sqs.send(new SendMessageBatchCommand({ QueueUrl: queue, Entries: [{ Id: 'a', MessageBody: '1' }, { Id: 'a', MessageBody: '2' }] }))).rejects.toMatchObject({ name: 'BatchEntryIdsNotDistinct' });
+    await expect(sqs.send(new SendMessageBatchCommand({ QueueUrl: queue, Entries: [{ Id: 'a.b', MessageBody: '1' }] }))).rejects.toMatchObject({ name: 'InvalidBatchEntryId' });
+    const tooLong = sqs.send(new SendMessageBatchCommand({ QueueUrl: queue, Entries: entries(['x'.repeat(200 * 1024), 'x'.repeat(60 * 1024)]) }));
+    await expect(tooLong).rejects.toMatchObject({ name: 'BatchRequestTooLong' });
+    await sqs.send(new SendMessageBatchCommand({ QueueUrl: queue, Entries: entries(['x'.repeat(200 * 1024), 'x'.repeat(56 * 1024)]) }));
+  });
+
+  it("refuses characters outside SQS's set, entry by entry, and accepts all of the set", async () => {
+    const queue = await freshQueue();
+    const refused = ['\uffff', '\ufffe', 'lone \ud800 surrogate', 'nul \u0000', 'bell \u0007'];
+    const allowed = ['tab\tnewline\ncr\r', '\ud7ff\ue000\ufffd', '🚕 \u{10ffff}'];
+    const answer = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queue, Entries: entries([...refused, ...allowed]) }));
+    expect(answer.Failed!.map((f) => [f.Id, f.Code, f.SenderFault])).toEqual(refused.map((_, i) => [`m${i}`, 'InvalidMessageContents', true]));
+    expect(answer.Successful!.map((s) => s.Id)).toEqual(allowed.map((_, i) => `m${refused.length + i}`));
+    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queue, MaxNumberOfMessages: 10 }));
+    expect(Messages.map((m) => m.Body).sort()).toEqual([...allowed].sort());
+    await expect(sqs.send(new SendMessageCommand({ QueueUrl: queue, MessageBody: 'x\uffff' }))).rejects.toMatchObject({ name: 'InvalidMessageContents' });
+  });
+
+  it('injects per-entry Failed results and whole failed calls from a fault policy', async () => {
+    const queue = await freshQueue();
+    server.faults = { failEntryRate: 0.5, random: seededRandom(3) };
+    try {
+      const answer = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queue, Entries: entries(Array.from({ length: 10 }, (_, i) => `m${i}`)) }));
+      expect(answer.Failed!.length).toBeGreaterThan(0);
+      expect(answer.Successful!.length).toBeGreaterThan(0);
+      expect(answer.Failed!.every((f) => f.SenderFault === false && f.Code === 'InternalError')).toBe(true);
+      server.faults = { failEntryRate: 0, failCallRate: 1 };
+      await expect(sqs.send(new SendMessageCommand({ QueueUrl: queue, MessageBody: 'x' }))).rejects.toMatchObject({ name: 'InternalError', $metadata: { httpStatusCode: 500 } });
+    } finally {
+      server.faults = undefined;
+    }
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue, AttributeNames: ['ApproximateNumberOfMessages'] }));
+    expect(Number(Attributes!.ApproximateNumberOfMessages)).toBeLessThan(10);
+  });
+
+  it('lets a watcher see every message sent, received by another reader or not', async () => {
+    const queue = await freshQueue();
+    await sqs.send(new SendMessageBatchCommand({ QueueUrl: queue, Entries: entries(['a', 'b', 'c']) }));
+    await sqs.send(new ReceiveMessageCommand({ QueueUrl: queue, MaxNumberOfMessages: 10, VisibilityTimeout: 60 }));
+    const name = queue.split('/').pop();
+    const all = (await (await fetch(`${endpoint}/_local/queues/${name}/messages`)).json()) as { messages: { seq: number; body: string }[] };
+    expect(all.messages.map((m) => m.body)).toEqual(['a', 'b', 'c']);
+    const later = (await (await fetch(`${endpoint}/_local/queues/${name}/messages?after=${all.messages[1].seq}`)).json()) as { messages: { body: string }[] };
+    expect(later.messages.map((m) => m.body)).toEqual(['c']);
+  });
+});
