@@ -7,6 +7,7 @@ import type { Construct } from 'constructs';
 import { COURSE_RIDE } from '../events/kinesis-event';
 import { DEFAULT_SERVICE_NAME } from '../lambda/src/names';
 import { DEMO_RUN_ID } from '../models/demo-model';
+import { DeadLetterData } from './constructs/dead-letter-data';
 import { EncryptedQueue } from './constructs/encrypted-queue';
 import { addKinesisTrigger } from './constructs/kinesis-trigger';
 import { ModelStore } from './constructs/model-store';
@@ -63,6 +64,7 @@ export class RideDurationStack extends Stack {
       removalPolicy,
     }).queue;
     const model = new ModelStore(this, 'Model', { model: settings.model });
+    const deadLetterData = new DeadLetterData(this, 'DeadLetterData');
 
     const timeout = Duration.seconds(settings.timeoutSeconds);
     const { function: fn, role } = new PredictionFunction(this, 'Prediction', {
@@ -72,6 +74,7 @@ export class RideDurationStack extends Stack {
         ...model.environment,
         PREDICTIONS_STREAM_NAME: output.streamName,
         DEAD_LETTER_QUEUE_URL: deadLetters.queueUrl,
+        DEAD_LETTER_BUCKET: deadLetterData.bucket.bucketName,
         POWERTOOLS_SERVICE_NAME: names.service,
       },
       packaging: settings.packaging,
@@ -84,9 +87,11 @@ export class RideDurationStack extends Stack {
       tracing: settings.tracing === 'active' ? Tracing.ACTIVE : Tracing.DISABLED,
     });
     // Exactly the calls the handler makes: PutRecords to the output stream, SendMessageBatch
-    // (authorized as sqs:SendMessage) to the dead-letter queue, and reading the model.
+    // (authorized as sqs:SendMessage) to the dead-letter queue, PutObject of dead letters too
+    // large for SQS, and reading the model.
     role.addToPrincipalPolicy(new PolicyStatement({ actions: ['kinesis:PutRecords'], resources: [output.streamArn] }));
     role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [deadLetters.queueArn] }));
+    deadLetterData.grantPutLetters(role);
     model.grantReadModel(role);
 
     const source = settings.eventSource;
@@ -126,6 +131,7 @@ export class RideDurationStack extends Stack {
     out('InputStreamName', input.streamName, 'Put ride events here');
     out('OutputStreamName', output.streamName, 'Prediction events arrive here');
     out('DeadLetterQueueUrl', deadLetters.queueUrl, 'Bad records, each with its reason');
+    out('DeadLetterBucketName', deadLetterData.bucket.bucketName, 'Whole records of dead letters too large for SQS (dead-letters/, kept 14 days)');
     out('FailedBatchQueueUrl', failedBatches.queueUrl, 'Batches given up on after retries');
     out('FunctionName', fn.functionName, 'The prediction function');
     out('ModelLocation', model.uri, 'Where the served model is read from');

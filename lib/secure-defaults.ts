@@ -31,6 +31,19 @@ export const defaultModelBucketProps: BucketProps = {
   removalPolicy: RemovalPolicy.RETAIN,
 };
 
+/**
+ * Private, encrypted, SSL only; it holds bad input, possibly sensitive, so its objects expire
+ * as the dead-letter queue's messages do (14 days), and the bucket outlives the stack: a
+ * bucket with objects cannot be deleted by CloudFormation, and it empties itself.
+ */
+export const defaultDeadLetterBucketProps: BucketProps = {
+  blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+  encryption: BucketEncryption.S3_MANAGED,
+  enforceSSL: true,
+  lifecycleRules: [{ expiration: Duration.days(14) }],
+  removalPolicy: RemovalPolicy.RETAIN,
+};
+
 /** SSL only; the key is the stack's own (CloudWatch cannot publish under the AWS-managed SNS key). */
 export const defaultTopicProps: TopicProps = {
   enforceSSL: true,

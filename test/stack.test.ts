@@ -8,7 +8,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BUNDLE, bundleHandler } from '../lambda/build';
-import { METRIC_NAMES, METRICS_NAMESPACE } from '../lambda/src/names';
+import { DEAD_LETTER_PREFIX, METRIC_NAMES, METRICS_NAMESPACE } from '../lambda/src/names';
 import { addRideDurationStack } from '../lib/app';
 import { SettingsError } from '../lib/stack-settings';
 import { DEMO_RUN_ID } from '../models/demo-model';
@@ -133,7 +133,7 @@ describe('default stack (dev stage, container image, new model bucket)', () => {
     expect(JSON.stringify(template.findResources('AWS::S3::BucketPolicy'))).toContain('"aws:SecureTransport":"false"');
   });
 
-  it('removes everything but the model bucket on destroy, so that the stage can be deployed again', () => {
+  it('removes everything but the two buckets on destroy, so that the stage can be deployed again', () => {
     for (const type of ['AWS::Kinesis::Stream', 'AWS::SQS::Queue', 'AWS::Logs::LogGroup', 'AWS::KMS::Key']) {
       const policies = Object.values(template.findResources(type)).map((r) => [r.DeletionPolicy, r.UpdateReplacePolicy]);
       expect(policies.length, type).toBeGreaterThan(0);
@@ -143,7 +143,9 @@ describe('default stack (dev stage, container image, new model bucket)', () => {
     const retained = Object.entries(template.toJSON().Resources as Record<string, { Type: string; DeletionPolicy?: string }>)
       .filter(([, r]) => r.DeletionPolicy === 'Retain')
       .map(([, r]) => r.Type);
-    expect(retained).toEqual(['AWS::S3::Bucket']);
+    // The model bucket (models are the team's work) and the dead-letter data bucket (not empty
+    // at destroy; its objects expire in 14 days). Neither is named, so a redeploy does not collide.
+    expect(retained).toEqual(['AWS::S3::Bucket', 'AWS::S3::Bucket']);
     expect(stack.terminationProtection).toBe(false);
   });
 
@@ -181,6 +183,7 @@ describe('default stack (dev stage, container image, new model bucket)', () => {
       ['s3:ListBucket', ref('ModelBucket')],
       ['kinesis:PutRecords', ref('RidePredictions')],
       ['sqs:SendMessage', ref('DeadLetters')], // the handler's dead letters (SendMessageBatch)
+      ['s3:PutObject', '{"Fn::Join":["",[{"Fn::GetAtt":["DeadLetterData'], // dead letters too large for SQS
       ['sqs:SendMessage', ref('FailedBatches')], // the mapping's on-failure destination
       ...['DescribeStream', 'DescribeStreamSummary', 'GetRecords', 'GetShardIterator', 'ListShards'].map((a): [string, string] => [`kinesis:${a}`, ref('RideEvents')]),
     ];
@@ -195,6 +198,18 @@ describe('default stack (dev stage, container image, new model bucket)', () => {
       'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^ModelBucket/), 'Arn'] }, `/${modelPrefix}*`]],
     });
     expect(byAction(template, 's3:ListBucket')[0].Condition).toEqual({ StringLike: { 's3:prefix': [`${modelPrefix}*`] } });
+    expect(byAction(template, 's3:PutObject')[0].Resource).toEqual({
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^DeadLetterData/), 'Arn'] }, `/${DEAD_LETTER_PREFIX}*`]],
+    });
+  });
+
+  it('keeps dead letters too large for SQS in a private bucket of their own, for 14 days', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: [{ ExpirationInDays: 14, Status: 'Enabled' }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+    });
+    expect(functionEnv(template).DEAD_LETTER_BUCKET).toEqual({ Ref: expect.stringMatching(/^DeadLetterDataBucket/) });
   });
 
   const alarms = properties(template, 'AWS::CloudWatch::Alarm');
@@ -202,7 +217,7 @@ describe('default stack (dev stage, container image, new model bucket)', () => {
 
   it('alarms on the function, both streams, the handler\'s undelivered records and both queues, to an encrypted topic', () => {
     expect(alarms.map((a) => a.AlarmName).sort()).toEqual(
-      ['DeadLetters', 'Duration', 'Errors', 'FailedBatches', 'InputReadThrottled', 'InputWriteThrottled', 'IteratorAge', 'OutputThrottled', 'Throttles', 'Undelivered']
+      ['DeadLetters', 'DeadLettersLost', 'Duration', 'Errors', 'FailedBatches', 'InputReadThrottled', 'InputWriteThrottled', 'IteratorAge', 'OutputThrottled', 'TestRunRecords', 'Throttles', 'Undelivered']
         .map((n) => `ride-duration-dev-${n}`),
     );
     for (const a of alarms) expect(a.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^OperationsAlarms/) }]);
@@ -266,7 +281,7 @@ describe('default stack (dev stage, container image, new model bucket)', () => {
     const charted = [...body.matchAll(new RegExp(`\\[\\\\"${METRICS_NAMESPACE}\\\\",\\\\"(\\w+)\\\\"`, 'g'))].map((m) => m[1]);
     const alarmed = alarms.filter((a) => a.Namespace === METRICS_NAMESPACE).map((a) => a.MetricName);
     expect(charted.length).toBeGreaterThan(0);
-    expect(alarmed).toEqual([METRIC_NAMES.undelivered]);
+    expect(alarmed.sort()).toEqual([METRIC_NAMES.deadLettersLost, METRIC_NAMES.testRunRecords, METRIC_NAMES.undelivered].sort());
     const emitted: string[] = Object.values(METRIC_NAMES);
     for (const name of [...charted, ...alarmed]) expect(emitted).toContain(name);
   });
@@ -287,7 +302,7 @@ describe('default stack (dev stage, container image, new model bucket)', () => {
 describe('configured from context', () => {
   it("serves a run from an existing MLflow bucket, reading only that run's model, with no upload command", () => {
     const { template } = synth({ modelBucket: 'team-mlflow', runId: 'abc123', experimentId: '4' });
-    template.resourceCountIs('AWS::S3::Bucket', 0);
+    template.resourceCountIs('AWS::S3::Bucket', 1); // the dead-letter data bucket only
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { RUN_ID: 'abc123', MODEL_BUCKET: 'team-mlflow', MLFLOW_EXPERIMENT_ID: '4' } } });
     expect(functionEnv(template).MODEL_LOCATION).toBeUndefined();
     const read = byAction(template, 's3:GetObject')[0];
@@ -321,7 +336,7 @@ describe('configured from context', () => {
     it('serves a prefix (MLflow 3 layout) through MODEL_LOCATION, reading only under it, with runId optional', () => {
       const location = 's3://team-mlflow/4/models/m-0a1b2c/artifacts/';
       const { template } = synth({ modelLocation: location });
-      template.resourceCountIs('AWS::S3::Bucket', 0);
+      template.resourceCountIs('AWS::S3::Bucket', 1); // the dead-letter data bucket only
       const env = functionEnv(template);
       expect(env.MODEL_LOCATION).toBe(location);
       for (const unset of ['RUN_ID', 'MODEL_BUCKET', 'MLFLOW_EXPERIMENT_ID']) expect(env[unset], unset).toBeUndefined();
@@ -493,7 +508,7 @@ describe('configured from context', () => {
     const { template } = synth({ alarmTopicArn: topicArn });
     for (const type of ['AWS::SNS::Topic', 'AWS::SNS::TopicPolicy', 'AWS::KMS::Key', 'AWS::SNS::Subscription']) template.resourceCountIs(type, 0);
     const alarms = properties(template, 'AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(10);
+    expect(alarms).toHaveLength(12);
     for (const a of alarms) expect(a.AlarmActions).toEqual([topicArn]);
   });
 

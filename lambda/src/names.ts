@@ -13,6 +13,12 @@ export const RESOURCE_NAMES = {
   failedBatchQueue: 'ride-failed-batches',
 } as const;
 
+/**
+ * Where a dead letter too large for SQS is put whole, in the bucket DEAD_LETTER_BUCKET names:
+ * `dead-letters/<stream>/<shard>/<sequence number>.json`. The stack grants writing here only.
+ */
+export const DEAD_LETTER_PREFIX = 'dead-letters/';
+
 /** Powertools' service name when POWERTOOLS_SERVICE_NAME is not set; the stack sets `<this>-<stage>`. */
 export const DEFAULT_SERVICE_NAME = RESOURCE_NAMES.function;
 

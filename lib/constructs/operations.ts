@@ -92,6 +92,10 @@ export class Operations extends Construct {
       `Batches take more than ${NEAR_TIMEOUT * 100}% of the function's ${props.timeout.toSeconds()} s timeout for 3 minutes: a slow model load or slow writes; raise timeoutSeconds or memorySize, or lower batchSize.`);
     alarm('Undelivered', app(METRIC_NAMES.undelivered), 0, 3,
       'Predictions or dead letters could not be written after retries for 3 minutes: Kinesis replays their records; see the function\'s logs for the error.');
+    alarm('DeadLettersLost', app(METRIC_NAMES.deadLettersLost), 0, 1,
+      'SQS refused dead letters even without their data: their records are acknowledged and only the function\'s ERROR log keeps them; look for "dead letter refused by SQS".');
+    alarm('TestRunRecords', app(METRIC_NAMES.testRunRecords), 0, 1,
+      'TEST_RUN is on in the deployed function: records are acknowledged and nothing is written. Unset TEST_RUN.');
     alarm('InputReadThrottled', props.input.metricReadProvisionedThroughputExceeded(sum), 0, 5,
       'Reads of the ride events stream are throttled: too many consumers or too high a parallelizationFactor for its shards.');
     alarm('InputWriteThrottled', props.input.metricWriteProvisionedThroughputExceeded(sum), 0, 5,
@@ -118,6 +122,10 @@ export class Operations extends Construct {
         left: [props.input.metricReadProvisionedThroughputExceeded(sum), props.input.metricWriteProvisionedThroughputExceeded(sum)],
       }),
       new GraphWidget({ title: 'Delivery retries', left: [app(METRIC_NAMES.deliveryRetries)] }),
+      new GraphWidget({
+        title: 'Never expected',
+        left: [app(METRIC_NAMES.deadLettersLost), app(METRIC_NAMES.testRunRecords)],
+      }),
       new GraphWidget({
         title: 'Queues (messages)',
         left: [props.deadLetters.metricApproximateNumberOfMessagesVisible(), props.failedBatches.metricApproximateNumberOfMessagesVisible()],

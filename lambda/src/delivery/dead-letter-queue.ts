@@ -12,6 +12,7 @@ import {
 } from './batch-delivery';
 import { mapWithConcurrency } from './concurrency';
 import type { Deadline } from './deadline';
+import { DEAD_LETTER_PREFIX } from '../names';
 import { cutToFit, messageBody, reducedLetter, type DeadLetter } from './dead-letter';
 
 /** SQS limits: entries per SendMessageBatch, and bytes per message and per batch (the default MaximumMessageSize). */
@@ -19,8 +20,6 @@ export const SQS_BATCH_MAX_ENTRIES = 10;
 export const SQS_MAX_MESSAGE_BYTES = 256 * 1024;
 /** SendMessageBatch calls in flight at once: 10,000 letters take 100 rounds of 10 calls, not 1,000 calls in a row. */
 export const DEAD_LETTER_CONCURRENCY = 10;
-/** The S3 prefix of dead letters too large for a message. */
-export const DEAD_LETTER_PREFIX = 'dead-letters/';
 
 /**
  * Whole-call errors that are the fault of a message (its size, its characters), not of the
