@@ -1,8 +1,7 @@
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { Deadline } from './delivery/deadline';
 import { deadLetterFor, shardIdOf } from './delivery/dead-letter';
-import type { DeadLetterQueue } from './delivery/dead-letter-queue';
-import type { PredictionWriter } from './delivery/prediction-writer';
+import type { Sinks } from './delivery/sinks';
 import type { PipelineModel } from './model/pipeline';
 import { decodeRideRecord } from './rides/decode-record';
 import { prepareFeatures } from './rides/features';
@@ -18,12 +17,6 @@ export interface BatchResult {
   batchItemFailures: { itemIdentifier: string }[];
   /** TEST_RUN only: the records that would have been dead-lettered, and why. */
   rejected?: { sequenceNumber: string; shardId: string; reason: string }[];
-}
-
-/** Where the batch's results go: both writers, or none in a test run (nothing is written anywhere). */
-export interface Sinks {
-  predictions: PredictionWriter;
-  deadLetters: DeadLetterQueue;
 }
 
 export interface BatchDependencies {

@@ -1,14 +1,15 @@
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
-import { createClients, type AwsClients } from './aws-clients';
+import type { AwsClients } from './aws-clients';
+import { createS3Client } from './clients/s3-client';
 import type { Config } from './config';
 import { realClock, type RetryClock, type RetryPolicy } from './delivery/batch-delivery';
 import { Deadline, DEFAULT_TIMEOUT_MS } from './delivery/deadline';
-import { DeadLetterQueue } from './delivery/dead-letter-queue';
-import { PredictionWriter } from './delivery/prediction-writer';
+import type { Sinks } from './delivery/sinks';
 import { RideValidator } from './rides/validate-ride';
 import { describeLocation } from './model/model-source';
 import { loadServedModel } from './served-model';
-import { processBatch, type BatchResult, type Sinks } from './process-batch';
+import { processBatch, type BatchResult } from './process-batch';
 import { METRIC_NAMES } from './names';
 import { logger, metrics, MetricUnit } from './telemetry';
 
@@ -44,9 +45,10 @@ export interface ServiceOptions {
  */
 export async function startPredictionService(config: Config, options: ServiceOptions = {}): Promise<PredictionService> {
   warnIfTestRunIsDeployed(config);
-  const clients = options.clients ?? createClients(config);
+  const s3 = options.clients?.s3 ?? createS3Client(config);
   const started = performance.now();
-  const served = await loadServedModel(config.model, () => clients.s3);
+  // The delivery SDKs load while S3 answers: a cold start waits for the model, not for them too.
+  const [served, sinks] = await Promise.all([loadServedModel(config.model, () => s3), config.testRun ? undefined : makeSinks(config, s3, options)]);
   const { model, mlmodel, version } = served;
   const loadMs = performance.now() - started;
   metrics.addMetric(METRIC_NAMES.modelLoadTime, MetricUnit.Milliseconds, loadMs);
@@ -62,7 +64,6 @@ export async function startPredictionService(config: Config, options: ServiceOpt
     ...(mlmodel && { mlflowRunId: mlmodel.runId, flavors: mlmodel.flavors, createdAt: mlmodel.createdAt, signature: mlmodel.signatureInputs }),
   });
 
-  const sinks = config.testRun ? undefined : makeSinks(config, clients, options);
   const validator = new RideValidator(config.rideLimits);
   const clock = options.clock ?? realClock;
   return {
@@ -87,17 +88,9 @@ export async function startPredictionService(config: Config, options: ServiceOpt
   };
 }
 
-function makeSinks(config: Config & { testRun: false }, clients: AwsClients, options: ServiceOptions): Sinks {
-  const delivery = { policy: options.retryPolicy, clock: options.clock };
-  return {
-    predictions: new PredictionWriter({ kinesis: clients.kinesis, streamName: config.predictionsStreamName, ...delivery }),
-    deadLetters: new DeadLetterQueue({
-      sqs: clients.sqs,
-      queueUrl: config.deadLetterQueueUrl,
-      offload: config.deadLetterBucket === undefined ? undefined : { s3: clients.s3, bucket: config.deadLetterBucket },
-      ...delivery,
-    }),
-  };
+async function makeSinks(config: Config & { testRun: false }, s3: S3Client, options: ServiceOptions): Promise<Sinks> {
+  const { createSinks } = await import('./delivery/sinks');
+  return createSinks(config, { clients: options.clients, s3, policy: options.retryPolicy, clock: options.clock });
 }
 
 /**
