@@ -1,18 +1,23 @@
 import { defineConfig } from 'vitest/config';
+import { LOCAL_CREDENTIALS, QUIET_TELEMETRY } from './local/environment';
 
+/**
+ * Three tiers, one folder each; `npm test` runs all of them:
+ * - unit (test/unit): the code alone, in seconds: `npm run test:unit` while working;
+ * - emulators (test/emulators): against local Kinesis, S3 and SQS servers, scikit-learn, the
+ *   AWS CLI, the CDK and moto's emulated account;
+ * - drill (test/drill): 100,000 rides through the local stream under injected faults.
+ */
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 180_000,
-    env: {
-      // s3rver accepts only its own key pair; kinesalite and the local SQS server accept any.
-      AWS_ACCESS_KEY_ID: 'S3RVER',
-      AWS_SECRET_ACCESS_KEY: 'S3RVER',
-      AWS_REGION: 'us-east-1',
-      POWERTOOLS_LOG_LEVEL: 'SILENT',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    },
+    // The emulators' credentials (s3rver accepts only its own), and quiet telemetry.
+    env: { ...LOCAL_CREDENTIALS, ...QUIET_TELEMETRY, POWERTOOLS_LOG_LEVEL: 'SILENT' },
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { extends: true, test: { name: 'emulators', include: ['test/emulators/**/*.test.ts'] } },
+      { extends: true, test: { name: 'drill', include: ['test/drill/**/*.test.ts'] } },
+    ],
   },
 });

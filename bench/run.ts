@@ -18,7 +18,8 @@ import { DEFAULTS } from '../lib/stack-settings';
 import { createQueue, createStream, uploadDirectory } from '../local/aws-setup';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { createClients } from '../lambda/src/aws-clients';
-import { LOCAL_CREDENTIALS, startKinesis, startS3, startSqs } from '../local/emulators';
+import { startKinesis, startS3, startSqs } from '../local/emulators';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, QUIET_TELEMETRY } from '../local/environment';
 import { startKinesisFaultProxy } from '../local/kinesis-fault-proxy';
 import { kinesisEvent } from '../events/kinesis-event';
 
@@ -31,8 +32,8 @@ const SIZES = [100, 1_000, 10_000] as const;
 const RUN_ID = 'bench';
 /** AWS Lambda's published prices (us-east-1): per GB-second by architecture, and per request. */
 const PRICE = { arm64GbSecond: 0.0000133334, x86GbSecond: 0.0000166667, request: 0.2 / 1e6 };
-const CREDENTIALS = { ...LOCAL_CREDENTIALS, AWS_DEFAULT_REGION: LOCAL_CREDENTIALS.AWS_REGION };
-const QUIET = { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+const CREDENTIALS = LOCAL_CREDENTIALS;
+const QUIET = { ...QUIET_TELEMETRY, POWERTOOLS_LOG_LEVEL: 'SILENT' };
 
 type Side = 'typescript' | 'course' | 'vectorized';
 const log = (line: string) => console.error(`[bench] ${line}`);
@@ -152,7 +153,7 @@ async function evaluators(events: Record<number, string>) {
 async function delivery(events: Record<number, string>) {
   const [kinesis, sqs] = await Promise.all([startKinesis(), startSqs()]);
   try {
-    const clients = createClients({ region: 'us-east-1', endpoints: { kinesis: kinesis.endpoint, sqs: sqs.endpoint } });
+    const clients = createClients({ region: LOCAL_REGION, endpoints: { kinesis: kinesis.endpoint, sqs: sqs.endpoint } });
     const queueUrl = await createQueue(clients.sqs, 'bench-dead-letters');
     const results: Record<string, { calls: number; seconds: number }> = {};
     for (const side of ['typescript', 'vectorized', 'course'] as Side[]) {
@@ -190,7 +191,7 @@ async function delivery(events: Record<number, string>) {
 async function coldStart() {
   const s3 = await startS3(['bench-models']);
   try {
-    const clients = createClients({ region: 'us-east-1', endpoints: { s3: s3.endpoint } });
+    const clients = createClients({ region: LOCAL_REGION, endpoints: { s3: s3.endpoint } });
     const results: Record<string, Record<'typescript' | 'typescriptJson' | 'course', number>> = {};
     const put = (key: string, body: Buffer | string) => clients.s3.send(new PutObjectCommand({ Bucket: 'bench-models', Key: key, Body: body }));
     for (const model of MODELS) {

@@ -5,6 +5,7 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { DEMO_RUN_ID } from '../models/demo-model';
+import { DEFAULTS } from './stack-defaults';
 
 /**
  * Where the served model is. The function reads it with the layout that `kind` names; the
@@ -71,29 +72,7 @@ export interface StackSettings {
 /** The stage whose data outlives `cdk destroy` and whose stack cannot be deleted by accident. */
 export const PRODUCTION_STAGE = 'prod';
 
-/** The context keys' defaults (the README's context table says what each means). */
-export const DEFAULTS = {
-  stage: 'dev',
-  experimentId: '1',
-  packaging: 'image',
-  architecture: 'arm64',
-  memorySize: 512,
-  timeoutSeconds: 60,
-  logRetentionDays: 30,
-  // Off: the handler is not instrumented (no X-Ray SDK or Powertools Tracer), so a trace holds
-  // only Lambda's own invoke segment, which the Duration and IteratorAge metrics already show.
-  tracing: 'off',
-  inputCapacity: 1,
-  outputCapacity: 1,
-  retentionHours: 24,
-  batchSize: 500,
-  batchingWindowSeconds: 1,
-  parallelizationFactor: 1,
-  startingPosition: 'TRIM_HORIZON',
-  retryAttempts: 10,
-  // Below the streams' 24 h retention, so a batch given up on can still be re-read.
-  maxRecordAgeSeconds: 6 * 3600,
-} as const;
+export { DEFAULTS } from './stack-defaults';
 
 /** A context value the app cannot deploy; the message names every key at fault. */
 export class SettingsError extends Error {

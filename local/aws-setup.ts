@@ -4,7 +4,8 @@
  * re-exported here for the callers that take them all from one place.
  */
 import { createClients, type AwsClients } from '../lambda/src/aws-clients';
-import { LOCAL_CREDENTIALS, startEmulators, type Emulators } from './emulators';
+import { startEmulators, type Emulators } from './emulators';
+import { LOCAL_REGION } from './environment';
 
 export { uploadDirectory } from './buckets';
 export { createQueue, drainQueue } from './queues';
@@ -18,7 +19,7 @@ export interface LocalAws extends Emulators {
 
 export async function startLocalAws(buckets: string[] = []): Promise<LocalAws> {
   const emulators = await startEmulators({ buckets });
-  const clients = createClients({ region: LOCAL_CREDENTIALS.AWS_REGION, endpoints: emulators.endpoints });
+  const clients = createClients({ region: LOCAL_REGION, endpoints: emulators.endpoints });
   return {
     ...emulators,
     clients,

@@ -3,6 +3,7 @@
  *   npm run drill -- --rides 100000 --reject 0.3 --fail-calls 0.05 --sqs-fail-entries 0.1 --sqs-fail-calls 0.02 --seed 1
  */
 import { parseArgs } from 'node:util';
+import { useLocalEnvironment } from './environment';
 
 const { values } = parseArgs({
   options: {
@@ -15,9 +16,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
   },
 });
-process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+useLocalEnvironment({ logLevel: 'SILENT' });
 // Imported after the environment is set: the function's telemetry reads it at load.
 const { formatDrillReport, runFaultDrill } = await import('./fault-drill');
 

@@ -7,14 +7,6 @@ import S3rver from 's3rver';
 import { close, listen } from './http';
 import { LocalSqsServer } from './sqs-server';
 
-/** s3rver accepts only its own key pair; kinesalite and the local SQS server accept any. */
-export const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
-
-/** Gives this process's SDK clients the emulators' credentials, unless some are set already. */
-export function useLocalCredentials(): void {
-  for (const [name, value] of Object.entries(LOCAL_CREDENTIALS)) process.env[name] ??= value;
-}
-
 export interface Emulator {
   endpoint: string;
   stop(): Promise<void>;

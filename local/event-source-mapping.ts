@@ -19,6 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { lambdaKinesisRecord } from '../events/kinesis-event';
+import { DEFAULTS } from '../lib/stack-defaults';
 import { describeShards, ShardReader, type KinesisRecord } from './streams';
 
 export interface EventSourceSettings {
@@ -35,16 +36,16 @@ export interface EventSourceSettings {
   functionTimeoutMs: number;
 }
 
-/** The stack's settings (lib/stack-settings.ts DEFAULTS; a test ties the two). */
+/** The stack's mapping and function, as deployed with the default settings. */
 export const DEFAULT_EVENT_SOURCE: EventSourceSettings = {
-  batchSize: 500,
-  batchingWindowMs: 1_000,
-  bisectOnError: true,
-  retryAttempts: 10,
-  maxRecordAgeSeconds: 6 * 3600,
-  startingPosition: 'TRIM_HORIZON',
+  batchSize: DEFAULTS.batchSize,
+  batchingWindowMs: DEFAULTS.batchingWindowSeconds * 1000,
+  bisectOnError: true, // the stack turns it on
+  retryAttempts: DEFAULTS.retryAttempts,
+  maxRecordAgeSeconds: DEFAULTS.maxRecordAgeSeconds,
+  startingPosition: DEFAULTS.startingPosition,
   idlePollMs: 200,
-  functionTimeoutMs: 60_000,
+  functionTimeoutMs: DEFAULTS.timeoutSeconds * 1000,
 };
 
 export type KinesisHandler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse | void>;

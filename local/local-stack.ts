@@ -9,7 +9,8 @@ import { parseConfig } from '../lambda/src/config';
 import { RESOURCE_NAMES } from '../lambda/src/names';
 import { startPredictionService } from '../lambda/src/service';
 import type { ServedModelInfo } from '../lambda/src/service';
-import { startEmulators, useLocalCredentials, type Emulators } from './emulators';
+import { startEmulators, type Emulators } from './emulators';
+import { useLocalEnvironment } from './environment';
 import { EventSourceMapping, type EventSourceSettings } from './event-source-mapping';
 import { createQueue } from './queues';
 import { createStream } from './streams';
@@ -55,7 +56,7 @@ export interface LocalStack {
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const ports = options.ports ?? DEFAULT_PORTS;
-  useLocalCredentials();
+  useLocalEnvironment({ emulators: true });
   const region = process.env.AWS_REGION!; // set now, if it was not before
   const emulators = await startEmulators({ ports, buckets: [LOCAL_NAMES.bucket, LOCAL_NAMES.deadLetterBucket] });
   try {

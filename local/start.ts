@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { COURSE_RIDE } from '../events/kinesis-event';
+import { EXPORT_LOCAL_CREDENTIALS, useLocalEnvironment } from './environment';
 
 const USAGE = 'usage: npm run local -- [--model <model directory | model file | s3://bucket/prefix-or-key>] [--run-id <id>] [--shards <n>]';
 const fail = (message: string): never => {
@@ -30,9 +31,7 @@ const shards = Number(values!.shards);
 if (!Number.isInteger(shards) || shards < 1 || shards > 100) fail(`--shards must be an integer from 1 to 100, got ${JSON.stringify(values!.shards)}`);
 
 // Warnings (each rejected record with its reason) and errors, without the metric blobs.
-process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+useLocalEnvironment({ logLevel: 'WARN' });
 
 // A model on S3 is fetched first, with your own AWS credentials, before the emulators' are set.
 const { downloadModel } = await import('./local-model');
@@ -59,7 +58,7 @@ console.log(`Local ride-duration stream is running.
 
 Send a ride (in another terminal):
 
-  export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_DEFAULT_REGION=us-east-1
+  ${EXPORT_LOCAL_CREDENTIALS}
   aws --endpoint-url ${kinesis} kinesis put-record --stream-name ${LOCAL_NAMES.inputStream} \\
     --partition-key ${COURSE_RIDE.ride_id} --cli-binary-format raw-in-base64-out \\
     --data '${JSON.stringify(COURSE_RIDE)}'

@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClients } from '../lambda/src/aws-clients';
-import { LOCAL_CREDENTIALS, useLocalCredentials } from './emulators';
+import { LOCAL_REGION, useLocalEnvironment } from './environment';
 import { DEFAULT_PORTS, LOCAL_NAMES } from './local-stack';
 import { describeShards, ShardReader } from './streams';
 import { formatDeadLetter, formatPrediction } from './tail-format';
@@ -33,9 +33,8 @@ try {
   fail(`${(error as Error).message}\n${USAGE}`);
 }
 const { kinesis: kinesisEndpoint, sqs: sqsEndpoint, 'from-start': fromStart } = values!;
-useLocalCredentials();
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-const { kinesis } = createClients({ region: LOCAL_CREDENTIALS.AWS_REGION, endpoints: { kinesis: kinesisEndpoint } });
+useLocalEnvironment({ emulators: true });
+const { kinesis } = createClients({ region: LOCAL_REGION, endpoints: { kinesis: kinesisEndpoint } });
 
 const noStack = (what: string) => fail(`no local stack at ${what}: start one with \`npm run local\` in another terminal`);
 

@@ -11,6 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
+import { useLocalEnvironment } from '../local/environment';
 import { DEMO_MODEL_DIR } from '../models/demo-model';
 
 const [eventFile, ...extra] = process.argv.slice(2);
@@ -23,9 +24,7 @@ const env = process.env;
 env.TEST_RUN ??= 'true';
 const demo = !env.RUN_ID && !env.MODEL_BUCKET && !env.MODEL_LOCATION;
 if (demo) env.MODEL_LOCATION = DEMO_MODEL_DIR;
-env.POWERTOOLS_LOG_LEVEL ??= 'ERROR'; // rejected records are in the output already
-env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+useLocalEnvironment({ logLevel: 'ERROR' }); // rejected records are in the output already
 
 // Imported after the environment is set: the handler's telemetry reads it at load.
 const { parseConfig } = await import('../lambda/src/config');

@@ -23,6 +23,7 @@ import { decodeRideRecord } from '../lambda/src/rides/decode-record';
 import { prepareFeatures, type RideFeatures } from '../lambda/src/rides/features';
 import type { Ride } from '../lambda/src/rides/ride';
 import { loadServedModel } from '../lambda/src/served-model';
+import { useLocalEnvironment } from '../local/environment';
 
 const USAGE = 'usage: npm run model-check -- <model directory | model file | s3://bucket/prefix-or-key> [--run-id <id>] [--compare]';
 /** How close the served predictions must be to scikit-learn's, relative (the parity tests' bound). */
@@ -42,7 +43,7 @@ if (args.values.help || !where || extra.length > 0) {
   console.error(USAGE);
   process.exit(args.values.help ? 0 : 2);
 }
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+useLocalEnvironment();
 
 const line = (label: string, value: unknown) => console.log(`${label.padEnd(20)} ${value}`);
 

@@ -3,11 +3,11 @@
  * the CDK CLI and the SDK deploy to and read from, on a free port of this machine.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { LOCAL_CREDENTIALS } from '../../local/emulators';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/environment';
 
 /** moto's account: the one every call is made in, whatever the credentials. */
 export const MOTO_ACCOUNT = '123456789012';
-export const MOTO_REGION = LOCAL_CREDENTIALS.AWS_REGION;
+export const MOTO_REGION = LOCAL_REGION;
 
 /** The server's command; MOTO_SERVER overrides it. */
 const MOTO_SERVER = process.env.MOTO_SERVER ?? 'moto_server';

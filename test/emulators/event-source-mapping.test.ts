@@ -6,10 +6,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULTS as STACK_DEFAULTS } from '../lib/stack-settings';
-import { DEFAULT_EVENT_SOURCE, EventSourceMapping, type FailedBatchRecord, type KinesisHandler } from '../local/event-source-mapping';
-import { createStream, startLocalAws, type LocalAws } from '../local/aws-setup';
-import { waitFor } from './support/wait-for';
+import { DEFAULT_EVENT_SOURCE, EventSourceMapping, type FailedBatchRecord, type KinesisHandler } from '../../local/event-source-mapping';
+import { createStream, startLocalAws, type LocalAws } from '../../local/aws-setup';
+import { waitFor } from '../support/wait-for';
 
 let aws: LocalAws;
 let streams = 0;
@@ -126,17 +125,6 @@ describe('EventSourceMapping', () => {
     expect(stats.timeouts).toBe(1);
     expect(stats.functionErrors).toBe(1);
     expect(calls.length).toBeGreaterThanOrEqual(2);
-  });
-
-  it("defaults to the stack's event source settings and function timeout", () => {
-    expect(DEFAULT_EVENT_SOURCE).toMatchObject({
-      batchSize: STACK_DEFAULTS.batchSize,
-      batchingWindowMs: STACK_DEFAULTS.batchingWindowSeconds * 1000,
-      retryAttempts: STACK_DEFAULTS.retryAttempts,
-      maxRecordAgeSeconds: STACK_DEFAULTS.maxRecordAgeSeconds,
-      startingPosition: STACK_DEFAULTS.startingPosition,
-      functionTimeoutMs: STACK_DEFAULTS.timeoutSeconds * 1000,
-    });
   });
 
   it('gives up on records older than maxRecordAgeSeconds without invoking', async () => {

@@ -1,7 +1,7 @@
 /** The fault drill (npm run drill) at full size: 100,000 rides, 1% bad, a faulty output stream and dead-letter queue. */
 import { describe, expect, it } from 'vitest';
-import { BAD_RECORDS } from '../events/bad-records';
-import { DEFAULT_DRILL, formatDrillReport, runFaultDrill } from '../local/fault-drill';
+import { BAD_RECORDS } from '../../events/bad-records';
+import { DEFAULT_DRILL, formatDrillReport, runFaultDrill } from '../../local/fault-drill';
 
 describe('fault drill', () => {
   it('delivers a prediction for every good ride and a dead letter for every bad one', { timeout: 15 * 60_000 }, async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../lambda/src/config';
+import { ConfigError, parseConfig } from '../../lambda/src/config';
 
 const production = { RUN_ID: 'abc123', MODEL_BUCKET: 'mlflow-artifacts', DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/dlq' };
 

@@ -5,10 +5,10 @@
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Deadline } from '../lambda/src/delivery/deadline';
-import { PredictionWriter, type OutputRecord, type PredictionWriterOptions } from '../lambda/src/delivery/prediction-writer';
-import { seededRandom, startKinesisFaultProxy } from '../local/kinesis-fault-proxy';
-import { createStream, readStream, startLocalAws, type LocalAws } from '../local/aws-setup';
+import { Deadline } from '../../lambda/src/delivery/deadline';
+import { PredictionWriter, type OutputRecord, type PredictionWriterOptions } from '../../lambda/src/delivery/prediction-writer';
+import { seededRandom, startKinesisFaultProxy } from '../../local/kinesis-fault-proxy';
+import { createStream, readStream, startLocalAws, type LocalAws } from '../../local/aws-setup';
 
 const noWait = { sleep: async () => {}, random: () => 0, now: () => 0 };
 /** A minute from now on the writer's clock: real time, or noWait's zero. */

@@ -7,12 +7,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseModelDocument } from '../lambda/src/model/format';
-import { loadModelAt } from '../lambda/src/model/load-model';
-import { prepareFeatures } from '../lambda/src/rides/features';
-import type { Ride } from '../lambda/src/rides/ride';
-import { worstRelativeDifference } from './support/parity';
-import { runPython } from './support/python';
+import { parseModelDocument } from '../../lambda/src/model/format';
+import { loadModelAt } from '../../lambda/src/model/load-model';
+import { prepareFeatures } from '../../lambda/src/rides/features';
+import type { Ride } from '../../lambda/src/rides/ride';
+import { worstRelativeDifference } from '../support/parity';
+import { runPython } from '../support/python';
 
 const out = mkdtempSync(join(tmpdir(), 'parity-'));
 let rides: Ride[];

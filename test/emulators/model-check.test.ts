@@ -1,9 +1,9 @@
 /** npm run model-check, as a user runs it on a model before deploying it. */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { loadModelAt } from '../lambda/src/model/load-model';
-import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../models/demo-model';
-import { PYTHON } from './support/python';
+import { loadModelAt } from '../../lambda/src/model/load-model';
+import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../../models/demo-model';
+import { PYTHON } from '../support/python';
 
 const FIXTURES = 'test/fixtures/pickles-sklearn-1.9.1-numpy-2.4';
 

@@ -5,9 +5,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModelAt } from '../lambda/src/model/load-model';
-import { prepareFeatures } from '../lambda/src/rides/features';
-import { PYTHON, runPython } from './support/python';
+import { loadModelAt } from '../../lambda/src/model/load-model';
+import { prepareFeatures } from '../../lambda/src/rides/features';
+import { PYTHON, runPython } from '../support/python';
 
 const dir = mkdtempSync(join(tmpdir(), 'export-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

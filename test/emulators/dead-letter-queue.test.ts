@@ -6,13 +6,13 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Deadline } from '../lambda/src/delivery/deadline';
-import { deadLetterFor, messageBody, type DeadLetter } from '../lambda/src/delivery/dead-letter';
-import { DeadLetterQueue, SQS_MAX_MESSAGE_BYTES, type DeadLetterQueueOptions } from '../lambda/src/delivery/dead-letter-queue';
-import { kinesisEvent, RawData } from '../events/kinesis-event';
-import { createQueue, drainQueue, startLocalAws, type LocalAws } from '../local/aws-setup';
-import { seededRandom } from '../local/kinesis-fault-proxy';
-import { LocalSqsServer } from '../local/sqs-server';
+import { Deadline } from '../../lambda/src/delivery/deadline';
+import { deadLetterFor, messageBody, type DeadLetter } from '../../lambda/src/delivery/dead-letter';
+import { DeadLetterQueue, SQS_MAX_MESSAGE_BYTES, type DeadLetterQueueOptions } from '../../lambda/src/delivery/dead-letter-queue';
+import { kinesisEvent, RawData } from '../../events/kinesis-event';
+import { createQueue, drainQueue, startLocalAws, type LocalAws } from '../../local/aws-setup';
+import { seededRandom } from '../../local/kinesis-fault-proxy';
+import { LocalSqsServer } from '../../local/sqs-server';
 
 const BUCKET = 'dead-letter-data';
 const fast = { policy: { maxAttempts: 100, baseDelayMs: 1, maxDelayMs: 5 } };

@@ -3,11 +3,11 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadModelAt } from '../lambda/src/model/load-model';
-import type { PredictionEvent } from '../lambda/src/rides/prediction-event';
-import { readStream } from '../local/aws-setup';
-import { LOCAL_NAMES, startLocalStack, type LocalStack } from '../local/local-stack';
-import { waitFor } from './support/wait-for';
+import { loadModelAt } from '../../lambda/src/model/load-model';
+import type { PredictionEvent } from '../../lambda/src/rides/prediction-event';
+import { readStream } from '../../local/aws-setup';
+import { LOCAL_NAMES, startLocalStack, type LocalStack } from '../../local/local-stack';
+import { waitFor } from '../support/wait-for';
 
 const FIXTURES = 'test/fixtures/pickles-sklearn-1.9.1-numpy-2.4';
 const stacks: LocalStack[] = [];

@@ -12,13 +12,14 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { LOCAL_CREDENTIALS } from '../../local/environment';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seededRandom } from '../local/kinesis-fault-proxy';
-import { LocalSqsServer } from '../local/sqs-server';
+import { seededRandom } from '../../local/kinesis-fault-proxy';
+import { LocalSqsServer } from '../../local/sqs-server';
 
 /** Debian's AWS CLI v2 (package awscli), which speaks SQS's Query protocol; an aws earlier on PATH may be another. */
 const AWS_CLI = process.env.AWS_CLI ?? '/usr/bin/aws';
-const CLI_ENV = { ...process.env, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '' };
+const CLI_ENV = { ...process.env, ...LOCAL_CREDENTIALS, AWS_PAGER: '' };
 
 let server: LocalSqsServer;
 let endpoint: string;

@@ -7,12 +7,13 @@ import { App, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BUNDLE, bundleHandler } from '../lambda/build';
-import { DEAD_LETTER_PREFIX, METRIC_NAMES, METRICS_NAMESPACE } from '../lambda/src/names';
-import { addRideDurationStack } from '../lib/app';
-import { SettingsError } from '../lib/stack-settings';
-import { DEMO_RUN_ID } from '../models/demo-model';
-import { CREATE_ONLY, replacementCollisions } from './support/replacements';
+import { BUNDLE, bundleHandler } from '../../lambda/build';
+import { DEAD_LETTER_PREFIX, METRIC_NAMES, METRICS_NAMESPACE } from '../../lambda/src/names';
+import { addRideDurationStack } from '../../lib/app';
+import { DEFAULT_EVENT_SOURCE } from '../../local/event-source-mapping';
+import { SettingsError } from '../../lib/stack-settings';
+import { DEMO_RUN_ID } from '../../models/demo-model';
+import { CREATE_ONLY, replacementCollisions } from '../support/replacements';
 
 // The app stages lambda/dist as the function's code; bin/app.ts builds it before synth, this file once.
 if (!existsSync(BUNDLE)) bundleHandler();
@@ -110,6 +111,19 @@ describe('default stack (dev stage, container image, new model bucket)', () => {
       MaximumRecordAgeInSeconds: 21600,
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FailedBatches'), 'Arn'] } } },
     });
+  });
+
+  it('deploys the mapping and the timeout that the local event source mapping behaves as (npm run local)', () => {
+    const local = DEFAULT_EVENT_SOURCE;
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: local.batchSize,
+      MaximumBatchingWindowInSeconds: local.batchingWindowMs / 1000,
+      StartingPosition: local.startingPosition,
+      BisectBatchOnFunctionError: local.bisectOnError,
+      MaximumRetryAttempts: local.retryAttempts,
+      MaximumRecordAgeInSeconds: local.maxRecordAgeSeconds,
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', { Timeout: local.functionTimeoutMs / 1000 });
   });
 
   it('keeps dead letters and failed batches 14 days in encrypted, SSL-only queues', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { chunk, deliverInBatches, isRetryable, type BatchAnswer, type BatchPlan, type RetryClock } from '../lambda/src/delivery/batch-delivery';
-import { Deadline } from '../lambda/src/delivery/deadline';
+import { chunk, deliverInBatches, isRetryable, type BatchAnswer, type BatchPlan, type RetryClock } from '../../lambda/src/delivery/batch-delivery';
+import { Deadline } from '../../lambda/src/delivery/deadline';
 
 /** Virtual time: sleeping advances it at once; jitter at its ceiling unless told. */
 function virtualClock(random = 1): RetryClock & { sleeps: number[]; time: number } {

@@ -16,15 +16,15 @@ import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, PutRecor
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COURSE_RIDE, lambdaKinesisRecord } from '../events/kinesis-event';
-import { createClients, type AwsClients } from '../lambda/src/aws-clients';
-import { loadModelAt } from '../lambda/src/model/load-model';
-import { METRIC_NAMES, METRICS_NAMESPACE } from '../lambda/src/names';
-import { prepareFeatures } from '../lambda/src/rides/features';
-import type { FailedBatchRecord } from '../local/event-source-mapping';
-import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../models/demo-model';
-import { MOTO_ACCOUNT, MOTO_REGION, startMoto, type Moto } from './support/moto';
-import { PYTHON } from './support/python';
+import { COURSE_RIDE, lambdaKinesisRecord } from '../../events/kinesis-event';
+import { createClients, type AwsClients } from '../../lambda/src/aws-clients';
+import { loadModelAt } from '../../lambda/src/model/load-model';
+import { METRIC_NAMES, METRICS_NAMESPACE } from '../../lambda/src/names';
+import { prepareFeatures } from '../../lambda/src/rides/features';
+import type { FailedBatchRecord } from '../../local/event-source-mapping';
+import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../../models/demo-model';
+import { MOTO_ACCOUNT, MOTO_REGION, startMoto, type Moto } from '../support/moto';
+import { PYTHON } from '../support/python';
 
 const STAGE = 'e2e';
 const STACK = `RideDuration-${STAGE}`;

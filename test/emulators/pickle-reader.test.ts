@@ -8,11 +8,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ModelFormatError } from '../lambda/src/model/format';
-import { loadModelAt, ModelLoadError } from '../lambda/src/model/load-model';
-import { readPickledModel } from '../lambda/src/model/pickle/sklearn-pipeline';
-import { worstRelativeDifference } from './support/parity';
-import { runPython } from './support/python';
+import { ModelFormatError } from '../../lambda/src/model/format';
+import { loadModelAt, ModelLoadError } from '../../lambda/src/model/load-model';
+import { readPickledModel } from '../../lambda/src/model/pickle/sklearn-pipeline';
+import { worstRelativeDifference } from '../support/parity';
+import { runPython } from '../support/python';
 
 const FIXTURES = 'test/fixtures/pickles-sklearn-1.9.1-numpy-2.4';
 const out = mkdtempSync(join(tmpdir(), 'pickles-'));

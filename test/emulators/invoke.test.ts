@@ -1,8 +1,8 @@
 /** The README's demo command, as a newcomer runs it, and with a model of one's own. */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { loadModelAt } from '../lambda/src/model/load-model';
-import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../models/demo-model';
+import { loadModelAt } from '../../lambda/src/model/load-model';
+import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../../models/demo-model';
 
 const FOREST = 'test/fixtures/pickles-sklearn-1.9.1-numpy-2.4/forest-protocol5';
 

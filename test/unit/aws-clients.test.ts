@@ -1,6 +1,6 @@
 /** The function's SDK clients: one owner of delivery retries, and S3 that follows a bucket to its region. */
 import { describe, expect, it } from 'vitest';
-import { createClients } from '../lambda/src/aws-clients';
+import { createClients } from '../../lambda/src/aws-clients';
 
 describe('createClients', () => {
   const clients = createClients({ region: 'eu-west-1', endpoints: {} });

@@ -5,16 +5,17 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { LOCAL_CREDENTIALS } from '../../local/environment';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BAD_RECORDS, isReasonFor } from '../events/bad-records';
-import type { DeadLetter } from '../lambda/src/delivery/dead-letter';
-import { loadModelAt } from '../lambda/src/model/load-model';
-import type { PredictionEvent } from '../lambda/src/rides/prediction-event';
-import { prepareFeatures } from '../lambda/src/rides/features';
-import { drainQueue, readStream } from '../local/aws-setup';
-import { LOCAL_NAMES, startLocalStack, type LocalStack } from '../local/local-stack';
-import { DEMO_MODEL_DIR } from '../models/demo-model';
-import { waitFor } from './support/wait-for';
+import { BAD_RECORDS, isReasonFor } from '../../events/bad-records';
+import type { DeadLetter } from '../../lambda/src/delivery/dead-letter';
+import { loadModelAt } from '../../lambda/src/model/load-model';
+import type { PredictionEvent } from '../../lambda/src/rides/prediction-event';
+import { prepareFeatures } from '../../lambda/src/rides/features';
+import { drainQueue, readStream } from '../../local/aws-setup';
+import { LOCAL_NAMES, startLocalStack, type LocalStack } from '../../local/local-stack';
+import { DEMO_MODEL_DIR } from '../../models/demo-model';
+import { waitFor } from '../support/wait-for';
 
 /** Debian's AWS CLI v2 (package awscli); an aws earlier on PATH may be another. */
 const AWS_CLI = process.env.AWS_CLI ?? '/usr/bin/aws';
@@ -67,7 +68,7 @@ describe('the local stack', () => {
     const { stdout } = await promisify(execFile)(AWS_CLI, [
       '--endpoint-url', stack.endpoints.kinesis, 'kinesis', 'put-record', '--stream-name', LOCAL_NAMES.inputStream,
       '--partition-key', '256', '--cli-binary-format', 'raw-in-base64-out', '--data', JSON.stringify(ride),
-    ], { encoding: 'utf8', env: { ...process.env, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_DEFAULT_REGION: 'us-east-1' } });
+    ], { encoding: 'utf8', env: { ...process.env, ...LOCAL_CREDENTIALS } });
     expect(JSON.parse(stdout).SequenceNumber).toMatch(/^\d+$/);
     const written = await waitFor(predictions, (p) => p.length > before);
     expect(written.find((p) => p.prediction.ride_id === 256)).toMatchObject({ version: LOCAL_NAMES.runId, prediction: { ride_id: 256 } });

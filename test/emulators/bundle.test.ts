@@ -1,7 +1,7 @@
 /** The esbuild bundle that the container image and the zip ship runs on its own. */
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { DEMO_MODEL_DIR } from '../models/demo-model';
+import { DEMO_MODEL_DIR } from '../../models/demo-model';
 
 describe('lambda/dist/index.mjs', () => {
   it('is built by npm run build and handles the sample event without the sources', () => {

@@ -2,10 +2,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeData, formatDeadLetter } from '../local/tail-format';
-import { drainQueue } from '../local/queues';
-import { LOCAL_NAMES, startLocalStack, type LocalStack } from '../local/local-stack';
-import { waitFor } from './support/wait-for';
+import { describeData, formatDeadLetter } from '../../local/tail-format';
+import { drainQueue } from '../../local/queues';
+import { LOCAL_NAMES, startLocalStack, type LocalStack } from '../../local/local-stack';
+import { waitFor } from '../support/wait-for';
 
 const b64 = (data: string | Buffer) => Buffer.from(data).toString('base64');
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { BAD_RECORDS, eventData, isReasonFor } from '../events/bad-records';
-import { decodeRideRecord, MAX_RIDE_EVENT_BYTES } from '../lambda/src/rides/decode-record';
-import { RideValidator } from '../lambda/src/rides/validate-ride';
-import { prepareFeatures } from '../lambda/src/rides/features';
-import { COURSE_RIDE } from '../events/kinesis-event';
+import { BAD_RECORDS, eventData, isReasonFor } from '../../events/bad-records';
+import { decodeRideRecord, MAX_RIDE_EVENT_BYTES } from '../../lambda/src/rides/decode-record';
+import { RideValidator } from '../../lambda/src/rides/validate-ride';
+import { prepareFeatures } from '../../lambda/src/rides/features';
+import { COURSE_RIDE } from '../../events/kinesis-event';
 
 const b64 = (text: string | Buffer) => Buffer.from(text).toString('base64');
 const withRide = (ride: object) => b64(JSON.stringify({ ride, ride_id: 1 }));

@@ -6,17 +6,17 @@ import { readFileSync } from 'node:fs';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { parseConfig } from '../lambda/src/config';
-import type { DeadLetter } from '../lambda/src/delivery/dead-letter';
-import { loadModelAt } from '../lambda/src/model/load-model';
-import { prepareFeatures } from '../lambda/src/rides/features';
-import { startPredictionService } from '../lambda/src/service';
-import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../models/demo-model';
-import { COURSE_RIDE, kinesisEvent, RawData } from '../events/kinesis-event';
-import { METRIC_NAMES } from '../lambda/src/names';
-import { logger, metrics } from '../lambda/src/telemetry';
-import { startKinesisFaultProxy } from '../local/kinesis-fault-proxy';
-import { createQueue, createStream, drainQueue, readStream, startLocalAws, uploadDirectory, type LocalAws } from '../local/aws-setup';
+import { parseConfig } from '../../lambda/src/config';
+import type { DeadLetter } from '../../lambda/src/delivery/dead-letter';
+import { loadModelAt } from '../../lambda/src/model/load-model';
+import { prepareFeatures } from '../../lambda/src/rides/features';
+import { startPredictionService } from '../../lambda/src/service';
+import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../../models/demo-model';
+import { COURSE_RIDE, kinesisEvent, RawData } from '../../events/kinesis-event';
+import { METRIC_NAMES } from '../../lambda/src/names';
+import { logger, metrics } from '../../lambda/src/telemetry';
+import { startKinesisFaultProxy } from '../../local/kinesis-fault-proxy';
+import { createQueue, createStream, drainQueue, readStream, startLocalAws, uploadDirectory, type LocalAws } from '../../local/aws-setup';
 
 const BUCKET = 'mlflow-artifacts';
 const OUTPUT = 'ride_predictions';
@@ -39,7 +39,7 @@ afterAll(() => aws.stop());
 describe('handler (the Lambda entry point, configured from the environment)', () => {
   it('predicts the mixed sample: good rides downstream, bad ones dead-lettered with reasons', async () => {
     Object.assign(process.env, env);
-    const { handler } = await import('../lambda/src/handler');
+    const { handler } = await import('../../lambda/src/handler');
     const event = sampleEvent('mixed.json');
     const result = await handler(event, { functionName: 'test', awsRequestId: '1' } as Context);
 

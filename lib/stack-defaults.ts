@@ -1,0 +1,27 @@
+/**
+ * The stack's defaults, one home for them: the context keys' values when none is given (the
+ * README's context table says what each means). No CDK import, so that the local stand-ins
+ * (local/event-source-mapping.ts) can use the very same numbers without loading the CDK.
+ */
+export const DEFAULTS = {
+  stage: 'dev',
+  experimentId: '1',
+  packaging: 'image',
+  architecture: 'arm64',
+  memorySize: 512,
+  timeoutSeconds: 60,
+  logRetentionDays: 30,
+  // Off: the handler is not instrumented (no X-Ray SDK or Powertools Tracer), so a trace holds
+  // only Lambda's own invoke segment, which the Duration and IteratorAge metrics already show.
+  tracing: 'off',
+  inputCapacity: 1,
+  outputCapacity: 1,
+  retentionHours: 24,
+  batchSize: 500,
+  batchingWindowSeconds: 1,
+  parallelizationFactor: 1,
+  startingPosition: 'TRIM_HORIZON',
+  retryAttempts: 10,
+  // Below the streams' 24 h retention, so a batch given up on can still be re-read.
+  maxRecordAgeSeconds: 6 * 3600,
+} as const;
