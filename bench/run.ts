@@ -17,7 +17,7 @@ import { BUNDLE, bundle, bundleHandler } from '../lambda/build';
 import { DEFAULTS } from '../lib/stack-settings';
 import { createQueue, createStream, uploadDirectory } from '../local/aws-setup';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { createClients } from '../lambda/src/aws-clients';
+import { createClients } from '../lambda/src';
 import { startKinesis, startS3, startSqs } from '../local/emulators';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, QUIET_TELEMETRY } from '../local/environment';
 import { startKinesisFaultProxy } from '../local/kinesis-fault-proxy';

@@ -4,7 +4,7 @@
  * every kind that can travel through Kinesis on the stream.
  */
 import { gzipSync } from 'node:zlib';
-import { MAX_RIDE_EVENT_BYTES } from '../lambda/src/rides/decode-record';
+import { MAX_RIDE_EVENT_BYTES } from '../lambda/src';
 
 export interface BadRecord {
   kind: string;

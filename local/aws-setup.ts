@@ -3,7 +3,7 @@
  * streams, queues and buckets live in streams.ts, queues.ts and buckets.ts, and are
  * re-exported here for the callers that take them all from one place.
  */
-import { createClients, type AwsClients } from '../lambda/src/aws-clients';
+import { createClients, type AwsClients } from '../lambda/src';
 import { startEmulators, type Emulators } from './emulators';
 import { LOCAL_REGION } from './environment';
 

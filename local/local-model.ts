@@ -6,10 +6,10 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DEFAULT_PICKLE_NAME, MLMODEL_FILE_NAME } from '../lambda/src/model/load-model';
-import { MODEL_FILE_NAME } from '../lambda/src/model/format';
-import { parseMlmodel } from '../lambda/src/model/mlmodel';
-import { openModelSource } from '../lambda/src/model/model-source';
+import { DEFAULT_PICKLE_NAME, MLMODEL_FILE_NAME } from '../lambda/src';
+import { MODEL_FILE_NAME } from '../lambda/src';
+import { parseMlmodel } from '../lambda/src';
+import { openModelSource } from '../lambda/src';
 import { uploadDirectory } from './aws-setup';
 
 export interface LocalModel {

@@ -4,11 +4,11 @@
  * the event source mapping feeding the real prediction service.
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { createClients, type AwsClients } from '../lambda/src/aws-clients';
-import { parseConfig } from '../lambda/src/config';
-import { RESOURCE_NAMES } from '../lambda/src/names';
-import { startPredictionService } from '../lambda/src/service';
-import type { ServedModelInfo } from '../lambda/src/service';
+import { createClients, type AwsClients } from '../lambda/src';
+import { parseConfig } from '../lambda/src';
+import { RESOURCE_NAMES } from '../lambda/src';
+import { startPredictionService } from '../lambda/src';
+import type { ServedModelInfo } from '../lambda/src';
 import { startEmulators, type Emulators } from './emulators';
 import { useLocalEnvironment } from './environment';
 import { EventSourceMapping, type EventSourceSettings } from './event-source-mapping';

@@ -1,6 +1,6 @@
 /** How `npm run tail` prints what arrives: prediction events as they are, dead letters with their data decoded where it is text. */
-import type { DeadLetter } from '../lambda/src/delivery/dead-letter';
-import { escapeNonPrintable } from '../lambda/src/rides/safe-text';
+import type { DeadLetter } from '../lambda/src';
+import { escapeNonPrintable } from '../lambda/src';
 
 /** Characters of a record's text shown before it is cut. */
 const SHOWN = 300;

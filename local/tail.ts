@@ -8,7 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createClients } from '../lambda/src/aws-clients';
+import { createClients } from '../lambda/src';
 import { LOCAL_REGION, useLocalEnvironment } from './environment';
 import { DEFAULT_PORTS, LOCAL_NAMES } from './local-stack';
 import { describeShards, ShardReader } from './streams';

@@ -27,9 +27,9 @@ if (demo) env.MODEL_LOCATION = DEMO_MODEL_DIR;
 useLocalEnvironment({ logLevel: 'ERROR' }); // rejected records are in the output already
 
 // Imported after the environment is set: the handler's telemetry reads it at load.
-const { parseConfig } = await import('../lambda/src/config');
-const { describeLocation } = await import('../lambda/src/model/model-source');
-const { handler } = await import('../lambda/src/handler');
+const { parseConfig } = await import('../lambda/src');
+const { describeLocation } = await import('../lambda/src');
+const { handler } = await import('../lambda/src');
 try {
   const { model } = parseConfig(env);
   const label = model.runId === undefined ? "its MLmodel's run id" : `RUN_ID ${model.runId}`;
