@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { BUNDLE, bundle, bundleHandler } from '../lambda/build';
-import { DEFAULTS } from '../lib/stack-settings';
+import { DEFAULTS } from '../lib/stack-defaults';
 import { createQueue, createStream, uploadDirectory } from '../local/aws-setup';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { createClients } from '../lambda/src';
