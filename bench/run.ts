@@ -13,15 +13,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { kinesisEvent } from '../events/kinesis-event';
 import { BUNDLE, bundle, bundleHandler } from '../lambda/build';
+import { createClients } from '../lambda/src';
 import { DEFAULTS } from '../lib/stack-defaults';
 import { createQueue, createStream, uploadDirectory } from '../local/aws-setup';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { createClients } from '../lambda/src';
 import { startKinesis, startS3, startSqs } from '../local/emulators';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, QUIET_TELEMETRY } from '../local/environment';
 import { startKinesisFaultProxy } from '../local/kinesis-fault-proxy';
-import { kinesisEvent } from '../events/kinesis-event';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -43,7 +43,11 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 function run(command: string, args: string[], env: Record<string, string>): Promise<{ out: Record<string, number>; wallSeconds: number }> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...CREDENTIALS, ...QUIET, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd: ROOT,
+      env: { ...process.env, ...CREDENTIALS, ...QUIET, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let firstLineAt: bigint | undefined;
@@ -176,7 +180,7 @@ async function delivery(events: Record<number, string>) {
       results[side] = { calls, seconds: out.seconds };
       await proxy.stop();
     }
-    Object.values(clients).forEach((c) => c.destroy());
+    for (const client of Object.values(clients)) client.destroy();
     return results;
   } finally {
     await Promise.all([kinesis.stop(), sqs.stop()]);
@@ -193,16 +197,30 @@ async function coldStart() {
   try {
     const clients = createClients({ region: LOCAL_REGION, endpoints: { s3: s3.endpoint } });
     const results: Record<string, Record<'typescript' | 'typescriptJson' | 'course', number>> = {};
-    const put = (key: string, body: Buffer | string) => clients.s3.send(new PutObjectCommand({ Bucket: 'bench-models', Key: key, Body: body }));
+    const put = (key: string, body: Buffer | string) =>
+      clients.s3.send(new PutObjectCommand({ Bucket: 'bench-models', Key: key, Body: body }));
     for (const model of MODELS) {
       await uploadDirectory(clients.s3, join(CACHE, model), 'bench-models', `1/${model}/artifacts/model/`);
       // The same model as model.json only (no pickle beside it), under a run of its own.
       const jsonRun = `${model}-json`;
-      await put(`1/${jsonRun}/artifacts/model/MLmodel`, readFileSync(join(CACHE, model, 'MLmodel'), 'utf8').replace(`run_id: ${model}`, `run_id: ${jsonRun}`));
+      await put(
+        `1/${jsonRun}/artifacts/model/MLmodel`,
+        readFileSync(join(CACHE, model, 'MLmodel'), 'utf8').replace(`run_id: ${model}`, `run_id: ${jsonRun}`),
+      );
       await put(`1/${jsonRun}/artifacts/model/model.json`, readFileSync(join(CACHE, model, 'model.json')));
-      const env = (runId: string) => ({ TEST_RUN: 'true', RUN_ID: runId, MODEL_BUCKET: 'bench-models', MLFLOW_EXPERIMENT_ID: '1', S3_ENDPOINT_URL: s3.endpoint });
+      const env = (runId: string) => ({
+        TEST_RUN: 'true',
+        RUN_ID: runId,
+        MODEL_BUCKET: 'bench-models',
+        MLFLOW_EXPERIMENT_ID: '1',
+        S3_ENDPOINT_URL: s3.endpoint,
+      });
       results[model] = { typescript: 0, typescriptJson: 0, course: 0 };
-      for (const [side, label, runId] of [['typescript', 'typescript', model], ['typescript', 'typescriptJson', jsonRun], ['course', 'course', model]] as const) {
+      for (const [side, label, runId] of [
+        ['typescript', 'typescript', model],
+        ['typescript', 'typescriptJson', jsonRun],
+        ['course', 'course', model],
+      ] as const) {
         const times: number[] = [];
         for (let i = 0; i < (values.quick ? 3 : 5); i++) {
           times.push((await worker(side, 'first-prediction', [join(ROOT, 'events/ride.json')], env(runId))).wallSeconds);
@@ -262,7 +280,9 @@ async function main() {
   const out = (line = '') => lines.push(line);
   const memoryMb = DEFAULTS.memorySize;
 
-  out(`Machine: ${cpus().length} x ${cpus()[0].model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node.js ${process.version}; command: npm run bench${values.quick ? ' -- --quick' : ''}`);
+  out(
+    `Machine: ${cpus().length} x ${cpus()[0].model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node.js ${process.version}; command: npm run bench${values.quick ? ' -- --quick' : ''}`,
+  );
   out();
   out('Handler time per record, TEST_RUN on (decode + validate + features + predict), median of repeated runs, in microseconds:');
   out();
@@ -271,47 +291,68 @@ async function main() {
   for (const model of MODELS) {
     for (const n of SIZES) {
       const s = speed[model];
-      out(`| ${model} | ${n.toLocaleString('en-US')} | ${us(s.typescript[n])} | ${us(s.vectorized[n])} | ${us(s.course[n])} | ${ratio(s.course[n] / s.typescript[n])} | ${ratio(s.vectorized[n] / s.typescript[n])} | ${Math.round(1e6 / s.typescript[n]).toLocaleString('en-US')} |`);
+      out(
+        `| ${model} | ${n.toLocaleString('en-US')} | ${us(s.typescript[n])} | ${us(s.vectorized[n])} | ${us(s.course[n])} | ${ratio(s.course[n] / s.typescript[n])} | ${ratio(s.vectorized[n] / s.typescript[n])} | ${Math.round(1e6 / s.typescript[n]).toLocaleString('en-US')} |`,
+      );
     }
   }
   out();
-  out('The model alone, on 10,000 rides\' prepared features (vectorizer included), one thread, alternating processes; microseconds per ride, min / median over the rounds:');
+  out(
+    "The model alone, on 10,000 rides' prepared features (vectorizer included), one thread, alternating processes; microseconds per ride, min / median over the rounds:",
+  );
   out();
-  out('| model | this evaluator alone | scikit-learn predict alone | evaluator vs scikit-learn | whole handler (10,000) vs scikit-learn predict |');
+  out(
+    '| model | this evaluator alone | scikit-learn predict alone | evaluator vs scikit-learn | whole handler (10,000) vs scikit-learn predict |',
+  );
   out('|---|---|---|---|---|');
   for (const model of MODELS) {
     const a = alone[model];
-    out(`| ${model} | ${us(a.typescript.min)} / ${us(a.typescript.median)} | ${us(a.sklearn.min)} / ${us(a.sklearn.median)} | ${ratio(a.sklearn.median / a.typescript.median)} faster | ${ratio(a.sklearn.median / speed[model].typescript[10_000])} |`);
+    out(
+      `| ${model} | ${us(a.typescript.min)} / ${us(a.typescript.median)} | ${us(a.sklearn.min)} / ${us(a.sklearn.median)} | ${ratio(a.sklearn.median / a.typescript.median)} faster | ${ratio(a.sklearn.median / speed[model].typescript[10_000])} |`,
+    );
   }
   out();
   out('Delivery of 10,000 predictions to local Kinesis (kinesalite):');
   out();
   out('| handler | output API calls | seconds |');
   out('|---|---|---|');
-  for (const side of ['typescript', 'vectorized', 'course'] as Side[]) out(`| ${side === 'typescript' ? 'this stack (PutRecords)' : side === 'course' ? 'Python course (put_record each)' : 'Python vectorized (put_records)'} | ${deliver[side].calls.toLocaleString('en-US')} | ${deliver[side].seconds.toFixed(2)} |`);
+  for (const side of ['typescript', 'vectorized', 'course'] as Side[])
+    out(
+      `| ${side === 'typescript' ? 'this stack (PutRecords)' : side === 'course' ? 'Python course (put_record each)' : 'Python vectorized (put_records)'} | ${deliver[side].calls.toLocaleString('en-US')} | ${deliver[side].seconds.toFixed(2)} |`,
+    );
   out();
   out('Cold start, process start to first prediction, model fetched from local S3 (s3rver) by RUN_ID, median:');
   out();
   out('| model | this stack (model.pkl) | this stack (model.json alone) | Python course (model.pkl) | ratio (model.pkl) |');
   out('|---|---|---|---|---|');
   const ms = (seconds: number) => `${(seconds * 1000).toFixed(0)} ms`;
-  for (const model of MODELS) out(`| ${model} | ${ms(cold[model].typescript)} | ${ms(cold[model].typescriptJson)} | ${ms(cold[model].course)} | ${ratio(cold[model].course / cold[model].typescript)} |`);
+  for (const model of MODELS)
+    out(
+      `| ${model} | ${ms(cold[model].typescript)} | ${ms(cold[model].typescriptJson)} | ${ms(cold[model].course)} | ${ratio(cold[model].course / cold[model].typescript)} |`,
+    );
   out();
   out('Peak memory (max RSS) with the model loaded, after a 10,000-record event:');
   out();
   out('| model | this stack | this stack, --max-semi-space-size=2 (functions <= 256 MB) | Python course |');
   out('|---|---|---|---|');
-  for (const model of MODELS) out(`| ${model} | ${mb(peak[model].typescript)} | ${mb(peak[model].typescriptSmall)} | ${mb(peak[model].course)} |`);
+  for (const model of MODELS)
+    out(`| ${model} | ${mb(peak[model].typescript)} | ${mb(peak[model].typescriptSmall)} | ${mb(peak[model].course)} |`);
   out();
-  out(`Handler bundle: ${(bundle.length / 1024).toFixed(0)} KiB (${(gzipSync(bundle).length / 1024).toFixed(0)} KiB gzipped); source map ${(statSync(`${BUNDLE}.map`).size / 1024).toFixed(0)} KiB, not loaded at run time.`);
+  out(
+    `Handler bundle: ${(bundle.length / 1024).toFixed(0)} KiB (${(gzipSync(bundle).length / 1024).toFixed(0)} KiB gzipped); source map ${(statSync(`${BUNDLE}.map`).size / 1024).toFixed(0)} KiB, not loaded at run time.`,
+  );
   out();
-  out(`Lambda cost per million predictions at ${memoryMb} MB (the stack's default), compute at the measured 10,000-record time per record plus one request per ${DEFAULTS.batchSize}-record batch ($${PRICE.arm64GbSecond}/GB-s arm64, $${PRICE.x86GbSecond}/GB-s x86_64, $0.20 per million requests):`);
+  out(
+    `Lambda cost per million predictions at ${memoryMb} MB (the stack's default), compute at the measured 10,000-record time per record plus one request per ${DEFAULTS.batchSize}-record batch ($${PRICE.arm64GbSecond}/GB-s arm64, $${PRICE.x86GbSecond}/GB-s x86_64, $0.20 per million requests):`,
+  );
   out();
   out('| model | this stack, arm64 | this stack, x86_64 | Python course, x86_64 |');
   out('|---|---|---|---|');
   for (const model of MODELS) {
     const s = speed[model];
-    out(`| ${model} | $${costPerMillion(s.typescript[10_000], memoryMb, PRICE.arm64GbSecond, DEFAULTS.batchSize).toFixed(4)} | $${costPerMillion(s.typescript[10_000], memoryMb, PRICE.x86GbSecond, DEFAULTS.batchSize).toFixed(4)} | $${costPerMillion(s.course[10_000], memoryMb, PRICE.x86GbSecond, DEFAULTS.batchSize).toFixed(4)} |`);
+    out(
+      `| ${model} | $${costPerMillion(s.typescript[10_000], memoryMb, PRICE.arm64GbSecond, DEFAULTS.batchSize).toFixed(4)} | $${costPerMillion(s.typescript[10_000], memoryMb, PRICE.x86GbSecond, DEFAULTS.batchSize).toFixed(4)} | $${costPerMillion(s.course[10_000], memoryMb, PRICE.x86GbSecond, DEFAULTS.batchSize).toFixed(4)} |`,
+    );
   }
   out();
   out('Targets:');
@@ -322,26 +363,45 @@ async function main() {
     const s = speed[model];
     const vsCourse = Math.min(...SIZES.map((n) => s.course[n] / s.typescript[n]));
     const vsVectorized = Math.min(...SIZES.map((n) => s.vectorized[n] / s.typescript[n]));
-    out(`| ${model}: >= 100x faster per record than the course handler | ${ratio(vsCourse)} (lowest over the sizes) | ${check(vsCourse >= 100)} |`);
-    out(`| ${model}: >= 3x faster per record than the vectorized variant | ${ratio(vsVectorized)} (lowest over the sizes) | ${check(vsVectorized >= 3)} |`);
+    out(
+      `| ${model}: >= 100x faster per record than the course handler | ${ratio(vsCourse)} (lowest over the sizes) | ${check(vsCourse >= 100)} |`,
+    );
+    out(
+      `| ${model}: >= 3x faster per record than the vectorized variant | ${ratio(vsVectorized)} (lowest over the sizes) | ${check(vsVectorized >= 3)} |`,
+    );
   }
   const forestAlone = alone.forest.sklearn.median / alone.forest.typescript.median;
-  out(`| forest: the evaluator alone >= 1.5x faster than scikit-learn's predict alone | ${ratio(forestAlone)} | ${check(forestAlone >= 1.5)} |`);
-  out(`| forest: the whole handler at least as fast per ride as scikit-learn's predict alone | ${us(speed.forest.typescript[10_000])} us vs ${us(alone.forest.sklearn.median)} us | ${check(speed.forest.typescript[10_000] <= alone.forest.sklearn.median)} |`);
-  out(`| linear: <= 2 us per record at 10,000 | ${us(speed.linear.typescript[10_000])} us | ${check(speed.linear.typescript[10_000] <= 2)} |`);
-  out(`| forest: <= 10 us per record at 10,000 | ${us(speed.forest.typescript[10_000])} us | ${check(speed.forest.typescript[10_000] <= 10)} |`);
+  out(
+    `| forest: the evaluator alone >= 1.5x faster than scikit-learn's predict alone | ${ratio(forestAlone)} | ${check(forestAlone >= 1.5)} |`,
+  );
+  out(
+    `| forest: the whole handler at least as fast per ride as scikit-learn's predict alone | ${us(speed.forest.typescript[10_000])} us vs ${us(alone.forest.sklearn.median)} us | ${check(speed.forest.typescript[10_000] <= alone.forest.sklearn.median)} |`,
+  );
+  out(
+    `| linear: <= 2 us per record at 10,000 | ${us(speed.linear.typescript[10_000])} us | ${check(speed.linear.typescript[10_000] <= 2)} |`,
+  );
+  out(
+    `| forest: <= 10 us per record at 10,000 | ${us(speed.forest.typescript[10_000])} us | ${check(speed.forest.typescript[10_000] <= 10)} |`,
+  );
   for (const model of MODELS) {
     const r = cold[model].course / cold[model].typescript;
     out(`| ${model}: cold start >= 4x faster than the course handler | ${ratio(r)} | ${check(r >= 4)} |`);
   }
   const calls = deliver.typescript.calls;
-  out(`| <= ceil(n/500) output calls for n = 10,000 | ${calls} (limit ${Math.ceil(10_000 / 500)}) | ${check(calls <= Math.ceil(10_000 / 500))} |`);
-  out(`| peak memory <= 128 MB with the forest loaded | ${mb(peak.forest.typescript)} (V8 defaults), ${mb(peak.forest.typescriptSmall)} (as deployed at <= 256 MB) | ${check(peak.forest.typescriptSmall <= 128 * 1024 * 1024)} |`);
+  out(
+    `| <= ceil(n/500) output calls for n = 10,000 | ${calls} (limit ${Math.ceil(10_000 / 500)}) | ${check(calls <= Math.ceil(10_000 / 500))} |`,
+  );
+  out(
+    `| peak memory <= 128 MB with the forest loaded | ${mb(peak.forest.typescript)} (V8 defaults), ${mb(peak.forest.typescriptSmall)} (as deployed at <= 256 MB) | ${check(peak.forest.typescriptSmall <= 128 * 1024 * 1024)} |`,
+  );
   out();
   out(`(bench took ${Math.round((Date.now() - started) / 1000)} s)`);
 
   console.log(lines.join('\n'));
-  writeFileSync(join(CACHE, 'results.json'), JSON.stringify({ alone, speed, deliver, cold, peak, bundleBytes: bundle.length, table: lines }, null, 2));
+  writeFileSync(
+    join(CACHE, 'results.json'),
+    JSON.stringify({ alone, speed, deliver, cold, peak, bundleBytes: bundle.length, table: lines }, null, 2),
+  );
 }
 
 await main();

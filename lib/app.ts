@@ -18,9 +18,14 @@ export function addRideDurationStack(app: App): RideDurationStack {
   const topicRegion = settings.alarms.topicArn?.split(':')[3];
   if (region !== undefined && topicRegion !== undefined && topicRegion !== region) {
     // CloudWatch alarms notify topics of their own region only; known when the CLI has a region.
-    throw new SettingsError(`invalid context: context alarmTopicArn: the topic is in ${topicRegion}, the stack deploys to ${region}; alarms can only notify a topic in their own region`);
+    throw new SettingsError(
+      `invalid context: context alarmTopicArn: the topic is in ${topicRegion}, the stack deploys to ${region}; alarms can only notify a topic in their own region`,
+    );
   }
-  const { stack: stackName } = stageNames(settings.stage, { packaging: settings.packaging, startingPosition: settings.eventSource.startingPosition });
+  const { stack: stackName } = stageNames(settings.stage, {
+    packaging: settings.packaging,
+    startingPosition: settings.eventSource.startingPosition,
+  });
   const stack = new RideDurationStack(app, stackName, {
     settings,
     description: `Ride-duration streaming inference (${settings.stage})`,

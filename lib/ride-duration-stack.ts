@@ -123,7 +123,7 @@ export class RideDurationStack extends Stack {
       Annotations.of(this).addWarningV2(
         'ride-duration:alarms-reach-nobody',
         `stage ${PRODUCTION_STAGE} has no alarm subscriber: its alarms go to a topic nobody reads. ` +
-          'Deploy with -c alarmEmail=<address> or -c alarmTopicArn=<your team\'s SNS topic>.',
+          "Deploy with -c alarmEmail=<address> or -c alarmTopicArn=<your team's SNS topic>.",
       );
     }
 
@@ -131,7 +131,11 @@ export class RideDurationStack extends Stack {
     out('InputStreamName', input.streamName, 'Put ride events here');
     out('OutputStreamName', output.streamName, 'Prediction events arrive here');
     out('DeadLetterQueueUrl', deadLetters.queueUrl, 'Bad records, each with its reason');
-    out('DeadLetterBucketName', deadLetterData.bucket.bucketName, 'Whole records of dead letters too large for SQS (dead-letters/, kept 14 days)');
+    out(
+      'DeadLetterBucketName',
+      deadLetterData.bucket.bucketName,
+      'Whole records of dead letters too large for SQS (dead-letters/, kept 14 days)',
+    );
     out('FailedBatchQueueUrl', failedBatches.queueUrl, 'Batches given up on after retries');
     out('FunctionName', fn.functionName, 'The prediction function');
     out('ModelLocation', model.uri, 'Where the served model is read from');
@@ -139,18 +143,29 @@ export class RideDurationStack extends Stack {
     if (model.createdBucket && settings.model.kind === 'mlflow-run') {
       const runId = settings.model.runId;
       if (runId === DEMO_RUN_ID) {
-        out('UploadDemoModelCommand', `aws s3 cp --recursive models/demo ${model.uri}`, 'Upload the bundled demo model, which this stage serves');
+        out(
+          'UploadDemoModelCommand',
+          `aws s3 cp --recursive models/demo ${model.uri}`,
+          'Upload the bundled demo model, which this stage serves',
+        );
       } else {
-        out('UploadModelCommand', `aws s3 cp --recursive mlruns/${settings.model.experimentId}/${runId}/artifacts/model ${model.uri}`,
-          `Upload run ${runId}'s model from a local MLflow store (mlruns/), in the MLflow layout`);
+        out(
+          'UploadModelCommand',
+          `aws s3 cp --recursive mlruns/${settings.model.experimentId}/${runId}/artifacts/model ${model.uri}`,
+          `Upload run ${runId}'s model from a local MLflow store (mlruns/), in the MLflow layout`,
+        );
       }
     }
     const ride = JSON.stringify(COURSE_RIDE);
-    out('PutRecordCommand',
+    out(
+      'PutRecordCommand',
       `aws kinesis put-record --stream-name ${input.streamName} --partition-key ${COURSE_RIDE.ride_id} --cli-binary-format raw-in-base64-out --data '${ride}'`,
-      'Send the course ride (AWS CLI v2)');
-    out('ReadPredictionsCommand',
+      'Send the course ride (AWS CLI v2)',
+    );
+    out(
+      'ReadPredictionsCommand',
       `aws kinesis get-records --query 'Records[].Data' --output text --shard-iterator $(aws kinesis get-shard-iterator --stream-name ${output.streamName} --shard-id shardId-000000000000 --shard-iterator-type TRIM_HORIZON --query ShardIterator --output text) | tr '\\t' '\\n' | while read -r d; do echo "$d" | base64 -d; echo; done`,
-      'Print the predictions in the first shard of the output stream');
+      'Print the predictions in the first shard of the output stream',
+    );
   }
 }

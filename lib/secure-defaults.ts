@@ -4,8 +4,8 @@
  * what is its own (names, sizes), so a default is changed here once for every resource.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import type { KeyProps } from 'aws-cdk-lib/aws-kms';
 import { StreamEncryption, type StreamProps } from 'aws-cdk-lib/aws-kinesis';
+import type { KeyProps } from 'aws-cdk-lib/aws-kms';
 import { BlockPublicAccess, BucketEncryption, type BucketProps } from 'aws-cdk-lib/aws-s3';
 import type { TopicProps } from 'aws-cdk-lib/aws-sns';
 import { QueueEncryption, type QueueProps } from 'aws-cdk-lib/aws-sqs';

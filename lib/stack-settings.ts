@@ -163,7 +163,9 @@ type Text = (key: string, fallback: string, pattern?: RegExp) => string;
 function readModelSettings(raw: Raw, text: Text, problems: string[]): ModelSettings {
   const kmsKeyArn = raw('modelBucketKeyArn');
   if (kmsKeyArn !== undefined && !KMS_KEY_ARN.test(kmsKeyArn)) {
-    problems.push(`context modelBucketKeyArn: expected a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>, not an alias), got ${JSON.stringify(kmsKeyArn)}`);
+    problems.push(
+      `context modelBucketKeyArn: expected a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>, not an alias), got ${JSON.stringify(kmsKeyArn)}`,
+    );
   }
   const runId = raw('runId') === undefined ? undefined : text('runId', '');
   const location = raw('modelLocation');
@@ -186,7 +188,13 @@ function readModelSettings(raw: Raw, text: Text, problems: string[]): ModelSetti
   if (bucketName === undefined && kmsKeyArn !== undefined) {
     problems.push("context modelBucketKeyArn: only with modelBucket or modelLocation (the stack's own bucket is encrypted with S3's key)");
   }
-  return { kind: 'mlflow-run', bucketName, experimentId: text('experimentId', DEFAULTS.experimentId), runId: runId ?? DEMO_RUN_ID, kmsKeyArn };
+  return {
+    kind: 'mlflow-run',
+    bucketName,
+    experimentId: text('experimentId', DEFAULTS.experimentId),
+    runId: runId ?? DEMO_RUN_ID,
+    kmsKeyArn,
+  };
 }
 
 /** `s3://bucket/key-or-prefix` into its bucket and path, or why it cannot be served from. */
@@ -210,7 +218,9 @@ function readAlarmSettings(raw: Raw, problems: string[]): StackSettings['alarms'
   if (email !== undefined && !/^[^@\s]+@[^@\s]+$/.test(email)) problems.push('context alarmEmail: not an email address');
   const topicArn = raw('alarmTopicArn');
   if (topicArn !== undefined && !SNS_TOPIC_ARN.test(topicArn)) {
-    problems.push(`context alarmTopicArn: expected a standard SNS topic ARN (arn:aws:sns:<region>:<account>:<name>), got ${JSON.stringify(topicArn)}`);
+    problems.push(
+      `context alarmTopicArn: expected a standard SNS topic ARN (arn:aws:sns:<region>:<account>:<name>), got ${JSON.stringify(topicArn)}`,
+    );
   }
   if (email !== undefined && topicArn !== undefined) {
     problems.push('context alarmEmail: not with alarmTopicArn (subscribe the address to that topic instead)');

@@ -56,6 +56,9 @@ export function stageNames(stage: string, settings: { packaging: Packaging; star
  * the mapping moved to it in place (keeping its position in the stream) on a packaging switch,
  * or a new mapping on the new function on a starting-position switch; then the old ones go.
  */
-export function functionName(base: string, { packaging, startingPosition }: { packaging: Packaging; startingPosition: StartingPosition }): string {
+export function functionName(
+  base: string,
+  { packaging, startingPosition }: { packaging: Packaging; startingPosition: StartingPosition },
+): string {
   return [base, ...(packaging === 'zip' ? ['zip'] : []), ...(startingPosition === 'LATEST' ? ['latest'] : [])].join('-');
 }

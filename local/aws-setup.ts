@@ -3,8 +3,8 @@
  * streams, queues and buckets live in streams.ts, queues.ts and buckets.ts, and are
  * re-exported here for the callers that take them all from one place.
  */
-import { createClients, type AwsClients } from '../lambda/src';
-import { startEmulators, type Emulators } from './emulators';
+import { type AwsClients, createClients } from '../lambda/src';
+import { type Emulators, startEmulators } from './emulators';
 import { LOCAL_REGION } from './environment';
 
 export { uploadDirectory } from './buckets';

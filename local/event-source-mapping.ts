@@ -20,7 +20,7 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { lambdaKinesisRecord } from '../events/kinesis-event';
 import { DEFAULTS } from '../lib/stack-defaults';
-import { describeShards, ShardReader, type KinesisRecord } from './streams';
+import { describeShards, type KinesisRecord, ShardReader } from './streams';
 
 export interface EventSourceSettings {
   batchSize: number;
@@ -48,6 +48,7 @@ export const DEFAULT_EVENT_SOURCE: EventSourceSettings = {
   functionTimeoutMs: DEFAULTS.timeoutSeconds * 1000,
 };
 
+// biome-ignore lint/suspicious/noConfusingVoidType: a Lambda handler may return nothing, as Lambda allows.
 export type KinesisHandler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse | void>;
 
 export interface EventSourceMappingOptions {
@@ -190,7 +191,7 @@ export class EventSourceMapping {
         }),
       ),
     };
-    let response: KinesisStreamBatchResponse | void;
+    let response: Awaited<ReturnType<KinesisHandler>>;
     try {
       response = await this.invokeWithTimeout(event);
     } catch (error) {
@@ -206,7 +207,7 @@ export class EventSourceMapping {
   }
 
   /** The handler with a context that counts down the timeout, failing as Lambda does when it is outlasted. */
-  private async invokeWithTimeout(event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse | void> {
+  private async invokeWithTimeout(event: KinesisStreamEvent): ReturnType<KinesisHandler> {
     const timeoutMs = this.settings.functionTimeoutMs;
     const context = invocationContext(this.options.functionName ?? 'ride-duration-prediction-local', timeoutMs);
     let timer: NodeJS.Timeout | undefined;
@@ -223,7 +224,13 @@ export class EventSourceMapping {
     }
   }
 
-  private async giveUp(batch: Batch, condition: FailedBatchRecord['requestContext']['condition'], shardId: string, streamArn: string, functionError?: string) {
+  private async giveUp(
+    batch: Batch,
+    condition: FailedBatchRecord['requestContext']['condition'],
+    shardId: string,
+    streamArn: string,
+    functionError?: string,
+  ) {
     this.stats.failedBatches++;
     const first = batch.records[0];
     const last = batch.records[batch.records.length - 1];

@@ -13,17 +13,16 @@
  * const report = await runFaultDrill({ rides: 10_000 });
  * console.log(formatDrillReport(report)); // report.passed, report.duplicates, ...
  */
+
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { BAD_RECORDS, isReasonFor, type BadRecord } from '../events/bad-records';
-import type { DeadLetter } from '../lambda/src';
-import { loadModelAt } from '../lambda/src';
-import { prepareFeatures } from '../lambda/src';
-import type { PredictionEvent } from '../lambda/src';
+import { BAD_RECORDS, type BadRecord, isReasonFor } from '../events/bad-records';
+import type { DeadLetter, PredictionEvent } from '../lambda/src';
+import { loadModelAt, prepareFeatures } from '../lambda/src';
 import { DEMO_MODEL_DIR } from '../models/demo-model';
-import { seededRandom, startKinesisFaultProxy, type FaultStats } from './kinesis-fault-proxy';
-import { LOCAL_NAMES, startLocalStack, type LocalStack, type LocalStackOptions } from './local-stack';
+import { type FaultStats, seededRandom, startKinesisFaultProxy } from './kinesis-fault-proxy';
+import { LOCAL_NAMES, type LocalStack, type LocalStackOptions, startLocalStack } from './local-stack';
 import { drainQueue } from './queues';
 import type { SqsStats } from './sqs-server';
 import { StreamFollower } from './streams';
@@ -129,7 +128,11 @@ async function setup(options: DrillOptions): Promise<{ stack: LocalStack; proxyS
       return proxy.endpoint;
     },
   });
-  stack.emulators.sqsServer.faults = { failEntryRate: options.sqsFailEntryRate, failCallRate: options.sqsFailCallRate, random: seededRandom(options.seed + 2) };
+  stack.emulators.sqsServer.faults = {
+    failEntryRate: options.sqsFailEntryRate,
+    failCallRate: options.sqsFailCallRate,
+    random: seededRandom(options.seed + 2),
+  };
   return {
     stack,
     proxyStats: () => ({ ...proxy!.stats }),
@@ -143,7 +146,9 @@ async function setup(options: DrillOptions): Promise<{ stack: LocalStack; proxyS
 /** Puts every record on the input stream, in calls of 500. */
 async function load(stack: LocalStack, entries: Workload['entries']): Promise<void> {
   for (let i = 0; i < entries.length; i += 500) {
-    const { FailedRecordCount } = await stack.clients.kinesis.send(new PutRecordsCommand({ StreamName: LOCAL_NAMES.inputStream, Records: entries.slice(i, i + 500) }));
+    const { FailedRecordCount } = await stack.clients.kinesis.send(
+      new PutRecordsCommand({ StreamName: LOCAL_NAMES.inputStream, Records: entries.slice(i, i + 500) }),
+    );
     if (FailedRecordCount) throw new Error(`the input stream refused ${FailedRecordCount} records`);
   }
 }
@@ -169,8 +174,8 @@ async function wait(stack: LocalStack, work: Workload, options: DrillOptions, lo
     const freshLetters = await newLetters();
     predictions.push(...fresh);
     letters.push(...freshLetters);
-    fresh.forEach((p) => rideIds.add(p.prediction.ride_id));
-    freshLetters.forEach((l) => lettered.add(l.partitionKey));
+    for (const p of fresh) rideIds.add(p.prediction.ride_id);
+    for (const l of freshLetters) lettered.add(l.partitionKey);
     if (fresh.length + freshLetters.length > 0) lastProgress = Date.now();
     else if (Date.now() - lastProgress > options.stallTimeoutMs) break;
     else await sleep(250);
@@ -196,12 +201,19 @@ async function hasItsData(stack: LocalStack, letter: DeadLetter, record: BadReco
 }
 
 /** Every output checked against what went in. */
-async function verdict(stack: LocalStack, work: Workload, outputs: Outputs, options: DrillOptions): Promise<Omit<DrillReport, 'proxy' | 'sqs' | 'elapsedSeconds'>> {
+async function verdict(
+  stack: LocalStack,
+  work: Workload,
+  outputs: Outputs,
+  options: DrillOptions,
+): Promise<Omit<DrillReport, 'proxy' | 'sqs' | 'elapsedSeconds'>> {
   const { predictions, letters } = outputs;
   // Every prediction must be the demo model's for that ride.
   const model = await loadModelAt({ kind: 'local', path: DEMO_MODEL_DIR }).then((m) => m.model);
   const expected = model.predict(work.good.map(prepareFeatures));
-  const wrongPredictions = predictions.filter((p) => p.version !== LOCAL_NAMES.runId || p.prediction.ride_duration !== expected[p.prediction.ride_id as number]).length;
+  const wrongPredictions = predictions.filter(
+    (p) => p.version !== LOCAL_NAMES.runId || p.prediction.ride_duration !== expected[p.prediction.ride_id as number],
+  ).length;
   const lettered = new Set<number>();
   let wrongReasons = 0;
   let wrongData = 0;
@@ -251,7 +263,12 @@ async function verdict(stack: LocalStack, work: Workload, outputs: Outputs, opti
     partialFailureInvocations: stack.mapping.stats.partialFailures,
     passed: false,
   };
-  report.passed = report.missingPredictions === 0 && report.wrongPredictions === 0 && report.missingDeadLetters === 0 && report.wrongReasons === 0 && report.wrongData === 0;
+  report.passed =
+    report.missingPredictions === 0 &&
+    report.wrongPredictions === 0 &&
+    report.missingDeadLetters === 0 &&
+    report.wrongReasons === 0 &&
+    report.wrongData === 0;
   return report;
 }
 
@@ -266,7 +283,12 @@ export async function runFaultDrill(overrides: Partial<DrillOptions> = {}, log: 
     const outputs = await wait(stack, work, options, log);
     const elapsedSeconds = (performance.now() - started) / 1000;
     const { sendCalls, failedCalls, failedEntries, refused } = stack.emulators.sqsServer.stats;
-    return { ...(await verdict(stack, work, outputs, options)), proxy: proxyStats(), sqs: { sendCalls, failedCalls, failedEntries, refused }, elapsedSeconds };
+    return {
+      ...(await verdict(stack, work, outputs, options)),
+      proxy: proxyStats(),
+      sqs: { sendCalls, failedCalls, failedEntries, refused },
+      elapsedSeconds,
+    };
   } finally {
     await stop();
   }
@@ -293,12 +315,17 @@ export function formatDrillReport(r: DrillReport): string {
     row('dead letters with their data put whole in S3', r.offloadedDeadLetters),
     row('batches given up', r.batchesGivenUp),
     row('invocations (with batch item failures)', `${r.invocations} (${r.partialFailureInvocations})`),
-    row('PutRecords calls / failed whole / entries throttled', `${r.proxy.putRecordsCalls} / ${r.proxy.failedCalls} / ${r.proxy.rejectedEntries}`),
+    row(
+      'PutRecords calls / failed whole / entries throttled',
+      `${r.proxy.putRecordsCalls} / ${r.proxy.failedCalls} / ${r.proxy.rejectedEntries}`,
+    ),
     row('SendMessageBatch calls / failed whole / entries failed', `${r.sqs.sendCalls} / ${r.sqs.failedCalls} / ${r.sqs.failedEntries}`),
     row('elapsed', `${r.elapsedSeconds.toFixed(1)} s`),
     row('result', r.passed ? 'PASSED: every good ride predicted, every bad one dead-lettered with its reason and data' : 'FAILED'),
     '',
     'Bad records dead-lettered, by kind:',
-    ...Object.entries(r.deadLettersByKind).sort(([a], [b]) => a.localeCompare(b)).map(([kind, n]) => `  ${String(n).padStart(4)}  ${kind}`),
+    ...Object.entries(r.deadLettersByKind)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([kind, n]) => `  ${String(n).padStart(4)}  ${kind}`),
   ].join('\n');
 }

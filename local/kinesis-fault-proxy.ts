@@ -5,7 +5,7 @@
  * forwarded, so the stream behind it holds exactly what the client was told was written.
  * Every other call passes through untouched.
  */
-import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { Emulator } from './emulators';
 import { close, listen, readBody } from './http';
 
@@ -49,8 +49,9 @@ export async function startKinesisFaultProxy(target: string, policy: FaultPolicy
   const forward = (req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }> =>
     new Promise((resolve, reject) => {
       const headers = { ...req.headers, host: targetUrl.host, 'content-length': String(body.length) };
-      const upstream = request({ host: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers }, async (res) =>
-        resolve({ status: res.statusCode ?? 500, headers: res.headers, body: await readBody(res) }),
+      const upstream = request(
+        { host: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers },
+        async (res) => resolve({ status: res.statusCode ?? 500, headers: res.headers, body: await readBody(res) }),
       );
       upstream.on('error', reject).end(body);
     });
@@ -76,7 +77,12 @@ export async function startKinesisFaultProxy(target: string, policy: FaultPolicy
         stats.failedCalls++;
         return random() < 0.5
           ? reply(res, 500, json, JSON.stringify({ __type: 'InternalFailure', message: 'injected fault' }))
-          : reply(res, 400, json, JSON.stringify({ __type: 'ProvisionedThroughputExceededException', message: 'Rate exceeded (injected)' }));
+          : reply(
+              res,
+              400,
+              json,
+              JSON.stringify({ __type: 'ProvisionedThroughputExceededException', message: 'Rate exceeded (injected)' }),
+            );
       }
       const input = JSON.parse(body.toString('utf8')) as { Records: unknown[] };
       const rejected = input.Records.map(() => random() < policy.rejectEntryRate);

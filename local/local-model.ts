@@ -6,10 +6,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DEFAULT_PICKLE_NAME, MLMODEL_FILE_NAME } from '../lambda/src';
-import { MODEL_FILE_NAME } from '../lambda/src';
-import { parseMlmodel } from '../lambda/src';
-import { openModelSource } from '../lambda/src';
+import { DEFAULT_PICKLE_NAME, MLMODEL_FILE_NAME, MODEL_FILE_NAME, openModelSource, parseMlmodel } from '../lambda/src';
 import { uploadDirectory } from './aws-setup';
 
 export interface LocalModel {
@@ -46,7 +43,12 @@ export async function placeModel(s3: S3Client, bucket: string, experimentId: str
   const key = `local-models/${basename(model.path)}`;
   if (isDirectory) await uploadDirectory(s3, model.path, bucket, `${key}/`);
   else await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(model.path) }));
-  return { RUN_ID: model.runId, MODEL_BUCKET: undefined, MLFLOW_EXPERIMENT_ID: undefined, MODEL_LOCATION: `s3://${bucket}/${key}${isDirectory ? '/' : ''}` };
+  return {
+    RUN_ID: model.runId,
+    MODEL_BUCKET: undefined,
+    MLFLOW_EXPERIMENT_ID: undefined,
+    MODEL_LOCATION: `s3://${bucket}/${key}${isDirectory ? '/' : ''}`,
+  };
 }
 
 /**

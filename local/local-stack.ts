@@ -4,18 +4,15 @@
  * the event source mapping feeding the real prediction service.
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { createClients, type AwsClients } from '../lambda/src';
-import { parseConfig } from '../lambda/src';
-import { RESOURCE_NAMES } from '../lambda/src';
-import { startPredictionService } from '../lambda/src';
 import type { ServedModelInfo } from '../lambda/src';
-import { startEmulators, type Emulators } from './emulators';
+import { type AwsClients, createClients, parseConfig, RESOURCE_NAMES, startPredictionService } from '../lambda/src';
+import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../models/demo-model';
+import { type Emulators, startEmulators } from './emulators';
 import { useLocalEnvironment } from './environment';
 import { EventSourceMapping, type EventSourceSettings } from './event-source-mapping';
+import { type LocalModel, placeModel } from './local-model';
 import { createQueue } from './queues';
 import { createStream } from './streams';
-import { placeModel, type LocalModel } from './local-model';
-import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../models/demo-model';
 
 export const LOCAL_NAMES = {
   inputStream: RESOURCE_NAMES.inputStream,
@@ -71,7 +68,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       deadLetters: await createQueue(clients.sqs, LOCAL_NAMES.deadLetterQueue),
       failedBatches: await createQueue(clients.sqs, LOCAL_NAMES.failedBatchQueue),
     };
-    const modelEnvironment = await placeModel(clients.s3, LOCAL_NAMES.bucket, LOCAL_NAMES.experimentId, options.model ?? { path: DEMO_MODEL_DIR });
+    const modelEnvironment = await placeModel(
+      clients.s3,
+      LOCAL_NAMES.bucket,
+      LOCAL_NAMES.experimentId,
+      options.model ?? { path: DEMO_MODEL_DIR },
+    );
 
     // The function's own configuration, as the stack sets it, pointed at the emulators.
     const outputEndpoint = options.outputEndpoint ? await options.outputEndpoint(kinesis) : kinesis;
@@ -92,7 +94,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       kinesis: clients.kinesis,
       streamName: LOCAL_NAMES.inputStream,
       handler: (event, context) => service.handle(event, context),
-      onFailure: async (failed) => void (await clients.sqs.send(new SendMessageCommand({ QueueUrl: queueUrls.failedBatches, MessageBody: JSON.stringify(failed) }))),
+      onFailure: async (failed) =>
+        void (await clients.sqs.send(new SendMessageCommand({ QueueUrl: queueUrls.failedBatches, MessageBody: JSON.stringify(failed) }))),
       settings: options.eventSource,
     });
     await mapping.start();

@@ -72,11 +72,21 @@ function renderMembers(action: string, value: Record<string, unknown>): string {
   return Object.entries(value)
     .map(([member, v]) => {
       if (v === undefined) return '';
-      if (Array.isArray(v)) return v.map((item) => element(itemName(action, member), typeof item === 'object' ? renderMembers(action, item as Record<string, unknown>) : escapeXml(String(item)))).join('');
+      if (Array.isArray(v))
+        return v
+          .map((item) =>
+            element(
+              itemName(action, member),
+              typeof item === 'object' ? renderMembers(action, item as Record<string, unknown>) : escapeXml(String(item)),
+            ),
+          )
+          .join('');
       // A map (queue or message attributes) is a flattened list of Name/Value pairs.
       if (typeof v === 'object' && v !== null) {
         const name = member === 'Attributes' ? 'Attribute' : member.replace(/s$/, '');
-        return Object.entries(v).map(([k, val]) => element(name, element('Name', escapeXml(k)) + element('Value', escapeXml(String(val))))).join('');
+        return Object.entries(v)
+          .map(([k, val]) => element(name, element('Name', escapeXml(k)) + element('Value', escapeXml(String(val)))))
+          .join('');
       }
       return element(member, escapeXml(String(v)));
     })
@@ -98,6 +108,10 @@ export function queryResponse(action: string, result: Record<string, unknown>, r
 
 /** An error as the Query protocol's XML answer. */
 export function queryError(code: string, message: string, sender: boolean, requestId: string): string {
-  const error = element('Type', sender ? 'Sender' : 'Receiver') + element('Code', escapeXml(QUERY_ERROR_CODES[code] ?? code)) + element('Message', escapeXml(message)) + '<Detail/>';
+  const error =
+    element('Type', sender ? 'Sender' : 'Receiver') +
+    element('Code', escapeXml(QUERY_ERROR_CODES[code] ?? code)) +
+    element('Message', escapeXml(message)) +
+    '<Detail/>';
   return `<?xml version="1.0"?><ErrorResponse xmlns="${NAMESPACE}">${element('Error', error)}${element('RequestId', requestId)}</ErrorResponse>`;
 }

@@ -149,7 +149,13 @@ export class LocalSqsServer {
       const sender = e.status < 500;
       if (query) return this.reply(res, e.status, 'text/xml', queryError(e.code, e.message, sender, requestId), requestId);
       res.setHeader('x-amzn-query-error', `${QUERY_ERROR_CODES[e.code] ?? e.code};${sender ? 'Sender' : 'Receiver'}`);
-      this.reply(res, e.status, 'application/x-amz-json-1.0', JSON.stringify({ __type: `com.amazonaws.sqs#${e.code}`, message: e.message }), requestId);
+      this.reply(
+        res,
+        e.status,
+        'application/x-amz-json-1.0',
+        JSON.stringify({ __type: `com.amazonaws.sqs#${e.code}`, message: e.message }),
+        requestId,
+      );
     }
   }
 
@@ -169,7 +175,9 @@ export class LocalSqsServer {
   private async dispatch(action: string, input: Request): Promise<Request> {
     switch (action) {
       case 'CreateQueue':
-        return { QueueUrl: this.queueUrl(this.createQueue(String(input.QueueName ?? ''), (input.Attributes ?? {}) as Record<string, string>).name) };
+        return {
+          QueueUrl: this.queueUrl(this.createQueue(String(input.QueueName ?? ''), (input.Attributes ?? {}) as Record<string, string>).name),
+        };
       case 'GetQueueUrl':
         return { QueueUrl: this.queueUrl(this.queue(input.QueueName).name) };
       case 'ListQueues': {
@@ -200,7 +208,7 @@ export class LocalSqsServer {
       case 'DeleteMessageBatch': {
         const queue = this.queue(input.QueueUrl);
         const entries = this.entries(input);
-        entries.forEach((e) => this.delete(queue, e.ReceiptHandle));
+        for (const e of entries) this.delete(queue, e.ReceiptHandle);
         return { Successful: entries.map((e) => ({ Id: e.Id })), Failed: [] };
       }
       case 'PurgeQueue':
@@ -212,7 +220,11 @@ export class LocalSqsServer {
   }
 
   private createQueue(name: string, attributes: Record<string, string>): Queue {
-    if (!/^[\w-]{1,80}(\.fifo)?$/.test(name)) throw new SqsError('InvalidParameterValue', `Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length: ${name}`);
+    if (!/^[\w-]{1,80}(\.fifo)?$/.test(name))
+      throw new SqsError(
+        'InvalidParameterValue',
+        `Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length: ${name}`,
+      );
     let queue = this.queues.get(name);
     if (!queue) {
       queue = {
@@ -262,7 +274,9 @@ export class LocalSqsServer {
   }
 
   private queue(urlOrName: unknown): Queue {
-    const name = String(urlOrName ?? '').split('/').pop()!;
+    const name = String(urlOrName ?? '')
+      .split('/')
+      .pop()!;
     const queue = this.queues.get(name);
     if (!queue) throw new SqsError('QueueDoesNotExist', `The specified queue ${name} does not exist.`);
     return queue;
@@ -270,12 +284,22 @@ export class LocalSqsServer {
 
   private entries(input: Request): Request[] {
     const entries = (input.Entries ?? []) as Request[];
-    if (entries.length === 0) throw new SqsError('EmptyBatchRequest', 'There should be at least one SendMessageBatchRequestEntry in the request.');
-    if (entries.length > MAX_BATCH_ENTRIES) throw new SqsError('TooManyEntriesInBatchRequest', `Maximum number of entries per request are ${MAX_BATCH_ENTRIES}. You have sent ${entries.length}.`);
+    if (entries.length === 0)
+      throw new SqsError('EmptyBatchRequest', 'There should be at least one SendMessageBatchRequestEntry in the request.');
+    if (entries.length > MAX_BATCH_ENTRIES)
+      throw new SqsError(
+        'TooManyEntriesInBatchRequest',
+        `Maximum number of entries per request are ${MAX_BATCH_ENTRIES}. You have sent ${entries.length}.`,
+      );
     const ids = entries.map((e) => String(e.Id ?? ''));
     const bad = ids.find((id) => !ENTRY_ID.test(id));
-    if (bad !== undefined) throw new SqsError('InvalidBatchEntryId', `A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long: ${bad}`);
-    if (new Set(ids).size !== ids.length) throw new SqsError('BatchEntryIdsNotDistinct', 'Two or more batch entries in the request have the same Id.');
+    if (bad !== undefined)
+      throw new SqsError(
+        'InvalidBatchEntryId',
+        `A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long: ${bad}`,
+      );
+    if (new Set(ids).size !== ids.length)
+      throw new SqsError('BatchEntryIdsNotDistinct', 'Two or more batch entries in the request have the same Id.');
     return entries;
   }
 
@@ -284,11 +308,17 @@ export class LocalSqsServer {
     if (body.length === 0) return { code: 'InvalidParameterValue', message: 'The request must contain the parameter MessageBody.' };
     const bytes = Buffer.byteLength(body, 'utf8');
     if (bytes > queue.attributes.MaximumMessageSize) {
-      return { code: 'InvalidParameterValue', message: `One or more parameters are invalid. Reason: Message must be shorter than ${queue.attributes.MaximumMessageSize} bytes.` };
+      return {
+        code: 'InvalidParameterValue',
+        message: `One or more parameters are invalid. Reason: Message must be shorter than ${queue.attributes.MaximumMessageSize} bytes.`,
+      };
     }
     if (REFUSED_CHARACTER.test(body)) {
       const c = REFUSED_CHARACTER.exec(body)![0];
-      return { code: 'InvalidMessageContents', message: `Invalid binary character '#x${c.codePointAt(0)!.toString(16).toUpperCase()}' was found in the message body, the set of allowed characters is #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF` };
+      return {
+        code: 'InvalidMessageContents',
+        message: `Invalid binary character '#x${c.codePointAt(0)!.toString(16).toUpperCase()}' was found in the message body, the set of allowed characters is #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF`,
+      };
     }
     return undefined;
   }
@@ -319,7 +349,10 @@ export class LocalSqsServer {
     const total = entries.reduce((sum, e) => sum + Buffer.byteLength(String(e.MessageBody ?? ''), 'utf8'), 0);
     if (total > this.maxBatchBytes) {
       this.stats.refused++;
-      throw new SqsError('BatchRequestTooLong', `Batch requests cannot be longer than ${this.maxBatchBytes} bytes. You have sent ${total} bytes.`);
+      throw new SqsError(
+        'BatchRequestTooLong',
+        `Batch requests cannot be longer than ${this.maxBatchBytes} bytes. You have sent ${total} bytes.`,
+      );
     }
     const random = this.faults?.random ?? Math.random;
     const Successful: Request[] = [];
@@ -332,7 +365,12 @@ export class LocalSqsServer {
         Failed.push({ Id: entry.Id, SenderFault: true, Code: refused.code, Message: refused.message });
       } else if (this.faults && random() < this.faults.failEntryRate) {
         this.stats.failedEntries++;
-        Failed.push({ Id: entry.Id, SenderFault: false, Code: 'InternalError', Message: 'We encountered an internal error. Please try again. (injected)' });
+        Failed.push({
+          Id: entry.Id,
+          SenderFault: false,
+          Code: 'InternalError',
+          Message: 'We encountered an internal error. Please try again. (injected)',
+        });
       } else {
         Successful.push({ Id: entry.Id, ...this.store(queue, body) });
       }
@@ -342,7 +380,15 @@ export class LocalSqsServer {
 
   private store(queue: Queue, body: string): Request {
     const now = Date.now();
-    const message: StoredMessage = { id: randomUUID(), seq: ++queue.sent, body, md5: md5(body), sentAt: now, visibleAt: now, receiveCount: 0 };
+    const message: StoredMessage = {
+      id: randomUUID(),
+      seq: ++queue.sent,
+      body,
+      md5: md5(body),
+      sentAt: now,
+      visibleAt: now,
+      receiveCount: 0,
+    };
     queue.messages.push(message);
     queue.journal.push(message);
     if (queue.journal.length > JOURNAL_LENGTH) queue.journal.splice(0, queue.journal.length - JOURNAL_LENGTH);
@@ -353,7 +399,10 @@ export class LocalSqsServer {
   private async receive(queue: Queue, input: Request): Promise<Request[]> {
     const max = Number(input.MaxNumberOfMessages ?? 1);
     if (!Number.isInteger(max) || max < 1 || max > MAX_BATCH_ENTRIES) {
-      throw new SqsError('InvalidParameterValue', `Value ${input.MaxNumberOfMessages} for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10.`);
+      throw new SqsError(
+        'InvalidParameterValue',
+        `Value ${input.MaxNumberOfMessages} for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10.`,
+      );
     }
     const timeout = Number(input.VisibilityTimeout ?? queue.attributes.VisibilityTimeout);
     const waitUntil = Date.now() + Math.min(20, Number(input.WaitTimeSeconds ?? 0)) * 1000;
@@ -373,8 +422,16 @@ export class LocalSqsServer {
             ApproximateFirstReceiveTimestamp: String(m.firstReceivedAt),
             SenderId: ACCOUNT_ID,
           };
-          const chosen = wanted.includes('All') ? attributes : Object.fromEntries(Object.entries(attributes).filter(([k]) => wanted.includes(k)));
-          return { MessageId: m.id, ReceiptHandle: m.receiptHandle, MD5OfBody: m.md5, Body: m.body, ...(Object.keys(chosen).length > 0 && { Attributes: chosen }) };
+          const chosen = wanted.includes('All')
+            ? attributes
+            : Object.fromEntries(Object.entries(attributes).filter(([k]) => wanted.includes(k)));
+          return {
+            MessageId: m.id,
+            ReceiptHandle: m.receiptHandle,
+            MD5OfBody: m.md5,
+            Body: m.body,
+            ...(Object.keys(chosen).length > 0 && { Attributes: chosen }),
+          };
         });
       }
       await sleep(50);

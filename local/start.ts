@@ -18,7 +18,12 @@ const fail = (message: string): never => {
 let values: { shards: string; model?: string; 'run-id'?: string; help: boolean };
 try {
   ({ values } = parseArgs({
-    options: { shards: { type: 'string', default: '2' }, model: { type: 'string' }, 'run-id': { type: 'string' }, help: { type: 'boolean', default: false } },
+    options: {
+      shards: { type: 'string', default: '2' },
+      model: { type: 'string' },
+      'run-id': { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
   }));
 } catch (error) {
   fail(`${(error as Error).message}\n${USAGE}`);
@@ -28,7 +33,8 @@ if (values!.help) {
   process.exit(0);
 }
 const shards = Number(values!.shards);
-if (!Number.isInteger(shards) || shards < 1 || shards > 100) fail(`--shards must be an integer from 1 to 100, got ${JSON.stringify(values!.shards)}`);
+if (!Number.isInteger(shards) || shards < 1 || shards > 100)
+  fail(`--shards must be an integer from 1 to 100, got ${JSON.stringify(values!.shards)}`);
 
 // Warnings (each rejected record with its reason) and errors, without the metric blobs.
 useLocalEnvironment({ logLevel: 'WARN' });

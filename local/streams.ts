@@ -83,7 +83,8 @@ export class StreamFollower {
     for (const reader of this.readers) {
       for (;;) {
         const page = await reader.read();
-        for (const r of page ?? []) records.push({ partitionKey: r.PartitionKey!, data: JSON.parse(Buffer.from(r.Data!).toString('utf8')) });
+        for (const r of page ?? [])
+          records.push({ partitionKey: r.PartitionKey!, data: JSON.parse(Buffer.from(r.Data!).toString('utf8')) });
         if (!page?.length) break;
       }
     }

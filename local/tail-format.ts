@@ -33,8 +33,9 @@ export function formatDeadLetter(body: string): string {
   } catch {
     return `dead letter (not a dead letter of this service): ${escapeNonPrintable(body.slice(0, SHOWN))}`;
   }
-  const data = letter.dataLocation !== undefined
-    ? `whole at ${letter.dataLocation}`
-    : `${describeData(letter.data)}${letter.dataTruncated ? ` [cut: ${letter.dataNote ?? 'data truncated'}]` : ''}`;
+  const data =
+    letter.dataLocation !== undefined
+      ? `whole at ${letter.dataLocation}`
+      : `${describeData(letter.data)}${letter.dataTruncated ? ` [cut: ${letter.dataNote ?? 'data truncated'}]` : ''}`;
   return `dead letter ${letter.sequenceNumber}: ${letter.reason}\n            data: ${data}`;
 }

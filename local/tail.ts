@@ -6,8 +6,9 @@
  *   npm run tail
  *   npm run tail -- --from-start
  */
-import { parseArgs } from 'node:util';
+
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
 import { createClients } from '../lambda/src';
 import { LOCAL_REGION, useLocalEnvironment } from './environment';
 import { DEFAULT_PORTS, LOCAL_NAMES } from './local-stack';
@@ -53,7 +54,9 @@ async function tailPredictions(streamName: string, shardIds: string[]) {
 
 /** The letters sent after the `after`-th, from the local SQS server's journal. */
 async function journal(after: number): Promise<{ seq: number; body: string }[]> {
-  const response = await fetch(`${sqsEndpoint}/_local/queues/${LOCAL_NAMES.deadLetterQueue}/messages?after=${after}`).catch(() => noStack(sqsEndpoint));
+  const response = await fetch(`${sqsEndpoint}/_local/queues/${LOCAL_NAMES.deadLetterQueue}/messages?after=${after}`).catch(() =>
+    noStack(sqsEndpoint),
+  );
   if (!response.ok) noStack(`${sqsEndpoint} (no ${LOCAL_NAMES.deadLetterQueue} queue there)`);
   return ((await response.json()) as { messages: { seq: number; body: string }[] }).messages;
 }
@@ -70,7 +73,9 @@ async function tailDeadLetters() {
 }
 
 const { shardIds } = await describeShards(kinesis, LOCAL_NAMES.outputStream).catch(() => noStack(kinesisEndpoint));
-console.error(`tailing ${LOCAL_NAMES.outputStream} at ${kinesisEndpoint} and ${LOCAL_NAMES.deadLetterQueue} at ${sqsEndpoint} (Ctrl-C stops)`);
+console.error(
+  `tailing ${LOCAL_NAMES.outputStream} at ${kinesisEndpoint} and ${LOCAL_NAMES.deadLetterQueue} at ${sqsEndpoint} (Ctrl-C stops)`,
+);
 await Promise.all([tailPredictions(LOCAL_NAMES.outputStream, shardIds), tailDeadLetters()]).catch((error: Error) =>
   fail(`the local stack stopped answering (${error.message})`),
 );

@@ -1,6 +1,7 @@
 // Just enough typing for the two emulators, which ship none.
 declare module 'kinesalite' {
   import type { Server } from 'node:http';
+
   interface KinesaliteOptions {
     createStreamMs?: number;
     deleteStreamMs?: number;
@@ -12,8 +13,9 @@ declare module 'kinesalite' {
 }
 
 declare module 's3rver' {
-  import type { AddressInfo } from 'node:net';
   import type { Server } from 'node:http';
+  import type { AddressInfo } from 'node:net';
+
   interface S3rverOptions {
     address?: string;
     port?: number;

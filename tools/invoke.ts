@@ -16,7 +16,9 @@ import { DEMO_MODEL_DIR } from '../models/demo-model';
 
 const [eventFile, ...extra] = process.argv.slice(2);
 if (!eventFile || extra.length > 0 || eventFile.startsWith('-')) {
-  console.error('usage: npm run invoke -- <event.json>   (samples in events/; the model from RUN_ID, MODEL_BUCKET, MODEL_LOCATION, or the demo)');
+  console.error(
+    'usage: npm run invoke -- <event.json>   (samples in events/; the model from RUN_ID, MODEL_BUCKET, MODEL_LOCATION, or the demo)',
+  );
   process.exit(2);
 }
 

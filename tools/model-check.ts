@@ -16,13 +16,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { createClients } from '../lambda/src';
-import { parseConfig } from '../lambda/src';
-import { describeLocation, openModelSource } from '../lambda/src';
-import { decodeRideRecord } from '../lambda/src';
-import { prepareFeatures, type RideFeatures } from '../lambda/src';
 import type { Ride } from '../lambda/src';
-import { loadServedModel } from '../lambda/src';
+import {
+  createClients,
+  decodeRideRecord,
+  describeLocation,
+  loadServedModel,
+  openModelSource,
+  parseConfig,
+  prepareFeatures,
+  type RideFeatures,
+} from '../lambda/src';
 import { useLocalEnvironment } from '../local/environment';
 
 const USAGE = 'usage: npm run model-check -- <model directory | model file | s3://bucket/prefix-or-key> [--run-id <id>] [--compare]';
@@ -31,7 +35,10 @@ const TOLERANCE = 1e-9;
 
 let args: ReturnType<typeof parse>;
 const parse = () =>
-  parseArgs({ allowPositionals: true, options: { 'run-id': { type: 'string' }, compare: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } });
+  parseArgs({
+    allowPositionals: true,
+    options: { 'run-id': { type: 'string' }, compare: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+  });
 try {
   args = parse();
 } catch (error) {
@@ -51,11 +58,14 @@ const line = (label: string, value: unknown) => console.log(`${label.padEnd(20)}
 function sampleRides(): { label: string; ride: Ride }[] {
   const samples: { label: string; ride: Ride }[] = [];
   const eventsDir = new URL('../events/', import.meta.url);
-  for (const file of readdirSync(eventsDir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of readdirSync(eventsDir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const event = JSON.parse(readFileSync(new URL(file, eventsDir), 'utf8')) as KinesisStreamEvent;
     for (const record of event.Records) {
       const decoded = decodeRideRecord(record.kinesis.data);
-      if (decoded.ok) samples.push({ label: `${file.padEnd(11)} ride ${String(decoded.event.ride_id).padEnd(26)}`, ride: decoded.event.ride });
+      if (decoded.ok)
+        samples.push({ label: `${file.padEnd(11)} ride ${String(decoded.event.ride_id).padEnd(26)}`, ride: decoded.event.ride });
     }
   }
   return samples;
@@ -76,8 +86,15 @@ function sklearnPredictions(pickle: Uint8Array, rows: RideFeatures[]): number[] 
   try {
     writeFileSync(join(dir, 'model.pkl'), pickle);
     const python = process.env.PYTHON ?? 'python3';
-    const run = spawnSync(python, [new URL('./sklearn_predict.py', import.meta.url).pathname, join(dir, 'model.pkl')], { input: JSON.stringify(rows), encoding: 'utf8', maxBuffer: 1 << 26 });
-    if (run.status !== 0) throw new Error(`${python} tools/sklearn_predict.py failed (does ${python} have scikit-learn? PYTHON chooses another):\n${run.stderr || run.error?.message}`);
+    const run = spawnSync(python, [new URL('./sklearn_predict.py', import.meta.url).pathname, join(dir, 'model.pkl')], {
+      input: JSON.stringify(rows),
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    });
+    if (run.status !== 0)
+      throw new Error(
+        `${python} tools/sklearn_predict.py failed (does ${python} have scikit-learn? PYTHON chooses another):\n${run.stderr || run.error?.message}`,
+      );
     return JSON.parse(run.stdout) as number[];
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -97,7 +114,12 @@ try {
   for (const [key, value] of Object.entries(model.summary())) if (value !== undefined) line(key, value);
   if (mlmodel) {
     line('mlflow', `run ${mlmodel.runId ?? '?'}, flavors ${mlmodel.flavors.join(', ')}, created ${mlmodel.createdAt ?? '?'}`);
-    line('signature', mlmodel.signatureInputs ? `[${mlmodel.signatureInputs.join(', ')}]: matches the handler's features` : 'none with named inputs: not checked');
+    line(
+      'signature',
+      mlmodel.signatureInputs
+        ? `[${mlmodel.signatureInputs.join(', ')}]: matches the handler's features`
+        : 'none with named inputs: not checked',
+    );
   } else {
     line('mlflow', 'no MLmodel: signature not checked');
   }
@@ -107,9 +129,9 @@ try {
   console.log('\nsample rides (events/):');
   const samples = sampleRides();
   const durations = model.predict(samples.map((s) => prepareFeatures(s.ride)));
-  samples.forEach(({ label, ride }, i) =>
-    console.log(`  ${label} ${ride.PULocationID} -> ${ride.DOLocationID}, ${ride.trip_distance} mi: ${durations[i].toFixed(2)} min`),
-  );
+  samples.forEach(({ label, ride }, i) => {
+    console.log(`  ${label} ${ride.PULocationID} -> ${ride.DOLocationID}, ${ride.trip_distance} mi: ${durations[i].toFixed(2)} min`);
+  });
 
   if (args.values.compare) {
     const source = await openModelSource(config.model.location, () => s3);

@@ -55,5 +55,7 @@ export function regionProblem(value: string): string | undefined {
 }
 
 export function bucketNameProblem(value: string): string | undefined {
-  return BUCKET_NAME.test(value) && !value.includes('..') ? undefined : `must be an S3 bucket name (3 to 63 lowercase letters, digits, . -), got ${quote(value)}`;
+  return BUCKET_NAME.test(value) && !value.includes('..')
+    ? undefined
+    : `must be an S3 bucket name (3 to 63 lowercase letters, digits, . -), got ${quote(value)}`;
 }

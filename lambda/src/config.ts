@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
-import type { ModelLocation } from './model/model-source';
 import { bucketNameProblem, endpointUrlProblem, queueUrlProblem, regionProblem, streamNameProblem } from './config-checks';
+import type { ModelLocation } from './model/model-source';
 import { RESOURCE_NAMES } from './names';
 import { DEFAULT_RIDE_LIMITS, type RideLimits } from './rides/validate-ride';
 
@@ -23,7 +23,9 @@ interface CommonConfig {
  * The function's settings (design contract), parsed once at start. A test run writes nothing
  * and needs no queue; otherwise the dead-letter queue is required, and the type says so.
  */
-export type Config = (CommonConfig & { testRun: true; deadLetterQueueUrl?: string }) | (CommonConfig & { testRun: false; deadLetterQueueUrl: string });
+export type Config =
+  | (CommonConfig & { testRun: true; deadLetterQueueUrl?: string })
+  | (CommonConfig & { testRun: false; deadLetterQueueUrl: string });
 
 /** *_ENDPOINT_URL: local emulators (or any endpoint) instead of AWS's. */
 export interface Endpoints {
@@ -152,7 +154,9 @@ function parseModelLocation(uri: string, problems: string[]): ModelLocation | un
   if (!uri.startsWith('s3://')) return { kind: 'local', path: isAbsolute(uri) ? uri : resolve(uri) };
   const [bucket, ...rest] = uri.slice('s3://'.length).split('/');
   if (!bucket) {
-    problems.push(`MODEL_LOCATION must be s3://bucket/prefix, s3://bucket/key of a model file, or a local path, got ${JSON.stringify(uri)}`);
+    problems.push(
+      `MODEL_LOCATION must be s3://bucket/prefix, s3://bucket/key of a model file, or a local path, got ${JSON.stringify(uri)}`,
+    );
     return undefined;
   }
   return { kind: 's3', bucket, path: rest.join('/').replace(/^\/+/, '') };

@@ -1,7 +1,7 @@
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import { parseConfig } from './config';
 import type { BatchResult } from './process-batch';
-import { startPredictionService, type PredictionService } from './service';
+import { type PredictionService, startPredictionService } from './service';
 import { logger, metrics } from './telemetry';
 
 /** The container's one piece of state: the started service (its clients and model). */

@@ -9,27 +9,25 @@
  * const { predictions, batchItemFailures } = await service.handle(kinesisEvent, context);
  */
 
+export { type AwsClients, createClients } from './aws-clients';
+export { type Config, ConfigError, type ModelSettings, parseConfig } from './config';
+export type { DeadLetter } from './delivery/dead-letter';
 // The Lambda entry point, and the start-up it makes once per container.
 export { handler } from './handler';
-export { startPredictionService, type PredictionService, type ServedModelInfo, type ServiceOptions } from './service';
-export type { BatchResult } from './process-batch';
-export { ConfigError, parseConfig, type Config, type ModelSettings } from './config';
-export { createClients, type AwsClients } from './aws-clients';
-
-// The model: where it is, how it loads, and the checks that it may be served.
-export { loadServedModel, type ServedModel } from './served-model';
-export { DEFAULT_PICKLE_NAME, loadModel, loadModelAt, MLMODEL_FILE_NAME, ModelLoadError, type LoadedModel } from './model/load-model';
-export { describeLocation, openModelSource, type ModelLocation, type ModelSource } from './model/model-source';
-export { parseMlmodel, type MlflowModelInfo } from './model/mlmodel';
 export { MODEL_FILE_NAME } from './model/format';
+export { DEFAULT_PICKLE_NAME, type LoadedModel, loadModel, loadModelAt, MLMODEL_FILE_NAME, ModelLoadError } from './model/load-model';
+export { type MlflowModelInfo, parseMlmodel } from './model/mlmodel';
+export { describeLocation, type ModelLocation, type ModelSource, openModelSource } from './model/model-source';
 export type { PipelineModel } from './model/pipeline';
+export * from './names';
+export type { BatchResult } from './process-batch';
 
 // Rides in, predictions and dead letters out (the design contract's shapes).
 export { decodeRideRecord, MAX_RIDE_EVENT_BYTES } from './rides/decode-record';
 export { prepareFeatures, type RideFeatures } from './rides/features';
-export type { Ride, RideEvent, RideId } from './rides/ride';
 export { MODEL_NAME, type PredictionEvent } from './rides/prediction-event';
-export type { DeadLetter } from './delivery/dead-letter';
+export type { Ride, RideEvent, RideId } from './rides/ride';
 export { escapeNonPrintable } from './rides/safe-text';
-
-export * from './names';
+// The model: where it is, how it loads, and the checks that it may be served.
+export { loadServedModel, type ServedModel } from './served-model';
+export { type PredictionService, type ServedModelInfo, type ServiceOptions, startPredictionService } from './service';

@@ -1,15 +1,15 @@
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import type { Deadline } from './delivery/deadline';
 import { deadLetterFor, shardIdOf } from './delivery/dead-letter';
+import type { Deadline } from './delivery/deadline';
 import type { Sinks } from './delivery/sinks';
 import type { PipelineModel } from './model/pipeline';
+import { METRIC_NAMES } from './names';
 import { decodeRideRecord } from './rides/decode-record';
 import { prepareFeatures } from './rides/features';
-import { predictionEvent, type PredictionEvent } from './rides/prediction-event';
+import { type PredictionEvent, predictionEvent } from './rides/prediction-event';
 import type { RideEvent } from './rides/ride';
 import type { RideValidator } from './rides/validate-ride';
-import { METRIC_NAMES } from './names';
-import { logger, metrics, MetricUnit } from './telemetry';
+import { logger, MetricUnit, metrics } from './telemetry';
 
 /** The handler's return value (design contract), with Lambda's ReportBatchItemFailures shape. */
 export interface BatchResult {
@@ -37,7 +37,11 @@ type Rejected = Extract<Outcome, { kind: 'rejected' }>;
 
 /** decode -> validate -> features -> predict -> deliver, for one Kinesis batch. */
 export async function processBatch(event: KinesisStreamEvent, deps: BatchDependencies, deadline: Deadline): Promise<BatchResult> {
-  const outcomes = predict(deps.model, deps.version, event.Records.map((record) => decode(record, deps.validator)));
+  const outcomes = predict(
+    deps.model,
+    deps.version,
+    event.Records.map((record) => decode(record, deps.validator)),
+  );
   const predicted = outcomes.filter((o): o is Predicted => o.kind === 'predicted');
   const rejected = outcomes.filter((o): o is Rejected => o.kind === 'rejected');
   const predictions = predicted.map((o) => o.prediction);
@@ -45,12 +49,18 @@ export async function processBatch(event: KinesisStreamEvent, deps: BatchDepende
 
   if (deps.sinks === undefined) {
     metrics.addMetric(METRIC_NAMES.testRunRecords, MetricUnit.Count, event.Records.length);
-    const rejectedList = rejected.map(({ record, reason }) => ({ sequenceNumber: record.kinesis.sequenceNumber, shardId: shardIdOf(record), reason }));
+    const rejectedList = rejected.map(({ record, reason }) => ({
+      sequenceNumber: record.kinesis.sequenceNumber,
+      shardId: shardIdOf(record),
+      reason,
+    }));
     return { predictions, batchItemFailures: [], rejected: rejectedList };
   }
   const undelivered = await deliver(deps.sinks, predicted, rejected, deadline);
   // Lambda resumes the shard from the lowest failure; input order keeps that obvious.
-  const batchItemFailures = event.Records.filter((r) => undelivered.has(r.kinesis.sequenceNumber)).map((r) => ({ itemIdentifier: r.kinesis.sequenceNumber }));
+  const batchItemFailures = event.Records.filter((r) => undelivered.has(r.kinesis.sequenceNumber)).map((r) => ({
+    itemIdentifier: r.kinesis.sequenceNumber,
+  }));
   return { predictions, batchItemFailures };
 }
 
@@ -64,13 +74,17 @@ function decode(record: KinesisStreamRecord, validator: RideValidator): Outcome 
 function predict(model: PipelineModel, version: string, outcomes: Outcome[]): Outcome[] {
   const valid = outcomes.filter((o) => o.kind === 'valid');
   const durations = model.predict(valid.map((o) => prepareFeatures(o.ride.ride)));
-  const byRecord = new Map(valid.map((o, i) => [o, durations[i]]));
+  let next = 0; // the valid rides are predicted in their order among the outcomes
   return outcomes.map((o): Outcome => {
     if (o.kind !== 'valid') return o;
-    const duration = byRecord.get(o)!;
+    const duration = durations[next++];
     return Number.isFinite(duration)
       ? { kind: 'predicted', record: o.record, prediction: predictionEvent(o.ride.ride_id, duration, version) }
-      : { kind: 'rejected', record: o.record, reason: `prediction: the model returned ${duration} for ride ${JSON.stringify(o.ride.ride)}` };
+      : {
+          kind: 'rejected',
+          record: o.record,
+          reason: `prediction: the model returned ${duration} for ride ${JSON.stringify(o.ride.ride)}`,
+        };
   });
 }
 
@@ -82,7 +96,12 @@ function count(records: number, predicted: number, rejected: readonly Rejected[]
 }
 
 /** deliver: predictions and dead letters side by side; returns the sequence numbers that must be replayed. */
-async function deliver(sinks: Sinks, predicted: readonly Predicted[], rejected: readonly Rejected[], deadline: Deadline): Promise<Set<string>> {
+async function deliver(
+  sinks: Sinks,
+  predicted: readonly Predicted[],
+  rejected: readonly Rejected[],
+  deadline: Deadline,
+): Promise<Set<string>> {
   const rejectedAt = new Date().toISOString();
   const [written, lettered] = await Promise.all([
     sinks.predictions.write(
@@ -105,16 +124,26 @@ async function deliver(sinks: Sinks, predicted: readonly Predicted[], rejected: 
   metrics.addMetric(METRIC_NAMES.undelivered, MetricUnit.Count, undeliveredCount);
   if (lettered.lost.length > 0) metrics.addMetric(METRIC_NAMES.deadLettersLost, MetricUnit.Count, lettered.lost.length);
   if (written.undelivered.length > 0) {
-    logger.error('predictions not delivered; Kinesis will replay their records', { count: written.undelivered.length, lastError: written.lastError });
+    logger.error('predictions not delivered; Kinesis will replay their records', {
+      count: written.undelivered.length,
+      lastError: written.lastError,
+    });
   }
   if (lettered.undelivered.length > 0) {
-    logger.error('dead letters not delivered; Kinesis will replay their records', { count: lettered.undelivered.length, lastError: lettered.lastError });
+    logger.error('dead letters not delivered; Kinesis will replay their records', {
+      count: lettered.undelivered.length,
+      lastError: lettered.lastError,
+    });
   }
   if (lettered.reduced > 0) logger.warn('SQS refused dead letters whole; sent without their data', { count: lettered.reduced });
-  if (lettered.offloadError !== undefined) logger.warn('dead letters too large for SQS were cut', { count: lettered.cut, error: lettered.offloadError });
+  if (lettered.offloadError !== undefined)
+    logger.warn('dead letters too large for SQS were cut', { count: lettered.cut, error: lettered.offloadError });
   for (const { letter, error } of lettered.lost) {
     // Not retried: SQS would refuse it again, and the shard would stall behind it.
-    logger.error('dead letter refused by SQS even without its data; its record is acknowledged and only this log keeps it', { error, letter });
+    logger.error('dead letter refused by SQS even without its data; its record is acknowledged and only this log keeps it', {
+      error,
+      letter,
+    });
   }
   return new Set([...written.undelivered.map((r) => r.sequenceNumber), ...lettered.undelivered.map((l) => l.sequenceNumber)]);
 }

@@ -7,7 +7,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ModelSettings } from './config';
-import { loadModelAt, ModelLoadError, type LoadedModel } from './model/load-model';
+import { type LoadedModel, loadModelAt, ModelLoadError } from './model/load-model';
 import { signatureMismatch } from './model/mlmodel';
 import { describeLocation } from './model/model-source';
 import type { PipelineModel } from './model/pipeline';
@@ -39,7 +39,9 @@ function describeColumns(columns: readonly string[], separator: string): string 
     byFeature.set(feature, [...(byFeature.get(feature) ?? []), column]);
   }
   return [...byFeature]
-    .map(([feature, [first, ...rest]]) => (first === feature ? feature : `${feature}${separator}* (${rest.length + 1} one-hot${rest.length ? 's' : ''}, such as ${first})`))
+    .map(([feature, [first, ...rest]]) =>
+      first === feature ? feature : `${feature}${separator}* (${rest.length + 1} one-hot${rest.length ? 's' : ''}, such as ${first})`,
+    )
     .join(', ');
 }
 
@@ -59,7 +61,9 @@ function servedVersion(settings: ModelSettings, loaded: LoadedModel, requireVers
   if (locatedByRunId) {
     // RUN_ID built the path: what is there must be that run's model, not a copy of another's.
     if (mlflowRunId === undefined) {
-      throw new ModelLoadError(`cannot serve run ${runId}: ${loaded.where} has no MLmodel with a run_id, so it cannot be checked to be that run's model`);
+      throw new ModelLoadError(
+        `cannot serve run ${runId}: ${loaded.where} has no MLmodel with a run_id, so it cannot be checked to be that run's model`,
+      );
     }
     if (mlflowRunId !== runId) {
       throw new ModelLoadError(
@@ -70,7 +74,9 @@ function servedVersion(settings: ModelSettings, loaded: LoadedModel, requireVers
   }
   const version = runId ?? mlflowRunId;
   if (version === undefined && requireVersion) {
-    throw new ModelLoadError(`set RUN_ID: the model at ${loaded.where} has no MLflow run id (no MLmodel with a run_id) to label its predictions with`);
+    throw new ModelLoadError(
+      `set RUN_ID: the model at ${loaded.where} has no MLflow run id (no MLmodel with a run_id) to label its predictions with`,
+    );
   }
   return version;
 }

@@ -3,15 +3,15 @@ import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import type { AwsClients } from './aws-clients';
 import { createS3Client } from './clients/s3-client';
 import type { Config } from './config';
-import { realClock, type RetryClock, type RetryPolicy } from './delivery/batch-delivery';
-import { Deadline, DEFAULT_TIMEOUT_MS } from './delivery/deadline';
+import { type RetryClock, type RetryPolicy, realClock } from './delivery/batch-delivery';
+import { DEFAULT_TIMEOUT_MS, Deadline } from './delivery/deadline';
 import type { Sinks } from './delivery/sinks';
-import { RideValidator } from './rides/validate-ride';
 import { describeLocation } from './model/model-source';
-import { loadServedModel } from './served-model';
-import { processBatch, type BatchResult } from './process-batch';
 import { METRIC_NAMES } from './names';
-import { logger, metrics, MetricUnit } from './telemetry';
+import { type BatchResult, processBatch } from './process-batch';
+import { RideValidator } from './rides/validate-ride';
+import { loadServedModel } from './served-model';
+import { logger, MetricUnit, metrics } from './telemetry';
 
 /** What a started service serves, for banners and checks. */
 export interface ServedModelInfo {
@@ -48,7 +48,10 @@ export async function startPredictionService(config: Config, options: ServiceOpt
   const s3 = options.clients?.s3 ?? createS3Client(config);
   const started = performance.now();
   // The delivery SDKs load while S3 answers: a cold start waits for the model, not for them too.
-  const [served, sinks] = await Promise.all([loadServedModel(config.model, () => s3), config.testRun ? undefined : makeSinks(config, s3, options)]);
+  const [served, sinks] = await Promise.all([
+    loadServedModel(config.model, () => s3),
+    config.testRun ? undefined : makeSinks(config, s3, options),
+  ]);
   const { model, mlmodel, version } = served;
   const loadMs = performance.now() - started;
   metrics.addMetric(METRIC_NAMES.modelLoadTime, MetricUnit.Milliseconds, loadMs);
@@ -61,7 +64,12 @@ export async function startPredictionService(config: Config, options: ServiceOpt
     runId: config.model.runId,
     loadMs: Math.round(loadMs),
     ...model.summary(),
-    ...(mlmodel && { mlflowRunId: mlmodel.runId, flavors: mlmodel.flavors, createdAt: mlmodel.createdAt, signature: mlmodel.signatureInputs }),
+    ...(mlmodel && {
+      mlflowRunId: mlmodel.runId,
+      flavors: mlmodel.flavors,
+      createdAt: mlmodel.createdAt,
+      signature: mlmodel.signatureInputs,
+    }),
   });
 
   const validator = new RideValidator(config.rideLimits);

@@ -23,14 +23,17 @@ export class DeadLetterData extends Construct {
     this.bucket = new Bucket(this, 'Bucket', defaultDeadLetterBucketProps);
     Validations.of(this.bucket).acknowledge({
       id: 'AwsSolutions::AwsSolutions-S1',
-      reason: 'Holds the records of dead letters too large for SQS, written by one function, expiring in 14 days; CloudTrail data events are the audit trail if one is wanted.',
+      reason:
+        'Holds the records of dead letters too large for SQS, written by one function, expiring in 14 days; CloudTrail data events are the audit trail if one is wanted.',
     });
   }
 
   /** Writing dead letters under their prefix, and nothing else. */
   grantPutLetters(grantee: IGrantable & IConstruct): void {
     const key = `${DEAD_LETTER_PREFIX}*`;
-    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects(key)] }));
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects(key)] }),
+    );
     // cdk-nag names the finding by the resource as it appears in the template.
     const bucketArn = `<${Stack.of(this).getLogicalId(this.bucket.node.defaultChild as CfnBucket)}.Arn>`;
     Validations.of(grantee).acknowledge({

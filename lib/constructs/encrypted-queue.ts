@@ -34,6 +34,9 @@ export class EncryptedQueue extends Construct {
       queueName: props.queueName,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
     });
-    Validations.of(this.queue).acknowledge({ id: 'AwsSolutions::AwsSolutions-SQS3', reason: `This queue is itself the last stop: it holds ${props.holds}.` });
+    Validations.of(this.queue).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SQS3',
+      reason: `This queue is itself the last stop: it holds ${props.holds}.`,
+    });
   }
 }

@@ -6,7 +6,13 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { DEFAULTS, type StartingPosition as StartingPositionName } from '../stack-settings';
 
 /** What Lambda's poller calls on the stream for a standard (not enhanced fan-out) consumer. */
-const READ_ACTIONS = ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'];
+const READ_ACTIONS = [
+  'kinesis:DescribeStream',
+  'kinesis:DescribeStreamSummary',
+  'kinesis:GetRecords',
+  'kinesis:GetShardIterator',
+  'kinesis:ListShards',
+];
 
 export interface KinesisTriggerProps {
   readonly stream: IStream;
@@ -36,9 +42,11 @@ export interface KinesisTriggerProps {
  * addKinesisTrigger(fn, { stream: input, failedBatches, startingPosition: 'LATEST' });
  */
 export function addKinesisTrigger(fn: LambdaFunction, props: KinesisTriggerProps): EventSourceMapping {
-  fn.role!.addToPrincipalPolicy(new PolicyStatement({ actions: READ_ACTIONS, resources: [props.stream.streamArn] }));
+  const { role } = fn;
+  if (role === undefined) throw new Error(`${fn.node.path} has no role to grant the stream's reads to`);
+  role.addToPrincipalPolicy(new PolicyStatement({ actions: READ_ACTIONS, resources: [props.stream.streamArn] }));
   // Lambda sends the record of a batch given up on with the function's role: SendMessage only.
-  fn.role!.addToPrincipalPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [props.failedBatches.queueArn] }));
+  role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [props.failedBatches.queueArn] }));
 
   // Under the function, with the id KinesisEventSource gave it: a stage deployed before keeps
   // its mapping (and its place in the stream). A mapping under a new logical id would be
@@ -56,6 +64,6 @@ export function addKinesisTrigger(fn: LambdaFunction, props: KinesisTriggerProps
     onFailure: { bind: () => ({ destination: props.failedBatches.queueArn }) },
   });
   // Lambda checks the role's read access when it creates the mapping.
-  mapping.node.addDependency(fn.role!);
+  mapping.node.addDependency(role);
   return mapping;
 }

@@ -39,8 +39,10 @@ export class ModelStore extends Construct {
   constructor(scope: Construct, id: string, { model }: ModelStoreProps) {
     super(scope, id);
     this.kmsKeyArn = model.kmsKeyArn;
-    this.createdBucket = model.kind === 'mlflow-run' && model.bucketName === undefined;
-    if (model.kind === 'mlflow-run' && model.bucketName === undefined) {
+    // Only an MLflow run may go without a bucket of its own: a model location always names one.
+    const existing = model.bucketName;
+    this.createdBucket = existing === undefined;
+    if (existing === undefined) {
       const bucket = new Bucket(this, 'Bucket', defaultModelBucketProps);
       Validations.of(bucket).acknowledge({
         id: 'AwsSolutions::AwsSolutions-S1',
@@ -48,7 +50,7 @@ export class ModelStore extends Construct {
       });
       this.bucket = bucket;
     } else {
-      this.bucket = Bucket.fromBucketName(this, 'Bucket', model.bucketName!);
+      this.bucket = Bucket.fromBucketName(this, 'Bucket', existing);
     }
 
     if (model.kind === 'mlflow-run') {
@@ -56,7 +58,10 @@ export class ModelStore extends Construct {
       this.environment = { MODEL_BUCKET: this.bucket.bucketName, MLFLOW_EXPERIMENT_ID: model.experimentId, RUN_ID: model.runId };
     } else {
       this.path = model.path;
-      this.environment = { MODEL_LOCATION: `s3://${model.bucketName}/${model.path}`, ...(model.runId !== undefined && { RUN_ID: model.runId }) };
+      this.environment = {
+        MODEL_LOCATION: `s3://${model.bucketName}/${model.path}`,
+        ...(model.runId !== undefined && { RUN_ID: model.runId }),
+      };
     }
     this.uri = `s3://${this.bucket.bucketName}/${this.path}`;
   }
@@ -88,7 +93,11 @@ export class ModelStore extends Construct {
     }
     // Listing, of the same keys and no others.
     grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn], conditions: { StringLike: { 's3:prefix': keys } } }),
+      new PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [this.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': keys } },
+      }),
     );
     if (this.kmsKeyArn !== undefined) {
       // SSE-KMS: S3 decrypts with the bucket's key on the function's behalf, and only S3 may use the grant.

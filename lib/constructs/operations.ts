@@ -63,8 +63,9 @@ export class Operations extends Construct {
   constructor(scope: Construct, id: string, props: OperationsProps) {
     super(scope, id);
     const { names } = props;
-    const ownTopic = props.alarmTopic === undefined ? this.alarmTopic(props) : undefined;
-    this.topic = props.alarmTopic ?? ownTopic!;
+    let ownTopic: Topic | undefined;
+    if (props.alarmTopic !== undefined) this.topic = props.alarmTopic;
+    else this.topic = ownTopic = this.alarmTopic(props);
 
     const fn = props.function;
     const sum = { statistic: 'Sum', period: MINUTE };
@@ -84,39 +85,105 @@ export class Operations extends Construct {
     const app = (metricName: string) =>
       new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: names.service }, ...sum });
 
-    alarm('IteratorAge', fn.metric('IteratorAge', { statistic: 'Maximum', period: MINUTE }), 60_000, 5,
-      'The function is more than a minute behind the input stream for 5 minutes.');
-    alarm('Errors', fn.metricErrors(sum), 0, 3, 'Invocations fail (start-up or a bug): batches are retried, then sent to the failed-batches queue.');
+    alarm(
+      'IteratorAge',
+      fn.metric('IteratorAge', { statistic: 'Maximum', period: MINUTE }),
+      60_000,
+      5,
+      'The function is more than a minute behind the input stream for 5 minutes.',
+    );
+    alarm(
+      'Errors',
+      fn.metricErrors(sum),
+      0,
+      3,
+      'Invocations fail (start-up or a bug): batches are retried, then sent to the failed-batches queue.',
+    );
     alarm('Throttles', fn.metricThrottles(sum), 0, 5, 'The function is throttled: raise reserved concurrency or the account limit.');
-    alarm('Duration', fn.metricDuration({ statistic: 'Maximum', period: MINUTE }), Math.floor(props.timeout.toMilliseconds() * NEAR_TIMEOUT), 3,
-      `Batches take more than ${NEAR_TIMEOUT * 100}% of the function's ${props.timeout.toSeconds()} s timeout for 3 minutes: a slow model load or slow writes; raise timeoutSeconds or memorySize, or lower batchSize.`);
-    alarm('Undelivered', app(METRIC_NAMES.undelivered), 0, 3,
-      'Predictions or dead letters could not be written after retries for 3 minutes: Kinesis replays their records; see the function\'s logs for the error.');
-    alarm('DeadLettersLost', app(METRIC_NAMES.deadLettersLost), 0, 1,
-      'SQS refused dead letters even without their data: their records are acknowledged and only the function\'s ERROR log keeps them; look for "dead letter refused by SQS".');
-    alarm('TestRunRecords', app(METRIC_NAMES.testRunRecords), 0, 1,
-      'TEST_RUN is on in the deployed function: records are acknowledged and nothing is written. Unset TEST_RUN.');
-    alarm('InputReadThrottled', props.input.metricReadProvisionedThroughputExceeded(sum), 0, 5,
-      'Reads of the ride events stream are throttled: too many consumers or too high a parallelizationFactor for its shards.');
-    alarm('InputWriteThrottled', props.input.metricWriteProvisionedThroughputExceeded(sum), 0, 5,
-      'Producers are throttled writing ride events: add shards or switch the stream to on-demand.');
-    alarm('OutputThrottled', props.output.metricPutRecordsThrottledRecords(sum), 0, 5,
-      'Writes to the predictions stream are throttled: add shards or switch it to on-demand.');
-    alarm('DeadLetters', props.deadLetters.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: MINUTE }), 0, 1,
-      'Bad ride records arrived: each message says why; fix the producer, then redrive or delete.');
-    alarm('FailedBatches', props.failedBatches.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: MINUTE }), 0, 1,
-      'Batches were given up on after retries: each message names the shard and sequence range to replay.');
+    alarm(
+      'Duration',
+      fn.metricDuration({ statistic: 'Maximum', period: MINUTE }),
+      Math.floor(props.timeout.toMilliseconds() * NEAR_TIMEOUT),
+      3,
+      `Batches take more than ${NEAR_TIMEOUT * 100}% of the function's ${props.timeout.toSeconds()} s timeout for 3 minutes: a slow model load or slow writes; raise timeoutSeconds or memorySize, or lower batchSize.`,
+    );
+    alarm(
+      'Undelivered',
+      app(METRIC_NAMES.undelivered),
+      0,
+      3,
+      "Predictions or dead letters could not be written after retries for 3 minutes: Kinesis replays their records; see the function's logs for the error.",
+    );
+    alarm(
+      'DeadLettersLost',
+      app(METRIC_NAMES.deadLettersLost),
+      0,
+      1,
+      'SQS refused dead letters even without their data: their records are acknowledged and only the function\'s ERROR log keeps them; look for "dead letter refused by SQS".',
+    );
+    alarm(
+      'TestRunRecords',
+      app(METRIC_NAMES.testRunRecords),
+      0,
+      1,
+      'TEST_RUN is on in the deployed function: records are acknowledged and nothing is written. Unset TEST_RUN.',
+    );
+    alarm(
+      'InputReadThrottled',
+      props.input.metricReadProvisionedThroughputExceeded(sum),
+      0,
+      5,
+      'Reads of the ride events stream are throttled: too many consumers or too high a parallelizationFactor for its shards.',
+    );
+    alarm(
+      'InputWriteThrottled',
+      props.input.metricWriteProvisionedThroughputExceeded(sum),
+      0,
+      5,
+      'Producers are throttled writing ride events: add shards or switch the stream to on-demand.',
+    );
+    alarm(
+      'OutputThrottled',
+      props.output.metricPutRecordsThrottledRecords(sum),
+      0,
+      5,
+      'Writes to the predictions stream are throttled: add shards or switch it to on-demand.',
+    );
+    alarm(
+      'DeadLetters',
+      props.deadLetters.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: MINUTE }),
+      0,
+      1,
+      'Bad ride records arrived: each message says why; fix the producer, then redrive or delete.',
+    );
+    alarm(
+      'FailedBatches',
+      props.failedBatches.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: MINUTE }),
+      0,
+      1,
+      'Batches were given up on after retries: each message names the shard and sequence range to replay.',
+    );
 
-    if (ownTopic) this.allowAlarmsToPublish(ownTopic, this.alarms.map((a) => names.alarm(a.node.id)));
+    if (ownTopic)
+      this.allowAlarmsToPublish(
+        ownTopic,
+        this.alarms.map((a) => names.alarm(a.node.id)),
+      );
 
     const dashboard = new Dashboard(this, 'Dashboard', { dashboardName: names.dashboard });
     dashboard.addWidgets(
-      new GraphWidget({ title: 'Records', left: [app(METRIC_NAMES.recordsIn), app(METRIC_NAMES.predictions), app(METRIC_NAMES.rejected), app(METRIC_NAMES.undelivered)] }),
+      new GraphWidget({
+        title: 'Records',
+        left: [app(METRIC_NAMES.recordsIn), app(METRIC_NAMES.predictions), app(METRIC_NAMES.rejected), app(METRIC_NAMES.undelivered)],
+      }),
       new GraphWidget({ title: 'Iterator age (ms)', left: [fn.metric('IteratorAge', { statistic: 'Maximum', period: MINUTE })] }),
       new GraphWidget({ title: 'Duration (ms)', left: [fn.metricDuration({ statistic: 'p50' }), fn.metricDuration({ statistic: 'p99' })] }),
     );
     dashboard.addWidgets(
-      new GraphWidget({ title: 'Errors and throttles', left: [fn.metricErrors(sum), fn.metricThrottles(sum), props.output.metricPutRecordsThrottledRecords(sum)] }),
+      new GraphWidget({
+        title: 'Errors and throttles',
+        left: [fn.metricErrors(sum), fn.metricThrottles(sum), props.output.metricPutRecordsThrottledRecords(sum)],
+      }),
       new GraphWidget({
         title: 'Input stream throttling',
         left: [props.input.metricReadProvisionedThroughputExceeded(sum), props.input.metricWriteProvisionedThroughputExceeded(sum)],
@@ -128,7 +195,10 @@ export class Operations extends Construct {
       }),
       new GraphWidget({
         title: 'Queues (messages)',
-        left: [props.deadLetters.metricApproximateNumberOfMessagesVisible(), props.failedBatches.metricApproximateNumberOfMessagesVisible()],
+        left: [
+          props.deadLetters.metricApproximateNumberOfMessagesVisible(),
+          props.failedBatches.metricApproximateNumberOfMessagesVisible(),
+        ],
       }),
     );
   }

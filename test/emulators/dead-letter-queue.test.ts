@@ -6,11 +6,11 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { kinesisEvent, type RawData } from '../../events/kinesis-event';
+import { type DeadLetter, deadLetterFor, messageBody } from '../../lambda/src/delivery/dead-letter';
+import { DeadLetterQueue, type DeadLetterQueueOptions, SQS_MAX_MESSAGE_BYTES } from '../../lambda/src/delivery/dead-letter-queue';
 import { Deadline } from '../../lambda/src/delivery/deadline';
-import { deadLetterFor, messageBody, type DeadLetter } from '../../lambda/src/delivery/dead-letter';
-import { DeadLetterQueue, SQS_MAX_MESSAGE_BYTES, type DeadLetterQueueOptions } from '../../lambda/src/delivery/dead-letter-queue';
-import { kinesisEvent, RawData } from '../../events/kinesis-event';
-import { createQueue, drainQueue, startLocalAws, type LocalAws } from '../../local/aws-setup';
+import { createQueue, drainQueue, type LocalAws, startLocalAws } from '../../local/aws-setup';
 import { seededRandom } from '../../local/kinesis-fault-proxy';
 import { LocalSqsServer } from '../../local/sqs-server';
 
@@ -29,7 +29,8 @@ beforeEach(() => {
 
 const deadline = () => Deadline.fromRemainingTime(60_000, Date.now());
 const freshQueue = (attributes?: Record<string, string>) => createQueue(aws.clients.sqs, `letters-${++queues}`, attributes);
-const queue = (queueUrl: string, options: Partial<DeadLetterQueueOptions> = {}) => new DeadLetterQueue({ sqs: aws.clients.sqs, queueUrl, ...fast, ...options });
+const queue = (queueUrl: string, options: Partial<DeadLetterQueueOptions> = {}) =>
+  new DeadLetterQueue({ sqs: aws.clients.sqs, queueUrl, ...fast, ...options });
 
 /** Dead letters for records of the given payloads, each with its reason. */
 function letters(payloads: (object | string | RawData)[], reason = (i: number) => `bad record ${i}`, partitionKey?: string): DeadLetter[] {
@@ -40,7 +41,7 @@ function letters(payloads: (object | string | RawData)[], reason = (i: number) =
 }
 
 describe('DeadLetterQueue', () => {
-  it("sends a poison pill whole: U+FFFF, lone surrogates and controls escaped in a printable-ASCII body that SQS takes, and that reads back as sent", async () => {
+  it('sends a poison pill whole: U+FFFF, lone surrogates and controls escaped in a printable-ASCII body that SQS takes, and that reads back as sent', async () => {
     const url = await freshQueue();
     const [letter] = letters(['{"ride": {"PULocationID": "\uffff"}}'], () => 'got "\uffff\ud800\u0000\u00e9"', 'key-\uffff-\udc00');
     const outcome = await queue(url).send([letter], deadline());
@@ -113,9 +114,16 @@ describe('DeadLetterQueue', () => {
     const sent = letters(['small', 'y'.repeat(6_000), 'also small']);
     const outcome = await queue(url).send(sent, deadline());
     expect(outcome).toMatchObject({ undelivered: [], lost: [], reduced: 1 });
-    const received = ((await drainQueue(aws.clients.sqs, url)) as DeadLetter[]).sort((a, b) => a.sequenceNumber.localeCompare(b.sequenceNumber));
+    const received = ((await drainQueue(aws.clients.sqs, url)) as DeadLetter[]).sort((a, b) =>
+      a.sequenceNumber.localeCompare(b.sequenceNumber),
+    );
     expect(received.map((l) => l.data)).toEqual([sent[0].data, '', sent[2].data]);
-    expect(received[1]).toMatchObject({ reason: 'bad record 1', sequenceNumber: sent[1].sequenceNumber, shardId: sent[1].shardId, dataTruncated: true });
+    expect(received[1]).toMatchObject({
+      reason: 'bad record 1',
+      sequenceNumber: sent[1].sequenceNumber,
+      shardId: sent[1].shardId,
+      dataTruncated: true,
+    });
     expect(received[1].dataNote).toMatch(/^SQS refused the whole dead letter \(InvalidParameterValue: .*4096 bytes/);
   });
 
@@ -166,7 +174,10 @@ describe('DeadLetterQueue', () => {
     expect(size).toBeGreaterThan(SQS_MAX_MESSAGE_BYTES - 4);
     expect(received.data.length % 4).toBe(0);
     expect(big.data.startsWith(received.data)).toBe(true);
-    expect(received).toMatchObject({ dataTruncated: true, dataNote: expect.stringContaining(`was ${big.data.length} base64 characters, cut to fit`) });
+    expect(received).toMatchObject({
+      dataTruncated: true,
+      dataNote: expect.stringContaining(`was ${big.data.length} base64 characters, cut to fit`),
+    });
   });
 
   it('puts a letter too large for a message whole in S3, and sends a pointer to it', async () => {
@@ -186,7 +197,12 @@ describe('DeadLetterQueue', () => {
     const url = await freshQueue();
     const [big] = letters(['q'.repeat(400_000)]);
     const outcome = await queue(url, { offload: { s3: aws.clients.s3, bucket: 'no-such-bucket' } }).send([big], deadline());
-    expect(outcome).toMatchObject({ undelivered: [], offloaded: 0, cut: 1, offloadError: expect.stringMatching(/no-such-bucket.*NoSuchBucket/) });
+    expect(outcome).toMatchObject({
+      undelivered: [],
+      offloaded: 0,
+      cut: 1,
+      offloadError: expect.stringMatching(/no-such-bucket.*NoSuchBucket/),
+    });
     const [received] = (await drainQueue(aws.clients.sqs, url)) as DeadLetter[];
     expect(received.dataNote).toMatch(/^putting the whole letter in s3:\/\/no-such-bucket failed/);
   });

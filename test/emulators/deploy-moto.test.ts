@@ -12,18 +12,24 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, PutRecordCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type KinesisClient,
+  ListShardsCommand,
+  PutRecordCommand,
+} from '@aws-sdk/client-kinesis';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COURSE_RIDE, lambdaKinesisRecord } from '../../events/kinesis-event';
-import { createClients, type AwsClients } from '../../lambda/src/aws-clients';
+import { type AwsClients, createClients } from '../../lambda/src/aws-clients';
 import { loadModelAt } from '../../lambda/src/model/load-model';
 import { METRIC_NAMES, METRICS_NAMESPACE } from '../../lambda/src/names';
 import { prepareFeatures } from '../../lambda/src/rides/features';
 import type { FailedBatchRecord } from '../../local/event-source-mapping';
 import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../../models/demo-model';
-import { MOTO_ACCOUNT, MOTO_REGION, startMoto, type Moto } from '../support/moto';
+import { MOTO_ACCOUNT, MOTO_REGION, type Moto, startMoto } from '../support/moto';
 import { PYTHON } from '../support/python';
 
 const STAGE = 'e2e';
@@ -68,8 +74,15 @@ async function describeStack(): Promise<{ status: string; outputs: Record<string
   const { Stacks } = await aws<{ Stacks: StackDescription[] }>('cloudformation', 'describe-stacks', '--stack-name', STACK);
   return { status: Stacks[0].StackStatus, outputs: Object.fromEntries(Stacks[0].Outputs.map((o) => [o.OutputKey, o.OutputValue])) };
 }
-async function stackResources(): Promise<{ LogicalResourceId: string; ResourceType: string; PhysicalResourceId: string; ResourceStatus: string }[]> {
-  const { StackResourceSummaries } = await aws<{ StackResourceSummaries: never[] }>('cloudformation', 'list-stack-resources', '--stack-name', STACK);
+async function stackResources(): Promise<
+  { LogicalResourceId: string; ResourceType: string; PhysicalResourceId: string; ResourceStatus: string }[]
+> {
+  const { StackResourceSummaries } = await aws<{ StackResourceSummaries: never[] }>(
+    'cloudformation',
+    'list-stack-resources',
+    '--stack-name',
+    STACK,
+  );
   return StackResourceSummaries;
 }
 
@@ -91,7 +104,9 @@ async function readShard(kinesis: KinesisClient, streamName: string) {
   const { Shards } = await kinesis.send(new ListShardsCommand({ StreamName: streamName }));
   const records = [];
   for (const { ShardId } of Shards ?? []) {
-    const { ShardIterator } = await kinesis.send(new GetShardIteratorCommand({ StreamName: streamName, ShardId, ShardIteratorType: 'TRIM_HORIZON' }));
+    const { ShardIterator } = await kinesis.send(
+      new GetShardIteratorCommand({ StreamName: streamName, ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
+    );
     const { Records } = await kinesis.send(new GetRecordsCommand({ ShardIterator }));
     records.push(...(Records ?? []).map((r) => ({ ...r, ShardId: ShardId! })));
   }
@@ -104,7 +119,9 @@ beforeAll(async () => {
   assembly = join(work, 'cdk.out');
   clients = createClients({ region: MOTO_REGION, endpoints: { kinesis: moto.endpoint, s3: moto.endpoint, sqs: moto.endpoint } });
   // One synth (in the project, where cdk.json is); bootstrap, deploy and destroy use its cloud assembly.
-  await run(CDK, ['synth', '-q', '--no-notices', '-o', assembly, '-c', `stage=${STAGE}`, '-c', 'packaging=zip', STACK], { cwd: process.cwd() });
+  await run(CDK, ['synth', '-q', '--no-notices', '-o', assembly, '-c', `stage=${STAGE}`, '-c', 'packaging=zip', STACK], {
+    cwd: process.cwd(),
+  });
   dropKmsKeyTags(assembly);
 }, 180_000);
 
@@ -122,7 +139,7 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, { timeout: 300_000
   let records: Awaited<ReturnType<typeof readShard>>;
   let streamArn: string;
 
-  it('bootstraps, deploys with -c packaging=zip to CREATE_COMPLETE, with the stage\'s resources and outputs', async () => {
+  it("bootstraps, deploys with -c packaging=zip to CREATE_COMPLETE, with the stage's resources and outputs", async () => {
     await cdk('bootstrap', `aws://${MOTO_ACCOUNT}/${MOTO_REGION}`);
     await deploy();
     const stack = await describeStack();
@@ -136,7 +153,9 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, { timeout: 300_000
       FunctionName: `ride-duration-prediction-${STAGE}-zip`,
       DeadLetterQueueUrl: queueUrl(`ride-dead-letters-${STAGE}`),
       FailedBatchQueueUrl: queueUrl(`ride-failed-batches-${STAGE}`),
-      ModelLocation: expect.stringMatching(new RegExp(`^s3://rideduration-${STAGE}-modelbucket[a-z0-9-]+/1/${DEMO_RUN_ID}/artifacts/model/$`)),
+      ModelLocation: expect.stringMatching(
+        new RegExp(`^s3://rideduration-${STAGE}-modelbucket[a-z0-9-]+/1/${DEMO_RUN_ID}/artifacts/model/$`),
+      ),
     });
     modelBucket = new URL(outputs.ModelLocation).host;
     expect(outputs.UploadDemoModelCommand).toBe(`aws s3 cp --recursive models/demo ${outputs.ModelLocation}`);
@@ -146,7 +165,11 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, { timeout: 300_000
     // moto models these types; it records alarms and resource policies without making them.
     const resources = (await stackResources()).filter((r) => r.ResourceType !== '');
     for (const r of resources) expect(r.ResourceStatus, r.LogicalResourceId).toBe('CREATE_COMPLETE');
-    const physical = (type: string) => resources.filter((r) => r.ResourceType === type).map((r) => r.PhysicalResourceId).sort();
+    const physical = (type: string) =>
+      resources
+        .filter((r) => r.ResourceType === type)
+        .map((r) => r.PhysicalResourceId)
+        .sort();
     expect(physical('AWS::Kinesis::Stream')).toEqual([`ride_events-${STAGE}`, `ride_predictions-${STAGE}`]);
     expect(physical('AWS::SQS::Queue')).toEqual([outputs.DeadLetterQueueUrl, outputs.FailedBatchQueueUrl]);
     expect(physical('AWS::Lambda::Function')).toEqual([outputs.FunctionName]);
@@ -161,7 +184,11 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, { timeout: 300_000
 
     // What the services say was made.
     const fn = await aws<{ PackageType: string; Runtime: string; Handler: string; Environment: { Variables: Record<string, string> } }>(
-      'lambda', 'get-function-configuration', '--function-name', outputs.FunctionName);
+      'lambda',
+      'get-function-configuration',
+      '--function-name',
+      outputs.FunctionName,
+    );
     expect(fn).toMatchObject({ PackageType: 'Zip', Runtime: 'nodejs22.x', Handler: 'index.handler' });
     expect(fn.Environment.Variables).toEqual({
       MODEL_BUCKET: modelBucket,
@@ -173,8 +200,14 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, { timeout: 300_000
       POWERTOOLS_SERVICE_NAME: `ride-duration-prediction-${STAGE}`,
       NODE_OPTIONS: '--enable-source-maps',
     });
-    const { EventSourceMappings: [mapping] } = await aws<{ EventSourceMappings: Record<string, unknown>[] }>(
-      'lambda', 'list-event-source-mappings', '--function-name', outputs.FunctionName);
+    const {
+      EventSourceMappings: [mapping],
+    } = await aws<{ EventSourceMappings: Record<string, unknown>[] }>(
+      'lambda',
+      'list-event-source-mappings',
+      '--function-name',
+      outputs.FunctionName,
+    );
     expect(mapping).toMatchObject({
       EventSourceArn: `arn:aws:kinesis:${MOTO_REGION}:${MOTO_ACCOUNT}:stream/ride_events-${STAGE}`,
       FunctionArn: expect.stringMatching(new RegExp(`:function:${outputs.FunctionName}$`)),
@@ -193,13 +226,16 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, { timeout: 300_000
     expect((Contents ?? []).map((o) => o.Key!.slice(prefix.length)).sort()).toEqual(readdirSync(DEMO_MODEL_DIR).sort());
 
     // The function's code, as deployed: the zip CloudFormation gave Lambda, from the asset bucket.
-    const { TemplateBody: deployed } = await aws<{ TemplateBody: { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> } }>(
-      'cloudformation', 'get-template', '--stack-name', STACK);
+    const { TemplateBody: deployed } = await aws<{
+      TemplateBody: { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+    }>('cloudformation', 'get-template', '--stack-name', STACK);
     const [fnResource] = Object.values(deployed.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
     const code = fnResource.Properties.Code as { S3Bucket: string | { 'Fn::Sub': string }; S3Key: string };
-    const assetBucket = typeof code.S3Bucket === 'string'
-      ? code.S3Bucket
-      : code.S3Bucket['Fn::Sub'].replace('${AWS::AccountId}', MOTO_ACCOUNT).replace('${AWS::Region}', MOTO_REGION);
+    const assetBucket =
+      typeof code.S3Bucket === 'string'
+        ? code.S3Bucket
+        : // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub variables, as the template has them.
+          code.S3Bucket['Fn::Sub'].replace('${AWS::AccountId}', MOTO_ACCOUNT).replace('${AWS::Region}', MOTO_REGION);
     const zip = await clients.s3.send(new GetObjectCommand({ Bucket: assetBucket, Key: code.S3Key }));
     const codeDir = join(work, 'function');
     writeFileSync(join(work, 'function.zip'), await zip.Body!.transformToByteArray());
@@ -209,7 +245,13 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, { timeout: 300_000
     // A good ride and a bad one on the input stream, read back as Lambda's mapping delivers them.
     const bad = { ride: { PULocationID: 130, DOLocationID: 205, trip_distance: 'far' }, ride_id: 257 };
     for (const ride of [COURSE_RIDE, bad]) {
-      await clients.kinesis.send(new PutRecordCommand({ StreamName: outputs.InputStreamName, PartitionKey: String(ride.ride_id), Data: Buffer.from(JSON.stringify(ride)) }));
+      await clients.kinesis.send(
+        new PutRecordCommand({
+          StreamName: outputs.InputStreamName,
+          PartitionKey: String(ride.ride_id),
+          Data: Buffer.from(JSON.stringify(ride)),
+        }),
+      );
     }
     streamArn = `arn:aws:kinesis:${MOTO_REGION}:${MOTO_ACCOUNT}:stream/${outputs.InputStreamName}`;
     records = await readShard(clients.kinesis, outputs.InputStreamName);
@@ -230,7 +272,11 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, { timeout: 300_000
 
     // The bundle under the deployed configuration, as Lambda would run it, its endpoints moto's.
     const { Environment } = await aws<{ Environment: { Variables: Record<string, string> } }>(
-      'lambda', 'get-function-configuration', '--function-name', outputs.FunctionName);
+      'lambda',
+      'get-function-configuration',
+      '--function-name',
+      outputs.FunctionName,
+    );
     const inherited = Object.fromEntries(Object.entries(moto.env).filter(([name]) => !name.startsWith('POWERTOOLS_')));
     const script = `
       import { readFileSync } from 'node:fs';
@@ -262,10 +308,14 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, { timeout: 300_000
     };
     expect(result).toEqual({ predictions: [expected], batchItemFailures: [] });
     const written = await readShard(clients.kinesis, outputs.OutputStreamName);
-    expect(written.map((r) => ({ key: r.PartitionKey, event: JSON.parse(Buffer.from(r.Data!).toString()) }))).toEqual([{ key: '256', event: expected }]);
+    expect(written.map((r) => ({ key: r.PartitionKey, event: JSON.parse(Buffer.from(r.Data!).toString()) }))).toEqual([
+      { key: '256', event: expected },
+    ]);
 
     // The bad ride: a dead letter with its reason and its raw data.
-    const { Messages } = await clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: outputs.DeadLetterQueueUrl, MaxNumberOfMessages: 10 }));
+    const { Messages } = await clients.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: outputs.DeadLetterQueueUrl, MaxNumberOfMessages: 10 }),
+    );
     expect(Messages).toHaveLength(1);
     const badRecord = records.find((r) => r.PartitionKey === '257')!;
     expect(JSON.parse(Messages![0].Body!)).toMatchObject({
@@ -279,7 +329,9 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, { timeout: 300_000
 
     // Its metrics (EMF on stdout) carry every name the deployed alarms and dashboard chart, under their service.
     const emitted = lines.filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l));
-    const emittedNames = new Set(emitted.flatMap((m) => m._aws.CloudWatchMetrics.flatMap((d: { Metrics: { Name: string }[] }) => d.Metrics.map((x) => x.Name))));
+    const emittedNames = new Set(
+      emitted.flatMap((m) => m._aws.CloudWatchMetrics.flatMap((d: { Metrics: { Name: string }[] }) => d.Metrics.map((x) => x.Name))),
+    );
     const body = JSON.stringify(deployed);
     const charted = [...body.matchAll(new RegExp(`\\\\"${METRICS_NAMESPACE}\\\\",\\\\"(\\w+)\\\\"`, 'g'))].map((m) => m[1]);
     const alarmed = Object.values(deployed.Resources)
@@ -320,13 +372,17 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, { timeout: 300_000
     const readme = readFileSync('README.md', 'utf8');
     const redrive = /\n(STREAM=ride_events-stg QUEUE=<FailedBatchQueueUrl>\n[\s\S]*?\naws sqs delete-message [^\n]*)\n/.exec(readme)?.[1];
     expect(redrive).toBeDefined();
-    const script = redrive!.replace('ride_events-stg', outputs.InputStreamName).replace('<FailedBatchQueueUrl>', outputs.FailedBatchQueueUrl);
+    const script = redrive!
+      .replace('ride_events-stg', outputs.InputStreamName)
+      .replace('<FailedBatchQueueUrl>', outputs.FailedBatchQueueUrl);
     await run('bash', ['-euo', 'pipefail', '-c', `aws() { ${AWS_CLI} --endpoint-url ${moto.endpoint} "$@"; }\n${script}`]);
 
     const after = await readShard(clients.kinesis, outputs.InputStreamName);
     const seen = (r: (typeof records)[number]) => ({ key: r.PartitionKey, data: Buffer.from(r.Data!).toString() });
     expect(after.map(seen)).toEqual([...records, ...records].map(seen));
-    const { Messages = [] } = await clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: outputs.FailedBatchQueueUrl, MaxNumberOfMessages: 10 }));
+    const { Messages = [] } = await clients.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: outputs.FailedBatchQueueUrl, MaxNumberOfMessages: 10 }),
+    );
     expect(Messages).toEqual([]);
   });
 
@@ -340,7 +396,12 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, { timeout: 300_000
     expect(QueueUrls.filter((u) => u.endsWith(`-${STAGE}`))).toEqual([]);
     // (moto itself makes /aws/lambda/<function> when it tries to invoke the function for a put record.)
     const logGroup = `/aws/lambda/ride-duration-prediction-${STAGE}`;
-    const { logGroups } = await aws<{ logGroups: { logGroupName: string }[] }>('logs', 'describe-log-groups', '--log-group-name-prefix', logGroup);
+    const { logGroups } = await aws<{ logGroups: { logGroupName: string }[] }>(
+      'logs',
+      'describe-log-groups',
+      '--log-group-name-prefix',
+      logGroup,
+    );
     expect(logGroups.map((g) => g.logGroupName)).not.toContain(logGroup);
     const { Functions } = await aws<{ Functions: { FunctionName: string }[] }>('lambda', 'list-functions');
     expect(Functions.filter((f) => f.FunctionName.includes(STAGE))).toEqual([]);
@@ -359,7 +420,8 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, { timeout: 300_000
     await deploy();
     const again = await describeStack();
     expect(again.status).toBe('CREATE_COMPLETE');
-    for (const key of ['InputStreamName', 'OutputStreamName', 'FunctionName', 'DeadLetterQueueUrl', 'FailedBatchQueueUrl']) expect(again.outputs[key], key).toBe(outputs[key]);
+    for (const key of ['InputStreamName', 'OutputStreamName', 'FunctionName', 'DeadLetterQueueUrl', 'FailedBatchQueueUrl'])
+      expect(again.outputs[key], key).toBe(outputs[key]);
     for (const r of await stackResources()) expect(r.ResourceStatus, r.LogicalResourceId).toBe('CREATE_COMPLETE');
     // A bucket of its own again: the one kept from before is not the stack's any more.
     expect(new URL(again.outputs.ModelLocation).host).not.toBe(modelBucket);

@@ -6,8 +6,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_EVENT_SOURCE, EventSourceMapping, type FailedBatchRecord, type KinesisHandler } from '../../local/event-source-mapping';
-import { createStream, startLocalAws, type LocalAws } from '../../local/aws-setup';
+import { createStream, type LocalAws, startLocalAws } from '../../local/aws-setup';
+import {
+  type DEFAULT_EVENT_SOURCE,
+  EventSourceMapping,
+  type FailedBatchRecord,
+  type KinesisHandler,
+} from '../../local/event-source-mapping';
 import { waitFor } from '../support/wait-for';
 
 let aws: LocalAws;
@@ -22,7 +27,8 @@ async function streamWith(n: number): Promise<string> {
   const name = `events-${++streams}`;
   await createStream(aws.clients.kinesis, name, 1);
   const entries = Array.from({ length: n }, (_, i) => ({ Data: Buffer.from(String(i)), PartitionKey: 'p' }));
-  for (let i = 0; i < n; i += 500) await aws.clients.kinesis.send(new PutRecordsCommand({ StreamName: name, Records: entries.slice(i, i + 500) }));
+  for (let i = 0; i < n; i += 500)
+    await aws.clients.kinesis.send(new PutRecordsCommand({ StreamName: name, Records: entries.slice(i, i + 500) }));
   return name;
 }
 
@@ -39,14 +45,19 @@ async function run(n: number, fn: KinesisHandler, settings: Partial<typeof DEFAU
       calls.push(ids(event));
       const response = await fn(event, context);
       const failures = new Set((response as KinesisStreamBatchResponse | undefined)?.batchItemFailures?.map((f) => f.itemIdentifier));
-      event.Records.forEach((r, i) => failures.has(r.kinesis.sequenceNumber) || seen.add(ids(event)[i]));
+      event.Records.forEach((r, i) => {
+        if (!failures.has(r.kinesis.sequenceNumber)) seen.add(ids(event)[i]);
+      });
       return response;
     },
     onFailure: async (record) => void failed.push(record),
     settings: { batchingWindowMs: 50, idlePollMs: 20, ...settings },
   });
   await mapping.start();
-  await waitFor(async () => seen.size + failed.reduce((k, f) => k + f.KinesisBatchInfo.batchSize, 0), (k) => k >= n);
+  await waitFor(
+    async () => seen.size + failed.reduce((k, f) => k + f.KinesisBatchInfo.batchSize, 0),
+    (k) => k >= n,
+  );
   await mapping.stop();
   return { calls, failed, stats: mapping.stats };
 }
@@ -60,30 +71,53 @@ describe('EventSourceMapping', () => {
 
   it('resumes from the lowest failed record when the function reports batch item failures', async () => {
     let first = true;
-    const { calls } = await run(10, async (event) => {
-      if (!first) return { batchItemFailures: [] };
-      first = false;
-      // Report records 6 and 4: Lambda resumes from the lower one.
-      return { batchItemFailures: [6, 4].map((i) => ({ itemIdentifier: event.Records[i].kinesis.sequenceNumber })) };
-    }, { batchSize: 10 });
-    expect(calls).toEqual([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [4, 5, 6, 7, 8, 9]]);
+    const { calls } = await run(
+      10,
+      async (event) => {
+        if (!first) return { batchItemFailures: [] };
+        first = false;
+        // Report records 6 and 4: Lambda resumes from the lower one.
+        return { batchItemFailures: [6, 4].map((i) => ({ itemIdentifier: event.Records[i].kinesis.sequenceNumber })) };
+      },
+      { batchSize: 10 },
+    );
+    expect(calls).toEqual([
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+      [4, 5, 6, 7, 8, 9],
+    ]);
   });
 
   it('retries the whole batch when a failure names a record that is not in it', async () => {
     let first = true;
-    const { calls } = await run(4, async () => {
-      if (!first) return;
-      first = false;
-      return { batchItemFailures: [{ itemIdentifier: 'not-a-sequence-number' }] };
-    }, { batchSize: 4 });
-    expect(calls).toEqual([[0, 1, 2, 3], [0, 1, 2, 3]]);
+    const { calls } = await run(
+      4,
+      async () => {
+        if (!first) return;
+        first = false;
+        return { batchItemFailures: [{ itemIdentifier: 'not-a-sequence-number' }] };
+      },
+      { batchSize: 4 },
+    );
+    expect(calls).toEqual([
+      [0, 1, 2, 3],
+      [0, 1, 2, 3],
+    ]);
   });
 
   it('bisects a batch whose invocation throws, down to the record at fault', async () => {
-    const { calls, failed, stats } = await run(8, async (event) => {
-      if (ids(event).includes(5)) throw new Error('poison record');
-    }, { batchSize: 8, retryAttempts: 3 });
-    expect(calls.slice(0, 4)).toEqual([[0, 1, 2, 3, 4, 5, 6, 7], [0, 1, 2, 3], [4, 5, 6, 7], [4, 5]]);
+    const { calls, failed, stats } = await run(
+      8,
+      async (event) => {
+        if (ids(event).includes(5)) throw new Error('poison record');
+      },
+      { batchSize: 8, retryAttempts: 3 },
+    );
+    expect(calls.slice(0, 4)).toEqual([
+      [0, 1, 2, 3, 4, 5, 6, 7],
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [4, 5],
+    ]);
     expect(stats.functionErrors).toBeGreaterThanOrEqual(3);
     // Record 5 alone fails until its retries run out; it is reported, the rest delivered.
     expect(failed).toHaveLength(1);
@@ -96,20 +130,32 @@ describe('EventSourceMapping', () => {
   });
 
   it('without bisection, gives the whole batch up after retryAttempts retries', async () => {
-    const { calls, failed } = await run(3, async () => {
-      throw new Error('always');
-    }, { batchSize: 3, retryAttempts: 2, bisectOnError: false });
-    expect(calls).toEqual([[0, 1, 2], [0, 1, 2], [0, 1, 2]]);
+    const { calls, failed } = await run(
+      3,
+      async () => {
+        throw new Error('always');
+      },
+      { batchSize: 3, retryAttempts: 2, bisectOnError: false },
+    );
+    expect(calls).toEqual([
+      [0, 1, 2],
+      [0, 1, 2],
+      [0, 1, 2],
+    ]);
     expect(failed.map((f) => f.KinesisBatchInfo.batchSize)).toEqual([3]);
   });
 
   it("gives each invocation a context whose remaining time counts down the function's timeout", async () => {
     const remaining: number[][] = [];
-    await run(3, async (_, context) => {
-      const before = context.getRemainingTimeInMillis();
-      await sleep(120);
-      remaining.push([before, context.getRemainingTimeInMillis()]);
-    }, { batchSize: 3, functionTimeoutMs: 5_000 });
+    await run(
+      3,
+      async (_, context) => {
+        const before = context.getRemainingTimeInMillis();
+        await sleep(120);
+        remaining.push([before, context.getRemainingTimeInMillis()]);
+      },
+      { batchSize: 3, functionTimeoutMs: 5_000 },
+    );
     expect(remaining).toHaveLength(1);
     const [[before, after]] = remaining;
     expect(before).toBeLessThanOrEqual(5_000);
@@ -119,9 +165,13 @@ describe('EventSourceMapping', () => {
 
   it('fails an invocation that outlasts the timeout, as Lambda does, and retries it', async () => {
     let invocations = 0;
-    const { calls, stats } = await run(2, async () => {
-      if (++invocations === 1) await sleep(400);
-    }, { batchSize: 2, functionTimeoutMs: 150 });
+    const { calls, stats } = await run(
+      2,
+      async () => {
+        if (++invocations === 1) await sleep(400);
+      },
+      { batchSize: 2, functionTimeoutMs: 150 },
+    );
     expect(stats.timeouts).toBe(1);
     expect(stats.functionErrors).toBe(1);
     expect(calls.length).toBeGreaterThanOrEqual(2);

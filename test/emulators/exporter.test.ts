@@ -67,14 +67,20 @@ describe('tools/export_model.py', () => {
     expect(run.stderr).toBe('');
     expect(run.stdout).toMatch(/^wrote .*mlflow\/model.json \(DictVectorizer -> Ridge, \d+ features\)/);
     const doc = JSON.parse(readFileSync(join(dir, 'mlflow', 'model.json'), 'utf8'));
-    expect(doc.producer.source_sha256).toBe(createHash('sha256').update(readFileSync(join(dir, 'mlflow', 'model.pkl'))).digest('hex'));
+    expect(doc.producer.source_sha256).toBe(
+      createHash('sha256')
+        .update(readFileSync(join(dir, 'mlflow', 'model.pkl')))
+        .digest('hex'),
+    );
     expect(doc.steps[0]).toMatchObject({ type: 'DictVectorizer', sparse: true });
     // In the directory the pickle itself is served; the export is checked on its own.
     expect((await loadModelAt({ kind: 'local', path: join(dir, 'mlflow') })).format).toBe('pickle');
     const model = await loadModelAt({ kind: 'local', path: join(dir, 'mlflow', 'model.json') }).then((m) => m.model);
     const { rides, expected } = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
     const predictions = model.predict(rides.map(prepareFeatures));
-    expected.forEach((want: number, i: number) => expect(Math.abs(predictions[i] - want)).toBeLessThanOrEqual(1e-9 * Math.abs(want)));
+    expected.forEach((want: number, i: number) => {
+      expect(Math.abs(predictions[i] - want)).toBeLessThanOrEqual(1e-9 * Math.abs(want));
+    });
   });
 
   it("exports the course's (dv, model) tuple to the path given", () => {

@@ -6,17 +6,17 @@ import { readFileSync } from 'node:fs';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { COURSE_RIDE, kinesisEvent, RawData } from '../../events/kinesis-event';
 import { parseConfig } from '../../lambda/src/config';
 import type { DeadLetter } from '../../lambda/src/delivery/dead-letter';
 import { loadModelAt } from '../../lambda/src/model/load-model';
+import { METRIC_NAMES } from '../../lambda/src/names';
 import { prepareFeatures } from '../../lambda/src/rides/features';
 import { startPredictionService } from '../../lambda/src/service';
-import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../../models/demo-model';
-import { COURSE_RIDE, kinesisEvent, RawData } from '../../events/kinesis-event';
-import { METRIC_NAMES } from '../../lambda/src/names';
 import { logger, metrics } from '../../lambda/src/telemetry';
+import { createQueue, createStream, drainQueue, type LocalAws, readStream, startLocalAws, uploadDirectory } from '../../local/aws-setup';
 import { startKinesisFaultProxy } from '../../local/kinesis-fault-proxy';
-import { createQueue, createStream, drainQueue, readStream, startLocalAws, uploadDirectory, type LocalAws } from '../../local/aws-setup';
+import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../../models/demo-model';
 
 const BUCKET = 'mlflow-artifacts';
 const OUTPUT = 'ride_predictions';
@@ -44,7 +44,11 @@ describe('handler (the Lambda entry point, configured from the environment)', ()
     const result = await handler(event, { functionName: 'test', awsRequestId: '1' } as Context);
 
     const model = await demoModel;
-    const goodRides = [COURSE_RIDE, { ride: { PULocationID: 161, DOLocationID: 162, trip_distance: 0.7 }, ride_id: 301 }, { ride: { PULocationID: 48, DOLocationID: 68, trip_distance: 2.2 }, ride_id: 305 }];
+    const goodRides = [
+      COURSE_RIDE,
+      { ride: { PULocationID: 161, DOLocationID: 162, trip_distance: 0.7 }, ride_id: 301 },
+      { ride: { PULocationID: 48, DOLocationID: 68, trip_distance: 2.2 }, ride_id: 305 },
+    ];
     const durations = model.predict(goodRides.map((r) => prepareFeatures(r.ride)));
     const expected = goodRides.map((r, i) => ({
       model: 'ride_duration_prediction_model',
@@ -150,7 +154,8 @@ describe('prediction service', () => {
   it("fails at start when the model's MLflow signature wants other features, listing the difference", async () => {
     const prefix = '1/other-features/artifacts/model/';
     await uploadDirectory(aws.clients.s3, DEMO_MODEL_DIR, BUCKET, prefix);
-    const mlmodel = "flavors:\n  sklearn: {}\nrun_id: other-features\nsignature:\n  inputs: '[{\"name\": \"PU_DO\", \"type\": \"string\"}, {\"name\": \"passenger_count\", \"type\": \"long\"}]'\n";
+    const mlmodel =
+      'flavors:\n  sklearn: {}\nrun_id: other-features\nsignature:\n  inputs: \'[{"name": "PU_DO", "type": "string"}, {"name": "passenger_count", "type": "long"}]\'\n';
     await aws.clients.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}MLmodel`, Body: mlmodel }));
     await expect(start({ RUN_ID: 'other-features' })).rejects.toThrow(
       `cannot serve the model from s3://${BUCKET}/${prefix}: the model was trained on [PU_DO, passenger_count] but the handler prepares [PU_DO, trip_distance]; not in the model's signature: trip_distance; not prepared by the handler: passenger_count`,
@@ -171,7 +176,8 @@ describe('prediction service', () => {
     expect(result.predictions.map((p) => p.prediction.ride_id)).toEqual([256, 'next']);
     const [letter] = (await drainQueue(aws.clients.sqs, queueUrl)) as DeadLetter[];
     expect(letter).toMatchObject({
-      reason: 'ride.PULocationID: expected an integer, got "\\uffff"; ride_id: expected a string of whole characters (not a lone UTF-16 surrogate), got "\\ud800"',
+      reason:
+        'ride.PULocationID: expected an integer, got "\\uffff"; ride_id: expected a string of whole characters (not a lone UTF-16 surrogate), got "\\ud800"',
       partitionKey: 'key-\uffff',
       data: event.Records[1].kinesis.data,
       dataTruncated: false,
@@ -185,7 +191,11 @@ describe('prediction service', () => {
       const local = await start({ TEST_RUN: 'true' });
       expect(error).not.toHaveBeenCalled();
       const deployed = await start({ TEST_RUN: 'true', AWS_LAMBDA_FUNCTION_NAME: 'ride-duration-prediction-prod' });
-      expect(error).toHaveBeenCalledWith(expect.stringMatching(/^TEST_RUN is on in the deployed function ride-duration-prediction-prod: no prediction and no dead letter is written/));
+      expect(error).toHaveBeenCalledWith(
+        expect.stringMatching(
+          /^TEST_RUN is on in the deployed function ride-duration-prediction-prod: no prediction and no dead letter is written/,
+        ),
+      );
       await deployed.handle(kinesisEvent([COURSE_RIDE, 'garbage']));
       expect(addMetric).toHaveBeenCalledWith(METRIC_NAMES.testRunRecords, 'Count', 2);
       addMetric.mockClear();

@@ -24,7 +24,13 @@ describe('npm run invoke', () => {
     const run = invoke('events/ride.json');
     expect(run.stderr).toContain(`invoke: serving the bundled demo model, ${DEMO_MODEL_DIR}`);
     expect(run.result).toEqual({
-      predictions: [{ model: 'ride_duration_prediction_model', version: DEMO_RUN_ID, prediction: { ride_duration: await durationOf(DEMO_MODEL_DIR), ride_id: 256 } }],
+      predictions: [
+        {
+          model: 'ride_duration_prediction_model',
+          version: DEMO_RUN_ID,
+          prediction: { ride_duration: await durationOf(DEMO_MODEL_DIR), ride_id: 256 },
+        },
+      ],
       batchItemFailures: [],
       rejected: [],
     });
@@ -41,7 +47,11 @@ describe('npm run invoke', () => {
     const run = invoke('events/ride.json', { MODEL_LOCATION: FOREST });
     expect(run.stderr).toContain(`serving ${process.cwd()}/${FOREST}, labelled with its MLmodel's run id`);
     expect(run.result.predictions).toEqual([
-      { model: 'ride_duration_prediction_model', version: 'fixtureforest5', prediction: { ride_duration: await durationOf(FOREST), ride_id: 256 } },
+      {
+        model: 'ride_duration_prediction_model',
+        version: 'fixtureforest5',
+        prediction: { ride_duration: await durationOf(FOREST), ride_id: 256 },
+      },
     ]);
   });
 

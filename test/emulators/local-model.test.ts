@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadModelAt } from '../../lambda/src/model/load-model';
 import type { PredictionEvent } from '../../lambda/src/rides/prediction-event';
 import { readStream } from '../../local/aws-setup';
-import { LOCAL_NAMES, startLocalStack, type LocalStack } from '../../local/local-stack';
+import { LOCAL_NAMES, type LocalStack, startLocalStack } from '../../local/local-stack';
 import { waitFor } from '../support/wait-for';
 
 const FIXTURES = 'test/fixtures/pickles-sklearn-1.9.1-numpy-2.4';
@@ -14,15 +14,27 @@ const stacks: LocalStack[] = [];
 afterAll(() => Promise.all(stacks.map((s) => s.stop())));
 
 async function serve(model: { path: string; runId?: string }) {
-  const stack = await startLocalStack({ ports: { kinesis: 0, s3: 0, sqs: 0 }, model, eventSource: { batchingWindowMs: 100, idlePollMs: 50 } });
+  const stack = await startLocalStack({
+    ports: { kinesis: 0, s3: 0, sqs: 0 },
+    model,
+    eventSource: { batchingWindowMs: 100, idlePollMs: 50 },
+  });
   stacks.push(stack);
   return stack;
 }
 
 async function predictRide(stack: LocalStack) {
   const ride = { ride: { PULocationID: 130, DOLocationID: 205, trip_distance: 3.66 }, ride_id: 256 };
-  await stack.clients.kinesis.send(new PutRecordsCommand({ StreamName: LOCAL_NAMES.inputStream, Records: [{ Data: Buffer.from(JSON.stringify(ride)), PartitionKey: '256' }] }));
-  const [written] = await waitFor(async () => (await readStream(stack.clients.kinesis, LOCAL_NAMES.outputStream)).map((r) => r.data as PredictionEvent), (p) => p.length > 0);
+  await stack.clients.kinesis.send(
+    new PutRecordsCommand({
+      StreamName: LOCAL_NAMES.inputStream,
+      Records: [{ Data: Buffer.from(JSON.stringify(ride)), PartitionKey: '256' }],
+    }),
+  );
+  const [written] = await waitFor(
+    async () => (await readStream(stack.clients.kinesis, LOCAL_NAMES.outputStream)).map((r) => r.data as PredictionEvent),
+    (p) => p.length > 0,
+  );
   return written;
 }
 
@@ -30,7 +42,12 @@ describe('npm run local --model', () => {
   it('serves an MLflow model directory by its run id, from the MLflow layout in local S3', async () => {
     const path = join(FIXTURES, 'boosting-protocol4');
     const stack = await serve({ path });
-    expect(stack.served).toEqual({ path: `s3://${LOCAL_NAMES.bucket}/1/fixtureboosting4/artifacts/model/model.pkl`, format: 'pickle', estimator: 'GradientBoostingRegressor', version: 'fixtureboosting4' });
+    expect(stack.served).toEqual({
+      path: `s3://${LOCAL_NAMES.bucket}/1/fixtureboosting4/artifacts/model/model.pkl`,
+      format: 'pickle',
+      estimator: 'GradientBoostingRegressor',
+      version: 'fixtureboosting4',
+    });
     const { model } = await loadModelAt({ kind: 'local', path });
     expect(await predictRide(stack)).toEqual({
       model: 'ride_duration_prediction_model',
@@ -46,14 +63,18 @@ describe('npm run local --model', () => {
   });
 
   it('refuses a model with nothing to label its predictions with', async () => {
-    await expect(serve({ path: join(FIXTURES, 'linear-protocol5', 'model.pkl') })).rejects.toThrow(/^set RUN_ID: the model at s3:\/\/mlflow-artifacts\/local-models\/model\.pkl has no MLflow run id/);
+    await expect(serve({ path: join(FIXTURES, 'linear-protocol5', 'model.pkl') })).rejects.toThrow(
+      /^set RUN_ID: the model at s3:\/\/mlflow-artifacts\/local-models\/model\.pkl has no MLflow run id/,
+    );
   });
 
   it('answers an unknown flag with the usage line, not a stack trace', () => {
     const run = spawnSync('node_modules/.bin/tsx', ['local/start.ts', '--modle', 'x'], { encoding: 'utf8' });
     expect(run.status).toBe(2);
     expect(run.stderr).toContain("npm run local: Unknown option '--modle'");
-    expect(run.stderr).toContain('usage: npm run local -- [--model <model directory | model file | s3://bucket/prefix-or-key>] [--run-id <id>] [--shards <n>]');
+    expect(run.stderr).toContain(
+      'usage: npm run local -- [--model <model directory | model file | s3://bucket/prefix-or-key>] [--run-id <id>] [--shards <n>]',
+    );
     expect(run.stderr).not.toContain('    at ');
   });
 });

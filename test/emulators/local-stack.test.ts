@@ -5,15 +5,15 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { LOCAL_CREDENTIALS } from '../../local/environment';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BAD_RECORDS, isReasonFor } from '../../events/bad-records';
 import type { DeadLetter } from '../../lambda/src/delivery/dead-letter';
 import { loadModelAt } from '../../lambda/src/model/load-model';
-import type { PredictionEvent } from '../../lambda/src/rides/prediction-event';
 import { prepareFeatures } from '../../lambda/src/rides/features';
+import type { PredictionEvent } from '../../lambda/src/rides/prediction-event';
 import { drainQueue, readStream } from '../../local/aws-setup';
-import { LOCAL_NAMES, startLocalStack, type LocalStack } from '../../local/local-stack';
+import { LOCAL_CREDENTIALS } from '../../local/environment';
+import { LOCAL_NAMES, type LocalStack, startLocalStack } from '../../local/local-stack';
 import { DEMO_MODEL_DIR } from '../../models/demo-model';
 import { waitFor } from '../support/wait-for';
 
@@ -46,29 +46,54 @@ describe('the local stack', () => {
     const durations = model.predict(rides.map((r) => prepareFeatures(r.ride)));
     const byId = new Map(written.map((p) => [p.prediction.ride_id, p]));
     expect(byId.size).toBe(rides.length);
-    rides.forEach((r, i) =>
-      expect(byId.get(r.ride_id)).toEqual({ model: 'ride_duration_prediction_model', version: LOCAL_NAMES.runId, prediction: { ride_duration: durations[i], ride_id: r.ride_id } }),
-    );
+    rides.forEach((r, i) => {
+      expect(byId.get(r.ride_id)).toEqual({
+        model: 'ride_duration_prediction_model',
+        version: LOCAL_NAMES.runId,
+        prediction: { ride_duration: durations[i], ride_id: r.ride_id },
+      });
+    });
 
     const letters: DeadLetter[] = [];
-    await waitFor(async () => letters.push(...((await drainQueue(stack.clients.sqs, stack.queueUrls.deadLetters)) as DeadLetter[])), () => letters.length >= bad.length);
+    await waitFor(
+      async () => letters.push(...((await drainQueue(stack.clients.sqs, stack.queueUrls.deadLetters)) as DeadLetter[])),
+      () => letters.length >= bad.length,
+    );
     expect(letters).toHaveLength(bad.length);
     for (const letter of letters) {
       const record = bad[Number(letter.partitionKey.slice('bad-'.length))];
       expect(isReasonFor(record, letter.reason), `${record.kind}: ${letter.reason}`).toBe(true);
-      expect(Buffer.from(letter.data, 'base64').equals(record.bytes!.subarray(0, letter.dataTruncated ? (letter.data.length * 3) / 4 : undefined))).toBe(true);
+      expect(
+        Buffer.from(letter.data, 'base64').equals(
+          record.bytes!.subarray(0, letter.dataTruncated ? (letter.data.length * 3) / 4 : undefined),
+        ),
+      ).toBe(true);
     }
     expect(stack.mapping.stats.failedBatches).toBe(0);
   });
 
-  it("predicts a ride put with the AWS CLI exactly as the README says", async () => {
+  it('predicts a ride put with the AWS CLI exactly as the README says', async () => {
     const before = (await predictions()).length;
     const ride = { ride: { PULocationID: 130, DOLocationID: 205, trip_distance: 3.66 }, ride_id: 256 };
     // Asynchronously: the emulators run in this process and must keep answering.
-    const { stdout } = await promisify(execFile)(AWS_CLI, [
-      '--endpoint-url', stack.endpoints.kinesis, 'kinesis', 'put-record', '--stream-name', LOCAL_NAMES.inputStream,
-      '--partition-key', '256', '--cli-binary-format', 'raw-in-base64-out', '--data', JSON.stringify(ride),
-    ], { encoding: 'utf8', env: { ...process.env, ...LOCAL_CREDENTIALS } });
+    const { stdout } = await promisify(execFile)(
+      AWS_CLI,
+      [
+        '--endpoint-url',
+        stack.endpoints.kinesis,
+        'kinesis',
+        'put-record',
+        '--stream-name',
+        LOCAL_NAMES.inputStream,
+        '--partition-key',
+        '256',
+        '--cli-binary-format',
+        'raw-in-base64-out',
+        '--data',
+        JSON.stringify(ride),
+      ],
+      { encoding: 'utf8', env: { ...process.env, ...LOCAL_CREDENTIALS } },
+    );
     expect(JSON.parse(stdout).SequenceNumber).toMatch(/^\d+$/);
     const written = await waitFor(predictions, (p) => p.length > before);
     expect(written.find((p) => p.prediction.ride_id === 256)).toMatchObject({ version: LOCAL_NAMES.runId, prediction: { ride_id: 256 } });

@@ -7,7 +7,8 @@ import { PYTHON } from '../support/python';
 
 const FIXTURES = 'test/fixtures/pickles-sklearn-1.9.1-numpy-2.4';
 
-const modelCheck = (...args: string[]) => spawnSync('node_modules/.bin/tsx', ['tools/model-check.ts', ...args], { encoding: 'utf8', env: { ...process.env, PYTHON } });
+const modelCheck = (...args: string[]) =>
+  spawnSync('node_modules/.bin/tsx', ['tools/model-check.ts', ...args], { encoding: 'utf8', env: { ...process.env, PYTHON } });
 
 describe('npm run model-check', () => {
   it('prints the file it served, the summary, the MLflow facts, and predictions for the sample rides', async () => {
@@ -30,7 +31,7 @@ describe('npm run model-check', () => {
     expect(run.stdout).toMatch(/^compare +matches scikit-learn on 509 rides \(largest relative difference .*, bound 1e-9\)$/m);
   });
 
-  it("says when there is no MLmodel to check, and that a bare pickle needs RUN_ID to label it", () => {
+  it('says when there is no MLmodel to check, and that a bare pickle needs RUN_ID to label it', () => {
     const run = modelCheck(`${FIXTURES}/linear-protocol5/model.pkl`);
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/^mlflow +no MLmodel: signature not checked$/m);
@@ -48,7 +49,9 @@ describe('npm run model-check', () => {
     const run = modelCheck(DEMO_MODEL_DIR, '--frobnicate');
     expect(run.status).toBe(2);
     expect(run.stderr).toContain("Unknown option '--frobnicate'");
-    expect(run.stderr).toContain('usage: npm run model-check -- <model directory | model file | s3://bucket/prefix-or-key> [--run-id <id>] [--compare]');
+    expect(run.stderr).toContain(
+      'usage: npm run model-check -- <model directory | model file | s3://bucket/prefix-or-key> [--run-id <id>] [--compare]',
+    );
     expect(run.stderr).not.toContain('    at ');
   });
 });

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lambda/src/config';
 import { loadModelAt, ModelLoadError } from '../../lambda/src/model/load-model';
 import { loadServedModel } from '../../lambda/src/served-model';
-import { startLocalAws, uploadDirectory, type LocalAws } from '../../local/aws-setup';
+import { type LocalAws, startLocalAws, uploadDirectory } from '../../local/aws-setup';
 import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../../models/demo-model';
 import { worstRelativeDifference } from '../support/parity';
 import { runPython } from '../support/python';
@@ -34,7 +34,7 @@ const JSON_MODEL = {
 };
 
 /** Models a course user might really have, made with Debian's scikit-learn. */
-const MAKE_MODELS = String.raw`
+const MAKE_MODELS = `
 import os, pickle, sys
 import numpy as np
 from sklearn.feature_extraction import DictVectorizer
@@ -88,14 +88,26 @@ async function refusal(starting: Promise<unknown>): Promise<string> {
 }
 
 const forestCases = () =>
-  JSON.parse(readFileSync(join(FOREST, 'expected.json'), 'utf8')) as { features: { PU_DO: string; trip_distance: number }; prediction: number }[];
+  JSON.parse(readFileSync(join(FOREST, 'expected.json'), 'utf8')) as {
+    features: { PU_DO: string; trip_distance: number };
+    prediction: number;
+  }[];
 
 describe('an MLflow directory holding only MLmodel and model.pkl, on S3', () => {
   it('is served by RUN_ID, equal to scikit-learn, labelled with the run', async () => {
     const served = await serve({ RUN_ID: 'fixtureforest5', MODEL_BUCKET: BUCKET });
-    expect(served).toMatchObject({ format: 'pickle', path: `s3://${BUCKET}/1/fixtureforest5/artifacts/model/model.pkl`, version: 'fixtureforest5' });
+    expect(served).toMatchObject({
+      format: 'pickle',
+      path: `s3://${BUCKET}/1/fixtureforest5/artifacts/model/model.pkl`,
+      version: 'fixtureforest5',
+    });
     const cases = forestCases();
-    expect(worstRelativeDifference(served.model.predict(cases.map((c) => c.features)), cases.map((c) => c.prediction))).toBeLessThanOrEqual(1e-9);
+    expect(
+      worstRelativeDifference(
+        served.model.predict(cases.map((c) => c.features)),
+        cases.map((c) => c.prediction),
+      ),
+    ).toBeLessThanOrEqual(1e-9);
   });
 
   it('is served by MODEL_LOCATION, with or without the trailing slash, labelled with its MLmodel run_id', async () => {
@@ -110,7 +122,7 @@ describe('an MLflow directory holding only MLmodel and model.pkl, on S3', () => 
     expect(served).toMatchObject({ version: 'Test123', runId: 'Test123', mlmodel: { runId: 'fixtureforest5' } });
   });
 
-  it('is refused by RUN_ID when its MLmodel is another run\'s: the artifacts were copied', async () => {
+  it("is refused by RUN_ID when its MLmodel is another run's: the artifacts were copied", async () => {
     await uploadDirectory(aws.clients.s3, FOREST, BUCKET, '1/run-b/artifacts/model/');
     expect(await refusal(serve({ RUN_ID: 'run-b', MODEL_BUCKET: BUCKET }))).toBe(
       `cannot serve run run-b: the MLmodel at s3://${BUCKET}/1/run-b/artifacts/model/ is run fixtureforest5's (the artifacts were copied from another run); ` +
@@ -132,15 +144,24 @@ describe('an MLflow directory holding only MLmodel and model.pkl, on S3', () => 
   });
 
   it('reports an unreachable bucket with the location', async () => {
-    expect(await refusal(serve({ MODEL_LOCATION: 's3://no-such-bucket/m/' }))).toMatch(/^cannot load the model from s3:\/\/no-such-bucket\/m\/: cannot read it: .*bucket/i);
+    expect(await refusal(serve({ MODEL_LOCATION: 's3://no-such-bucket/m/' }))).toMatch(
+      /^cannot load the model from s3:\/\/no-such-bucket\/m\/: cannot read it: .*bucket/i,
+    );
   });
 });
 
 describe('S3 that answers a missing key with 403, as it does to a role that may list only the model prefix', () => {
   /** s3rver grants everything; this layer answers as real S3 does without the bucket-wide ListBucket. */
   function s3WithoutBucketListing(options: { listing: boolean }): S3Client {
-    const client = new S3Client({ region: 'us-east-1', endpoint: aws.env.S3_ENDPOINT_URL, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
-    const denied = () => new S3ServiceException({ name: 'AccessDenied', message: 'Access Denied', $fault: 'client', $metadata: { httpStatusCode: 403 } });
+    const client = new S3Client({
+      region: 'us-east-1',
+      endpoint: aws.env.S3_ENDPOINT_URL,
+      forcePathStyle: true,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+    const denied = () =>
+      new S3ServiceException({ name: 'AccessDenied', message: 'Access Denied', $fault: 'client', $metadata: { httpStatusCode: 403 } });
     client.middlewareStack.add(
       (next, context) => async (args) => {
         if (context.commandName === 'ListObjectsV2Command' && !options.listing) throw denied();
@@ -157,7 +178,10 @@ describe('S3 that answers a missing key with 403, as it does to a role that may 
 
   it('still finds a model directory by RUN_ID, and one named without its trailing slash, when the prefix may be listed', async () => {
     const s3 = s3WithoutBucketListing({ listing: true });
-    const byRunId = await loadServedModel(parseConfig({ TEST_RUN: 'true', RUN_ID: 'fixtureforest5', MODEL_BUCKET: BUCKET }).model, () => s3);
+    const byRunId = await loadServedModel(
+      parseConfig({ TEST_RUN: 'true', RUN_ID: 'fixtureforest5', MODEL_BUCKET: BUCKET }).model,
+      () => s3,
+    );
     expect(byRunId).toMatchObject({ format: 'pickle', version: 'fixtureforest5' });
     const noSlash = await loadModelAt({ kind: 's3', bucket: BUCKET, path: '1/fixtureforest5/artifacts/model' }, () => s3);
     expect(noSlash.format).toBe('pickle');
@@ -166,14 +190,18 @@ describe('S3 that answers a missing key with 403, as it does to a role that may 
 
   it('names the denial when even the prefix cannot be listed and a file is missing', async () => {
     const s3 = s3WithoutBucketListing({ listing: false });
-    expect(await refusal(loadModelAt({ kind: 's3', bucket: BUCKET, path: '1/fixtureforest5/artifacts/model' }, () => s3))).toMatch(/^cannot load the model from s3:\/\/mlflow-artifacts\/1\/fixtureforest5\/artifacts\/model: .*Access Denied/);
+    expect(await refusal(loadModelAt({ kind: 's3', bucket: BUCKET, path: '1/fixtureforest5/artifacts/model' }, () => s3))).toMatch(
+      /^cannot load the model from s3:\/\/mlflow-artifacts\/1\/fixtureforest5\/artifacts\/model: .*Access Denied/,
+    );
     s3.destroy();
   });
 });
 
 describe('a single model file named by MODEL_LOCATION', () => {
   it("serves the course's (DictVectorizer, model) pickle from S3, labelled with RUN_ID", async () => {
-    const course = runPython(['-c', String.raw`
+    const course = runPython([
+      '-c',
+      `
 import pickle, sys
 sys.path.insert(0, 'tools')
 import synthetic_rides
@@ -184,7 +212,9 @@ dv = DictVectorizer(); lr = LinearRegression().fit(dv.fit_transform([synthetic_r
 with open(sys.argv[1], 'wb') as f:
     pickle.dump((dv, lr), f)
 print(repr(float(lr.predict(dv.transform([{'PU_DO': '130_205', 'trip_distance': 3.66}]))[0])))
-`, join(work, 'lin_reg.bin')]);
+`,
+      join(work, 'lin_reg.bin'),
+    ]);
     await put('web-service/lin_reg.bin', readFileSync(join(work, 'lin_reg.bin')));
     const served = await serve({ MODEL_LOCATION: `s3://${BUCKET}/web-service/lin_reg.bin`, RUN_ID: 'lin-reg-v1' });
     expect(served).toMatchObject({ format: 'pickle', file: 'lin_reg.bin', version: 'lin-reg-v1' });
@@ -211,20 +241,49 @@ describe('a model.json beside a pickle is never served stale', () => {
     const path = dir('pickle-wins');
     writeFileSync(join(path, 'model.json'), JSON.stringify(JSON_MODEL));
     const served = await loadModelAt({ kind: 'local', path });
-    expect(served).toMatchObject({ format: 'pickle', file: 'model.pkl', note: 'model.pkl served: a pickle wins over a model.json beside it' });
+    expect(served).toMatchObject({
+      format: 'pickle',
+      file: 'model.pkl',
+      note: 'model.pkl served: a pickle wins over a model.json beside it',
+    });
   });
 
   it('a pickle the runtime cannot read is replaced only by the model.json that records its sha256', async () => {
     const path = join(work, 'xgboost-like');
     cpSync(FOREST, path, { recursive: true });
-    const unreadable = Buffer.from([0x80, 0x04, 0x95, 0, 0, 0, 0, 0, 0, 0, 0, 0x8c, 0x07, ...Buffer.from('xgboost'), 0x94, 0x8c, 0x03, ...Buffer.from('Foo'), 0x94, 0x93, 0x94, 0x2e]);
+    const unreadable = Buffer.from([
+      0x80,
+      0x04,
+      0x95,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0x8c,
+      0x07,
+      ...Buffer.from('xgboost'),
+      0x94,
+      0x8c,
+      0x03,
+      ...Buffer.from('Foo'),
+      0x94,
+      0x93,
+      0x94,
+      0x2e,
+    ]);
     writeFileSync(join(path, 'model.pkl'), unreadable);
     const sha = (await import('node:crypto')).createHash('sha256').update(unreadable).digest('hex');
 
     writeFileSync(join(path, 'model.json'), JSON.stringify({ ...JSON_MODEL, producer: { source_sha256: 'f'.repeat(64) } }));
     const message = await refusal(loadModelAt({ kind: 'local', path }));
     expect(message).toContain(`cannot serve model.pkl at ${path}: it needs xgboost.Foo, which this runtime does not evaluate`);
-    expect(message).toContain(`the model.json beside it is not its export (it records sha256 ${'f'.repeat(64)}, model.pkl has ${sha}): re-export it with tools/export_model.py`);
+    expect(message).toContain(
+      `the model.json beside it is not its export (it records sha256 ${'f'.repeat(64)}, model.pkl has ${sha}): re-export it with tools/export_model.py`,
+    );
 
     writeFileSync(join(path, 'model.json'), JSON.stringify({ ...JSON_MODEL, producer: { source_sha256: sha } }));
     const served = await loadModelAt({ kind: 'local', path });
@@ -247,15 +306,25 @@ describe('MLmodel', () => {
   it('a sklearn flavor serialized with skops is refused, saying how to log it', async () => {
     const path = join(work, 'skops');
     cpSync(DEMO_MODEL_DIR, path, { recursive: true });
-    writeFileSync(join(path, 'MLmodel'), readFileSync(join(path, 'MLmodel'), 'utf8').replace('serialization_format: cloudpickle', 'serialization_format: skops'));
-    expect(await refusal(loadModelAt({ kind: 'local', path }))).toContain('its sklearn flavor is serialized as skops; log the model with serialization_format "cloudpickle"');
+    writeFileSync(
+      join(path, 'MLmodel'),
+      readFileSync(join(path, 'MLmodel'), 'utf8').replace('serialization_format: cloudpickle', 'serialization_format: skops'),
+    );
+    expect(await refusal(loadModelAt({ kind: 'local', path }))).toContain(
+      'its sklearn flavor is serialized as skops; log the model with serialization_format "cloudpickle"',
+    );
   });
 
   it('a pickled_model that points outside the directory is refused', async () => {
     const path = join(work, 'escape');
     cpSync(DEMO_MODEL_DIR, path, { recursive: true });
-    writeFileSync(join(path, 'MLmodel'), readFileSync(join(path, 'MLmodel'), 'utf8').replace('pickled_model: model.pkl', 'pickled_model: ../../secret.pkl'));
-    expect(await refusal(loadModelAt({ kind: 'local', path }))).toContain("the sklearn flavor's pickled_model must be a file name in the model directory");
+    writeFileSync(
+      join(path, 'MLmodel'),
+      readFileSync(join(path, 'MLmodel'), 'utf8').replace('pickled_model: model.pkl', 'pickled_model: ../../secret.pkl'),
+    );
+    expect(await refusal(loadModelAt({ kind: 'local', path }))).toContain(
+      "the sklearn flavor's pickled_model must be a file name in the model directory",
+    );
   });
 });
 
@@ -271,13 +340,21 @@ describe('a model that would serve wrong predictions is refused at start', () =>
 
   it('a model with a column the handler never fills (PU_DO of a float id)', async () => {
     const path = join(work, 'float-ids.json');
-    writeFileSync(path, JSON.stringify({ ...JSON_MODEL, steps: [{ ...JSON_MODEL.steps[0], feature_names: ['PU_DO=130.0_205', 'trip_distance'] }, JSON_MODEL.steps[1]] }));
-    expect(await refusal(serve({ MODEL_LOCATION: path, RUN_ID: 'x' }))).toContain('trained on features the handler never prepares: PU_DO=* (1 one-hot, such as PU_DO=130.0_205);');
+    writeFileSync(
+      path,
+      JSON.stringify({
+        ...JSON_MODEL,
+        steps: [{ ...JSON_MODEL.steps[0], feature_names: ['PU_DO=130.0_205', 'trip_distance'] }, JSON_MODEL.steps[1]],
+      }),
+    );
+    expect(await refusal(serve({ MODEL_LOCATION: path, RUN_ID: 'x' }))).toContain(
+      'trained on features the handler never prepares: PU_DO=* (1 one-hot, such as PU_DO=130.0_205);',
+    );
   });
 
   it.each([
     ['nan-coefficient.pkl', 'steps[1].coef[3]: expected a finite number, got NaN'],
-    ['huge-intercept.pkl', 'intercept: 1000000000000 is beyond 1e+9, no fitted ride-duration model\'s'],
+    ['huge-intercept.pkl', "intercept: 1000000000000 is beyond 1e+9, no fitted ride-duration model's"],
   ])('%s: %s', async (file, cause) => {
     expect(await refusal(serve({ MODEL_LOCATION: join(work, file), RUN_ID: 'x' }))).toContain(cause);
   });
@@ -286,11 +363,31 @@ describe('a model that would serve wrong predictions is refused at start', () =>
     ['malformed JSON', '{"format": ', 'not valid JSON'],
     ['another format', JSON.stringify({ ...JSON_MODEL, format: 'onnx' }), 'format: expected "sklearn-pipeline-json", got "onnx"'],
     ['a newer format version', JSON.stringify({ ...JSON_MODEL, format_version: 2 }), 'format_version: this runtime reads version 1, got 2'],
-    ['an unsupported estimator', JSON.stringify({ ...JSON_MODEL, steps: [JSON_MODEL.steps[0], { type: 'SVR' }] }), 'steps[1].type: unsupported estimator "SVR"; supported: LinearRegression'],
-    ['no vectorizer first', JSON.stringify({ ...JSON_MODEL, steps: [JSON_MODEL.steps[1], JSON_MODEL.steps[1]] }), 'steps[0].type: the first step must be a DictVectorizer'],
-    ['coefficients that do not fit', JSON.stringify({ ...JSON_MODEL, steps: [JSON_MODEL.steps[0], { ...JSON_MODEL.steps[1], coef: [1] }] }), 'steps[1].coef: has 1 entries, expected 2'],
-    ['a coefficient of absurd size', JSON.stringify({ ...JSON_MODEL, steps: [JSON_MODEL.steps[0], { ...JSON_MODEL.steps[1], coef: [1, 1e300] }] }), 'steps[1].coef[1]: 1e+300 is beyond 1e+9'],
-    ['a non-numeric intercept', JSON.stringify({ ...JSON_MODEL, steps: [JSON_MODEL.steps[0], { ...JSON_MODEL.steps[1], intercept: 'x' }] }), 'steps[1].intercept: expected a number'],
+    [
+      'an unsupported estimator',
+      JSON.stringify({ ...JSON_MODEL, steps: [JSON_MODEL.steps[0], { type: 'SVR' }] }),
+      'steps[1].type: unsupported estimator "SVR"; supported: LinearRegression',
+    ],
+    [
+      'no vectorizer first',
+      JSON.stringify({ ...JSON_MODEL, steps: [JSON_MODEL.steps[1], JSON_MODEL.steps[1]] }),
+      'steps[0].type: the first step must be a DictVectorizer',
+    ],
+    [
+      'coefficients that do not fit',
+      JSON.stringify({ ...JSON_MODEL, steps: [JSON_MODEL.steps[0], { ...JSON_MODEL.steps[1], coef: [1] }] }),
+      'steps[1].coef: has 1 entries, expected 2',
+    ],
+    [
+      'a coefficient of absurd size',
+      JSON.stringify({ ...JSON_MODEL, steps: [JSON_MODEL.steps[0], { ...JSON_MODEL.steps[1], coef: [1, 1e300] }] }),
+      'steps[1].coef[1]: 1e+300 is beyond 1e+9',
+    ],
+    [
+      'a non-numeric intercept',
+      JSON.stringify({ ...JSON_MODEL, steps: [JSON_MODEL.steps[0], { ...JSON_MODEL.steps[1], intercept: 'x' }] }),
+      'steps[1].intercept: expected a number',
+    ],
   ])('a model.json with %s, naming the location and the fault', async (_, body, fault) => {
     const key = `bad/${encodeURIComponent(fault).slice(0, 40)}/model.json`;
     await put(key, body);
@@ -300,10 +397,38 @@ describe('a model that would serve wrong predictions is refused at start', () =>
   });
 
   it.each([
-    ['a packed array whose bytes do not fit its dtype', { children_left: [-1], children_right: [-1], feature: [-2], threshold: [-2], value: { dtype: 'float64', base64: Buffer.alloc(12).toString('base64') } }, 'steps[1].tree.value: 12 bytes is not a whole number of float64 values'],
-    ['a NaN packed threshold', { children_left: [-1], children_right: [-1], feature: [-2], threshold: { dtype: 'float64', base64: Buffer.from(new Float64Array([Number.NaN]).buffer).toString('base64') }, value: [1] }, 'steps[1].tree.threshold[0]: expected a number (not NaN), got NaN'],
-    ['a leaf of absurd size', { children_left: [-1], children_right: [-1], feature: [-2], threshold: [-2], value: [1e10] }, 'steps[1].tree.value[0] (a leaf): 10000000000 is beyond 1e+9'],
-    ['children that loop back', { children_left: [1, 0, -1], children_right: [2, -1, -1], feature: [0, -2, -2], threshold: [1, -2, -2], value: [0, 1, 2] }, 'steps[1].tree node 1: children 0, -1 are not nodes after it'],
+    [
+      'a packed array whose bytes do not fit its dtype',
+      {
+        children_left: [-1],
+        children_right: [-1],
+        feature: [-2],
+        threshold: [-2],
+        value: { dtype: 'float64', base64: Buffer.alloc(12).toString('base64') },
+      },
+      'steps[1].tree.value: 12 bytes is not a whole number of float64 values',
+    ],
+    [
+      'a NaN packed threshold',
+      {
+        children_left: [-1],
+        children_right: [-1],
+        feature: [-2],
+        threshold: { dtype: 'float64', base64: Buffer.from(new Float64Array([Number.NaN]).buffer).toString('base64') },
+        value: [1],
+      },
+      'steps[1].tree.threshold[0]: expected a number (not NaN), got NaN',
+    ],
+    [
+      'a leaf of absurd size',
+      { children_left: [-1], children_right: [-1], feature: [-2], threshold: [-2], value: [1e10] },
+      'steps[1].tree.value[0] (a leaf): 10000000000 is beyond 1e+9',
+    ],
+    [
+      'children that loop back',
+      { children_left: [1, 0, -1], children_right: [2, -1, -1], feature: [0, -2, -2], threshold: [1, -2, -2], value: [0, 1, 2] },
+      'steps[1].tree node 1: children 0, -1 are not nodes after it',
+    ],
   ])('a tree with %s', async (_, tree, fault) => {
     const path = join(work, `${encodeURIComponent(fault).slice(0, 30)}.json`);
     writeFileSync(path, JSON.stringify({ ...JSON_MODEL, steps: [JSON_MODEL.steps[0], { type: 'DecisionTreeRegressor', tree }] }));

@@ -19,7 +19,7 @@ const out = mkdtempSync(join(tmpdir(), 'pickles-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 /** Pickles the ways users (and attackers) do, with Debian's scikit-learn; their own predictions in expected.json. */
-const MAKE_PICKLES = String.raw`
+const MAKE_PICKLES = `
 import json, os, pickle, sys
 import numpy as np
 sys.path.insert(0, 'tools')
@@ -111,7 +111,14 @@ describe('pickles of scikit-learn 1.9.1 with numpy 2 (numpy._core), protocols 4 
   const folders = readdirSync(FIXTURES).filter((f) => existsSync(join(FIXTURES, f, 'model.pkl')));
 
   it('covers every fixture folder', () => {
-    expect(folders.sort()).toEqual(['boosting-protocol4', 'boosting-protocol5', 'forest-protocol4', 'forest-protocol5', 'linear-protocol4', 'linear-protocol5']);
+    expect(folders.sort()).toEqual([
+      'boosting-protocol4',
+      'boosting-protocol5',
+      'forest-protocol4',
+      'forest-protocol5',
+      'linear-protocol4',
+      'linear-protocol5',
+    ]);
   });
 
   it.each(folders)('%s: served from its MLflow directory equals scikit-learn to 1e-9', async (folder) => {
@@ -119,10 +126,18 @@ describe('pickles of scikit-learn 1.9.1 with numpy 2 (numpy._core), protocols 4 
     expect(served.format).toBe('pickle');
     expect(served.file).toBe('model.pkl');
     expect(served.model.summary().sklearnVersion).toBe('1.9.1');
-    const cases = JSON.parse(readFileSync(join(FIXTURES, folder, 'expected.json'), 'utf8')) as { features: { PU_DO: string; trip_distance: number }; prediction: number }[];
+    const cases = JSON.parse(readFileSync(join(FIXTURES, folder, 'expected.json'), 'utf8')) as {
+      features: { PU_DO: string; trip_distance: number };
+      prediction: number;
+    }[];
     expect(cases.length).toBeGreaterThan(200);
     const predictions = served.model.predict(cases.map((c) => c.features));
-    expect(worstRelativeDifference(predictions, cases.map((c) => c.prediction))).toBeLessThanOrEqual(1e-9);
+    expect(
+      worstRelativeDifference(
+        predictions,
+        cases.map((c) => c.prediction),
+      ),
+    ).toBeLessThanOrEqual(1e-9);
   });
 });
 
@@ -160,12 +175,14 @@ describe("pickles of Debian's scikit-learn 1.2.1 with numpy 1 (numpy.core)", () 
 describe('what is refused, with the cause named', () => {
   it('a step the runtime does not evaluate, as the message the issue asks for', async () => {
     const message = await refusal('scaled.pkl');
-    expect(message).toContain(`cannot serve ${join(out, 'scaled.pkl')}: it needs sklearn.preprocessing._data.StandardScaler, which this runtime does not evaluate (supported: `);
+    expect(message).toContain(
+      `cannot serve ${join(out, 'scaled.pkl')}: it needs sklearn.preprocessing._data.StandardScaler, which this runtime does not evaluate (supported: `,
+    );
     expect(message).toContain('HistGradientBoostingRegressor');
   });
 
   it('a subclass of a supported estimator, even one that only overrides predict', async () => {
-    expect(await refusal('subclass.pkl')).toContain("it needs __main__.MyForest, which this runtime does not evaluate (supported: ");
+    expect(await refusal('subclass.pkl')).toContain('it needs __main__.MyForest, which this runtime does not evaluate (supported: ');
   });
 
   it('an XGBoost model in a pickle, with the advice to export it', async () => {
@@ -193,7 +210,9 @@ describe('what is refused, with the cause named', () => {
   it('bytes that are not a pickle, or are cut short', () => {
     const pickle = readFileSync(join(out, 'linear-protocol4.pkl'));
     const read = (bytes: Uint8Array) => () => readPickledModel(bytes);
-    expect(read(Buffer.from("cos\nsystem\n(S'true'\ntR."))).toThrow(new ModelFormatError('not a pickle of protocol 2 or later (it does not start with the PROTO opcode)'));
+    expect(read(Buffer.from("cos\nsystem\n(S'true'\ntR."))).toThrow(
+      new ModelFormatError('not a pickle of protocol 2 or later (it does not start with the PROTO opcode)'),
+    );
     expect(read(pickle.subarray(0, pickle.length - 500))).toThrow(/^not a pickle this runtime can read \(/);
     expect(read(Buffer.from([0x80, 0x05, 0xff]))).toThrow(/^not a pickle this runtime can read \(Unsupported opcode/);
   });
@@ -205,10 +224,39 @@ describe('what is refused, with the cause named', () => {
     // A record dtype of 8 bytes with an 8-byte field at offset 4.
     const f8 = [global('numpy', 'dtype'), text('f8'), 0x89, 0x88, 0x87, 'R'];
     const record = craft(
-      global('numpy', 'dtype'), text('V8'), 0x89, 0x88, 0x87, 'R',
-      '(', 'K', 3, text('|'), 'N', text('a'), 0x85, '}', text('a'), ...f8, 'K', 4, 0x86, 's', 'K', 8, 'K', 1, 'K', 16, 't', 'b', '.',
+      global('numpy', 'dtype'),
+      text('V8'),
+      0x89,
+      0x88,
+      0x87,
+      'R',
+      '(',
+      'K',
+      3,
+      text('|'),
+      'N',
+      text('a'),
+      0x85,
+      '}',
+      text('a'),
+      ...f8,
+      'K',
+      4,
+      0x86,
+      's',
+      'K',
+      8,
+      'K',
+      1,
+      'K',
+      16,
+      't',
+      'b',
+      '.',
     );
-    expect(() => readPickledModel(record)).toThrow(new ModelFormatError('structured numpy dtype field "a" does not fit its 8-byte records'));
+    expect(() => readPickledModel(record)).toThrow(
+      new ModelFormatError('structured numpy dtype field "a" does not fit its 8-byte records'),
+    );
     // The next model still reads: the dtype global was not changed.
     expect(readPickledModel(readFileSync(join(out, 'linear-protocol4.pkl'))).steps[1].type).toBe('LinearRegression');
   });

@@ -6,14 +6,15 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Deadline } from '../../lambda/src/delivery/deadline';
-import { PredictionWriter, type OutputRecord, type PredictionWriterOptions } from '../../lambda/src/delivery/prediction-writer';
+import { type OutputRecord, PredictionWriter, type PredictionWriterOptions } from '../../lambda/src/delivery/prediction-writer';
+import { createStream, type LocalAws, readStream, startLocalAws } from '../../local/aws-setup';
 import { seededRandom, startKinesisFaultProxy } from '../../local/kinesis-fault-proxy';
-import { createStream, readStream, startLocalAws, type LocalAws } from '../../local/aws-setup';
 
 const noWait = { sleep: async () => {}, random: () => 0, now: () => 0 };
 /** A minute from now on the writer's clock: real time, or noWait's zero. */
 const deadline = (now = Date.now()) => Deadline.fromRemainingTime(60_000, now);
-const writer = (options: Omit<PredictionWriterOptions, 'kinesis'> & { kinesis?: KinesisClient }) => new PredictionWriter({ kinesis: aws.clients.kinesis, ...options });
+const writer = (options: Omit<PredictionWriterOptions, 'kinesis'> & { kinesis?: KinesisClient }) =>
+  new PredictionWriter({ kinesis: aws.clients.kinesis, ...options });
 let aws: LocalAws;
 let stream = 0;
 
@@ -65,14 +66,31 @@ describe('PredictionWriter', () => {
   describe('through the fault-injecting proxy', () => {
     async function throughProxy(policy: Parameters<typeof startKinesisFaultProxy>[1]) {
       const proxy = await startKinesisFaultProxy(aws.kinesis.endpoint, policy);
-      const client = new KinesisClient({ region: 'us-east-1', endpoint: proxy.endpoint, requestHandler: new NodeHttpHandler(), maxAttempts: 1 });
-      return { proxy, client, [Symbol.asyncDispose]: async () => (client.destroy(), proxy.stop()) };
+      const client = new KinesisClient({
+        region: 'us-east-1',
+        endpoint: proxy.endpoint,
+        requestHandler: new NodeHttpHandler(),
+        maxAttempts: 1,
+      });
+      return {
+        proxy,
+        client,
+        [Symbol.asyncDispose]: async () => {
+          client.destroy();
+          await proxy.stop();
+        },
+      };
     }
 
     it('resends only throttled entries until all are written, each exactly once', async () => {
       const name = await freshStream();
       await using setup = await throughProxy({ rejectEntryRate: 0.3, failCallRate: 0, random: seededRandom(1) });
-      const outcome = await writer({ kinesis: setup.client, streamName: name, policy: { maxAttempts: 20, baseDelayMs: 1, maxDelayMs: 1 }, clock: noWait }).write(records(1200), deadline(0));
+      const outcome = await writer({
+        kinesis: setup.client,
+        streamName: name,
+        policy: { maxAttempts: 20, baseDelayMs: 1, maxDelayMs: 1 },
+        clock: noWait,
+      }).write(records(1200), deadline(0));
       expect(outcome.undelivered).toEqual([]);
       expect(setup.proxy.stats.rejectedEntries).toBeGreaterThan(300);
       expect(outcome.retried).toBe(setup.proxy.stats.rejectedEntries);
@@ -85,7 +103,12 @@ describe('PredictionWriter', () => {
     it('retries whole calls that fail', async () => {
       const name = await freshStream();
       await using setup = await throughProxy({ rejectEntryRate: 0.1, failCallRate: 0.4, random: seededRandom(7) });
-      const outcome = await writer({ kinesis: setup.client, streamName: name, policy: { maxAttempts: 30, baseDelayMs: 1, maxDelayMs: 1 }, clock: noWait }).write(records(1500), deadline(0));
+      const outcome = await writer({
+        kinesis: setup.client,
+        streamName: name,
+        policy: { maxAttempts: 30, baseDelayMs: 1, maxDelayMs: 1 },
+        clock: noWait,
+      }).write(records(1500), deadline(0));
       expect(setup.proxy.stats.failedCalls).toBeGreaterThan(0);
       expect(outcome.undelivered).toEqual([]);
       expect(new Set(rideIds(await readStream(aws.clients.kinesis, name))).size).toBe(1500);
@@ -94,7 +117,12 @@ describe('PredictionWriter', () => {
     it('returns the entries still rejected when attempts run out, and does not send the rest', async () => {
       const name = await freshStream();
       await using setup = await throughProxy({ rejectEntryRate: 1, failCallRate: 0 });
-      const outcome = await writer({ kinesis: setup.client, streamName: name, policy: { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 1 }, clock: noWait }).write(records(600), deadline(0));
+      const outcome = await writer({
+        kinesis: setup.client,
+        streamName: name,
+        policy: { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 1 },
+        clock: noWait,
+      }).write(records(600), deadline(0));
       expect(outcome.undelivered.map((r) => r.sequenceNumber)).toEqual(records(600).map((r) => r.sequenceNumber));
       // The first call (500 entries) is tried four times; the second (100) is never sent.
       expect(setup.proxy.stats.putRecordsCalls).toBe(4);

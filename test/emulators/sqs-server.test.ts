@@ -12,8 +12,8 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { LOCAL_CREDENTIALS } from '../../local/environment';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_CREDENTIALS } from '../../local/environment';
 import { seededRandom } from '../../local/kinesis-fault-proxy';
 import { LocalSqsServer } from '../../local/sqs-server';
 
@@ -41,7 +41,10 @@ async function freshQueue(attributes?: Record<string, string>): Promise<string> 
 }
 
 async function cli(...args: string[]): Promise<unknown> {
-  const { stdout } = await promisify(execFile)(AWS_CLI, ['--endpoint-url', endpoint, '--output', 'json', 'sqs', ...args], { encoding: 'utf8', env: CLI_ENV });
+  const { stdout } = await promisify(execFile)(AWS_CLI, ['--endpoint-url', endpoint, '--output', 'json', 'sqs', ...args], {
+    encoding: 'utf8',
+    env: CLI_ENV,
+  });
   return stdout.trim() === '' ? undefined : JSON.parse(stdout);
 }
 
@@ -54,17 +57,46 @@ describe('the local SQS server', () => {
     const body = '{"reason": "a <b> & \'c\' \\"d\\"", "text": "café 🚕\\r\\n\\ttab"}';
     await sqs.send(new SendMessageCommand({ QueueUrl: created.QueueUrl, MessageBody: body }));
     // The CLI checks each body against its MD5, so a body mangled on the way fails here.
-    const received = (await cli('receive-message', '--queue-url', created.QueueUrl, '--max-number-of-messages', '10', '--attribute-names', 'All')) as {
+    const received = (await cli(
+      'receive-message',
+      '--queue-url',
+      created.QueueUrl,
+      '--max-number-of-messages',
+      '10',
+      '--attribute-names',
+      'All',
+    )) as {
       Messages: { Body: string; ReceiptHandle: string; Attributes: Record<string, string> }[];
     };
     expect(received.Messages.map((m) => m.Body)).toEqual([body]);
     expect(received.Messages[0].Attributes.ApproximateReceiveCount).toBe('1');
 
-    await cli('send-message-batch', '--queue-url', created.QueueUrl, '--entries', JSON.stringify([{ Id: 'a', MessageBody: 'one' }, { Id: 'b', MessageBody: 'two' }]));
-    const attributes = (await cli('get-queue-attributes', '--queue-url', created.QueueUrl, '--attribute-names', 'All')) as { Attributes: Record<string, string> };
-    expect(attributes.Attributes).toMatchObject({ ApproximateNumberOfMessages: '2', ApproximateNumberOfMessagesNotVisible: '1', MaximumMessageSize: '262144' });
+    await cli(
+      'send-message-batch',
+      '--queue-url',
+      created.QueueUrl,
+      '--entries',
+      JSON.stringify([
+        { Id: 'a', MessageBody: 'one' },
+        { Id: 'b', MessageBody: 'two' },
+      ]),
+    );
+    const attributes = (await cli('get-queue-attributes', '--queue-url', created.QueueUrl, '--attribute-names', 'All')) as {
+      Attributes: Record<string, string>;
+    };
+    expect(attributes.Attributes).toMatchObject({
+      ApproximateNumberOfMessages: '2',
+      ApproximateNumberOfMessagesNotVisible: '1',
+      MaximumMessageSize: '262144',
+    });
     await cli('delete-message', '--queue-url', created.QueueUrl, '--receipt-handle', received.Messages[0].ReceiptHandle);
-    const after = (await cli('get-queue-attributes', '--queue-url', created.QueueUrl, '--attribute-names', 'ApproximateNumberOfMessagesNotVisible')) as { Attributes: Record<string, string> };
+    const after = (await cli(
+      'get-queue-attributes',
+      '--queue-url',
+      created.QueueUrl,
+      '--attribute-names',
+      'ApproximateNumberOfMessagesNotVisible',
+    )) as { Attributes: Record<string, string> };
     expect(after.Attributes).toEqual({ ApproximateNumberOfMessagesNotVisible: '0' });
   });
 
@@ -74,14 +106,20 @@ describe('the local SQS server', () => {
 
   it("refuses messages over the queue's MaximumMessageSize: 256 KiB by default, up to 1 MiB where set", async () => {
     const standard = await freshQueue();
-    await expect(sqs.send(new SendMessageCommand({ QueueUrl: standard, MessageBody: 'x'.repeat(256 * 1024 + 1) }))).rejects.toThrow(/Message must be shorter than 262144 bytes/);
+    await expect(sqs.send(new SendMessageCommand({ QueueUrl: standard, MessageBody: 'x'.repeat(256 * 1024 + 1) }))).rejects.toThrow(
+      /Message must be shorter than 262144 bytes/,
+    );
     await sqs.send(new SendMessageCommand({ QueueUrl: standard, MessageBody: 'x'.repeat(256 * 1024) }));
     // Bytes, not characters: 'é' is two.
-    await expect(sqs.send(new SendMessageCommand({ QueueUrl: standard, MessageBody: 'é'.repeat(128 * 1024 + 1) }))).rejects.toThrow(/shorter than/);
+    await expect(sqs.send(new SendMessageCommand({ QueueUrl: standard, MessageBody: 'é'.repeat(128 * 1024 + 1) }))).rejects.toThrow(
+      /shorter than/,
+    );
 
     const large = await freshQueue({ MaximumMessageSize: String(1024 * 1024) });
     await sqs.send(new SendMessageCommand({ QueueUrl: large, MessageBody: 'x'.repeat(1024 * 1024) }));
-    await expect(sqs.send(new SendMessageCommand({ QueueUrl: large, MessageBody: 'x'.repeat(1024 * 1024 + 1) }))).rejects.toThrow(/shorter than 1048576/);
+    await expect(sqs.send(new SendMessageCommand({ QueueUrl: large, MessageBody: 'x'.repeat(1024 * 1024 + 1) }))).rejects.toThrow(
+      /shorter than 1048576/,
+    );
     await expect(freshQueue({ MaximumMessageSize: String(2 * 1024 * 1024) })).rejects.toThrow(/MaximumMessageSize/);
   });
 
@@ -94,10 +132,26 @@ describe('the local SQS server', () => {
 
   it('enforces batch limits: 10 entries, distinct ids, 256 KiB in all', async () => {
     const queue = await freshQueue();
-    await expect(sqs.send(new SendMessageBatchCommand({ QueueUrl: queue, Entries: entries(Array(11).fill('m')) }))).rejects.toThrow(/Maximum number of entries per request are 10/);
-    await expect(sqs.send(new SendMessageBatchCommand({ QueueUrl: queue, Entries: [{ Id: 'a', MessageBody: '1' }, { Id: 'a', MessageBody: '2' }] }))).rejects.toMatchObject({ name: 'BatchEntryIdsNotDistinct' });
-    await expect(sqs.send(new SendMessageBatchCommand({ QueueUrl: queue, Entries: [{ Id: 'a.b', MessageBody: '1' }] }))).rejects.toMatchObject({ name: 'InvalidBatchEntryId' });
-    const tooLong = sqs.send(new SendMessageBatchCommand({ QueueUrl: queue, Entries: entries(['x'.repeat(200 * 1024), 'x'.repeat(60 * 1024)]) }));
+    await expect(sqs.send(new SendMessageBatchCommand({ QueueUrl: queue, Entries: entries(Array(11).fill('m')) }))).rejects.toThrow(
+      /Maximum number of entries per request are 10/,
+    );
+    await expect(
+      sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queue,
+          Entries: [
+            { Id: 'a', MessageBody: '1' },
+            { Id: 'a', MessageBody: '2' },
+          ],
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'BatchEntryIdsNotDistinct' });
+    await expect(
+      sqs.send(new SendMessageBatchCommand({ QueueUrl: queue, Entries: [{ Id: 'a.b', MessageBody: '1' }] })),
+    ).rejects.toMatchObject({ name: 'InvalidBatchEntryId' });
+    const tooLong = sqs.send(
+      new SendMessageBatchCommand({ QueueUrl: queue, Entries: entries(['x'.repeat(200 * 1024), 'x'.repeat(60 * 1024)]) }),
+    );
     await expect(tooLong).rejects.toMatchObject({ name: 'BatchRequestTooLong' });
     await sqs.send(new SendMessageBatchCommand({ QueueUrl: queue, Entries: entries(['x'.repeat(200 * 1024), 'x'.repeat(56 * 1024)]) }));
   });
@@ -107,27 +161,38 @@ describe('the local SQS server', () => {
     const refused = ['\uffff', '\ufffe', 'lone \ud800 surrogate', 'nul \u0000', 'bell \u0007'];
     const allowed = ['tab\tnewline\ncr\r', '\ud7ff\ue000\ufffd', '🚕 \u{10ffff}'];
     const answer = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queue, Entries: entries([...refused, ...allowed]) }));
-    expect(answer.Failed!.map((f) => [f.Id, f.Code, f.SenderFault])).toEqual(refused.map((_, i) => [`m${i}`, 'InvalidMessageContents', true]));
+    expect(answer.Failed!.map((f) => [f.Id, f.Code, f.SenderFault])).toEqual(
+      refused.map((_, i) => [`m${i}`, 'InvalidMessageContents', true]),
+    );
     expect(answer.Successful!.map((s) => s.Id)).toEqual(allowed.map((_, i) => `m${refused.length + i}`));
     const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queue, MaxNumberOfMessages: 10 }));
     expect(Messages.map((m) => m.Body).sort()).toEqual([...allowed].sort());
-    await expect(sqs.send(new SendMessageCommand({ QueueUrl: queue, MessageBody: 'x\uffff' }))).rejects.toMatchObject({ name: 'InvalidMessageContents' });
+    await expect(sqs.send(new SendMessageCommand({ QueueUrl: queue, MessageBody: 'x\uffff' }))).rejects.toMatchObject({
+      name: 'InvalidMessageContents',
+    });
   });
 
   it('injects per-entry Failed results and whole failed calls from a fault policy', async () => {
     const queue = await freshQueue();
     server.faults = { failEntryRate: 0.5, random: seededRandom(3) };
     try {
-      const answer = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queue, Entries: entries(Array.from({ length: 10 }, (_, i) => `m${i}`)) }));
+      const answer = await sqs.send(
+        new SendMessageBatchCommand({ QueueUrl: queue, Entries: entries(Array.from({ length: 10 }, (_, i) => `m${i}`)) }),
+      );
       expect(answer.Failed!.length).toBeGreaterThan(0);
       expect(answer.Successful!.length).toBeGreaterThan(0);
       expect(answer.Failed!.every((f) => f.SenderFault === false && f.Code === 'InternalError')).toBe(true);
       server.faults = { failEntryRate: 0, failCallRate: 1 };
-      await expect(sqs.send(new SendMessageCommand({ QueueUrl: queue, MessageBody: 'x' }))).rejects.toMatchObject({ name: 'InternalError', $metadata: { httpStatusCode: 500 } });
+      await expect(sqs.send(new SendMessageCommand({ QueueUrl: queue, MessageBody: 'x' }))).rejects.toMatchObject({
+        name: 'InternalError',
+        $metadata: { httpStatusCode: 500 },
+      });
     } finally {
       server.faults = undefined;
     }
-    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue, AttributeNames: ['ApproximateNumberOfMessages'] }));
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queue, AttributeNames: ['ApproximateNumberOfMessages'] }),
+    );
     expect(Number(Attributes!.ApproximateNumberOfMessages)).toBeLessThan(10);
   });
 
@@ -138,7 +203,9 @@ describe('the local SQS server', () => {
     const name = queue.split('/').pop();
     const all = (await (await fetch(`${endpoint}/_local/queues/${name}/messages`)).json()) as { messages: { seq: number; body: string }[] };
     expect(all.messages.map((m) => m.body)).toEqual(['a', 'b', 'c']);
-    const later = (await (await fetch(`${endpoint}/_local/queues/${name}/messages?after=${all.messages[1].seq}`)).json()) as { messages: { body: string }[] };
+    const later = (await (await fetch(`${endpoint}/_local/queues/${name}/messages?after=${all.messages[1].seq}`)).json()) as {
+      messages: { body: string }[];
+    };
     expect(later.messages.map((m) => m.body)).toEqual(['c']);
   });
 });

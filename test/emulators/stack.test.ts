@@ -10,8 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BUNDLE, bundleHandler } from '../../lambda/build';
 import { DEAD_LETTER_PREFIX, METRIC_NAMES, METRICS_NAMESPACE } from '../../lambda/src/names';
 import { addRideDurationStack } from '../../lib/app';
-import { DEFAULT_EVENT_SOURCE } from '../../local/event-source-mapping';
 import { SettingsError } from '../../lib/stack-settings';
+import { DEFAULT_EVENT_SOURCE } from '../../local/event-source-mapping';
 import { DEMO_RUN_ID } from '../../models/demo-model';
 import { CREATE_ONLY, replacementCollisions } from '../support/replacements';
 
@@ -22,7 +22,9 @@ delete process.env.CDK_DEFAULT_ACCOUNT;
 delete process.env.CDK_DEFAULT_REGION;
 
 const outdirs: string[] = [];
-afterAll(() => outdirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+afterAll(() => {
+  for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
+});
 
 /** Every template synthesized in this file, for the checks that hold for all of them. */
 const synthesized: { context: object; template: Template }[] = [];
@@ -40,14 +42,21 @@ function synth(context: Record<string, string | number> = {}) {
 }
 
 type TemplateJson = Parameters<typeof replacementCollisions>[0];
-type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, Record<string, unknown>>; Principal?: unknown };
+type Statement = {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+  Principal?: unknown;
+};
 function statements(template: Template): Statement[] {
   return Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
 }
 const actionsOf = (s: Statement) => [s.Action].flat();
 const byAction = (template: Template, action: string) => statements(template).filter((s) => actionsOf(s).includes(action));
 const resources = (s: Statement) => [s.Resource].flat();
-const functionEnv = (template: Template) => Object.values(template.findResources('AWS::Lambda::Function'))[0].Properties.Environment.Variables;
+const functionEnv = (template: Template) =>
+  Object.values(template.findResources('AWS::Lambda::Function'))[0].Properties.Environment.Variables;
 const properties = (template: Template, type: string) => Object.values(template.findResources(type)).map((r) => r.Properties);
 
 describe('default stack (dev stage, container image, new model bucket)', () => {
@@ -89,12 +98,19 @@ describe('default stack (dev stage, container image, new model bucket)', () => {
         },
       },
     });
-    template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/lambda/ride-duration-prediction-dev', RetentionInDays: 30 });
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: '/aws/lambda/ride-duration-prediction-dev',
+      RetentionInDays: 30,
+    });
   });
 
   it('leaves X-Ray tracing off', () => {
     expect(properties(template, 'AWS::Lambda::Function')[0].TracingConfig).toBeUndefined();
-    expect(statements(template).flatMap(actionsOf).filter((a) => a.startsWith('xray:'))).toEqual([]);
+    expect(
+      statements(template)
+        .flatMap(actionsOf)
+        .filter((a) => a.startsWith('xray:')),
+    ).toEqual([]);
   });
 
   it('maps the input stream with batch item failures, bisection, bounded retries and an on-failure queue', () => {
@@ -140,7 +156,12 @@ describe('default stack (dev stage, container image, new model bucket)', () => {
     template.hasResource('AWS::S3::Bucket', {
       DeletionPolicy: 'Retain',
       Properties: {
-        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
         BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
       },
     });
@@ -168,7 +189,16 @@ describe('default stack (dev stage, container image, new model bucket)', () => {
       (r) => r.Properties?.Tags !== undefined,
     );
     expect(tagged.map((r) => r.Type)).toEqual(
-      expect.arrayContaining(['AWS::Kinesis::Stream', 'AWS::SQS::Queue', 'AWS::S3::Bucket', 'AWS::IAM::Role', 'AWS::Lambda::Function', 'AWS::KMS::Key', 'AWS::SNS::Topic', 'AWS::Logs::LogGroup']),
+      expect.arrayContaining([
+        'AWS::Kinesis::Stream',
+        'AWS::SQS::Queue',
+        'AWS::S3::Bucket',
+        'AWS::IAM::Role',
+        'AWS::Lambda::Function',
+        'AWS::KMS::Key',
+        'AWS::SNS::Topic',
+        'AWS::Logs::LogGroup',
+      ]),
     );
     for (const resource of tagged) {
       expect(resource.Properties!.Tags, resource.Type).toEqual(
@@ -187,7 +217,7 @@ describe('default stack (dev stage, container image, new model bucket)', () => {
     }
   });
 
-  it('grants the function exactly the calls it makes: model reads, PutRecords, SendMessage, the mapping\'s reads, its logs', () => {
+  it("grants the function exactly the calls it makes: model reads, PutRecords, SendMessage, the mapping's reads, its logs", () => {
     const granted = statements(template).flatMap((s) => actionsOf(s).flatMap((a) => resources(s).map((r) => `${a} ${JSON.stringify(r)}`)));
     const ref = (prefix: string) => `{"Fn::GetAtt":["${prefix}`;
     const expected: [string, string][] = [
@@ -199,12 +229,26 @@ describe('default stack (dev stage, container image, new model bucket)', () => {
       ['sqs:SendMessage', ref('DeadLetters')], // the handler's dead letters (SendMessageBatch)
       ['s3:PutObject', '{"Fn::Join":["",[{"Fn::GetAtt":["DeadLetterData'], // dead letters too large for SQS
       ['sqs:SendMessage', ref('FailedBatches')], // the mapping's on-failure destination
-      ...['DescribeStream', 'DescribeStreamSummary', 'GetRecords', 'GetShardIterator', 'ListShards'].map((a): [string, string] => [`kinesis:${a}`, ref('RideEvents')]),
+      ...['DescribeStream', 'DescribeStreamSummary', 'GetRecords', 'GetShardIterator', 'ListShards'].map((a): [string, string] => [
+        `kinesis:${a}`,
+        ref('RideEvents'),
+      ]),
     ];
     expect(granted).toHaveLength(expected.length);
-    for (const [action, resource] of expected) expect(granted.filter((g) => g.startsWith(`${action} ${resource}`)), action).toHaveLength(1);
+    for (const [action, resource] of expected)
+      expect(
+        granted.filter((g) => g.startsWith(`${action} ${resource}`)),
+        action,
+      ).toHaveLength(1);
     const actions = granted.map((g) => g.split(' ')[0]);
-    for (const unused of ['kinesis:ListStreams', 'kinesis:SubscribeToShard', 'kinesis:DescribeStreamConsumer', 'kinesis:PutRecord', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl']) {
+    for (const unused of [
+      'kinesis:ListStreams',
+      'kinesis:SubscribeToShard',
+      'kinesis:DescribeStreamConsumer',
+      'kinesis:PutRecord',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+    ]) {
       expect(actions).not.toContain(unused);
     }
     const modelPrefix = `1/${DEMO_RUN_ID}/artifacts/model/`;
@@ -220,7 +264,12 @@ describe('default stack (dev stage, container image, new model bucket)', () => {
   it('keeps dead letters too large for SQS in a private bucket of their own, for 14 days', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
       LifecycleConfiguration: { Rules: [{ ExpirationInDays: 14, Status: 'Enabled' }] },
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
     });
     expect(functionEnv(template).DEAD_LETTER_BUCKET).toEqual({ Ref: expect.stringMatching(/^DeadLetterDataBucket/) });
@@ -229,10 +278,22 @@ describe('default stack (dev stage, container image, new model bucket)', () => {
   const alarms = properties(template, 'AWS::CloudWatch::Alarm');
   const alarm = (name: string) => alarms.find((a) => a.AlarmName === `ride-duration-dev-${name}`);
 
-  it('alarms on the function, both streams, the handler\'s undelivered records and both queues, to an encrypted topic', () => {
+  it("alarms on the function, both streams, the handler's undelivered records and both queues, to an encrypted topic", () => {
     expect(alarms.map((a) => a.AlarmName).sort()).toEqual(
-      ['DeadLetters', 'DeadLettersLost', 'Duration', 'Errors', 'FailedBatches', 'InputReadThrottled', 'InputWriteThrottled', 'IteratorAge', 'OutputThrottled', 'TestRunRecords', 'Throttles', 'Undelivered']
-        .map((n) => `ride-duration-dev-${n}`),
+      [
+        'DeadLetters',
+        'DeadLettersLost',
+        'Duration',
+        'Errors',
+        'FailedBatches',
+        'InputReadThrottled',
+        'InputWriteThrottled',
+        'IteratorAge',
+        'OutputThrottled',
+        'TestRunRecords',
+        'Throttles',
+        'Undelivered',
+      ].map((n) => `ride-duration-dev-${n}`),
     );
     for (const a of alarms) expect(a.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^OperationsAlarms/) }]);
     expect(alarm('IteratorAge')).toMatchObject({ MetricName: 'IteratorAge', Statistic: 'Maximum', Threshold: 60000 });
@@ -244,10 +305,18 @@ describe('default stack (dev stage, container image, new model bucket)', () => {
   it('alarms on input-stream throttling, a duration near the timeout, and undelivered records', () => {
     const inputStream = { Name: 'StreamName', Value: { Ref: expect.stringMatching(/^RideEvents/) } };
     expect(alarm('InputReadThrottled')).toMatchObject({
-      Namespace: 'AWS/Kinesis', MetricName: 'ReadProvisionedThroughputExceeded', Statistic: 'Sum', Threshold: 0, Dimensions: [inputStream],
+      Namespace: 'AWS/Kinesis',
+      MetricName: 'ReadProvisionedThroughputExceeded',
+      Statistic: 'Sum',
+      Threshold: 0,
+      Dimensions: [inputStream],
     });
     expect(alarm('InputWriteThrottled')).toMatchObject({
-      Namespace: 'AWS/Kinesis', MetricName: 'WriteProvisionedThroughputExceeded', Statistic: 'Sum', Threshold: 0, Dimensions: [inputStream],
+      Namespace: 'AWS/Kinesis',
+      MetricName: 'WriteProvisionedThroughputExceeded',
+      Statistic: 'Sum',
+      Threshold: 0,
+      Dimensions: [inputStream],
     });
     // 80% of the 60 s timeout.
     expect(alarm('Duration')).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Duration', Statistic: 'Maximum', Threshold: 48_000 });
@@ -265,12 +334,39 @@ describe('default stack (dev stage, container image, new model bucket)', () => {
     expect(policies).toHaveLength(1);
     const [deny, allow, ...rest] = policies[0].PolicyDocument.Statement as Statement[];
     expect(rest).toEqual([]);
-    expect(deny).toMatchObject({ Effect: 'Deny', Principal: '*', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
-    expect(allow).toMatchObject({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Resource: { Ref: expect.stringMatching(/^OperationsAlarms/) } });
+    expect(deny).toMatchObject({
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'sns:Publish',
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    });
+    expect(allow).toMatchObject({
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: 'sns:Publish',
+      Resource: { Ref: expect.stringMatching(/^OperationsAlarms/) },
+    });
     expect(allow.Condition!.StringEquals).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
-    const sourceArns = (allow.Condition!.ArnLike['aws:SourceArn'] as { 'Fn::Join': [string, unknown[]] }[]).map((arn) => JSON.stringify(arn));
+    const sourceArns = (allow.Condition!.ArnLike['aws:SourceArn'] as { 'Fn::Join': [string, unknown[]] }[]).map((arn) =>
+      JSON.stringify(arn),
+    );
     expect(sourceArns).toEqual(
-      alarms.map((a) => JSON.stringify({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:alarm:${a.AlarmName}`]] })),
+      alarms.map((a) =>
+        JSON.stringify({
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':cloudwatch:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              `:alarm:${a.AlarmName}`,
+            ],
+          ],
+        }),
+      ),
     );
   });
 
@@ -302,13 +398,25 @@ describe('default stack (dev stage, container image, new model bucket)', () => {
 
   it('outputs the names and copy-paste commands for the next steps', () => {
     const outputs = template.toJSON().Outputs;
-    for (const name of ['InputStreamName', 'OutputStreamName', 'DeadLetterQueueUrl', 'FailedBatchQueueUrl', 'FunctionName', 'ModelLocation']) expect(outputs[name]).toBeDefined();
+    for (const name of [
+      'InputStreamName',
+      'OutputStreamName',
+      'DeadLetterQueueUrl',
+      'FailedBatchQueueUrl',
+      'FunctionName',
+      'ModelLocation',
+    ])
+      expect(outputs[name]).toBeDefined();
     const command = JSON.stringify(outputs.PutRecordCommand.Value);
     expect(command).toContain('aws kinesis put-record --stream-name ');
     expect(command).toContain('--cli-binary-format raw-in-base64-out --data');
     expect(command).toContain('\\"ride_id\\":256');
     expect(JSON.stringify(outputs.ReadPredictionsCommand.Value)).toContain('aws kinesis get-shard-iterator --stream-name ');
-    expect(JSON.stringify(outputs.UploadDemoModelCommand.Value)).toMatch(new RegExp(`^\\{"Fn::Join":\\["",\\["aws s3 cp --recursive models/demo s3://",\\{"Ref":"ModelBucket\\w+"\\},"/1/${DEMO_RUN_ID}/artifacts/model/"\\]\\]\\}$`));
+    expect(JSON.stringify(outputs.UploadDemoModelCommand.Value)).toMatch(
+      new RegExp(
+        `^\\{"Fn::Join":\\["",\\["aws s3 cp --recursive models/demo s3://",\\{"Ref":"ModelBucket\\w+"\\},"/1/${DEMO_RUN_ID}/artifacts/model/"\\]\\]\\}$`,
+      ),
+    );
     expect(outputs.UploadModelCommand).toBeUndefined();
   });
 });
@@ -317,14 +425,22 @@ describe('configured from context', () => {
   it("serves a run from an existing MLflow bucket, reading only that run's model, with no upload command", () => {
     const { template } = synth({ modelBucket: 'team-mlflow', runId: 'abc123', experimentId: '4' });
     template.resourceCountIs('AWS::S3::Bucket', 1); // the dead-letter data bucket only
-    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { RUN_ID: 'abc123', MODEL_BUCKET: 'team-mlflow', MLFLOW_EXPERIMENT_ID: '4' } } });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { RUN_ID: 'abc123', MODEL_BUCKET: 'team-mlflow', MLFLOW_EXPERIMENT_ID: '4' } },
+    });
     expect(functionEnv(template).MODEL_LOCATION).toBeUndefined();
     const read = byAction(template, 's3:GetObject')[0];
-    expect(read.Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::team-mlflow/4/abc123/artifacts/model/*']] });
+    expect(read.Resource).toEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::team-mlflow/4/abc123/artifacts/model/*']],
+    });
     const outputs = template.toJSON().Outputs;
     expect(Object.keys(outputs).filter((k) => k.startsWith('Upload'))).toEqual([]);
     expect(outputs.ModelLocation.Value).toBe('s3://team-mlflow/4/abc123/artifacts/model/');
-    expect(statements(template).flatMap(actionsOf).filter((a) => a.startsWith('kms:'))).toEqual([]);
+    expect(
+      statements(template)
+        .flatMap(actionsOf)
+        .filter((a) => a.startsWith('kms:')),
+    ).toEqual([]);
   });
 
   it("with a new bucket and another run, says how to upload that run's model, never the demo's", () => {
@@ -337,12 +453,17 @@ describe('configured from context', () => {
     expect(JSON.stringify(template.toJSON())).not.toContain(DEMO_RUN_ID);
   });
 
-  it('grants kms:Decrypt on the MLflow bucket\'s key only, through S3 only', () => {
+  it("grants kms:Decrypt on the MLflow bucket's key only, through S3 only", () => {
     const keyArn = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
     const { template } = synth({ modelBucket: 'team-mlflow', runId: 'abc123', modelBucketKeyArn: keyArn });
     const kms = statements(template).filter((s) => actionsOf(s).some((a) => a.startsWith('kms:')));
     expect(kms).toEqual([
-      { Effect: 'Allow', Action: 'kms:Decrypt', Resource: keyArn, Condition: { StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } } },
+      {
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: keyArn,
+        Condition: { StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } },
+      },
     ]);
   });
 
@@ -370,12 +491,15 @@ describe('configured from context', () => {
       expect(functionEnv(template)).toMatchObject({ MODEL_LOCATION: 's3://team-mlflow/web/lin_reg.pkl', RUN_ID: 'label-1' });
       const arn = (key: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::team-mlflow/${key}`]] });
       expect(byAction(template, 's3:GetObject').flatMap(resources)).toEqual([arn('web/lin_reg.pkl'), arn('web/lin_reg.pkl/*')]);
-      expect(byAction(template, 's3:ListBucket')[0].Condition).toEqual({ StringLike: { 's3:prefix': ['web/lin_reg.pkl', 'web/lin_reg.pkl/*'] } });
+      expect(byAction(template, 's3:ListBucket')[0].Condition).toEqual({
+        StringLike: { 's3:prefix': ['web/lin_reg.pkl', 'web/lin_reg.pkl/*'] },
+      });
     });
 
     it.each([
       ['s3://team-mlflow/models/*', 'context modelLocation: "s3://team-mlflow/models/*": each part of the path'],
       ['s3://team-mlflow/models/m-?/', 'got "m-?"'],
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, which would widen the grant.
       ['s3://team-mlflow/${aws:username}/model.pkl', 'each part of the path'],
       ['s3://team-mlflow/a/../b/', 'got ".."'],
       ['s3://team-mlflow/a//b/', 'got ""'],
@@ -418,7 +542,8 @@ describe('configured from context', () => {
 
     it('can be made to remove its data on destroy, explicitly', () => {
       const { template: destroyable } = synth({ stage: 'prod', alarmEmail: 'oncall@example.com', removalPolicy: 'destroy' });
-      for (const resource of Object.values(destroyable.findResources('AWS::Kinesis::Stream'))) expect(resource.DeletionPolicy).toBe('Delete');
+      for (const resource of Object.values(destroyable.findResources('AWS::Kinesis::Stream')))
+        expect(resource.DeletionPolicy).toBe('Delete');
     });
   });
 
@@ -433,7 +558,10 @@ describe('configured from context', () => {
   });
 
   it('switches packaging on a deployed stage: a new function beside the old, the mapping and its log group kept', () => {
-    const image = synth({ stage: 'stg' }).template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    const image = synth({ stage: 'stg' }).template.toJSON().Resources as Record<
+      string,
+      { Type: string; Properties: Record<string, unknown> }
+    >;
     const zip = synth({ stage: 'stg', packaging: 'zip' }).template.toJSON().Resources as typeof image;
     const of = (resources: typeof image, type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
     const [[imageId, imageFn]] = of(image, 'AWS::Lambda::Function');
@@ -441,7 +569,10 @@ describe('configured from context', () => {
     expect([imageFn.Properties.PackageType, zipFn.Properties.PackageType]).toEqual(['Image', undefined]);
     // The same logical id under another name: CloudFormation creates the new function, then deletes the old.
     expect(zipId).toBe(imageId);
-    expect([imageFn.Properties.FunctionName, zipFn.Properties.FunctionName]).toEqual(['ride-duration-prediction-stg', 'ride-duration-prediction-stg-zip']);
+    expect([imageFn.Properties.FunctionName, zipFn.Properties.FunctionName]).toEqual([
+      'ride-duration-prediction-stg',
+      'ride-duration-prediction-stg-zip',
+    ]);
     // The mapping is updated in place to the new function (FunctionName is not create-only): it keeps its position.
     const [[imageMapping, a]] = of(image, 'AWS::Lambda::EventSourceMapping');
     const [[zipMapping, b]] = of(zip, 'AWS::Lambda::EventSourceMapping');
@@ -486,16 +617,34 @@ describe('configured from context', () => {
 
   it('sizes streams, the function and the event source mapping', () => {
     const { template } = synth({
-      inputCapacity: 'on-demand', outputCapacity: 4, retentionHours: 48, memorySize: 1024, timeoutSeconds: 30, reservedConcurrency: 5,
-      logRetentionDays: 90, batchSize: 100, batchingWindowSeconds: 0, parallelizationFactor: 2, startingPosition: 'LATEST',
-      retryAttempts: 3, maxRecordAgeSeconds: 3600,
+      inputCapacity: 'on-demand',
+      outputCapacity: 4,
+      retentionHours: 48,
+      memorySize: 1024,
+      timeoutSeconds: 30,
+      reservedConcurrency: 5,
+      logRetentionDays: 90,
+      batchSize: 100,
+      batchingWindowSeconds: 0,
+      parallelizationFactor: 2,
+      startingPosition: 'LATEST',
+      retryAttempts: 3,
+      maxRecordAgeSeconds: 3600,
     });
-    template.hasResourceProperties('AWS::Kinesis::Stream', { Name: 'ride_events-dev', StreamModeDetails: { StreamMode: 'ON_DEMAND' }, RetentionPeriodHours: 48 });
+    template.hasResourceProperties('AWS::Kinesis::Stream', {
+      Name: 'ride_events-dev',
+      StreamModeDetails: { StreamMode: 'ON_DEMAND' },
+      RetentionPeriodHours: 48,
+    });
     template.hasResourceProperties('AWS::Kinesis::Stream', { Name: 'ride_predictions-dev', ShardCount: 4 });
     template.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 1024, Timeout: 30, ReservedConcurrentExecutions: 5 });
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      BatchSize: 100, ParallelizationFactor: 2, StartingPosition: 'LATEST', MaximumRetryAttempts: 3, MaximumRecordAgeInSeconds: 3600,
+      BatchSize: 100,
+      ParallelizationFactor: 2,
+      StartingPosition: 'LATEST',
+      MaximumRetryAttempts: 3,
+      MaximumRecordAgeInSeconds: 3600,
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'ride-duration-dev-Duration', Threshold: 24_000 });
   });
@@ -514,13 +663,17 @@ describe('configured from context', () => {
   });
 
   it('subscribes an email to the alarms when one is given', () => {
-    synth({ alarmEmail: 'oncall@example.com' }).template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
+    synth({ alarmEmail: 'oncall@example.com' }).template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'oncall@example.com',
+    });
   });
 
   it('sends the alarms to an existing topic, and makes no topic or key of its own', () => {
     const topicArn = 'arn:aws:sns:us-east-1:111122223333:oncall';
     const { template } = synth({ alarmTopicArn: topicArn });
-    for (const type of ['AWS::SNS::Topic', 'AWS::SNS::TopicPolicy', 'AWS::KMS::Key', 'AWS::SNS::Subscription']) template.resourceCountIs(type, 0);
+    for (const type of ['AWS::SNS::Topic', 'AWS::SNS::TopicPolicy', 'AWS::KMS::Key', 'AWS::SNS::Subscription'])
+      template.resourceCountIs(type, 0);
     const alarms = properties(template, 'AWS::CloudWatch::Alarm');
     expect(alarms).toHaveLength(12);
     for (const a of alarms) expect(a.AlarmActions).toEqual([topicArn]);
@@ -531,8 +684,12 @@ describe('configured from context', () => {
     process.env.CDK_DEFAULT_REGION = 'eu-west-1';
     try {
       const context = { alarmTopicArn: 'arn:aws:sns:us-east-1:111122223333:oncall' };
-      expect(() => addRideDurationStack(new App({ context }))).toThrow('context alarmTopicArn: the topic is in us-east-1, the stack deploys to eu-west-1');
-      expect(() => addRideDurationStack(new App({ context: { alarmTopicArn: 'arn:aws:sns:eu-west-1:111122223333:oncall' } }))).not.toThrow();
+      expect(() => addRideDurationStack(new App({ context }))).toThrow(
+        'context alarmTopicArn: the topic is in us-east-1, the stack deploys to eu-west-1',
+      );
+      expect(() =>
+        addRideDurationStack(new App({ context: { alarmTopicArn: 'arn:aws:sns:eu-west-1:111122223333:oncall' } })),
+      ).not.toThrow();
     } finally {
       if (region === undefined) delete process.env.CDK_DEFAULT_REGION;
       else process.env.CDK_DEFAULT_REGION = region;
@@ -543,12 +700,21 @@ describe('configured from context', () => {
     [{ modelBucket: 'team-mlflow' }, 'context runId: required with modelBucket'],
     [{ modelLocation: 's3://team-mlflow/m/', modelBucket: 'team-mlflow' }, 'context modelBucket: not with modelLocation'],
     [{ modelLocation: 's3://team-mlflow/m/', experimentId: '3' }, 'context experimentId: not with modelLocation'],
-    [{ modelBucketKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab' }, 'context modelBucketKeyArn: only with modelBucket or modelLocation'],
-    [{ modelBucket: 'b-1', runId: 'r', modelBucketKeyArn: 'arn:aws:kms:us-east-1:111122223333:alias/mlflow' }, 'context modelBucketKeyArn: expected a KMS key ARN'],
+    [
+      { modelBucketKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab' },
+      'context modelBucketKeyArn: only with modelBucket or modelLocation',
+    ],
+    [
+      { modelBucket: 'b-1', runId: 'r', modelBucketKeyArn: 'arn:aws:kms:us-east-1:111122223333:alias/mlflow' },
+      'context modelBucketKeyArn: expected a KMS key ARN',
+    ],
     [{ modelBucket: 'b-1', runId: 'r', modelBucketKeyArn: '*' }, 'context modelBucketKeyArn: expected a KMS key ARN'],
     [{ alarmTopicArn: 'arn:aws:sns:us-east-1:111122223333:oncall.fifo' }, 'context alarmTopicArn: expected a standard SNS topic ARN'],
     [{ alarmTopicArn: 'oncall' }, 'context alarmTopicArn: expected a standard SNS topic ARN'],
-    [{ alarmTopicArn: 'arn:aws:sns:us-east-1:111122223333:oncall', alarmEmail: 'a@example.com' }, 'context alarmEmail: not with alarmTopicArn'],
+    [
+      { alarmTopicArn: 'arn:aws:sns:us-east-1:111122223333:oncall', alarmEmail: 'a@example.com' },
+      'context alarmEmail: not with alarmTopicArn',
+    ],
     [{ tracing: 'on' }, 'context tracing: expected one of off, active, got "on"'],
     [{ removalPolicy: 'snapshot' }, 'context removalPolicy: expected one of destroy, retain'],
     [{ packaging: 'wheel' }, 'context packaging: expected one of image, zip, got "wheel"'],
@@ -569,7 +735,11 @@ describe('cdk-nag (AWS Solutions)', () => {
   it.each<Record<string, string>>([
     {},
     { packaging: 'zip', tracing: 'active' },
-    { modelBucket: 'team-mlflow', runId: 'r1', modelBucketKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab' },
+    {
+      modelBucket: 'team-mlflow',
+      runId: 'r1',
+      modelBucketKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    },
     { modelLocation: 's3://team-mlflow/web/model.pkl', stage: 'prod', alarmTopicArn: 'arn:aws:sns:us-east-1:111122223333:oncall' },
   ])('passes for %o, every acknowledgement with a reason', (context) => {
     const { app } = synth(context);
@@ -614,6 +784,8 @@ describe('npx cdk synth', () => {
     expect(run.status, run.stderr).toBe(0);
     const template = JSON.parse(readFileSync(join(outdir, 'RideDuration-prod.template.json'), 'utf8'));
     expect(Object.values(template.Resources).filter((r) => (r as { Type: string }).Type === 'AWS::Kinesis::Stream')).toHaveLength(2);
-    expect(run.stderr).toMatch(/WARNING stage prod has no alarm subscriber: its alarms go to a topic nobody reads\. Deploy with -c alarmEmail=/);
+    expect(run.stderr).toMatch(
+      /WARNING stage prod has no alarm subscriber: its alarms go to a topic nobody reads\. Deploy with -c alarmEmail=/,
+    );
   });
 });

@@ -2,9 +2,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeData, formatDeadLetter } from '../../local/tail-format';
+import { LOCAL_NAMES, type LocalStack, startLocalStack } from '../../local/local-stack';
 import { drainQueue } from '../../local/queues';
-import { LOCAL_NAMES, startLocalStack, type LocalStack } from '../../local/local-stack';
+import { describeData, formatDeadLetter } from '../../local/tail-format';
 import { waitFor } from '../support/wait-for';
 
 const b64 = (data: string | Buffer) => Buffer.from(data).toString('base64');
@@ -24,7 +24,9 @@ describe('what npm run tail prints', () => {
   it('says where the data is when it is not all in the letter', () => {
     const letter = { reason: 'r', sequenceNumber: '7', data: b64('abcdefgh').slice(0, 4), dataTruncated: true, dataNote: 'cut to fit' };
     expect(formatDeadLetter(JSON.stringify(letter))).toBe('dead letter 7: r\n            data: abc [cut: cut to fit]');
-    expect(formatDeadLetter(JSON.stringify({ ...letter, dataLocation: 's3://b/k' }))).toBe('dead letter 7: r\n            data: whole at s3://b/k');
+    expect(formatDeadLetter(JSON.stringify({ ...letter, dataLocation: 's3://b/k' }))).toBe(
+      'dead letter 7: r\n            data: whole at s3://b/k',
+    );
   });
 });
 
@@ -47,14 +49,25 @@ describe('npm run tail', () => {
       }),
     );
     // Another reader takes the dead letter before tail starts.
-    const taken = await waitFor(() => drainQueue(stack.clients.sqs, stack.queueUrls.deadLetters), (letters) => letters.length > 0);
+    const taken = await waitFor(
+      () => drainQueue(stack.clients.sqs, stack.queueUrls.deadLetters),
+      (letters) => letters.length > 0,
+    );
     expect(taken).toHaveLength(1);
 
-    const tail = spawn('node_modules/.bin/tsx', ['local/tail.ts', '--from-start', '--kinesis', stack.endpoints.kinesis, '--sqs', stack.endpoints.sqs], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const tail = spawn(
+      'node_modules/.bin/tsx',
+      ['local/tail.ts', '--from-start', '--kinesis', stack.endpoints.kinesis, '--sqs', stack.endpoints.sqs],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stdout = '';
     tail.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
     try {
-      await waitFor(async () => stdout, (out) => out.includes('prediction ') && out.includes('data: '), 30_000);
+      await waitFor(
+        async () => stdout,
+        (out) => out.includes('prediction ') && out.includes('data: '),
+        30_000,
+      );
     } finally {
       tail.kill();
     }
@@ -63,8 +76,12 @@ describe('npm run tail', () => {
   });
 
   it('says in one line, without a stack trace, that no local stack is running', () => {
-    const run = spawnSync('node_modules/.bin/tsx', ['local/tail.ts', '--kinesis', 'http://127.0.0.1:9', '--sqs', 'http://127.0.0.1:9'], { encoding: 'utf8' });
+    const run = spawnSync('node_modules/.bin/tsx', ['local/tail.ts', '--kinesis', 'http://127.0.0.1:9', '--sqs', 'http://127.0.0.1:9'], {
+      encoding: 'utf8',
+    });
     expect(run.status).toBe(1);
-    expect(run.stderr.trim()).toBe('npm run tail: no local stack at http://127.0.0.1:9: start one with `npm run local` in another terminal');
+    expect(run.stderr.trim()).toBe(
+      'npm run tail: no local stack at http://127.0.0.1:9: start one with `npm run local` in another terminal',
+    );
   });
 });

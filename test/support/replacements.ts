@@ -58,19 +58,28 @@ export function replacementCollisions(before: TemplateJson, after: TemplateJson)
       const changed = spec.createOnly.filter((p) => !same(prev.Properties?.[p], next.Properties?.[p]));
       if (changed.length === 0) continue;
       if (name !== undefined && name === nameOf(prev)) {
-        problems.push(`${next.Type} ${name}: ${changed.join(', ')} changes, so it is replaced, and the new one is created under the name the old one still holds`);
+        problems.push(
+          `${next.Type} ${name}: ${changed.join(', ')} changes, so it is replaced, and the new one is created under the name the old one still holds`,
+        );
       }
       if (next.Type === 'AWS::Lambda::EventSourceMapping' && mappingEnds(before, prev) === mappingEnds(after, next)) {
-        problems.push(`${next.Type}: ${changed.join(', ')} changes, so a second mapping ${mappingEnds(after, next)} is created beside the first, which Lambda refuses`);
+        problems.push(
+          `${next.Type}: ${changed.join(', ')} changes, so a second mapping ${mappingEnds(after, next)} is created beside the first, which Lambda refuses`,
+        );
       }
       continue;
     }
     // A new logical id: created while the removed one still exists.
     for (const [oldId, old] of removed) {
       if (old.Type !== next.Type) continue;
-      if (name !== undefined && name === nameOf(old)) problems.push(`${next.Type} ${name}: moves from ${oldId} to ${id}, and the new one is created under the name the old one still holds`);
+      if (name !== undefined && name === nameOf(old))
+        problems.push(
+          `${next.Type} ${name}: moves from ${oldId} to ${id}, and the new one is created under the name the old one still holds`,
+        );
       if (next.Type === 'AWS::Lambda::EventSourceMapping' && mappingEnds(before, old) === mappingEnds(after, next)) {
-        problems.push(`${next.Type}: moves from ${oldId} to ${id}, so a second mapping ${mappingEnds(after, next)} is created beside the first, which Lambda refuses`);
+        problems.push(
+          `${next.Type}: moves from ${oldId} to ${id}, so a second mapping ${mappingEnds(after, next)} is created beside the first, which Lambda refuses`,
+        );
       }
     }
   }

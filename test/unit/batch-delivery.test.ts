@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { chunk, deliverInBatches, isRetryable, type BatchAnswer, type BatchPlan, type RetryClock } from '../../lambda/src/delivery/batch-delivery';
+import {
+  type BatchAnswer,
+  type BatchPlan,
+  chunk,
+  deliverInBatches,
+  isRetryable,
+  type RetryClock,
+} from '../../lambda/src/delivery/batch-delivery';
 import { Deadline } from '../../lambda/src/delivery/deadline';
 
 /** Virtual time: sleeping advances it at once; jitter at its ceiling unless told. */
@@ -25,7 +32,10 @@ function plan(send: BatchPlan<number>['send'], clock: RetryClock, overrides: Par
 }
 
 /** A SendBatch that answers every entry with retry. */
-const throttleAll = async (entries: readonly number[]): Promise<BatchAnswer<number>> => ({ retry: [...entries], error: 'ProvisionedThroughputExceededException: Rate exceeded' });
+const throttleAll = async (entries: readonly number[]): Promise<BatchAnswer<number>> => ({
+  retry: [...entries],
+  error: 'ProvisionedThroughputExceededException: Rate exceeded',
+});
 
 describe('chunk', () => {
   it('keeps order and respects the entry count', () => {
@@ -43,12 +53,20 @@ describe('deliverInBatches', () => {
     const clock = virtualClock();
     const calls: number[][] = [];
     // Each call takes only the first entry it is given.
-    const outcome = await deliverInBatches([1, 2, 3, 4], plan(async (entries) => {
-      calls.push([...entries]);
-      return { retry: entries.slice(1), error: 'ProvisionedThroughputExceededException: Rate exceeded' };
-    }, clock));
+    const outcome = await deliverInBatches(
+      [1, 2, 3, 4],
+      plan(async (entries) => {
+        calls.push([...entries]);
+        return { retry: entries.slice(1), error: 'ProvisionedThroughputExceededException: Rate exceeded' };
+      }, clock),
+    );
     expect(calls).toEqual([[1, 2, 3], [2, 3], [3], [4]]);
-    expect(outcome).toEqual({ undelivered: [], refused: [], retried: 3, lastError: 'ProvisionedThroughputExceededException: Rate exceeded' });
+    expect(outcome).toEqual({
+      undelivered: [],
+      refused: [],
+      retried: 3,
+      lastError: 'ProvisionedThroughputExceededException: Rate exceeded',
+    });
     expect(clock.sleeps).toEqual([100, 100]);
   });
 
@@ -56,11 +74,14 @@ describe('deliverInBatches', () => {
     const clock = virtualClock();
     let calls = 0;
     // Nothing goes through four times, then one entry of two, then the other.
-    await deliverInBatches([1, 2], plan(async (entries) => {
-      calls++;
-      if (calls <= 4) return { retry: [...entries] };
-      return { retry: entries.slice(1) };
-    }, clock));
+    await deliverInBatches(
+      [1, 2],
+      plan(async (entries) => {
+        calls++;
+        if (calls <= 4) return { retry: [...entries] };
+        return { retry: entries.slice(1) };
+      }, clock),
+    );
     expect(clock.sleeps).toEqual([100, 200, 400, 500, 500]);
   });
 
@@ -68,10 +89,17 @@ describe('deliverInBatches', () => {
     const clock = virtualClock();
     let calls = 0;
     const deadline = Deadline.fromRemainingTime(20_000, 0, { retryMs: 3_000, abortMs: 1_000 });
-    const outcome = await deliverInBatches([1, 2], plan(async (entries) => {
-      calls++;
-      return { retry: [...entries] };
-    }, clock, { deadline }));
+    const outcome = await deliverInBatches(
+      [1, 2],
+      plan(
+        async (entries) => {
+          calls++;
+          return { retry: [...entries] };
+        },
+        clock,
+        { deadline },
+      ),
+    );
     expect(outcome.undelivered).toEqual([1, 2]);
     // 100, 200, 400, then 500 (the cap) while an attempt still starts by 17 s.
     expect(clock.sleeps.slice(0, 4)).toEqual([100, 200, 400, 500]);
@@ -83,7 +111,17 @@ describe('deliverInBatches', () => {
   it('makes the first attempt even when the deadline has passed, and no other', async () => {
     const clock = virtualClock();
     let calls = 0;
-    const outcome = await deliverInBatches([1], plan(async (entries) => (calls++, { retry: [...entries] }), clock, { deadline: Deadline.fromRemainingTime(0, 0) }));
+    const outcome = await deliverInBatches(
+      [1],
+      plan(
+        async (entries) => {
+          calls++;
+          return { retry: [...entries] };
+        },
+        clock,
+        { deadline: Deadline.fromRemainingTime(0, 0) },
+      ),
+    );
     expect(calls).toBe(1);
     expect(outcome.undelivered).toEqual([1]);
   });
@@ -98,37 +136,77 @@ describe('deliverInBatches', () => {
   it('stops at maxAttempts when the deadline is far off', async () => {
     const clock = virtualClock();
     let calls = 0;
-    await deliverInBatches([1], plan(async (entries) => (calls++, { retry: [...entries] }), clock, { policy: { ...policy, maxAttempts: 4 } }));
+    await deliverInBatches(
+      [1],
+      plan(
+        async (entries) => {
+          calls++;
+          return { retry: [...entries] };
+        },
+        clock,
+        { policy: { ...policy, maxAttempts: 4 } },
+      ),
+    );
     expect(calls).toBe(4);
   });
 
   it('retries a thrown call that may succeed later, and gives up at once on one that will not', async () => {
     const clock = virtualClock();
     let calls = 0;
-    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ProvisionedThroughputExceededException', $metadata: { httpStatusCode: 400 } });
-    const outcome = await deliverInBatches([1, 2], plan(async (entries) => {
-      if (++calls === 1) throw throttled;
-      return { retry: entries.filter((e) => e === 2) };
-    }, clock, { policy: { ...policy, maxAttempts: 2 } }));
-    expect(outcome).toEqual({ undelivered: [2], refused: [], retried: 2, lastError: 'ProvisionedThroughputExceededException: Rate exceeded' });
+    const throttled = Object.assign(new Error('Rate exceeded'), {
+      name: 'ProvisionedThroughputExceededException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    const outcome = await deliverInBatches(
+      [1, 2],
+      plan(
+        async (entries) => {
+          if (++calls === 1) throw throttled;
+          return { retry: entries.filter((e) => e === 2) };
+        },
+        clock,
+        { policy: { ...policy, maxAttempts: 2 } },
+      ),
+    );
+    expect(outcome).toEqual({
+      undelivered: [2],
+      refused: [],
+      retried: 2,
+      lastError: 'ProvisionedThroughputExceededException: Rate exceeded',
+    });
 
-    const missing = Object.assign(new Error('Stream no-such-stream not found'), { name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 400 } });
+    const missing = Object.assign(new Error('Stream no-such-stream not found'), {
+      name: 'ResourceNotFoundException',
+      $metadata: { httpStatusCode: 400 },
+    });
     calls = 0;
-    const gone = await deliverInBatches([1, 2], plan(async () => {
-      calls++;
-      throw missing;
-    }, clock));
+    const gone = await deliverInBatches(
+      [1, 2],
+      plan(async () => {
+        calls++;
+        throw missing;
+      }, clock),
+    );
     expect(calls).toBe(1);
-    expect(gone).toMatchObject({ undelivered: [1, 2], retried: 0, lastError: 'ResourceNotFoundException: Stream no-such-stream not found' });
+    expect(gone).toMatchObject({
+      undelivered: [1, 2],
+      retried: 0,
+      lastError: 'ResourceNotFoundException: Stream no-such-stream not found',
+    });
   });
 
   it('reports refused and failed entries without retrying them', async () => {
     const clock = virtualClock();
     const calls: number[][] = [];
-    const outcome = await deliverInBatches([1, 2, 3], plan(async (entries) => {
-      calls.push([...entries]);
-      return calls.length === 1 ? { retry: [3], failed: [2], refused: [{ entry: 1, error: 'InvalidMessageContents: bad' }] } : { retry: [] };
-    }, clock));
+    const outcome = await deliverInBatches(
+      [1, 2, 3],
+      plan(async (entries) => {
+        calls.push([...entries]);
+        return calls.length === 1
+          ? { retry: [3], failed: [2], refused: [{ entry: 1, error: 'InvalidMessageContents: bad' }] }
+          : { retry: [] };
+      }, clock),
+    );
     expect(calls).toEqual([[1, 2, 3], [3]]);
     expect(outcome).toMatchObject({ undelivered: [2], refused: [{ entry: 1, error: 'InvalidMessageContents: bad' }], retried: 1 });
   });
@@ -136,10 +214,17 @@ describe('deliverInBatches', () => {
   it('in order, does not send the calls after one that gave up, and reports their entries undelivered', async () => {
     const clock = virtualClock();
     const calls: number[][] = [];
-    const outcome = await deliverInBatches([1, 2, 3, 4, 5, 6, 7], plan(async (entries) => {
-      calls.push([...entries]);
-      return { retry: entries.filter((e) => e === 2) };
-    }, clock, { policy: { ...policy, maxAttempts: 2 } }));
+    const outcome = await deliverInBatches(
+      [1, 2, 3, 4, 5, 6, 7],
+      plan(
+        async (entries) => {
+          calls.push([...entries]);
+          return { retry: entries.filter((e) => e === 2) };
+        },
+        clock,
+        { policy: { ...policy, maxAttempts: 2 } },
+      ),
+    );
     expect(calls).toEqual([[1, 2, 3], [2]]);
     expect(outcome.undelivered).toEqual([2, 4, 5, 6, 7]);
   });
@@ -150,13 +235,20 @@ describe('deliverInBatches', () => {
     let most = 0;
     const sent: number[] = [];
     const entries = Array.from({ length: 100 }, (_, i) => i);
-    const outcome = await deliverInBatches(entries, plan(async (batch) => {
-      most = Math.max(most, ++inFlight);
-      await new Promise((resolve) => setTimeout(resolve, 2));
-      inFlight--;
-      sent.push(...batch);
-      return { retry: [], failed: batch.filter((e) => e === 0) };
-    }, clock, { concurrency: 10, limits: { maxEntries: 10, maxBytes: 1_000, bytesOf: () => 1 } }));
+    const outcome = await deliverInBatches(
+      entries,
+      plan(
+        async (batch) => {
+          most = Math.max(most, ++inFlight);
+          await new Promise((resolve) => setTimeout(resolve, 2));
+          inFlight--;
+          sent.push(...batch);
+          return { retry: [], failed: batch.filter((e) => e === 0) };
+        },
+        clock,
+        { concurrency: 10, limits: { maxEntries: 10, maxBytes: 1_000, bytesOf: () => 1 } },
+      ),
+    );
     expect(most).toBe(10);
     expect(sent.sort((a, b) => a - b)).toEqual(entries);
     expect(outcome.undelivered).toEqual([0]);
@@ -170,7 +262,8 @@ describe('deliverInBatches', () => {
 });
 
 describe('isRetryable', () => {
-  const error = (name: string, status?: number) => Object.assign(new Error(name), { name, ...(status && { $metadata: { httpStatusCode: status } }) });
+  const error = (name: string, status?: number) =>
+    Object.assign(new Error(name), { name, ...(status && { $metadata: { httpStatusCode: status } }) });
   it.each([
     ['throttling', error('ProvisionedThroughputExceededException', 400), true],
     ['KMS throttling', error('KMSThrottlingException', 400), true],

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../lambda/src/config';
 
-const production = { RUN_ID: 'abc123', MODEL_BUCKET: 'mlflow-artifacts', DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/dlq' };
+const production = {
+  RUN_ID: 'abc123',
+  MODEL_BUCKET: 'mlflow-artifacts',
+  DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/dlq',
+};
 
 describe('parseConfig', () => {
   it('builds the MLflow model path from the bucket, experiment and run', () => {
@@ -28,7 +32,11 @@ describe('parseConfig', () => {
       runId: 'abc123',
       locatedByRunId: false,
     });
-    expect(parseConfig({ ...production, MODEL_LOCATION: 's3://other/web/lin_reg.bin' }).model.location).toEqual({ kind: 's3', bucket: 'other', path: 'web/lin_reg.bin' });
+    expect(parseConfig({ ...production, MODEL_LOCATION: 's3://other/web/lin_reg.bin' }).model.location).toEqual({
+      kind: 's3',
+      bucket: 'other',
+      path: 'web/lin_reg.bin',
+    });
     const local = parseConfig({ MODEL_LOCATION: '/opt/model', TEST_RUN: 'True' });
     expect(local.model).toEqual({ location: { kind: 'local', path: '/opt/model' }, runId: undefined, locatedByRunId: false });
   });
@@ -47,14 +55,26 @@ describe('parseConfig', () => {
     [{ ...production, KINESIS_ENDPOINT_URL: 'localhost:4567' }, 'KINESIS_ENDPOINT_URL must be an http or https URL, got "localhost:4567"'],
     [{ ...production, KINESIS_ENDPOINT_URL: 'http://localhost:99999' }, 'KINESIS_ENDPOINT_URL has port 99999, outside 1-65535'],
     [{ ...production, S3_ENDPOINT_URL: 'http://127.0.0.1:0' }, 'S3_ENDPOINT_URL has port 0, outside 1-65535'],
-    [{ ...production, SQS_ENDPOINT_URL: 'ftp://127.0.0.1:9324' }, 'SQS_ENDPOINT_URL must be an http or https URL, got "ftp://127.0.0.1:9324"'],
+    [
+      { ...production, SQS_ENDPOINT_URL: 'ftp://127.0.0.1:9324' },
+      'SQS_ENDPOINT_URL must be an http or https URL, got "ftp://127.0.0.1:9324"',
+    ],
     [{ ...production, SQS_ENDPOINT_URL: 'http://[::1' }, 'SQS_ENDPOINT_URL is not a URL: "http://[::1"'],
-    [{ ...production, S3_ENDPOINT_URL: 'http://user:secret@127.0.0.1:4568' }, 'S3_ENDPOINT_URL must not carry credentials: "127.0.0.1:4568"'],
+    [
+      { ...production, S3_ENDPOINT_URL: 'http://user:secret@127.0.0.1:4568' },
+      'S3_ENDPOINT_URL must not carry credentials: "127.0.0.1:4568"',
+    ],
     [{ ...production, KINESIS_ENDPOINT_URL: 'http://127.0.0.1:4567/?a=b' }, 'KINESIS_ENDPOINT_URL must not have a query or fragment'],
     [{ ...production, DEAD_LETTER_QUEUE_URL: 'dlq' }, 'DEAD_LETTER_QUEUE_URL is not a URL: "dlq"'],
     [{ ...production, DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/dlq' }, 'DEAD_LETTER_QUEUE_URL must be an SQS queue URL'],
-    [{ ...production, DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/dlq.fifo' }, 'DEAD_LETTER_QUEUE_URL must name a standard queue, not a FIFO queue'],
-    [{ ...production, PREDICTIONS_STREAM_NAME: 'ride predictions' }, 'PREDICTIONS_STREAM_NAME must be a Kinesis stream name (1 to 128 letters, digits, _ . -), got "ride predictions"'],
+    [
+      { ...production, DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/dlq.fifo' },
+      'DEAD_LETTER_QUEUE_URL must name a standard queue, not a FIFO queue',
+    ],
+    [
+      { ...production, PREDICTIONS_STREAM_NAME: 'ride predictions' },
+      'PREDICTIONS_STREAM_NAME must be a Kinesis stream name (1 to 128 letters, digits, _ . -), got "ride predictions"',
+    ],
     [{ ...production, PREDICTIONS_STREAM_NAME: 'x'.repeat(129) }, 'PREDICTIONS_STREAM_NAME must be a Kinesis stream name'],
     [{ ...production, AWS_REGION: 'us-east1' }, 'AWS_REGION must be an AWS region such as us-east-1 or eu-west-2, got "us-east1"'],
     [{ ...production, AWS_DEFAULT_REGION: 'Europe' }, 'AWS_DEFAULT_REGION must be an AWS region'],
@@ -63,14 +83,24 @@ describe('parseConfig', () => {
     [{ ...production, LOCATION_ID_MIN: '300' }, 'LOCATION_ID_MIN (300) must not be above LOCATION_ID_MAX (265)'],
     [{ ...production, TRIP_DISTANCE_MAX: '0' }, 'TRIP_DISTANCE_MAX must be a number > 0, got "0"'],
     [{ ...production, TRIP_DISTANCE_MAX: 'Infinity' }, 'TRIP_DISTANCE_MAX must be a number > 0, got "Infinity"'],
-    [{ ...production, MODEL_LOCATION: 's3://' }, 'MODEL_LOCATION must be s3://bucket/prefix, s3://bucket/key of a model file, or a local path'],
+    [
+      { ...production, MODEL_LOCATION: 's3://' },
+      'MODEL_LOCATION must be s3://bucket/prefix, s3://bucket/key of a model file, or a local path',
+    ],
   ])('fails at start naming the variable: %o', (env, message) => {
     expect(() => parseConfig(env)).toThrow(ConfigError);
     expect(() => parseConfig(env)).toThrow(message);
   });
 
   it('reads the ride limits, the dead-letter bucket and the region', () => {
-    const config = parseConfig({ ...production, LOCATION_ID_MIN: '0', LOCATION_ID_MAX: '300', TRIP_DISTANCE_MAX: '120.5', DEAD_LETTER_BUCKET: 'ride-dead-letters-1', AWS_REGION: 'eu-central-2' });
+    const config = parseConfig({
+      ...production,
+      LOCATION_ID_MIN: '0',
+      LOCATION_ID_MAX: '300',
+      TRIP_DISTANCE_MAX: '120.5',
+      DEAD_LETTER_BUCKET: 'ride-dead-letters-1',
+      AWS_REGION: 'eu-central-2',
+    });
     expect(config.rideLimits).toEqual({ locationIdMin: 0, locationIdMax: 300, tripDistanceMax: 120.5 });
     expect(config.deadLetterBucket).toBe('ride-dead-letters-1');
     expect(config.region).toBe('eu-central-2');

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { BAD_RECORDS, eventData, isReasonFor } from '../../events/bad-records';
-import { decodeRideRecord, MAX_RIDE_EVENT_BYTES } from '../../lambda/src/rides/decode-record';
-import { RideValidator } from '../../lambda/src/rides/validate-ride';
-import { prepareFeatures } from '../../lambda/src/rides/features';
 import { COURSE_RIDE } from '../../events/kinesis-event';
+import { decodeRideRecord, MAX_RIDE_EVENT_BYTES } from '../../lambda/src/rides/decode-record';
+import { prepareFeatures } from '../../lambda/src/rides/features';
+import { RideValidator } from '../../lambda/src/rides/validate-ride';
 
 const b64 = (text: string | Buffer) => Buffer.from(text).toString('base64');
 const withRide = (ride: object) => b64(JSON.stringify({ ride, ride_id: 1 }));
@@ -46,7 +46,9 @@ describe('decodeRideRecord', () => {
 
   it('quotes numbers as they were sent, cutting very long literals', () => {
     const digits = '9'.repeat(100);
-    const decoded = decodeRideRecord(b64(`{"ride": {"PULocationID": ${digits}, "DOLocationID": 1, "trip_distance": 1}, "ride_id": -${digits}}`));
+    const decoded = decodeRideRecord(
+      b64(`{"ride": {"PULocationID": ${digits}, "DOLocationID": 1, "trip_distance": 1}, "ride_id": -${digits}}`),
+    );
     expect(decoded).toEqual({
       ok: false,
       reason:
@@ -56,8 +58,12 @@ describe('decodeRideRecord', () => {
   });
 
   it('quotes the last of duplicate keys, the one JSON.parse keeps', () => {
-    const decoded = decodeRideRecord(b64('{"ride": {"PULocationID": 5, "PULocationID": 9007199254740993, "DOLocationID": 1, "trip_distance": 1}, "ride_id": 1}'));
-    expect(decoded.ok ? '' : decoded.reason).toBe('ride.PULocationID: expected a zone id from 1 to 265 (LOCATION_ID_MIN to LOCATION_ID_MAX), got 9007199254740993');
+    const decoded = decodeRideRecord(
+      b64('{"ride": {"PULocationID": 5, "PULocationID": 9007199254740993, "DOLocationID": 1, "trip_distance": 1}, "ride_id": 1}'),
+    );
+    expect(decoded.ok ? '' : decoded.reason).toBe(
+      'ride.PULocationID: expected a zone id from 1 to 265 (LOCATION_ID_MIN to LOCATION_ID_MAX), got 9007199254740993',
+    );
   });
 
   it('accepts the first and last zone and the longest trip, and any limits configured', () => {
@@ -66,7 +72,8 @@ describe('decodeRideRecord', () => {
     expect(decodeRideRecord(withRide({ PULocationID: 0, DOLocationID: 300, trip_distance: 999.5 }), wide).ok).toBe(true);
     expect(decodeRideRecord(withRide({ PULocationID: 301, DOLocationID: 1, trip_distance: 1001 }), wide)).toEqual({
       ok: false,
-      reason: 'ride.PULocationID: expected a zone id from 0 to 300 (LOCATION_ID_MIN to LOCATION_ID_MAX), got 301; ride.trip_distance: expected at most 1000 (TRIP_DISTANCE_MAX), got 1001',
+      reason:
+        'ride.PULocationID: expected a zone id from 0 to 300 (LOCATION_ID_MIN to LOCATION_ID_MAX), got 301; ride.trip_distance: expected at most 1000 (TRIP_DISTANCE_MAX), got 1001',
     });
   });
 
@@ -76,7 +83,9 @@ describe('decodeRideRecord', () => {
 
   it('names KPL aggregation and gzip whatever their size', () => {
     const big = (head: number[]) => b64(Buffer.concat([Buffer.from(head), Buffer.alloc(MAX_RIDE_EVENT_BYTES * 2)]));
-    expect(decodeRideRecord(big([0xf3, 0x89, 0x9a, 0xc2]))).toMatchObject({ reason: expect.stringMatching(/^data: a KPL aggregated record/) });
+    expect(decodeRideRecord(big([0xf3, 0x89, 0x9a, 0xc2]))).toMatchObject({
+      reason: expect.stringMatching(/^data: a KPL aggregated record/),
+    });
     expect(decodeRideRecord(big([0x1f, 0x8b, 8]))).toMatchObject({ reason: 'data: gzip data; put the ride JSON uncompressed' });
   });
 

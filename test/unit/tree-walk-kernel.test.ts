@@ -1,8 +1,8 @@
 /** The WebAssembly tree walk: the committed binary is the assembly of the committed text. */
-import { describe, expect, it } from 'vitest';
-import { assemble, wasmModuleSource } from '../../lambda/build-wasm';
+
 import { readFileSync } from 'node:fs';
-import { WASM_MODULE_FILE } from '../../lambda/build-wasm';
+import { describe, expect, it } from 'vitest';
+import { assemble, WASM_MODULE_FILE, wasmModuleSource } from '../../lambda/build-wasm';
 
 describe('lambda/src/model/wasm/tree-walk.wat', () => {
   it('assembles to the binary the runtime ships (npm run build:wasm remakes it)', async () => {

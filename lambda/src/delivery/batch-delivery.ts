@@ -100,7 +100,13 @@ export function describeError(error: unknown): string {
   return e.name && e.message && !e.message.startsWith(e.name) ? `${e.name}: ${e.message}` : String(e.message ?? error);
 }
 
-async function sendWithRetries<T>(entries: readonly T[], send: SendBatch<T>, deadline: Deadline, policy: RetryPolicy, clock: RetryClock): Promise<RetryOutcome<T>> {
+async function sendWithRetries<T>(
+  entries: readonly T[],
+  send: SendBatch<T>,
+  deadline: Deadline,
+  policy: RetryPolicy,
+  clock: RetryClock,
+): Promise<RetryOutcome<T>> {
   const outcome: RetryOutcome<T> = { undelivered: [], refused: [], retried: 0 };
   let pending: readonly T[] = entries;
   let backoffs = 0;

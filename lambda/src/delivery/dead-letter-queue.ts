@@ -1,19 +1,20 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, type SendMessageBatchCommandOutput, type SQSClient } from '@aws-sdk/client-sqs';
+import { DEAD_LETTER_PREFIX } from '../names';
 import {
+  type BatchAnswer,
   DEFAULT_RETRY_POLICY,
+  type DeliveryOptions,
   deliverInBatches,
   describeError,
   isRetryable,
-  realClock,
-  type BatchAnswer,
-  type DeliveryOptions,
+  type Refusal,
   type RetryOutcome,
+  realClock,
 } from './batch-delivery';
 import { mapWithConcurrency } from './concurrency';
+import { cutToFit, type DeadLetter, messageBody, reducedLetter } from './dead-letter';
 import type { Deadline } from './deadline';
-import { DEAD_LETTER_PREFIX } from '../names';
-import { cutToFit, messageBody, reducedLetter, type DeadLetter } from './dead-letter';
 
 /** SQS limits: entries per SendMessageBatch, and bytes per message and per batch (the default MaximumMessageSize). */
 export const SQS_BATCH_MAX_ENTRIES = 10;
@@ -92,7 +93,9 @@ export class DeadLetterQueue {
 
   async send(letters: readonly DeadLetter[], deadline: Deadline): Promise<DeadLetterOutcome> {
     const stats = { offloaded: 0, cut: 0, offloadError: undefined as string | undefined };
-    const messages = await mapWithConcurrency(letters, this.options.concurrency ?? DEAD_LETTER_CONCURRENCY, (letter) => this.fit(letter, deadline, stats));
+    const messages = await mapWithConcurrency(letters, this.options.concurrency ?? DEAD_LETTER_CONCURRENCY, (letter) =>
+      this.fit(letter, deadline, stats),
+    );
     const whole = await this.deliver(messages, deadline);
     const reduced = await this.deliver(
       whole.refused.map(({ entry, error }) => message(reducedLetter(entry.letter, error))),
@@ -120,7 +123,11 @@ export class DeadLetterQueue {
   }
 
   /** The letter as a message that fits: whole, or its data put in S3, or its data cut. */
-  private async fit(letter: DeadLetter, deadline: Deadline, stats: { offloaded: number; cut: number; offloadError?: string }): Promise<Message> {
+  private async fit(
+    letter: DeadLetter,
+    deadline: Deadline,
+    stats: { offloaded: number; cut: number; offloadError?: string },
+  ): Promise<Message> {
     const whole = message(letter);
     if (whole.body.length <= this.maxMessageBytes) return whole;
     const { offload, clock = realClock } = this.options;
@@ -128,9 +135,12 @@ export class DeadLetterQueue {
     if (offload !== undefined) {
       const key = offloadKey(letter);
       try {
-        await offload.s3.send(new PutObjectCommand({ Bucket: offload.bucket, Key: key, Body: whole.body, ContentType: 'application/json' }), {
-          abortSignal: deadline.signal(clock.now()),
-        });
+        await offload.s3.send(
+          new PutObjectCommand({ Bucket: offload.bucket, Key: key, Body: whole.body, ContentType: 'application/json' }),
+          {
+            abortSignal: deadline.signal(clock.now()),
+          },
+        );
         stats.offloaded++;
         return message({
           ...letter,
@@ -149,10 +159,13 @@ export class DeadLetterQueue {
   }
 
   private async sendMessageBatch(pending: readonly Message[], abortSignal: AbortSignal): Promise<BatchAnswer<Message>> {
-    let response;
+    let response: SendMessageBatchCommandOutput;
     try {
       response = await this.options.sqs.send(
-        new SendMessageBatchCommand({ QueueUrl: this.options.queueUrl, Entries: pending.map((m, i) => ({ Id: String(i), MessageBody: m.body })) }),
+        new SendMessageBatchCommand({
+          QueueUrl: this.options.queueUrl,
+          Entries: pending.map((m, i) => ({ Id: String(i), MessageBody: m.body })),
+        }),
         { abortSignal },
       );
     } catch (error) {
@@ -168,15 +181,17 @@ export class DeadLetterQueue {
         error: second.error ?? first.error,
       };
     }
-    const answer: BatchAnswer<Message> = { retry: [], refused: [] };
+    const retry: Message[] = [];
+    const refused: Refusal<Message>[] = [];
+    let firstError: string | undefined;
     for (const failure of response.Failed ?? []) {
       const entry = pending[Number(failure.Id)];
       const error = `${failure.Code}: ${failure.Message}`;
-      if (failure.SenderFault && !THROTTLED.test(failure.Code ?? '')) answer.refused!.push({ entry, error });
-      else answer.retry.push(entry);
-      answer.error ??= error;
+      if (failure.SenderFault && !THROTTLED.test(failure.Code ?? '')) refused.push({ entry, error });
+      else retry.push(entry);
+      firstError ??= error;
     }
-    return answer;
+    return { retry, refused, error: firstError };
   }
 
   /** A part of a split call, its errors turned into an answer. */
@@ -184,7 +199,9 @@ export class DeadLetterQueue {
     try {
       return await this.sendMessageBatch(part, abortSignal);
     } catch (error) {
-      return isRetryable(error) ? { retry: [...part], error: describeError(error) } : { retry: [], failed: [...part], error: describeError(error) };
+      return isRetryable(error)
+        ? { retry: [...part], error: describeError(error) }
+        : { retry: [], failed: [...part], error: describeError(error) };
     }
   }
 }

@@ -1,5 +1,12 @@
 import { type KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { DEFAULT_RETRY_POLICY, deliverInBatches, realClock, type BatchAnswer, type DeliveryOptions, type RetryOutcome } from './batch-delivery';
+import {
+  type BatchAnswer,
+  DEFAULT_RETRY_POLICY,
+  type DeliveryOptions,
+  deliverInBatches,
+  type RetryOutcome,
+  realClock,
+} from './batch-delivery';
 import type { Deadline } from './deadline';
 
 /** Kinesis PutRecords limits. */
@@ -67,13 +74,15 @@ export class PredictionWriter {
     );
     const results = response.Records ?? [];
     // Entry i of the response answers entry i of the request; a missing answer is a failure to retry.
-    const answer: BatchAnswer<OutputRecord> = { retry: [], failed: [] };
+    const retry: OutputRecord[] = [];
+    const failed: OutputRecord[] = [];
+    let error: string | undefined;
     entries.forEach((entry, i) => {
       const code = results[i] === undefined ? 'InternalFailure' : results[i].ErrorCode;
       if (code === undefined) return;
-      (RETRYABLE_ENTRY_ERRORS.has(code) ? answer.retry : answer.failed!).push(entry);
-      answer.error ??= `${code}: ${results[i]?.ErrorMessage ?? 'no answer for the entry'}`;
+      (RETRYABLE_ENTRY_ERRORS.has(code) ? retry : failed).push(entry);
+      error ??= `${code}: ${results[i]?.ErrorMessage ?? 'no answer for the entry'}`;
     });
-    return answer;
+    return { retry, failed, error };
   }
 }

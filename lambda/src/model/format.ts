@@ -196,10 +196,12 @@ function numberArray(value: Json, path: string, kind: NumberKind = 'finite'): Nu
   if (array instanceof Int32Array) return array;
   const valid = VALID[kind];
   // Typed arrays hold numbers only: the common packed case needs one pass over the values.
-  if (array instanceof Float64Array && kind !== 'integer' && (kind === 'finite' ? array.every(Number.isFinite) : !array.some(Number.isNaN))) return array;
+  if (array instanceof Float64Array && kind !== 'integer' && (kind === 'finite' ? array.every(Number.isFinite) : !array.some(Number.isNaN)))
+    return array;
   for (let i = 0; i < array.length; i++) {
     const v = array[i];
-    if (typeof v !== 'number' || !valid(v)) fail(`${path}[${i}]`, `expected ${EXPECTED[kind]}, got ${typeof v === 'number' ? v : JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !valid(v))
+      fail(`${path}[${i}]`, `expected ${EXPECTED[kind]}, got ${typeof v === 'number' ? v : JSON.stringify(v)}`);
   }
   return array as NumericArray;
 }
@@ -282,7 +284,8 @@ function parseRegressor(value: Json, path: string, nFeatures: number): Regressor
       };
     case 'HistGradientBoostingRegressor': {
       const link = field(value, 'link', path);
-      if (!LINKS.includes(link as HistGradientBoostingSpec['link'])) fail(`${path}.link`, `expected one of ${LINKS.join(', ')}, got ${JSON.stringify(link)}`);
+      if (!LINKS.includes(link as HistGradientBoostingSpec['link']))
+        fail(`${path}.link`, `expected one of ${LINKS.join(', ')}, got ${JSON.stringify(link)}`);
       return {
         type,
         baseline: parameter(field(value, 'baseline', path), `${path}.baseline`),
@@ -292,7 +295,8 @@ function parseRegressor(value: Json, path: string, nFeatures: number): Regressor
     }
     case 'XGBoost': {
       const link = field(value, 'link', path);
-      if (!XGBOOST_LINKS.includes(link as XGBoostSpec['link'])) fail(`${path}.link`, `expected one of ${XGBOOST_LINKS.join(', ')}, got ${JSON.stringify(link)}`);
+      if (!XGBOOST_LINKS.includes(link as XGBoostSpec['link']))
+        fail(`${path}.link`, `expected one of ${XGBOOST_LINKS.join(', ')}, got ${JSON.stringify(link)}`);
       const objective = field(value, 'objective', path);
       if (typeof objective !== 'string') fail(`${path}.objective`, 'expected a string');
       return {
@@ -323,7 +327,10 @@ export function parseModelDocument(doc: Json): ModelDocument {
     fail('format', `expected ${JSON.stringify(MODEL_FORMAT)}, got ${JSON.stringify(doc.format)}`);
   }
   if (doc.format_version !== MODEL_FORMAT_VERSION) {
-    fail('format_version', `this runtime reads version ${MODEL_FORMAT_VERSION}, got ${JSON.stringify(doc.format_version)}; re-export with this project's tools/export_model.py`);
+    fail(
+      'format_version',
+      `this runtime reads version ${MODEL_FORMAT_VERSION}, got ${JSON.stringify(doc.format_version)}; re-export with this project's tools/export_model.py`,
+    );
   }
   const steps = field(doc, 'steps', 'model');
   if (!Array.isArray(steps) || steps.length !== 2) fail('steps', 'expected [DictVectorizer, regressor]');

@@ -6,12 +6,12 @@
  * pickle at all, it is the model.
  */
 import { createHash } from 'node:crypto';
-import { MODEL_FILE_NAME, ModelFormatError, parseModelDocument, type ModelDocument } from './format';
-import { parseMlmodel, type MlflowModelInfo } from './mlmodel';
-import { describeLocation, openModelSource, type ModelLocation, type ModelSource } from './model-source';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { MODEL_FILE_NAME, type ModelDocument, ModelFormatError, parseModelDocument } from './format';
+import { type MlflowModelInfo, parseMlmodel } from './mlmodel';
+import { describeLocation, type ModelLocation, type ModelSource, openModelSource } from './model-source';
 import { readPickledModel } from './pickle/sklearn-pipeline';
 import { buildModel, type PipelineModel } from './pipeline';
-import type { S3Client } from '@aws-sdk/client-s3';
 
 /** The model could not be loaded; the message names the location and what is wrong. */
 export class ModelLoadError extends Error {
@@ -63,7 +63,9 @@ function parseJsonModel(bytes: Uint8Array): ModelDocument {
 
 /** A single model file: a pickle (it starts with the PROTO opcode) or a model.json document. */
 function readModelFile(bytes: Uint8Array): { document: ModelDocument; format: LoadedModel['format'] } {
-  return bytes[0] === PICKLE_PROTO ? { document: readPickledModel(bytes), format: 'pickle' } : { document: parseJsonModel(bytes), format: 'json' };
+  return bytes[0] === PICKLE_PROTO
+    ? { document: readPickledModel(bytes), format: 'pickle' }
+    : { document: parseJsonModel(bytes), format: 'json' };
 }
 
 type Loaded = Omit<LoadedModel, 'model' | 'path'> & { document: ModelDocument };
@@ -72,27 +74,45 @@ async function loadDirectory(source: Extract<ModelSource, { kind: 'directory' }>
   const { where, read } = source;
   const cannot = (what: string) => `cannot load the model from ${where}: ${what}`;
   // MLmodel and the usual pickle at once: a cold start waits for one round trip, not two.
-  const [mlmodelBytes, usualPickle] = await attempt(cannot('cannot read it'), () => Promise.all([read(MLMODEL_FILE_NAME), read(DEFAULT_PICKLE_NAME)]));
-  const mlmodel = mlmodelBytes && (await attempt(cannot(`${MLMODEL_FILE_NAME} is not valid`), () => parseMlmodel(new TextDecoder().decode(mlmodelBytes))));
+  const [mlmodelBytes, usualPickle] = await attempt(cannot('cannot read it'), () =>
+    Promise.all([read(MLMODEL_FILE_NAME), read(DEFAULT_PICKLE_NAME)]),
+  );
+  const mlmodel =
+    mlmodelBytes &&
+    (await attempt(cannot(`${MLMODEL_FILE_NAME} is not valid`), () => parseMlmodel(new TextDecoder().decode(mlmodelBytes))));
   const format = mlmodel?.sklearn?.serializationFormat;
   if (format !== undefined && format !== 'cloudpickle' && format !== 'pickle') {
-    throw new ModelLoadError(cannot(`its sklearn flavor is serialized as ${format}; log the model with serialization_format "cloudpickle" (MLflow's default) or "pickle"`));
+    throw new ModelLoadError(
+      cannot(
+        `its sklearn flavor is serialized as ${format}; log the model with serialization_format "cloudpickle" (MLflow's default) or "pickle"`,
+      ),
+    );
   }
   const pickleName = mlmodel?.sklearn?.pickledModel ?? DEFAULT_PICKLE_NAME;
-  const pickle = pickleName === DEFAULT_PICKLE_NAME ? usualPickle : await attempt(cannot(`cannot read ${pickleName}`), () => read(pickleName));
+  const pickle =
+    pickleName === DEFAULT_PICKLE_NAME ? usualPickle : await attempt(cannot(`cannot read ${pickleName}`), () => read(pickleName));
   const json = () => attempt(cannot(`cannot read ${MODEL_FILE_NAME}`), () => read(MODEL_FILE_NAME));
 
   if (pickle === undefined) {
     const bytes = await json();
     if (bytes === undefined) {
       const flavors = mlmodel ? ` (its MLmodel's flavors: ${mlmodel.flavors.join(', ') || 'none'})` : '';
-      throw new ModelLoadError(`no model at ${where}${flavors}: expected MLflow's ${pickleName} of the sklearn flavor, or a ${MODEL_FILE_NAME} (is the run id or location right?)`);
+      throw new ModelLoadError(
+        `no model at ${where}${flavors}: expected MLflow's ${pickleName} of the sklearn flavor, or a ${MODEL_FILE_NAME} (is the run id or location right?)`,
+      );
     }
     const document = await attempt(cannot(`malformed ${MODEL_FILE_NAME}`), () => parseJsonModel(bytes));
     return { document, where, file: MODEL_FILE_NAME, format: 'json', mlmodel };
   }
   try {
-    return { document: readPickledModel(pickle), where, file: pickleName, format: 'pickle', mlmodel, note: `${pickleName} served: a pickle wins over a ${MODEL_FILE_NAME} beside it` };
+    return {
+      document: readPickledModel(pickle),
+      where,
+      file: pickleName,
+      format: 'pickle',
+      mlmodel,
+      note: `${pickleName} served: a pickle wins over a ${MODEL_FILE_NAME} beside it`,
+    };
   } catch (error) {
     if (!(error instanceof ModelFormatError)) throw error;
     const refusal = `cannot serve ${pickleName} at ${where}: ${error.message}`;
@@ -109,7 +129,14 @@ async function loadDirectory(source: Extract<ModelSource, { kind: 'directory' }>
         { cause: error },
       );
     }
-    return { document, where, file: MODEL_FILE_NAME, format: 'json', mlmodel, note: `${MODEL_FILE_NAME} served: it is the export of ${pickleName} (sha256 ${actual}), which this runtime cannot read (${error.message})` };
+    return {
+      document,
+      where,
+      file: MODEL_FILE_NAME,
+      format: 'json',
+      mlmodel,
+      note: `${MODEL_FILE_NAME} served: it is the export of ${pickleName} (sha256 ${actual}), which this runtime cannot read (${error.message})`,
+    };
   }
 }
 

@@ -56,10 +56,15 @@ async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<S
  * 403 instead. So the prefix is listed alongside, and a failed read of a key the listing does
  * not hold means the file is not there. The read does not wait for the listing.
  */
-async function readObject(s3: S3Client, bucket: string, key: string, listing: Promise<Set<string> | Error>): Promise<Uint8Array | undefined> {
+async function readObject(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  listing: Promise<Set<string> | Error>,
+): Promise<Uint8Array | undefined> {
   try {
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return await object.Body!.transformToByteArray();
+    return (await object.Body?.transformToByteArray()) ?? new Uint8Array(0);
   } catch (error) {
     if (error instanceof NoSuchKey) return undefined;
     const keys = await listing;
@@ -80,7 +85,8 @@ export async function openModelSource(location: ModelLocation, s3: () => S3Clien
       (s) => s.isFile(),
       () => false, // not there: read as a directory, whose files are then all missing
     );
-    if (isFile) return { kind: 'file', where, name: basename(location.path), bytes: (await readLocal(location.path))! };
+    const bytes = isFile ? await readLocal(location.path) : undefined;
+    if (bytes !== undefined) return { kind: 'file', where, name: basename(location.path), bytes };
     return { kind: 'directory', where, read: (name) => readLocal(join(location.path, name)) };
   }
   const client = s3();

@@ -16,7 +16,12 @@ export function treeArrays(tree: {
   feature: ArrayLike<number>;
   threshold: ArrayLike<number>;
 }): TreeArrays {
-  return { left: toInt32(tree.children_left), right: toInt32(tree.children_right), feature: toInt32(tree.feature), threshold: toFloat64(tree.threshold) };
+  return {
+    left: toInt32(tree.children_left),
+    right: toInt32(tree.children_right),
+    feature: toInt32(tree.feature),
+    threshold: toFloat64(tree.threshold),
+  };
 }
 
 export const toInt32 = (a: ArrayLike<number>): Int32Array => (a instanceof Int32Array ? a : Int32Array.from(a));

@@ -31,7 +31,9 @@ export class TreeEnsemble implements Regressor {
     private readonly inputs: keyof typeof INPUTS = 'float32',
   ) {
     this.kind = kind;
-    this.trees = new PackedTrees(trees.map((t) => ({ left: t.children_left, right: t.children_right, feature: t.feature, threshold: t.threshold, value: t.value })));
+    this.trees = new PackedTrees(
+      trees.map((t) => ({ left: t.children_left, right: t.children_right, feature: t.feature, threshold: t.threshold, value: t.value })),
+    );
   }
 
   static decisionTree(spec: DecisionTreeSpec): TreeEnsemble {
@@ -43,7 +45,12 @@ export class TreeEnsemble implements Regressor {
   }
 
   static gradientBoosting(spec: GradientBoostingSpec): TreeEnsemble {
-    return new TreeEnsemble(spec.type, spec.trees, { kind: 'boosting', init: spec.init, learningRate: spec.learning_rate, link: 'identity' });
+    return new TreeEnsemble(spec.type, spec.trees, {
+      kind: 'boosting',
+      init: spec.init,
+      learningRate: spec.learning_rate,
+      link: 'identity',
+    });
   }
 
   /** sklearn's predict: baseline, plus each tree's leaf in turn (shrinkage is in the leaves), then the loss's link. */

@@ -1,7 +1,6 @@
 import type { XGBoostSpec, XGBoostTreeSpec } from './format';
 import type { Regressor, SparseRows } from './sparse-rows';
-import { LEAF, toInt32, treeArrays, type TreeArrays } from './tree-arrays';
-
+import { LEAF, type TreeArrays, toInt32, treeArrays } from './tree-arrays';
 
 /** An XGBoost tree: threshold holds split values at inner nodes and leaf values at leaves. */
 type Tree = TreeArrays & { defaultLeft: Int32Array };

@@ -6,6 +6,7 @@ export const MAX_RIDE_EVENT_BYTES = 16 * 1024;
 
 /** With a length that is a multiple of 4: standard base64, padded. */
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the whole ASCII range, controls included.
 const ASCII = /^[\x00-\x7f]*$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const defaultValidator = new RideValidator();

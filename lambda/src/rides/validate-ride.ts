@@ -50,6 +50,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 const BLANK = /^\s*$/u;
 /** C0 and C1 controls and DEL. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
 /** A surrogate that is not half of a pair (the u flag reads pairs as one code point). */
 const LONE_SURROGATE = /\p{Cs}/u;
@@ -70,7 +71,7 @@ const isRideId = (v: unknown): boolean => Number.isSafeInteger(v) || (typeof v =
 
 /** What makes a ride id invalid, in the words of the reason. */
 function rideIdExpectation(v: unknown): string {
-  if (typeof v === 'string') return rideIdStringProblem(v)!;
+  if (typeof v === 'string') return rideIdStringProblem(v) ?? 'a string';
   if (Number.isInteger(v)) return `an integer from -(2^53 - 1) to 2^53 - 1, or a string`;
   return `an integer or a string of 1 to ${MAX_RIDE_ID_LENGTH} characters`;
 }
@@ -115,7 +116,10 @@ export class RideValidator {
       const ride = record.ride;
       if (isPlainObject(ride) && this.checks.every(({ key, valid }) => Object.hasOwn(ride, key) && valid(ride[key]))) {
         const { PULocationID, DOLocationID, trip_distance } = ride as Record<string, number>;
-        return { ok: true, event: { ride: { PULocationID, DOLocationID, trip_distance }, ride_id: record.ride_id as RideEvent['ride_id'] } };
+        return {
+          ok: true,
+          event: { ride: { PULocationID, DOLocationID, trip_distance }, ride_id: record.ride_id as RideEvent['ride_id'] },
+        };
       }
     }
     return { ok: false, reason: this.problemsOf(record, new NumberLiterals(text)).join('; ') };
@@ -129,7 +133,8 @@ export class RideValidator {
       const key = path[path.length - 1];
       const value = owner[key];
       if (!Object.hasOwn(owner, key)) problems.push(`${path.join('.')}: missing`);
-      else if (!valid(value)) problems.push(`${path.join('.')}: expected ${expected(value)}, got ${describeValue(value, literals.at(path))}`);
+      else if (!valid(value))
+        problems.push(`${path.join('.')}: expected ${expected(value)}, got ${describeValue(value, literals.at(path))}`);
     };
     const ride = record.ride;
     if (!Object.hasOwn(record, 'ride')) problems.push('ride: missing');

@@ -5,7 +5,7 @@
  * message that names it.
  */
 import { BUILTIN_GLOBALS, NUMPY_GLOBALS } from './numpy';
-import { pythonClass, type PyGlobal } from './python-object';
+import { type PyGlobal, pythonClass } from './python-object';
 
 /** The estimators the runtime evaluates, by the name scikit-learn gives them in a pickle. */
 export const SKLEARN_ESTIMATORS = {
@@ -67,9 +67,20 @@ const INERT_HELPERS = [
   'sklearn.metrics._scorer._PredictScorer',
   'sklearn.metrics._scorer._Scorer',
   'sklearn.metrics._scorer._PassthroughScorer',
-  ...['r2_score', 'mean_squared_error', 'mean_absolute_error', 'median_absolute_error', 'explained_variance_score', 'max_error', 'mean_squared_log_error', 'mean_absolute_percentage_error', 'mean_poisson_deviance', 'mean_gamma_deviance', 'root_mean_squared_error', 'root_mean_squared_log_error'].map(
-    (metric) => `sklearn.metrics._regression.${metric}`,
-  ),
+  ...[
+    'r2_score',
+    'mean_squared_error',
+    'mean_absolute_error',
+    'median_absolute_error',
+    'explained_variance_score',
+    'max_error',
+    'mean_squared_log_error',
+    'mean_absolute_percentage_error',
+    'mean_poisson_deviance',
+    'mean_gamma_deviance',
+    'root_mean_squared_error',
+    'root_mean_squared_log_error',
+  ].map((metric) => `sklearn.metrics._regression.${metric}`),
 ];
 
 const ALLOWED: ReadonlyMap<string, PyGlobal> = new Map(
@@ -90,10 +101,14 @@ export function adviceFor(qualifiedName: string): string {
   if (qualifiedName.startsWith('xgboost.')) {
     return 'an XGBoost model keeps its booster as opaque bytes inside the pickle: export it with tools/export_model.py and serve the model.json it writes';
   }
-  if (qualifiedName.startsWith('joblib.')) return 'a joblib file stores arrays outside the pickle: save the model with pickle.dump or mlflow.sklearn.log_model';
-  if (qualifiedName.startsWith('__main__.')) return "a class defined in the training script: only scikit-learn's own estimators are served, never a subclass";
+  if (qualifiedName.startsWith('joblib.'))
+    return 'a joblib file stores arrays outside the pickle: save the model with pickle.dump or mlflow.sklearn.log_model';
+  if (qualifiedName.startsWith('__main__.'))
+    return "a class defined in the training script: only scikit-learn's own estimators are served, never a subclass";
   return '';
 }
 
 /** The estimators a served pipeline may hold, for messages. */
-export const SUPPORTED_REGRESSOR_NAMES = Object.keys(SKLEARN_ESTIMATORS).filter((name) => !['Pipeline', 'DictVectorizer', 'ExtraTreeRegressor'].includes(name));
+export const SUPPORTED_REGRESSOR_NAMES = Object.keys(SKLEARN_ESTIMATORS).filter(
+  (name) => !['Pipeline', 'DictVectorizer', 'ExtraTreeRegressor'].includes(name),
+);

@@ -7,7 +7,7 @@
  * and both module names, numpy 1's `numpy.core` and numpy 2's `numpy._core`.
  */
 import { ModelFormatError } from '../format';
-import { describePython, PyObject, pythonCallable, type PyGlobal } from './python-object';
+import { describePython, type PyGlobal, PyObject, pythonCallable } from './python-object';
 
 const fail = (problem: string): never => {
   throw new ModelFormatError(problem);
@@ -28,10 +28,11 @@ export class NumpyDtype {
   fields?: DtypeField[];
 
   constructor(spec: unknown) {
-    const match = typeof spec === 'string' ? /^([a-zA-Z?])(\d*)$/.exec(spec) : null;
-    if (match === null) fail(`numpy dtype ${describePython(spec)} is not one this runtime reads`);
-    this.kind = match![1];
-    const count = Number(match![2] || 0);
+    const match =
+      (typeof spec === 'string' && /^([a-zA-Z?])(\d*)$/.exec(spec)) ||
+      fail(`numpy dtype ${describePython(spec)} is not one this runtime reads`);
+    this.kind = match[1];
+    const count = Number(match[2] || 0);
     this.itemSize = this.kind === 'U' ? 4 * count : count;
   }
 
@@ -80,7 +81,8 @@ function readNumber(view: DataView, offset: number, dtype: NumpyDtype): number {
     case 'i8':
     case 'u8': {
       const low = view.getUint32(offset + (little ? 0 : 4), little);
-      const high = dtype.kind === 'i' ? view.getInt32(offset + (little ? 4 : 0), little) : view.getUint32(offset + (little ? 4 : 0), little);
+      const high =
+        dtype.kind === 'i' ? view.getInt32(offset + (little ? 4 : 0), little) : view.getUint32(offset + (little ? 4 : 0), little);
       const value = high * 2 ** 32 + low;
       if (!Number.isSafeInteger(value)) fail(`a ${dtype} value beyond 2^53`);
       return value;
@@ -140,7 +142,8 @@ export class NdArray {
   }
 
   fill(shape: unknown, dtype: unknown, fortran: boolean, data: unknown): this {
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`a numpy array shape ${describePython(shape)}`);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+      fail(`a numpy array shape ${describePython(shape)}`);
     if (!(dtype instanceof NumpyDtype)) fail(`a numpy array whose dtype is ${describePython(dtype)}`);
     this.shape = shape as number[];
     this.dtype = dtype as NumpyDtype;
@@ -152,7 +155,9 @@ export class NdArray {
       const bytes = typeof data === 'string' ? latin1Bytes(data) : data;
       if (!(bytes instanceof Uint8Array)) fail(`numpy array data that is ${describePython(data)}, not bytes`);
       if ((bytes as Uint8Array).length !== this.size * this.dtype.itemSize) {
-        fail(`a numpy array of shape (${this.shape.join(', ')}) and dtype ${this.dtype} with ${(bytes as Uint8Array).length} bytes of data`);
+        fail(
+          `a numpy array of shape (${this.shape.join(', ')}) and dtype ${this.dtype} with ${(bytes as Uint8Array).length} bytes of data`,
+        );
       }
       this.bytes = bytes as Uint8Array;
     }
@@ -165,15 +170,17 @@ export class NdArray {
 
   /** The items of an object array (estimators of a gradient boosting model), in C order. */
   items(): unknown[] {
-    if (this.objects === undefined) return fail(`expected a numpy object array, got dtype ${this.dtype}`);
+    const { objects } = this;
+    if (objects === undefined) return fail(`expected a numpy object array, got dtype ${this.dtype}`);
     const at = storageIndex(this.shape, this.fortranOrder);
-    return Array.from({ length: this.size }, (_, i) => this.objects![at(i)]);
+    return Array.from({ length: this.size }, (_, i) => objects[at(i)]);
   }
 
   /** The values of a numeric array as float64, in C order; integers must be exact in a double. */
   toFloat64Array(): Float64Array {
     const { dtype, bytes } = this;
-    if (bytes === undefined || dtype === undefined || dtype.fields !== undefined) return fail(`expected a numeric numpy array, got dtype ${this.dtype}`);
+    if (bytes === undefined || dtype === undefined || dtype.fields !== undefined)
+      return fail(`expected a numeric numpy array, got dtype ${this.dtype}`);
     // A little-endian float64 array in C order is the common case: one aligned copy of the bytes.
     if (dtype.kind === 'f' && dtype.itemSize === 8 && dtype.littleEndian && (!this.fortranOrder || this.shape.length < 2)) {
       return new Float64Array(new Uint8Array(bytes).buffer); // a copy: aligned, and apart from the file's buffer
@@ -187,11 +194,17 @@ export class NdArray {
 
   /** One field of a one-dimensional structured array (a column of sklearn's node records), as float64. */
   field(name: string): Float64Array {
-    const { field, view, recordSize, count } = this.records(name);
+    const { field, bytes, view, recordSize, count } = this.records(name);
     const out = new Float64Array(count);
-    if (field.dtype.kind === 'f' && field.dtype.itemSize === 8 && field.dtype.littleEndian && recordSize % 8 === 0 && field.offset % 8 === 0) {
+    if (
+      field.dtype.kind === 'f' &&
+      field.dtype.itemSize === 8 &&
+      field.dtype.littleEndian &&
+      recordSize % 8 === 0 &&
+      field.offset % 8 === 0
+    ) {
       // The common case: read the column through an aligned float64 view of a copy of the records.
-      const words = new Float64Array(new Uint8Array(this.bytes!).buffer);
+      const words = new Float64Array(new Uint8Array(bytes).buffer);
       for (let i = 0, at = field.offset / 8, stride = recordSize / 8; i < count; i++, at += stride) out[i] = words[at];
       return out;
     }
@@ -225,9 +238,16 @@ export class NdArray {
   private records(name: string) {
     const { dtype, bytes } = this;
     const field = dtype?.fields?.find((f) => f.name === name);
-    if (bytes === undefined || dtype === undefined || field === undefined) return fail(`expected numpy records with a field "${name}", got dtype ${this.dtype}`);
+    if (bytes === undefined || dtype === undefined || field === undefined)
+      return fail(`expected numpy records with a field "${name}", got dtype ${this.dtype}`);
     if (this.shape.length !== 1) fail(`expected one-dimensional numpy records, got shape (${this.shape.join(', ')})`);
-    return { field, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), recordSize: dtype.itemSize, count: this.size };
+    return {
+      field,
+      bytes,
+      view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+      recordSize: dtype.itemSize,
+      count: this.size,
+    };
   }
 
   hasField(name: string): boolean {
@@ -285,7 +305,12 @@ export const NUMPY_GLOBALS: readonly PyGlobal[] = [
     frombuffer(`${core}.numeric._frombuffer`),
   ]),
   ...['float64', 'float32', 'int64', 'int32', 'bool_'].map((type) => typeMarker(`numpy.${type}`)),
-  ...['numpy.random._pickle.__randomstate_ctor', 'numpy.random._pickle.__bit_generator_ctor', 'numpy.random._pickle.__generator_ctor', 'numpy.random.__RandomState_ctor'].map(inertResult),
+  ...[
+    'numpy.random._pickle.__randomstate_ctor',
+    'numpy.random._pickle.__bit_generator_ctor',
+    'numpy.random._pickle.__generator_ctor',
+    'numpy.random.__RandomState_ctor',
+  ].map(inertResult),
   inertResult('numpy.random._mt19937.MT19937'),
 ];
 
@@ -296,7 +321,8 @@ export const NUMPY_GLOBALS: readonly PyGlobal[] = [
  */
 export const BUILTIN_GLOBALS: readonly PyGlobal[] = [
   pythonCallable('_codecs.encode', (text, encoding) => {
-    if (typeof text !== 'string' || (encoding !== 'latin1' && encoding !== 'latin-1')) return fail(`_codecs.encode with ${describePython(encoding)}`);
+    if (typeof text !== 'string' || (encoding !== 'latin1' && encoding !== 'latin-1'))
+      return fail(`_codecs.encode with ${describePython(encoding)}`);
     return latin1Bytes(text);
   }),
   ...['builtins', '__builtin__'].flatMap((module) => [

@@ -43,6 +43,7 @@ export function pythonClass(qualifiedName: string): PyGlobal {
  * constructor that returns an object yields that object.
  */
 export function pythonCallable(qualifiedName: string, call: (...args: unknown[]) => unknown): PyGlobal {
+  // biome-ignore lint/complexity/useArrowFunction: an arrow function cannot be constructed, and NEWOBJ constructs.
   const global = function (...args: unknown[]) {
     return call(...args);
   } as PyGlobal;

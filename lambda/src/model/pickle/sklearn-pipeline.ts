@@ -3,7 +3,7 @@
  * runtime's model document: the same document model.json holds, checked by the same code.
  * Reads the fitted attributes sklearn's own `predict` uses, from scikit-learn 1.0 to today.
  */
-import { MODEL_FORMAT, MODEL_FORMAT_VERSION, ModelFormatError, parseModelDocument, type ModelDocument } from '../format';
+import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelDocument, ModelFormatError, parseModelDocument } from '../format';
 import { LOSS_LINKS, SKLEARN_ESTIMATORS, SKLEARN_PARTS, SUPPORTED_REGRESSOR_NAMES } from './allowlist';
 import { NdArray, NumpyDtype } from './numpy';
 import { attributesOf, describePython, isPyGlobal, PyObject } from './python-object';
@@ -47,7 +47,9 @@ function pipelineSteps(root: unknown): unknown[] {
     const steps = fitted(attributesOf(root), 'steps', 'Pipeline');
     if (!Array.isArray(steps)) fail('Pipeline.steps', `expected a list, got ${describePython(steps)}`);
     return (steps as unknown[])
-      .map((step, i) => (Array.isArray(step) && step.length === 2 ? step[1] : fail(`Pipeline.steps[${i}]`, 'expected a (name, estimator) pair')))
+      .map((step, i) =>
+        Array.isArray(step) && step.length === 2 ? step[1] : fail(`Pipeline.steps[${i}]`, 'expected a (name, estimator) pair'),
+      )
       .filter((estimator) => estimator !== null && estimator !== 'passthrough');
   }
   if (Array.isArray(root)) return root;
@@ -60,7 +62,13 @@ function vectorizerSpec(value: unknown, where: string) {
   if (!(vocabulary instanceof Map)) return fail(`${where}.vocabulary_`, `expected a dict, got ${describePython(vocabulary)}`);
   const featureNames: string[] = new Array(vocabulary.size);
   for (const [name, index] of vocabulary) {
-    if (typeof name !== 'string' || !Number.isInteger(index) || index < 0 || index >= vocabulary.size || featureNames[index as number] !== undefined) {
+    if (
+      typeof name !== 'string' ||
+      !Number.isInteger(index) ||
+      index < 0 ||
+      index >= vocabulary.size ||
+      featureNames[index as number] !== undefined
+    ) {
       fail(`${where}.vocabulary_`, `entry ${describePython(name)}: ${describePython(index)} is not a distinct column index`);
     }
     featureNames[index as number] = name as string;
@@ -70,7 +78,8 @@ function vectorizerSpec(value: unknown, where: string) {
   const float64 =
     (isPyGlobal(dtype) && ['numpy.float64', 'builtins.float', '__builtin__.float'].includes(dtype.pythonName)) ||
     (dtype instanceof NumpyDtype && dtype.kind === 'f' && dtype.itemSize === 8);
-  if (!float64) fail(`${where}.dtype`, `DictVectorizer(dtype=${describePython(dtype)}) is not served; only float64 keeps the features exact`);
+  if (!float64)
+    fail(`${where}.dtype`, `DictVectorizer(dtype=${describePython(dtype)}) is not served; only float64 keeps the features exact`);
   return { type: 'DictVectorizer', separator: a.get('separator'), sparse: a.get('sparse') ?? true, feature_names: featureNames };
 }
 
@@ -82,7 +91,8 @@ function sklearnTree(value: unknown, where: string) {
   const nodes = ndarray(a.get('nodes'), `${where}.nodes`);
   const values = ndarray(a.get('values'), `${where}.values`);
   const count = nodes.size;
-  if (values.shape[0] !== count || values.size !== count) fail(`${where}.values`, `shape (${values.shape.join(', ')}) does not fit ${count} nodes of one output`);
+  if (values.shape[0] !== count || values.size !== count)
+    fail(`${where}.values`, `shape (${values.shape.join(', ')}) does not fit ${count} nodes of one output`);
   return {
     children_left: nodes.int32Field('left_child'),
     children_right: nodes.int32Field('right_child'),
@@ -125,12 +135,16 @@ function linearSpec(type: string, a: Map<unknown, unknown>, where: string) {
 
 function gradientBoostingSpec(type: string, a: Map<unknown, unknown>, where: string) {
   const stages = ndarray(fitted(a, 'estimators_', where), `${where}.estimators_`);
-  if (stages.shape.length !== 2 || stages.shape[1] !== 1) fail(`${where}.estimators_`, `shape (${stages.shape.join(', ')}): only single-output regression is served`);
+  if (stages.shape.length !== 2 || stages.shape[1] !== 1)
+    fail(`${where}.estimators_`, `shape (${stages.shape.join(', ')}): only single-output regression is served`);
   const init = a.get('init_');
   const initial =
     init === 'zero'
       ? 0
-      : singleNumber(fitted(instanceOf(init, [SKLEARN_PARTS.DummyRegressor], `${where}.init_`), 'constant_', `${where}.init_`), `${where}.init_.constant_`);
+      : singleNumber(
+          fitted(instanceOf(init, [SKLEARN_PARTS.DummyRegressor], `${where}.init_`), 'constant_', `${where}.init_`),
+          `${where}.init_.constant_`,
+        );
   return {
     type,
     init: initial,
@@ -141,16 +155,19 @@ function gradientBoostingSpec(type: string, a: Map<unknown, unknown>, where: str
 
 function histGradientBoostingSpec(type: string, a: Map<unknown, unknown>, where: string) {
   const preprocessor = a.get('_preprocessor');
-  if (preprocessor !== undefined && preprocessor !== null) fail(where, 'preprocesses categorical features, which this runtime does not evaluate');
+  if (preprocessor !== undefined && preprocessor !== null)
+    fail(where, 'preprocesses categorical features, which this runtime does not evaluate');
   const categorical = a.get('is_categorical_');
-  if (categorical instanceof NdArray && categorical.toFloat64Array().some((c) => c !== 0)) fail(where, 'has categorical features, which this runtime does not evaluate');
+  if (categorical instanceof NdArray && categorical.toFloat64Array().some((c) => c !== 0))
+    fail(where, 'has categorical features, which this runtime does not evaluate');
   const loss = fitted(a, '_loss', where);
   const link = loss instanceof PyObject ? LOSS_LINKS[loss.type] : undefined;
   if (link === undefined) fail(`${where}._loss`, `${describePython(loss)} is not a regression loss this runtime serves`);
   const iterations = fitted(a, '_predictors', where);
   if (!Array.isArray(iterations)) return fail(`${where}._predictors`, `expected a list, got ${describePython(iterations)}`);
   const trees = iterations.map((predictors, i) => {
-    if (!Array.isArray(predictors) || predictors.length !== 1) fail(`${where}._predictors[${i}]`, 'expected one tree per iteration (single-output regression)');
+    if (!Array.isArray(predictors) || predictors.length !== 1)
+      fail(`${where}._predictors[${i}]`, 'expected one tree per iteration (single-output regression)');
     return predictorTree(predictors[0], `${where}._predictors[${i}][0]`);
   });
   return { type, baseline: singleNumber(fitted(a, '_baseline_prediction', where), `${where}._baseline_prediction`), link, trees };
@@ -199,9 +216,12 @@ export function readPickledModel(bytes: Uint8Array): ModelDocument {
 
 function documentOf(root: unknown): ModelDocument {
   const steps = pipelineSteps(root);
-  if (steps.length !== 2) fail('model', `expected a DictVectorizer then one regressor, got ${steps.length} steps (${steps.map(describePython).join(', ')})`);
+  if (steps.length !== 2)
+    fail('model', `expected a DictVectorizer then one regressor, got ${steps.length} steps (${steps.map(describePython).join(', ')})`);
   const [vectorizer, regressor] = steps;
-  const sklearnVersion = [vectorizer, regressor].map((step) => (step instanceof PyObject ? attributesOf(step).get('_sklearn_version') : undefined)).find((v) => typeof v === 'string');
+  const sklearnVersion = [vectorizer, regressor]
+    .map((step) => (step instanceof PyObject ? attributesOf(step).get('_sklearn_version') : undefined))
+    .find((v) => typeof v === 'string');
   return parseModelDocument({
     format: MODEL_FORMAT,
     format_version: MODEL_FORMAT_VERSION,
