@@ -133,6 +133,20 @@ describe('deliverInBatches', () => {
     expect([short.retryUntil, short.abortAt]).toEqual([1_500, 1_800]);
   });
 
+  it('delivers with any remaining time, its margins in whole milliseconds (AbortSignal.timeout takes no fraction)', async () => {
+    for (const remaining of [9_999, 4_321, 37]) {
+      const deadline = Deadline.fromRemainingTime(remaining, 0.5);
+      expect(Number.isInteger(deadline.abortAt - 0.5), `${remaining} ms`).toBe(true);
+      expect(() => deadline.signal(0.25)).not.toThrow();
+      const clock = virtualClock();
+      const outcome = await deliverInBatches(
+        [1, 2],
+        plan(async () => ({ retry: [] }), clock, { deadline }),
+      );
+      expect(outcome, `${remaining} ms`).toEqual({ undelivered: [], refused: [], retried: 0 });
+    }
+  });
+
   it('stops at maxAttempts when the deadline is far off', async () => {
     const clock = virtualClock();
     let calls = 0;
@@ -268,7 +282,11 @@ describe('isRetryable', () => {
     ['throttling', error('ProvisionedThroughputExceededException', 400), true],
     ['KMS throttling', error('KMSThrottlingException', 400), true],
     ['a server fault', error('InternalFailure', 500), true],
-    ['no answer (a reset connection)', error('Error'), true],
+    ['no answer (a reset connection)', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), true],
+    ['no answer in time', error('TimeoutError'), true],
+    ['SQS KMS throttling', error('KmsThrottled', 400), true],
+    ['a bug: a RangeError', new RangeError('The value of "delay" is out of range'), false],
+    ['a bug: a TypeError', new TypeError("Cannot read properties of undefined (reading 'Records')"), false],
     ['too many requests', error('TooManyRequests', 429), true],
     ['no such stream', error('ResourceNotFoundException', 400), false],
     ['access denied', error('AccessDeniedException', 400), false],

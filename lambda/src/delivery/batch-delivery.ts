@@ -82,14 +82,19 @@ const THROTTLING = new Set([
   'TooManyRequestsException',
   'LimitExceededException',
   'KMSThrottlingException',
+  'KmsThrottled',
   'RequestLimitExceeded',
   'SlowDown',
 ]);
+
+/** Errors of this program (a bad argument, a bug), not of the call: another try fails the same way. */
+const PROGRAM_ERRORS = [TypeError, RangeError, ReferenceError, SyntaxError];
 
 /** Whether a failed call may succeed if made again: throttling, a server fault, or no answer at all. */
 export function isRetryable(error: unknown): boolean {
   const e = error as { name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
   if (e.$retryable || THROTTLING.has(e.name ?? '')) return true;
+  if (PROGRAM_ERRORS.some((type) => error instanceof type)) return false;
   const status = e.$metadata?.httpStatusCode;
   // No status: the call never got an answer (a reset connection, a timeout).
   return status === undefined || status >= 500 || status === 429;

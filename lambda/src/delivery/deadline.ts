@@ -30,8 +30,9 @@ export class Deadline {
    * timeout still leaves calls the time to be made.
    */
   static fromRemainingTime(remainingMs: number, now: number, margins: DeadlineMargins = DEFAULT_MARGINS): Deadline {
-    const retryMs = Math.min(margins.retryMs, remainingMs / 4);
-    const abortMs = Math.min(margins.abortMs, remainingMs / 10);
+    // Whole milliseconds: AbortSignal.timeout throws a RangeError on a fraction.
+    const retryMs = Math.floor(Math.min(margins.retryMs, remainingMs / 4));
+    const abortMs = Math.floor(Math.min(margins.abortMs, remainingMs / 10));
     return new Deadline(now + remainingMs - retryMs, now + remainingMs - abortMs);
   }
 
@@ -42,6 +43,6 @@ export class Deadline {
 
   /** Aborts a call that is still running at abortAt. */
   signal(now: number): AbortSignal {
-    return AbortSignal.timeout(Math.max(1, this.abortAt - now));
+    return AbortSignal.timeout(Math.max(1, Math.ceil(this.abortAt - now)));
   }
 }
