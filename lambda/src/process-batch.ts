@@ -136,8 +136,12 @@ async function deliver(
     });
   }
   if (lettered.reduced > 0) logger.warn('SQS refused dead letters whole; sent without their data', { count: lettered.reduced });
-  if (lettered.offloadError !== undefined)
-    logger.warn('dead letters too large for SQS were cut', { count: lettered.cut, error: lettered.offloadError });
+  if (lettered.offloadError !== undefined) {
+    logger.warn('dead letters not put whole in DEAD_LETTER_BUCKET: cut to fit, or sent without their data', {
+      cut: lettered.cut,
+      error: lettered.offloadError,
+    });
+  }
   for (const { letter, error } of lettered.lost) {
     // Not retried: SQS would refuse it again, and the shard would stall behind it.
     logger.error('dead letter refused by SQS even without its data; its record is acknowledged and only this log keeps it', {

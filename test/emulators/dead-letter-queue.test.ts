@@ -127,6 +127,45 @@ describe('DeadLetterQueue', () => {
     expect(received[1].dataNote).toMatch(/^SQS refused the whole dead letter \(InvalidParameterValue: .*4096 bytes/);
   });
 
+  it('puts a letter SQS refuses whole in S3 first, where there is a bucket, so that the reduced letter points to its data', async () => {
+    const url = await freshQueue({ MaximumMessageSize: '4096' });
+    const sent = letters(['small', 'y'.repeat(6_000)]);
+    const outcome = await queue(url, { offload: { s3: aws.clients.s3, bucket: BUCKET } }).send(sent, deadline());
+    expect(outcome).toMatchObject({ undelivered: [], lost: [], reduced: 1, offloaded: 1, cut: 0 });
+    const received = ((await drainQueue(aws.clients.sqs, url)) as DeadLetter[]).find((l) => l.reason === 'bad record 1');
+    const key = `dead-letters/ride_events/shardId-000000000000/${sent[1].sequenceNumber}.json`;
+    expect(received).toMatchObject({ data: '', dataTruncated: true, dataLocation: `s3://${BUCKET}/${key}` });
+    expect(received?.dataNote).toMatch(/^SQS refused the whole dead letter .*; the record's data is left out, and is at dataLocation$/);
+    const object = await aws.clients.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    expect(JSON.parse(await object.Body!.transformToString())).toEqual(sent[1]);
+  });
+
+  it('sends again an entry that the answer leaves out, as neither taken nor failed', async () => {
+    const url = await freshQueue();
+    const sqs = new SQSClient({ region: 'us-east-1', endpoint: aws.env.SQS_ENDPOINT_URL, maxAttempts: 1 });
+    // A fault-injecting layer: the first answer forgets its first success (no server can be made to).
+    let answers = 0;
+    sqs.middlewareStack.add(
+      (next) => async (args) => {
+        const result = await next(args);
+        const output = result.output as { Successful?: unknown[] };
+        if (answers++ === 0) output.Successful = output.Successful?.slice(1);
+        return result;
+      },
+      { step: 'initialize' },
+    );
+    try {
+      const sent = letters([{ a: 1 }, { b: 2 }]);
+      const outcome = await new DeadLetterQueue({ sqs, queueUrl: url, ...fast }).send(sent, deadline());
+      expect(outcome).toMatchObject({ undelivered: [], retried: 1, lastError: 'no answer for 1 of 2 entries' });
+      const received = (await drainQueue(aws.clients.sqs, url)) as DeadLetter[];
+      // At least once: the forgotten entry had arrived, and arrives again.
+      expect(received.map((l) => l.reason).sort()).toEqual(['bad record 0', 'bad record 0', 'bad record 1']);
+    } finally {
+      sqs.destroy();
+    }
+  });
+
   it('loses a letter SQS refuses even reduced, and says so, without retrying it or blocking the others', async () => {
     const url = await freshQueue({ MaximumMessageSize: '1024' });
     const sent = letters([{ a: 1 }, { b: 2 }], (i) => (i === 0 ? 'r'.repeat(5_000) : 'short'));

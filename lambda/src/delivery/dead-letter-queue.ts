@@ -66,15 +66,19 @@ export interface DeadLetterQueueOptions extends DeliveryOptions {
   concurrency?: number;
 }
 
-export interface DeadLetterOutcome extends Omit<RetryOutcome<DeadLetter>, 'refused'> {
+export interface DeadLetterOutcome extends Omit<RetryOutcome<DeadLetter>, 'refused'>, OffloadStats {
   /** Letters SQS refused even reduced to their identity and reason: logged, not retried. */
   lost: { letter: DeadLetter; error: string }[];
   /** Letters sent reduced because SQS refused them whole. */
   reduced: number;
-  /** Letters too large for a message: put whole in S3, or cut to fit. */
+}
+
+interface OffloadStats {
+  /** Letters put whole in S3: too large for a message, or refused by SQS. */
   offloaded: number;
+  /** Letters too large for a message whose data was cut to fit. */
   cut: number;
-  /** Why an offload failed (the letter was then cut), for the log. */
+  /** Why the last offload failed (the letter was then cut, or sent without its data), for the log. */
   offloadError?: string;
 }
 
@@ -92,15 +96,18 @@ export class DeadLetterQueue {
   }
 
   async send(letters: readonly DeadLetter[], deadline: Deadline): Promise<DeadLetterOutcome> {
-    const stats = { offloaded: 0, cut: 0, offloadError: undefined as string | undefined };
+    const stats: OffloadStats = { offloaded: 0, cut: 0 };
     const messages = await mapWithConcurrency(letters, this.options.concurrency ?? DEAD_LETTER_CONCURRENCY, (letter) =>
       this.fit(letter, deadline, stats),
     );
     const whole = await this.deliver(messages, deadline);
-    const reduced = await this.deliver(
-      whole.refused.map(({ entry, error }) => message(reducedLetter(entry.letter, error))),
-      deadline,
+    // A refused letter is sent again without its data; where there is a bucket, the data is kept there first.
+    const reducedLetters = await mapWithConcurrency(
+      whole.refused,
+      this.options.concurrency ?? DEAD_LETTER_CONCURRENCY,
+      ({ entry, error }) => this.reduce(entry.letter, error, deadline, stats),
     );
+    const reduced = await this.deliver(reducedLetters.map(message), deadline);
     return {
       undelivered: [...whole.undelivered, ...reduced.undelivered].map((m) => m.letter),
       lost: reduced.refused.map(({ entry, error }) => ({ letter: entry.letter, error })),
@@ -123,39 +130,54 @@ export class DeadLetterQueue {
   }
 
   /** The letter as a message that fits: whole, or its data put in S3, or its data cut. */
-  private async fit(
-    letter: DeadLetter,
-    deadline: Deadline,
-    stats: { offloaded: number; cut: number; offloadError?: string },
-  ): Promise<Message> {
+  private async fit(letter: DeadLetter, deadline: Deadline, stats: OffloadStats): Promise<Message> {
     const whole = message(letter);
     if (whole.body.length <= this.maxMessageBytes) return whole;
-    const { offload, clock = realClock } = this.options;
-    let why = 'no DEAD_LETTER_BUCKET to put the whole letter in';
-    if (offload !== undefined) {
-      const key = offloadKey(letter);
-      try {
-        await offload.s3.send(
-          new PutObjectCommand({ Bucket: offload.bucket, Key: key, Body: whole.body, ContentType: 'application/json' }),
-          {
-            abortSignal: deadline.signal(clock.now()),
-          },
-        );
-        stats.offloaded++;
-        return message({
-          ...letter,
-          data: '',
-          dataTruncated: true,
-          dataLocation: `s3://${offload.bucket}/${key}`,
-          dataNote: `too large for an SQS message (${whole.body.length} bytes): the whole dead letter, data included, is at dataLocation`,
-        });
-      } catch (error) {
-        why = `putting the whole letter in s3://${offload.bucket} failed (${describeError(error)})`;
-        stats.offloadError = why;
-      }
+    const put = await this.putWhole(letter, whole.body, deadline, stats);
+    if ('error' in put) {
+      stats.cut++;
+      return message(cutToFit(letter, this.maxMessageBytes, put.error));
     }
-    stats.cut++;
-    return message(cutToFit(letter, this.maxMessageBytes, why));
+    return message({
+      ...letter,
+      data: '',
+      dataTruncated: true,
+      dataLocation: put.location,
+      dataNote: `too large for an SQS message (${whole.body.length} bytes): the whole dead letter, data included, is at dataLocation`,
+    });
+  }
+
+  /**
+   * A letter SQS refused, reduced to its identity and reason. Its data, which the reduced
+   * letter leaves out, is put whole in the bucket first where there is one.
+   */
+  private async reduce(letter: DeadLetter, refusal: string, deadline: Deadline, stats: OffloadStats): Promise<DeadLetter> {
+    // A letter already cut or offloaded no longer holds the whole record.
+    if (letter.dataTruncated) return reducedLetter(letter, refusal);
+    const put = await this.putWhole(letter, messageBody(letter), deadline, stats);
+    return reducedLetter('location' in put ? { ...letter, dataLocation: put.location } : letter, refusal);
+  }
+
+  /** Puts the whole letter in the dead-letter bucket (the SQS extended-client pattern): its s3:// URI, or why it is not there. */
+  private async putWhole(
+    letter: DeadLetter,
+    body: string,
+    deadline: Deadline,
+    stats: OffloadStats,
+  ): Promise<{ location: string } | { error: string }> {
+    const { offload, clock = realClock } = this.options;
+    if (offload === undefined) return { error: 'no DEAD_LETTER_BUCKET to put the whole letter in' };
+    const key = offloadKey(letter);
+    try {
+      await offload.s3.send(new PutObjectCommand({ Bucket: offload.bucket, Key: key, Body: body, ContentType: 'application/json' }), {
+        abortSignal: deadline.signal(clock.now()),
+      });
+      stats.offloaded++;
+      return { location: `s3://${offload.bucket}/${key}` };
+    } catch (error) {
+      stats.offloadError = `putting the whole letter in s3://${offload.bucket} failed (${describeError(error)})`;
+      return { error: stats.offloadError };
+    }
   }
 
   private async sendMessageBatch(pending: readonly Message[], abortSignal: AbortSignal): Promise<BatchAnswer<Message>> {
@@ -184,12 +206,21 @@ export class DeadLetterQueue {
     const retry: Message[] = [];
     const refused: Refusal<Message>[] = [];
     let firstError: string | undefined;
+    const answered = new Set((response.Successful ?? []).map((success) => success.Id));
     for (const failure of response.Failed ?? []) {
       const entry = pending[Number(failure.Id)];
+      if (entry === undefined) continue;
+      answered.add(failure.Id);
       const error = `${failure.Code}: ${failure.Message}`;
       if (failure.SenderFault && !THROTTLED.test(failure.Code ?? '')) refused.push({ entry, error });
       else retry.push(entry);
       firstError ??= error;
+    }
+    // An entry the answer does not mention was not acknowledged: send it again.
+    const unanswered = pending.filter((_, i) => !answered.has(String(i)));
+    if (unanswered.length > 0) {
+      retry.push(...unanswered);
+      firstError ??= `no answer for ${unanswered.length} of ${pending.length} entries`;
     }
     return { retry, refused, error: firstError };
   }
