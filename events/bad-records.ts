@@ -27,7 +27,7 @@ const oversize = withRide(good, { pad: 'x'.repeat(MAX_RIDE_EVENT_BYTES) });
 /** Larger than an SQS message can be (256 KiB): its dead letter cannot carry it whole. */
 const overSqs = withRide(good, { pad: 'x'.repeat(300 * 1024) });
 const ZONES = 'a zone id from 1 to 265 (LOCATION_ID_MIN to LOCATION_ID_MAX)';
-const RIDE_ID = 'an integer or a string of 1 to 256 characters';
+const RIDE_ID = 'an integer or a string of 1 to 256 UTF-16 code units';
 /** A KPL aggregated record: the magic number, then protobuf (here, one record's worth of it). */
 const kpl = Buffer.concat([
   Buffer.from([0xf3, 0x89, 0x9a, 0xc2]),
@@ -39,7 +39,17 @@ export const BAD_RECORDS: readonly BadRecord[] = [
   { kind: 'not base64', rawData: 'not base64!', reason: 'data: not valid base64' },
   { kind: 'base64 cut short', rawData: 'eyJ', reason: 'data: not valid base64' },
   { kind: 'empty data', bytes: Buffer.alloc(0), reason: 'data: empty record' },
-  { kind: 'not UTF-8', bytes: Buffer.from([0xff, 0xfe, 0x7b]), reason: 'data: not valid UTF-8' },
+  { kind: 'not UTF-8', bytes: Buffer.from([0x7b, 0xc3, 0x28, 0x7d]), reason: 'data: not valid UTF-8' },
+  {
+    kind: 'UTF-16 text',
+    bytes: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(JSON.stringify({ ride: good, ride_id: 1 }), 'utf16le')]),
+    reason: 'data: UTF-16 text (byte order mark FF FE); put the ride JSON as UTF-8',
+  },
+  {
+    kind: 'UTF-8 with a byte order mark',
+    bytes: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), json({ ride: good, ride_id: 1 })]),
+    reason: 'data: starts with a byte order mark (EF BB BF); put the ride JSON as UTF-8 without one',
+  },
   { kind: 'not JSON', bytes: text('ride=130&to=205'), reason: 'data: not valid JSON (', parserDetail: true },
   { kind: 'JSON cut short', bytes: text('{"ride": {"PULocationID": 130'), reason: 'data: not valid JSON (', parserDetail: true },
   {
@@ -89,6 +99,11 @@ export const BAD_RECORDS: readonly BadRecord[] = [
     bytes: text(`{"ride": ${JSON.stringify(good)}, "ride_id": 9007199254740993}`),
     reason: 'ride_id: expected an integer from -(2^53 - 1) to 2^53 - 1, or a string, got 9007199254740993',
   },
+  {
+    kind: 'ride_id that a JSON parser rounds to an integer',
+    bytes: text(`{"ride": ${JSON.stringify(good)}, "ride_id": 9007199254740990.5}`),
+    reason: `ride_id: expected ${RIDE_ID}, got 9007199254740990.5`,
+  },
   { kind: 'missing PULocationID', bytes: withRide(without('PULocationID')), reason: 'ride.PULocationID: missing' },
   { kind: 'missing DOLocationID', bytes: withRide(without('DOLocationID')), reason: 'ride.DOLocationID: missing' },
   { kind: 'missing trip_distance', bytes: withRide(without('trip_distance')), reason: 'ride.trip_distance: missing' },
@@ -122,6 +137,11 @@ export const BAD_RECORDS: readonly BadRecord[] = [
     kind: 'huge location',
     bytes: withRide({ ...good, PULocationID: 1e20 }),
     reason: `ride.PULocationID: expected ${ZONES}, got 100000000000000000000`,
+  },
+  {
+    kind: 'location that a JSON parser rounds to an integer',
+    bytes: text('{"ride": {"PULocationID": 130.00000000000001, "DOLocationID": 205, "trip_distance": 3.66}, "ride_id": 1}'),
+    reason: 'ride.PULocationID: expected an integer, got 130.00000000000001',
   },
   {
     kind: 'location beyond 2^53',
@@ -200,6 +220,11 @@ export const BAD_RECORDS: readonly BadRecord[] = [
     reason: 'data: a KPL aggregated record (Kinesis Producer Library aggregation); put one ride per record, or turn aggregation off',
   },
   { kind: 'gzip data', bytes: gzipSync(json({ ride: good, ride_id: 1 })), reason: 'data: gzip data; put the ride JSON uncompressed' },
+  {
+    kind: 'zstd data',
+    bytes: Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), Buffer.alloc(12, 0x41)]),
+    reason: 'data: zstd data; put the ride JSON uncompressed',
+  },
   { kind: 'not JSON, with U+FFFF', bytes: text('\uffff{"ride": 1}'), reason: 'data: not valid JSON (', parserDetail: true },
   {
     kind: 'several problems at once',

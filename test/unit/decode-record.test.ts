@@ -66,6 +66,30 @@ describe('decodeRideRecord', () => {
     );
   });
 
+  it('refuses a ride id or zone that JSON.parse would round to an integer, quoting what was sent', () => {
+    const record = (rideId: string, pickup = '130', dropoff = '205') =>
+      b64(`{"ride": {"PULocationID": ${pickup}, "DOLocationID": ${dropoff}, "trip_distance": 3.66}, "ride_id": ${rideId}}`);
+    const reason = (data: string) => {
+      const decoded = decodeRideRecord(data);
+      return decoded.ok ? `accepted as ${JSON.stringify(decoded.event)}` : decoded.reason;
+    };
+    expect(reason(record('9007199254740990.5'))).toBe(
+      'ride_id: expected an integer or a string of 1 to 256 UTF-16 code units, got 9007199254740990.5',
+    );
+    expect(reason(record('1e-400'))).toBe('ride_id: expected an integer or a string of 1 to 256 UTF-16 code units, got 1e-400');
+    expect(reason(record('7', '130.00000000000001', '204.99999999999999'))).toBe(
+      'ride.PULocationID: expected an integer, got 130.00000000000001; ride.DOLocationID: expected an integer, got 204.99999999999999',
+    );
+    // Integers however written are integers; a trip distance may be any number.
+    const accepted = decodeRideRecord(
+      b64('{"ride": {"PULocationID": 1.3e2, "DOLocationID": 205.0, "trip_distance": 0.30000000000000004}, "ride_id": 2.56e2}'),
+    );
+    expect(accepted).toEqual({
+      ok: true,
+      event: { ride: { PULocationID: 130, DOLocationID: 205, trip_distance: 0.30000000000000004 }, ride_id: 256 },
+    });
+  });
+
   it('accepts the first and last zone and the longest trip, and any limits configured', () => {
     expect(decodeRideRecord(withRide({ PULocationID: 1, DOLocationID: 265, trip_distance: 200 })).ok).toBe(true);
     const wide = new RideValidator({ locationIdMin: 0, locationIdMax: 300, tripDistanceMax: 1000 });

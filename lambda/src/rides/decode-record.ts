@@ -12,8 +12,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 const defaultValidator = new RideValidator();
 
 /**
- * Binary formats that producers send by mistake, by their first bytes, with what to do
- * instead. They are never valid UTF-8, and "not valid UTF-8" would not say why.
+ * Formats that producers send by mistake, by their first bytes, with what to do instead.
+ * "not valid UTF-8" or "not valid JSON" would not say why.
  */
 const KNOWN_BINARY: readonly { magic: readonly number[]; reason: string }[] = [
   {
@@ -21,6 +21,11 @@ const KNOWN_BINARY: readonly { magic: readonly number[]; reason: string }[] = [
     reason: 'data: a KPL aggregated record (Kinesis Producer Library aggregation); put one ride per record, or turn aggregation off',
   },
   { magic: [0x1f, 0x8b], reason: 'data: gzip data; put the ride JSON uncompressed' },
+  { magic: [0x28, 0xb5, 0x2f, 0xfd], reason: 'data: zstd data; put the ride JSON uncompressed' },
+  { magic: [0xff, 0xfe], reason: 'data: UTF-16 text (byte order mark FF FE); put the ride JSON as UTF-8' },
+  { magic: [0xfe, 0xff], reason: 'data: UTF-16 text (byte order mark FE FF); put the ride JSON as UTF-8' },
+  // Valid UTF-8, but JSON.parse (like Python's json.loads on text) refuses the mark.
+  { magic: [0xef, 0xbb, 0xbf], reason: 'data: starts with a byte order mark (EF BB BF); put the ride JSON as UTF-8 without one' },
 ];
 
 function decodedLength(base64: string): number {

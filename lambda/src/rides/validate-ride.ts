@@ -1,9 +1,14 @@
-import { NumberLiterals } from './number-literals';
+import { isIntegerLiteral, MAY_ROUND_TO_INTEGER, NumberLiterals } from './number-literals';
 import type { RideEvent } from './ride';
 import { quote } from './safe-text';
 
-/** Kinesis partition keys are 1 to 256 characters, and ride_id becomes the output's key. */
+/**
+ * ride_id becomes the output record's partition key, which Kinesis allows 1 to 256 characters.
+ * Counted in UTF-16 code units (JavaScript's string length, an emoji is 2), which is never
+ * fewer than code points: a key within this limit is within Kinesis's however it counts.
+ */
 const MAX_RIDE_ID_LENGTH = 256;
+const RIDE_ID_STRING = `a string of 1 to ${MAX_RIDE_ID_LENGTH} UTF-16 code units`;
 
 /** What a valid ride is, beyond its shape (the function's LOCATION_ID_MIN/MAX and TRIP_DISTANCE_MAX). */
 export interface RideLimits {
@@ -59,7 +64,7 @@ const NONCHARACTER = /\p{Noncharacter_Code_Point}/u;
 
 /** Why a string cannot be a ride id, or undefined when it can. */
 function rideIdStringProblem(id: string): string | undefined {
-  if (id.length === 0 || id.length > MAX_RIDE_ID_LENGTH) return `an integer or a string of 1 to ${MAX_RIDE_ID_LENGTH} characters`;
+  if (id.length === 0 || id.length > MAX_RIDE_ID_LENGTH) return `an integer or ${RIDE_ID_STRING}`;
   if (BLANK.test(id)) return 'a string that is not blank';
   if (CONTROL.test(id)) return 'a string without control characters';
   if (LONE_SURROGATE.test(id)) return 'a string of whole characters (not a lone UTF-16 surrogate)';
@@ -67,24 +72,36 @@ function rideIdStringProblem(id: string): string | undefined {
   return undefined;
 }
 
-const isRideId = (v: unknown): boolean => Number.isSafeInteger(v) || (typeof v === 'string' && rideIdStringProblem(v) === undefined);
+/**
+ * Whether a number is the integer its producer sent: JSON.parse reads 9007199254740990.5 as
+ * 9007199254740990, so where the text is known and may hold such a literal, the literal decides.
+ */
+const sentAsInteger = (v: unknown, literal: string | undefined): boolean =>
+  Number.isInteger(v) && (literal === undefined || isIntegerLiteral(literal));
+
+const isRideId = (v: unknown, literal?: string): boolean =>
+  (Number.isSafeInteger(v) && sentAsInteger(v, literal)) || (typeof v === 'string' && rideIdStringProblem(v) === undefined);
 
 /** What makes a ride id invalid, in the words of the reason. */
-function rideIdExpectation(v: unknown): string {
+function rideIdExpectation(v: unknown, literal?: string): string {
   if (typeof v === 'string') return rideIdStringProblem(v) ?? 'a string';
-  if (Number.isInteger(v)) return `an integer from -(2^53 - 1) to 2^53 - 1, or a string`;
-  return `an integer or a string of 1 to ${MAX_RIDE_ID_LENGTH} characters`;
+  if (sentAsInteger(v, literal)) return `an integer from -(2^53 - 1) to 2^53 - 1, or a string`;
+  return `an integer or ${RIDE_ID_STRING}`;
 }
+
+/** The fields that must be integers, by their path: the ones a rounded literal could fake. */
+const INTEGER_PATHS: readonly (readonly string[])[] = [['ride_id'], ['ride', 'PULocationID'], ['ride', 'DOLocationID']];
 
 type Check = {
   key: 'PULocationID' | 'DOLocationID' | 'trip_distance';
-  valid: (v: unknown) => boolean;
+  /** Whether the value is valid; `literal`, the number's text as sent, when known. */
+  valid: (v: unknown, literal?: string) => boolean;
   /** What a valid value is, for the reason; given the value, as out-of-range values get their own words. */
-  expected: (v: unknown) => string;
+  expected: (v: unknown, literal?: string) => string;
 };
 
 /**
- * Validates parsed input records against the design contract and the limits. Lists every
+ * Validates parsed input records against docs/design.md and the limits. Lists every
  * problem, each as `path: expected ..., got ...`. Only own properties count, so `__proto__`
  * keys are inert. Extra fields are allowed: producers may add fields before this service uses them.
  */
@@ -93,9 +110,10 @@ export class RideValidator {
 
   constructor(readonly limits: RideLimits = DEFAULT_RIDE_LIMITS) {
     const { locationIdMin, locationIdMax, tripDistanceMax } = limits;
-    const isLocationId = (v: unknown) => Number.isInteger(v) && (v as number) >= locationIdMin && (v as number) <= locationIdMax;
-    const location = (v: unknown) =>
-      Number.isInteger(v) ? `a zone id from ${locationIdMin} to ${locationIdMax} (LOCATION_ID_MIN to LOCATION_ID_MAX)` : 'an integer';
+    const isLocationId = (v: unknown, literal?: string) =>
+      sentAsInteger(v, literal) && (v as number) >= locationIdMin && (v as number) <= locationIdMax;
+    const location = (v: unknown, literal?: string) =>
+      sentAsInteger(v, literal) ? `a zone id from ${locationIdMin} to ${locationIdMax} (LOCATION_ID_MIN to LOCATION_ID_MAX)` : 'an integer';
     const isDistance = (v: unknown) => typeof v === 'number' && v >= 0 && v <= tripDistanceMax;
     const distance = (v: unknown) =>
       typeof v === 'number' && v > tripDistanceMax ? `at most ${tripDistanceMax} (TRIP_DISTANCE_MAX)` : 'a finite number >= 0';
@@ -116,6 +134,10 @@ export class RideValidator {
       const ride = record.ride;
       if (isPlainObject(ride) && this.checks.every(({ key, valid }) => Object.hasOwn(ride, key) && valid(ride[key]))) {
         const { PULocationID, DOLocationID, trip_distance } = ride as Record<string, number>;
+        if (text !== undefined && MAY_ROUND_TO_INTEGER.test(text)) {
+          const literals = new NumberLiterals(text);
+          if (!this.integersSentExactly(literals)) return { ok: false, reason: this.problemsOf(record, literals).join('; ') };
+        }
         return {
           ok: true,
           event: { ride: { PULocationID, DOLocationID, trip_distance }, ride_id: record.ride_id as RideEvent['ride_id'] },
@@ -125,22 +147,34 @@ export class RideValidator {
     return { ok: false, reason: this.problemsOf(record, new NumberLiterals(text)).join('; ') };
   }
 
+  /** Whether every integer field that is a number was sent as an integer literal. */
+  private integersSentExactly(literals: NumberLiterals): boolean {
+    return INTEGER_PATHS.every((path) => {
+      const literal = literals.at(path);
+      return literal === undefined || isIntegerLiteral(literal);
+    });
+  }
+
   /** Every way the record misses the contract; not empty when the fast check failed. */
   private problemsOf(record: unknown, literals: NumberLiterals): string[] {
     if (!isPlainObject(record)) return [`record: expected a JSON object, got ${describeValue(record, literals.at([]))}`];
     const problems: string[] = [];
-    const check = (path: string[], owner: Record<string, unknown>, valid: (v: unknown) => boolean, expected: (v: unknown) => string) => {
+    const check = (path: string[], owner: Record<string, unknown>, { valid, expected }: Pick<Check, 'valid' | 'expected'>) => {
       const key = path[path.length - 1];
       const value = owner[key];
-      if (!Object.hasOwn(owner, key)) problems.push(`${path.join('.')}: missing`);
-      else if (!valid(value))
-        problems.push(`${path.join('.')}: expected ${expected(value)}, got ${describeValue(value, literals.at(path))}`);
+      if (!Object.hasOwn(owner, key)) {
+        problems.push(`${path.join('.')}: missing`);
+        return;
+      }
+      const literal = typeof value === 'number' ? literals.at(path) : undefined;
+      if (!valid(value, literal))
+        problems.push(`${path.join('.')}: expected ${expected(value, literal)}, got ${describeValue(value, literal)}`);
     };
     const ride = record.ride;
     if (!Object.hasOwn(record, 'ride')) problems.push('ride: missing');
     else if (!isPlainObject(ride)) problems.push(`ride: expected an object, got ${describeValue(ride)}`);
-    else for (const { key, valid, expected } of this.checks) check(['ride', key], ride, valid, expected);
-    check(['ride_id'], record, isRideId, rideIdExpectation);
+    else for (const rule of this.checks) check(['ride', rule.key], ride, rule);
+    check(['ride_id'], record, { valid: isRideId, expected: rideIdExpectation });
     return problems;
   }
 }
