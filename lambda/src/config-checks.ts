@@ -46,6 +46,21 @@ export function queueUrlProblem(value: string): string | undefined {
   return undefined;
 }
 
+/** The region of an AWS queue URL: sqs.<region>.amazonaws.com(.cn), or the legacy <region>.queue.amazonaws.com. */
+const QUEUE_HOST_REGION = /^(?:sqs\.([a-z0-9-]+)|([a-z0-9-]+)\.queue)\.amazonaws\.com(?:\.cn)?$/;
+
+/**
+ * Why a queue URL cannot be reached from the function's region, or undefined. The SDK sends
+ * to the URL's host but signs for its own region, so a queue in another region fails every
+ * call; better said at start than found in the first bad record's retries.
+ */
+export function queueRegionProblem(queueUrl: string, region: string | undefined): string | undefined {
+  const match = QUEUE_HOST_REGION.exec(new URL(queueUrl).hostname);
+  const queueRegion = match?.[1] ?? match?.[2];
+  if (region === undefined || queueRegion === undefined || queueRegion === region) return undefined;
+  return `is a queue in ${queueRegion}, but the function runs in ${region}: use a queue in ${region}`;
+}
+
 export function streamNameProblem(value: string): string | undefined {
   return STREAM_NAME.test(value) ? undefined : `must be a Kinesis stream name (1 to 128 letters, digits, _ . -), got ${quote(value)}`;
 }

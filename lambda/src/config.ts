@@ -1,5 +1,12 @@
 import { isAbsolute, resolve } from 'node:path';
-import { bucketNameProblem, endpointUrlProblem, queueUrlProblem, regionProblem, streamNameProblem } from './config-checks';
+import {
+  bucketNameProblem,
+  endpointUrlProblem,
+  queueRegionProblem,
+  queueUrlProblem,
+  regionProblem,
+  streamNameProblem,
+} from './config-checks';
 import type { ModelLocation } from './model/model-source';
 import { RESOURCE_NAMES } from './names';
 import { DEFAULT_RIDE_LIMITS, type RideLimits } from './rides/validate-ride';
@@ -120,6 +127,8 @@ export function parseConfig(env: Env): Config {
     s3: checked('S3_ENDPOINT_URL', endpointUrlProblem),
     sqs: checked('SQS_ENDPOINT_URL', endpointUrlProblem),
   };
+  const queueRegion = deadLetterQueueUrl && endpoints.sqs === undefined ? queueRegionProblem(deadLetterQueueUrl, region) : undefined;
+  if (queueRegion !== undefined) problems.push(`DEAD_LETTER_QUEUE_URL ${queueRegion}`);
   const deadLetterBucket = checked('DEAD_LETTER_BUCKET', bucketNameProblem);
 
   const isId = (n: number) => Number.isSafeInteger(n);

@@ -7,6 +7,9 @@ const production = {
   DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/dlq',
 };
 
+/** The production settings with the queue in the given region. */
+const inRegion = (region: string) => ({ ...production, DEAD_LETTER_QUEUE_URL: `https://sqs.${region}.amazonaws.com/1/dlq` });
+
 describe('parseConfig', () => {
   it('builds the MLflow model path from the bucket, experiment and run', () => {
     const config = parseConfig(production);
@@ -78,6 +81,14 @@ describe('parseConfig', () => {
     [{ ...production, PREDICTIONS_STREAM_NAME: 'x'.repeat(129) }, 'PREDICTIONS_STREAM_NAME must be a Kinesis stream name'],
     [{ ...production, AWS_REGION: 'us-east1' }, 'AWS_REGION must be an AWS region such as us-east-1 or eu-west-2, got "us-east1"'],
     [{ ...production, AWS_DEFAULT_REGION: 'Europe' }, 'AWS_DEFAULT_REGION must be an AWS region'],
+    [
+      { ...production, AWS_REGION: 'us-east-1' },
+      'DEAD_LETTER_QUEUE_URL is a queue in eu-west-1, but the function runs in us-east-1: use a queue in us-east-1',
+    ],
+    [
+      { ...production, DEAD_LETTER_QUEUE_URL: 'https://eu-west-2.queue.amazonaws.com/1/dlq', AWS_REGION: 'eu-west-1' },
+      'DEAD_LETTER_QUEUE_URL is a queue in eu-west-2, but the function runs in eu-west-1',
+    ],
     [{ ...production, DEAD_LETTER_BUCKET: 'Dead_Letters' }, 'DEAD_LETTER_BUCKET must be an S3 bucket name'],
     [{ ...production, LOCATION_ID_MAX: '265.5' }, 'LOCATION_ID_MAX must be an integer, got "265.5"'],
     [{ ...production, LOCATION_ID_MIN: '300' }, 'LOCATION_ID_MIN (300) must not be above LOCATION_ID_MAX (265)'],
@@ -92,9 +103,17 @@ describe('parseConfig', () => {
     expect(() => parseConfig(env)).toThrow(message);
   });
 
+  it("takes a queue in the function's region, or any queue behind a local endpoint", () => {
+    expect(parseConfig({ ...production, AWS_REGION: 'eu-west-1' }).region).toBe('eu-west-1');
+    const cn = 'https://sqs.cn-north-1.amazonaws.com.cn/1/dlq';
+    expect(parseConfig({ ...production, DEAD_LETTER_QUEUE_URL: cn, AWS_REGION: 'cn-north-1' }).region).toBe('cn-north-1');
+    const local = { ...production, SQS_ENDPOINT_URL: 'http://127.0.0.1:9324', AWS_REGION: 'us-east-1' };
+    expect(parseConfig(local).deadLetterQueueUrl).toBe(production.DEAD_LETTER_QUEUE_URL);
+  });
+
   it('reads the ride limits, the dead-letter bucket and the region', () => {
     const config = parseConfig({
-      ...production,
+      ...inRegion('eu-central-2'),
       LOCATION_ID_MIN: '0',
       LOCATION_ID_MAX: '300',
       TRIP_DISTANCE_MAX: '120.5',
@@ -109,9 +128,11 @@ describe('parseConfig', () => {
 
   it('leaves the region to the SDK when neither AWS_REGION nor AWS_DEFAULT_REGION is set', () => {
     expect(parseConfig(production).region).toBeUndefined();
-    expect(parseConfig({ ...production, AWS_DEFAULT_REGION: 'ap-southeast-5' }).region).toBe('ap-southeast-5');
-    expect(parseConfig({ ...production, AWS_REGION: 'eusc-de-east-1' }).region).toBe('eusc-de-east-1');
-    expect(parseConfig({ ...production, AWS_REGION: 'us-gov-west-1', AWS_DEFAULT_REGION: 'eu-west-1' }).region).toBe('us-gov-west-1');
+    expect(parseConfig({ ...inRegion('ap-southeast-5'), AWS_DEFAULT_REGION: 'ap-southeast-5' }).region).toBe('ap-southeast-5');
+    expect(parseConfig({ ...inRegion('eusc-de-east-1'), AWS_REGION: 'eusc-de-east-1' }).region).toBe('eusc-de-east-1');
+    expect(parseConfig({ ...inRegion('us-gov-west-1'), AWS_REGION: 'us-gov-west-1', AWS_DEFAULT_REGION: 'eu-west-1' }).region).toBe(
+      'us-gov-west-1',
+    );
   });
 
   it('accepts local endpoints, with or without a port, and queue URLs of local servers', () => {
