@@ -1,4 +1,4 @@
-/**
+/*
  * The retry budget of one invocation: the time Lambda gives it
  * (`context.getRemainingTimeInMillis()`), less a margin to report what is left as batch
  * item failures and return. An invocation that overran its timeout would fail whole, and
