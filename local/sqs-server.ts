@@ -10,8 +10,10 @@
  * DeleteMessageBatch, PurgeQueue. It holds clients to SQS's rules where a dead-letter path
  * can break them: message size (the queue's MaximumMessageSize, 256 KiB unless set; up to
  * 1 MiB), batch limits (10 entries with distinct ids, 256 KiB in all), and SQS's character
- * set. A fault policy answers a share of SendMessageBatch entries as Failed (and fails a
- * share of calls whole), as SQS does under strain.
+ * set; and to the ranges SQS refuses rather than clamps: ReceiveMessage's MaxNumberOfMessages
+ * (1 to 10), VisibilityTimeout (0 to 43,200 s) and WaitTimeSeconds (0 to 20 s), each an
+ * integer, else InvalidParameterValue. A fault policy answers a share of SendMessageBatch
+ * entries as Failed (and fails a share of calls whole), as SQS does under strain.
  *
  * Beyond SQS: GET /_local/queues/<name>/messages?after=<n> lists every message sent to the
  * queue after the n-th, received or not, deleted or not (the last 10,000), for `npm run tail`:
@@ -93,12 +95,30 @@ const MAX_BATCH_ENTRIES = 10;
 const DEFAULT_MESSAGE_BYTES = 256 * 1024;
 const LARGEST_MESSAGE_BYTES = 1024 * 1024;
 const JOURNAL_LENGTH = 10_000;
+/** Seconds, up to 12 hours: a queue's default and a receive's own. */
+const VISIBILITY_TIMEOUT = [0, 43_200] as const;
 /** SQS's character set (the W3C XML Char production). */
 const REFUSED_CHARACTER = /[^\t\n\r\x20-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
 const ENTRY_ID = /^[A-Za-z0-9_-]{1,80}$/;
 const PEEK_PATH = /^\/_local\/queues\/([^/]+)\/messages$/;
 
 const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
+
+/** Whether a number, or its decimal text (as the Query protocol carries it), is an integer from min to max. */
+const isIntegerIn = (value: unknown, [min, max]: readonly [number, number]) =>
+  /^-?\d+$/.test(String(value)) && Number(value) >= min && Number(value) <= max;
+
+/** A request's integer parameter, its default when absent; SQS refuses one out of range rather than clamping it. */
+function parameter(input: Request, name: string, range: readonly [number, number], absent: number): number {
+  const value = input[name];
+  if (value === undefined) return absent;
+  if (!isIntegerIn(value, range))
+    throw new SqsError(
+      'InvalidParameterValue',
+      `Value ${value} for parameter ${name} is invalid. Reason: Must be between ${range[0]} and ${range[1]}, if provided.`,
+    );
+  return Number(value);
+}
 
 export class LocalSqsServer {
   readonly stats: SqsStats = { sendCalls: 0, maxSendsInFlight: 0, failedCalls: 0, failedEntries: 0, refused: 0, messagesAccepted: 0 };
@@ -245,7 +265,7 @@ export class LocalSqsServer {
     for (const [name, text] of Object.entries(attributes)) {
       const value = Number(text);
       const valid = {
-        VisibilityTimeout: [0, 43_200],
+        VisibilityTimeout: VISIBILITY_TIMEOUT,
         MaximumMessageSize: [1024, LARGEST_MESSAGE_BYTES],
         MessageRetentionPeriod: [60, 1_209_600],
       }[name];
@@ -397,15 +417,9 @@ export class LocalSqsServer {
   }
 
   private async receive(queue: Queue, input: Request): Promise<Request[]> {
-    const max = Number(input.MaxNumberOfMessages ?? 1);
-    if (!Number.isInteger(max) || max < 1 || max > MAX_BATCH_ENTRIES) {
-      throw new SqsError(
-        'InvalidParameterValue',
-        `Value ${input.MaxNumberOfMessages} for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10.`,
-      );
-    }
-    const timeout = Number(input.VisibilityTimeout ?? queue.attributes.VisibilityTimeout);
-    const waitUntil = Date.now() + Math.min(20, Number(input.WaitTimeSeconds ?? 0)) * 1000;
+    const max = parameter(input, 'MaxNumberOfMessages', [1, MAX_BATCH_ENTRIES], 1);
+    const timeout = parameter(input, 'VisibilityTimeout', VISIBILITY_TIMEOUT, queue.attributes.VisibilityTimeout);
+    const waitUntil = Date.now() + parameter(input, 'WaitTimeSeconds', [0, 20], 0) * 1000;
     const wanted = [...((input.AttributeNames ?? []) as string[]), ...((input.MessageSystemAttributeNames ?? []) as string[])];
     for (;;) {
       const now = Date.now();

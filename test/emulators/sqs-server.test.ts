@@ -196,6 +196,35 @@ describe('the local SQS server', () => {
     expect(Number(Attributes!.ApproximateNumberOfMessages)).toBeLessThan(10);
   });
 
+  it("refuses ReceiveMessage parameters out of SQS's ranges rather than clamping them, in both protocols", async () => {
+    const queue = await freshQueue();
+    await sqs.send(new SendMessageCommand({ QueueUrl: queue, MessageBody: 'kept' }));
+    for (const refused of [
+      { MaxNumberOfMessages: 0 },
+      { MaxNumberOfMessages: 11 },
+      { VisibilityTimeout: -1 },
+      { VisibilityTimeout: 43_201 },
+      { WaitTimeSeconds: -1 },
+      { WaitTimeSeconds: 21 },
+    ]) {
+      await expect(sqs.send(new ReceiveMessageCommand({ QueueUrl: queue, ...refused })), JSON.stringify(refused)).rejects.toMatchObject({
+        name: 'InvalidParameterValue',
+        message: expect.stringContaining(`parameter ${Object.keys(refused)[0]} is invalid`),
+      });
+    }
+    await expect(cli('receive-message', '--queue-url', queue, '--wait-time-seconds', '21')).rejects.toThrow(
+      /InvalidParameterValue.*WaitTimeSeconds/,
+    );
+    await expect(cli('receive-message', '--queue-url', queue, '--visibility-timeout', '43201')).rejects.toThrow(
+      /InvalidParameterValue.*VisibilityTimeout/,
+    );
+    // The edges are allowed, and a refused call received nothing.
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queue, MaxNumberOfMessages: 10, VisibilityTimeout: 43_200, WaitTimeSeconds: 20 }),
+    );
+    expect(Messages.map((m) => m.Body)).toEqual(['kept']);
+  });
+
   it('lets a watcher see every message sent, received by another reader or not', async () => {
     const queue = await freshQueue();
     await sqs.send(new SendMessageBatchCommand({ QueueUrl: queue, Entries: entries(['a', 'b', 'c']) }));
