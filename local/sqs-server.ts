@@ -12,14 +12,16 @@
  * 1 MiB), batch limits (10 entries with distinct ids, 256 KiB in all), and SQS's character
  * set; and to the ranges SQS refuses rather than clamps: ReceiveMessage's MaxNumberOfMessages
  * (1 to 10), VisibilityTimeout (0 to 43,200 s) and WaitTimeSeconds (0 to 20 s), each an
- * integer, else InvalidParameterValue. A fault policy answers a share of SendMessageBatch
+ * integer, else InvalidParameterValue. A receipt handle it never issued for the queue is
+ * ReceiptHandleIsInvalid (in DeleteMessageBatch, that entry Failed by the sender); a stale one
+ * deletes nothing, silently, as in SQS. A fault policy answers a share of SendMessageBatch
  * entries as Failed (and fails a share of calls whole), as SQS does under strain.
  *
  * Beyond SQS: GET /_local/queues/<name>/messages?after=<n> lists every message sent to the
  * queue after the n-th, received or not, deleted or not (the last 10,000), for `npm run tail`:
  * it watches without receiving, so no other reader loses sight of a message.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { close, listen, readBody } from './http';
@@ -128,6 +130,8 @@ export class LocalSqsServer {
   private readonly queues = new Map<string, Queue>();
   private readonly server: Server = createServer((req, res) => void this.serve(req, res));
   private readonly maxBatchBytes: number;
+  /** Signs receipt handles, so that one this server never issued is told from a stale one without keeping them all. */
+  private readonly handleKey = randomBytes(32);
   private origin = '';
 
   constructor(options: SqsServerOptions = {}) {
@@ -227,9 +231,18 @@ export class LocalSqsServer {
         return {};
       case 'DeleteMessageBatch': {
         const queue = this.queue(input.QueueUrl);
-        const entries = this.entries(input);
-        for (const e of entries) this.delete(queue, e.ReceiptHandle);
-        return { Successful: entries.map((e) => ({ Id: e.Id })), Failed: [] };
+        const Successful: Request[] = [];
+        const Failed: Request[] = [];
+        for (const entry of this.entries(input)) {
+          try {
+            this.delete(queue, entry.ReceiptHandle);
+            Successful.push({ Id: entry.Id });
+          } catch (error) {
+            if (!(error instanceof SqsError)) throw error;
+            Failed.push({ Id: entry.Id, SenderFault: true, Code: error.code, Message: error.message });
+          }
+        }
+        return { Successful, Failed };
       }
       case 'PurgeQueue':
         this.queue(input.QueueUrl).messages = [];
@@ -429,7 +442,7 @@ export class LocalSqsServer {
           m.visibleAt = now + timeout * 1000;
           m.receiveCount++;
           m.firstReceivedAt ??= now;
-          m.receiptHandle = randomUUID();
+          m.receiptHandle = this.receiptHandle(queue, m);
           const attributes: Record<string, string> = {
             ApproximateReceiveCount: String(m.receiveCount),
             SentTimestamp: String(m.sentAt),
@@ -452,7 +465,27 @@ export class LocalSqsServer {
     }
   }
 
+  private receiptHandle(queue: Queue, message: StoredMessage): string {
+    const claim = Buffer.from(`${queue.name}/${message.id}/${randomUUID()}`).toString('base64url');
+    return `${claim}.${this.signature(claim)}`;
+  }
+
+  private signature(claim: string): string {
+    return createHmac('sha256', this.handleKey).update(claim).digest('base64url');
+  }
+
+  /**
+   * A handle this server never issued for the queue is ReceiptHandleIsInvalid. One it issued
+   * succeeds even if stale, as in SQS: the message is gone already, or was received again
+   * since, and then stays.
+   */
   private delete(queue: Queue, receiptHandle: unknown) {
-    queue.messages = queue.messages.filter((m) => m.receiptHandle !== receiptHandle);
+    const handle = String(receiptHandle ?? '');
+    const [claim, signature, ...rest] = handle.split('.');
+    if (signature === undefined || rest.length > 0 || signature !== this.signature(claim))
+      throw new SqsError('ReceiptHandleIsInvalid', `The input receipt handle "${handle}" is not a valid receipt handle.`, 404);
+    if (Buffer.from(claim, 'base64url').toString().split('/')[0] !== queue.name)
+      throw new SqsError('ReceiptHandleIsInvalid', `The receipt handle "${handle}" is not valid for this queue.`, 404);
+    queue.messages = queue.messages.filter((m) => m.receiptHandle !== handle);
   }
 }

@@ -6,6 +6,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import {
   CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  DeleteMessageCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
@@ -223,6 +225,71 @@ describe('the local SQS server', () => {
       new ReceiveMessageCommand({ QueueUrl: queue, MaxNumberOfMessages: 10, VisibilityTimeout: 43_200, WaitTimeSeconds: 20 }),
     );
     expect(Messages.map((m) => m.Body)).toEqual(['kept']);
+  });
+
+  it('refuses a receipt handle it never issued for the queue, and takes a stale one silently, deleting nothing', async () => {
+    const queue = await freshQueue();
+    const other = await freshQueue();
+    await sqs.send(new SendMessageBatchCommand({ QueueUrl: queue, Entries: entries(['a', 'b']) }));
+    await sqs.send(new SendMessageCommand({ QueueUrl: other, MessageBody: 'elsewhere' }));
+    const receive = async (QueueUrl: string, VisibilityTimeout = 30) =>
+      (await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, VisibilityTimeout }))).Messages ?? [];
+    const visible = async () => (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue, AttributeNames: ['All'] }))).Attributes!;
+
+    const [first] = await receive(queue, 0);
+    const handle = first.ReceiptHandle!;
+    const forged = `${handle[0] === 'A' ? 'B' : 'A'}${handle.slice(1)}`;
+    const [elsewhere] = await receive(other);
+    for (const [ReceiptHandle, message] of [
+      ['not-a-handle', /is not a valid receipt handle/],
+      [forged, /is not a valid receipt handle/],
+      [elsewhere.ReceiptHandle!, /is not valid for this queue/],
+    ] as const) {
+      await expect(sqs.send(new DeleteMessageCommand({ QueueUrl: queue, ReceiptHandle }))).rejects.toMatchObject({
+        name: 'ReceiptHandleIsInvalid',
+        message: expect.stringMatching(message),
+        $metadata: { httpStatusCode: 404 },
+      });
+    }
+
+    // Received again since: the first handle is stale, succeeds, and leaves the message.
+    const again = await receive(queue);
+    expect(again.map((m) => m.Body).sort()).toEqual(['a', 'b']);
+    await sqs.send(new DeleteMessageCommand({ QueueUrl: queue, ReceiptHandle: handle }));
+    expect(await visible()).toMatchObject({ ApproximateNumberOfMessagesNotVisible: '2' });
+
+    // In a batch, an invalid handle fails its entry only, by the sender; deleting twice is no error.
+    const batch = await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queue,
+        Entries: [
+          { Id: 'ok', ReceiptHandle: again[0].ReceiptHandle! },
+          { Id: 'bad', ReceiptHandle: 'not-a-handle' },
+          { Id: 'twice', ReceiptHandle: again[0].ReceiptHandle! },
+        ],
+      }),
+    );
+    expect(batch.Successful!.map((s) => s.Id)).toEqual(['ok', 'twice']);
+    expect(batch.Failed).toEqual([
+      { Id: 'bad', SenderFault: true, Code: 'ReceiptHandleIsInvalid', Message: expect.stringContaining('not a valid receipt handle') },
+    ]);
+    expect(await visible()).toMatchObject({ ApproximateNumberOfMessagesNotVisible: '1' });
+
+    // The same through the Query protocol.
+    await expect(cli('delete-message', '--queue-url', queue, '--receipt-handle', 'not-a-handle')).rejects.toThrow(/ReceiptHandleIsInvalid/);
+    const viaCli = (await cli(
+      'delete-message-batch',
+      '--queue-url',
+      queue,
+      '--entries',
+      JSON.stringify([
+        { Id: 'ok', ReceiptHandle: again[1].ReceiptHandle },
+        { Id: 'bad', ReceiptHandle: forged },
+      ]),
+    )) as { Successful: { Id: string }[]; Failed: { Id: string; SenderFault: boolean; Code: string }[] };
+    expect(viaCli.Successful).toEqual([{ Id: 'ok' }]);
+    expect(viaCli.Failed).toEqual([expect.objectContaining({ Id: 'bad', SenderFault: true, Code: 'ReceiptHandleIsInvalid' })]);
+    expect(await visible()).toMatchObject({ ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '0' });
   });
 
   it('lets a watcher see every message sent, received by another reader or not', async () => {
