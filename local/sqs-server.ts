@@ -7,15 +7,22 @@
  *
  * Supported: CreateQueue, GetQueueUrl, ListQueues, GetQueueAttributes, SetQueueAttributes,
  * SendMessage, SendMessageBatch, ReceiveMessage (with long polling), DeleteMessage,
- * DeleteMessageBatch, PurgeQueue. It holds clients to SQS's rules where a dead-letter path
- * can break them: message size (the queue's MaximumMessageSize, 256 KiB unless set; up to
- * 1 MiB), batch limits (10 entries with distinct ids, 256 KiB in all), and SQS's character
- * set; and to the ranges SQS refuses rather than clamps: ReceiveMessage's MaxNumberOfMessages
- * (1 to 10), VisibilityTimeout (0 to 43,200 s) and WaitTimeSeconds (0 to 20 s), each an
- * integer, else InvalidParameterValue. A receipt handle it never issued for the queue is
- * ReceiptHandleIsInvalid (in DeleteMessageBatch, that entry Failed by the sender); a stale one
- * deletes nothing, silently, as in SQS. A fault policy answers a share of SendMessageBatch
- * entries as Failed (and fails a share of calls whole), as SQS does under strain.
+ * DeleteMessageBatch, PurgeQueue. It holds clients to SQS's rules, so that a client bug fails
+ * here as it would in AWS:
+ * - message size: the queue's MaximumMessageSize, 256 KiB unless set, up to 1 MiB; and SQS's
+ *   character set;
+ * - batch limits: 10 entries with distinct ids, 256 KiB in all;
+ * - ranges, refused rather than clamped, each an integer: ReceiveMessage's MaxNumberOfMessages
+ *   (1 to 10), VisibilityTimeout (0 to 43,200 s) and WaitTimeSeconds (0 to 20 s), else
+ *   InvalidParameterValue; the queue attributes VisibilityTimeout, MaximumMessageSize (1 KiB
+ *   to 1 MiB) and MessageRetentionPeriod (60 s to 14 days), else InvalidAttributeValue, with
+ *   nothing set and no queue created;
+ * - receipt handles: one never issued for the queue is ReceiptHandleIsInvalid (in
+ *   DeleteMessageBatch, that entry Failed by the sender); a stale one succeeds and deletes
+ *   nothing.
+ *
+ * A fault policy answers a share of SendMessageBatch entries as Failed (and fails a share of
+ * calls whole), as SQS does under strain.
  *
  * Beyond SQS: GET /_local/queues/<name>/messages?after=<n> lists every message sent to the
  * queue after the n-th, received or not, deleted or not (the last 10,000), for `npm run tail`:
@@ -106,7 +113,7 @@ const PEEK_PATH = /^\/_local\/queues\/([^/]+)\/messages$/;
 
 const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
 
-/** Whether a number, or its decimal text (as the Query protocol carries it), is an integer from min to max. */
+/** Whether a number, or its decimal text (as the Query protocol and queue attributes carry it), is an integer from min to max. */
 const isIntegerIn = (value: unknown, [min, max]: readonly [number, number]) =>
   /^-?\d+$/.test(String(value)) && Number(value) >= min && Number(value) <= max;
 
@@ -120,6 +127,29 @@ function parameter(input: Request, name: string, range: readonly [number, number
       `Value ${value} for parameter ${name} is invalid. Reason: Must be between ${range[0]} and ${range[1]}, if provided.`,
     );
   return Number(value);
+}
+
+/** SQS's ranges of the queue attributes the server keeps. */
+const ATTRIBUTE_RANGES: Record<keyof Queue['attributes'], readonly [number, number]> = {
+  VisibilityTimeout: VISIBILITY_TIMEOUT,
+  MaximumMessageSize: [1024, LARGEST_MESSAGE_BYTES],
+  MessageRetentionPeriod: [60, 1_209_600],
+};
+
+/**
+ * The queue attributes the server keeps, as numbers; other attributes are accepted and ignored.
+ * All are checked before any is set, as SQS sets all or none (and creates no queue).
+ */
+function checkedAttributes(attributes: Record<string, string>): Partial<Queue['attributes']> {
+  const checked: Partial<Queue['attributes']> = {};
+  for (const [name, text] of Object.entries(attributes)) {
+    if (!Object.hasOwn(ATTRIBUTE_RANGES, name)) continue;
+    const range = ATTRIBUTE_RANGES[name as keyof Queue['attributes']];
+    if (!isIntegerIn(text, range))
+      throw new SqsError('InvalidAttributeValue', `Invalid value for the parameter ${name}: ${text} (${range[0]} to ${range[1]})`);
+    checked[name as keyof Queue['attributes']] = Number(text);
+  }
+  return checked;
 }
 
 export class LocalSqsServer {
@@ -211,7 +241,7 @@ export class LocalSqsServer {
       case 'GetQueueAttributes':
         return { Attributes: this.attributes(this.queue(input.QueueUrl), (input.AttributeNames ?? ['All']) as string[]) };
       case 'SetQueueAttributes':
-        this.setAttributes(this.queue(input.QueueUrl), (input.Attributes ?? {}) as Record<string, string>);
+        Object.assign(this.queue(input.QueueUrl).attributes, checkedAttributes((input.Attributes ?? {}) as Record<string, string>));
         return {};
       case 'SendMessage':
       case 'SendMessageBatch': {
@@ -258,6 +288,7 @@ export class LocalSqsServer {
         'InvalidParameterValue',
         `Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length: ${name}`,
       );
+    const checked = checkedAttributes(attributes);
     let queue = this.queues.get(name);
     if (!queue) {
       queue = {
@@ -270,24 +301,8 @@ export class LocalSqsServer {
       };
       this.queues.set(name, queue);
     }
-    this.setAttributes(queue, attributes);
+    Object.assign(queue.attributes, checked);
     return queue;
-  }
-
-  private setAttributes(queue: Queue, attributes: Record<string, string>) {
-    for (const [name, text] of Object.entries(attributes)) {
-      const value = Number(text);
-      const valid = {
-        VisibilityTimeout: VISIBILITY_TIMEOUT,
-        MaximumMessageSize: [1024, LARGEST_MESSAGE_BYTES],
-        MessageRetentionPeriod: [60, 1_209_600],
-      }[name];
-      if (valid === undefined) continue; // other attributes are accepted and ignored
-      if (!Number.isInteger(value) || value < valid[0] || value > valid[1]) {
-        throw new SqsError('InvalidAttributeValue', `Invalid value for the parameter ${name}: ${text} (${valid[0]} to ${valid[1]})`);
-      }
-      queue.attributes[name as keyof Queue['attributes']] = value;
-    }
   }
 
   private attributes(queue: Queue, names: string[]): Record<string, string> {

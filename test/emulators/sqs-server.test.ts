@@ -9,9 +9,12 @@ import {
   DeleteMessageBatchCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  type QueueAttributeName,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   SendMessageCommand,
+  SetQueueAttributesCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -123,6 +126,47 @@ describe('the local SQS server', () => {
       /shorter than 1048576/,
     );
     await expect(freshQueue({ MaximumMessageSize: String(2 * 1024 * 1024) })).rejects.toThrow(/MaximumMessageSize/);
+  });
+
+  it("refuses queue attributes outside SQS's ranges, setting none of them and creating no queue", async () => {
+    const refused = {
+      VisibilityTimeout: ['-1', '43201', '30.5', '1e3', ''],
+      MaximumMessageSize: ['1023', '1048577'],
+      MessageRetentionPeriod: ['59', '1209601'],
+    };
+    for (const [name, values] of Object.entries(refused)) {
+      for (const value of values) {
+        const QueueName = `refused-${++queues}`;
+        await expect(
+          sqs.send(new CreateQueueCommand({ QueueName, Attributes: { [name]: value } })),
+          `${name}=${value}`,
+        ).rejects.toMatchObject({
+          name: 'InvalidAttributeValue',
+        });
+        await expect(sqs.send(new GetQueueUrlCommand({ QueueName }))).rejects.toMatchObject({ name: 'QueueDoesNotExist' });
+      }
+    }
+    const edges = { VisibilityTimeout: '43200', MaximumMessageSize: '1024', MessageRetentionPeriod: '60' };
+    const queue = await freshQueue(edges);
+    const attributes = async () =>
+      (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue, AttributeNames: Object.keys(edges) as QueueAttributeName[] })))
+        .Attributes;
+    expect(await attributes()).toEqual(edges);
+
+    // All or none: a valid attribute beside a refused one is not set either.
+    await expect(
+      sqs.send(
+        new SetQueueAttributesCommand({ QueueUrl: queue, Attributes: { VisibilityTimeout: '0', MessageRetentionPeriod: '1209601' } }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidAttributeValue' });
+    await expect(
+      cli('set-queue-attributes', '--queue-url', queue, '--attributes', 'VisibilityTimeout=0,MaximumMessageSize=1048577'),
+    ).rejects.toThrow(/InvalidAttributeValue/);
+    expect(await attributes()).toEqual(edges);
+    await sqs.send(
+      new SetQueueAttributesCommand({ QueueUrl: queue, Attributes: { VisibilityTimeout: '0', MessageRetentionPeriod: '1209600' } }),
+    );
+    expect(await attributes()).toEqual({ ...edges, VisibilityTimeout: '0', MessageRetentionPeriod: '1209600' });
   });
 
   it('answers an entry too large for the queue as Failed, by the sender, and takes the others', async () => {
