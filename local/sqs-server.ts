@@ -7,17 +7,28 @@
  *
  * Supported: CreateQueue, GetQueueUrl, ListQueues, GetQueueAttributes, SetQueueAttributes,
  * SendMessage, SendMessageBatch, ReceiveMessage (with long polling), DeleteMessage,
- * DeleteMessageBatch, PurgeQueue. It holds clients to SQS's rules where a dead-letter path
- * can break them: message size (the queue's MaximumMessageSize, 256 KiB unless set; up to
- * 1 MiB), batch limits (10 entries with distinct ids, 256 KiB in all), and SQS's character
- * set. A fault policy answers a share of SendMessageBatch entries as Failed (and fails a
- * share of calls whole), as SQS does under strain.
+ * DeleteMessageBatch, PurgeQueue. It holds clients to SQS's rules, so that a client bug fails
+ * here as it would in AWS:
+ * - message size: the queue's MaximumMessageSize, 256 KiB unless set, up to 1 MiB; and SQS's
+ *   character set;
+ * - batch limits: 10 entries with distinct ids, 256 KiB in all;
+ * - ranges, refused rather than clamped, each an integer: ReceiveMessage's MaxNumberOfMessages
+ *   (1 to 10), VisibilityTimeout (0 to 43,200 s) and WaitTimeSeconds (0 to 20 s), else
+ *   InvalidParameterValue; the queue attributes VisibilityTimeout, MaximumMessageSize (1 KiB
+ *   to 1 MiB) and MessageRetentionPeriod (60 s to 14 days), else InvalidAttributeValue, with
+ *   nothing set and no queue created;
+ * - receipt handles: one never issued for the queue is ReceiptHandleIsInvalid (in
+ *   DeleteMessageBatch, that entry Failed by the sender); a stale one succeeds and deletes
+ *   nothing.
+ *
+ * A fault policy answers a share of SendMessageBatch entries as Failed (and fails a share of
+ * calls whole), as SQS does under strain.
  *
  * Beyond SQS: GET /_local/queues/<name>/messages?after=<n> lists every message sent to the
  * queue after the n-th, received or not, deleted or not (the last 10,000), for `npm run tail`:
  * it watches without receiving, so no other reader loses sight of a message.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { close, listen, readBody } from './http';
@@ -93,12 +104,53 @@ const MAX_BATCH_ENTRIES = 10;
 const DEFAULT_MESSAGE_BYTES = 256 * 1024;
 const LARGEST_MESSAGE_BYTES = 1024 * 1024;
 const JOURNAL_LENGTH = 10_000;
+/** Seconds, up to 12 hours: a queue's default and a receive's own. */
+const VISIBILITY_TIMEOUT = [0, 43_200] as const;
 /** SQS's character set (the W3C XML Char production). */
 const REFUSED_CHARACTER = /[^\t\n\r\x20-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
 const ENTRY_ID = /^[A-Za-z0-9_-]{1,80}$/;
 const PEEK_PATH = /^\/_local\/queues\/([^/]+)\/messages$/;
 
 const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
+
+/** Whether a number, or its decimal text (as the Query protocol and queue attributes carry it), is an integer from min to max. */
+const isIntegerIn = (value: unknown, [min, max]: readonly [number, number]) =>
+  /^-?\d+$/.test(String(value)) && Number(value) >= min && Number(value) <= max;
+
+/** A request's integer parameter, its default when absent; SQS refuses one out of range rather than clamping it. */
+function parameter(input: Request, name: string, range: readonly [number, number], absent: number): number {
+  const value = input[name];
+  if (value === undefined) return absent;
+  if (!isIntegerIn(value, range))
+    throw new SqsError(
+      'InvalidParameterValue',
+      `Value ${value} for parameter ${name} is invalid. Reason: Must be between ${range[0]} and ${range[1]}, if provided.`,
+    );
+  return Number(value);
+}
+
+/** SQS's ranges of the queue attributes the server keeps. */
+const ATTRIBUTE_RANGES: Record<keyof Queue['attributes'], readonly [number, number]> = {
+  VisibilityTimeout: VISIBILITY_TIMEOUT,
+  MaximumMessageSize: [1024, LARGEST_MESSAGE_BYTES],
+  MessageRetentionPeriod: [60, 1_209_600],
+};
+
+/**
+ * The queue attributes the server keeps, as numbers; other attributes are accepted and ignored.
+ * All are checked before any is set, as SQS sets all or none (and creates no queue).
+ */
+function checkedAttributes(attributes: Record<string, string>): Partial<Queue['attributes']> {
+  const checked: Partial<Queue['attributes']> = {};
+  for (const [name, text] of Object.entries(attributes)) {
+    if (!Object.hasOwn(ATTRIBUTE_RANGES, name)) continue;
+    const range = ATTRIBUTE_RANGES[name as keyof Queue['attributes']];
+    if (!isIntegerIn(text, range))
+      throw new SqsError('InvalidAttributeValue', `Invalid value for the parameter ${name}: ${text} (${range[0]} to ${range[1]})`);
+    checked[name as keyof Queue['attributes']] = Number(text);
+  }
+  return checked;
+}
 
 export class LocalSqsServer {
   readonly stats: SqsStats = { sendCalls: 0, maxSendsInFlight: 0, failedCalls: 0, failedEntries: 0, refused: 0, messagesAccepted: 0 };
@@ -108,6 +160,8 @@ export class LocalSqsServer {
   private readonly queues = new Map<string, Queue>();
   private readonly server: Server = createServer((req, res) => void this.serve(req, res));
   private readonly maxBatchBytes: number;
+  /** Signs receipt handles, so that one this server never issued is told from a stale one without keeping them all. */
+  private readonly handleKey = randomBytes(32);
   private origin = '';
 
   constructor(options: SqsServerOptions = {}) {
@@ -187,7 +241,7 @@ export class LocalSqsServer {
       case 'GetQueueAttributes':
         return { Attributes: this.attributes(this.queue(input.QueueUrl), (input.AttributeNames ?? ['All']) as string[]) };
       case 'SetQueueAttributes':
-        this.setAttributes(this.queue(input.QueueUrl), (input.Attributes ?? {}) as Record<string, string>);
+        Object.assign(this.queue(input.QueueUrl).attributes, checkedAttributes((input.Attributes ?? {}) as Record<string, string>));
         return {};
       case 'SendMessage':
       case 'SendMessageBatch': {
@@ -207,9 +261,18 @@ export class LocalSqsServer {
         return {};
       case 'DeleteMessageBatch': {
         const queue = this.queue(input.QueueUrl);
-        const entries = this.entries(input);
-        for (const e of entries) this.delete(queue, e.ReceiptHandle);
-        return { Successful: entries.map((e) => ({ Id: e.Id })), Failed: [] };
+        const Successful: Request[] = [];
+        const Failed: Request[] = [];
+        for (const entry of this.entries(input)) {
+          try {
+            this.delete(queue, entry.ReceiptHandle);
+            Successful.push({ Id: entry.Id });
+          } catch (error) {
+            if (!(error instanceof SqsError)) throw error;
+            Failed.push({ Id: entry.Id, SenderFault: true, Code: error.code, Message: error.message });
+          }
+        }
+        return { Successful, Failed };
       }
       case 'PurgeQueue':
         this.queue(input.QueueUrl).messages = [];
@@ -225,6 +288,7 @@ export class LocalSqsServer {
         'InvalidParameterValue',
         `Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length: ${name}`,
       );
+    const checked = checkedAttributes(attributes);
     let queue = this.queues.get(name);
     if (!queue) {
       queue = {
@@ -237,24 +301,8 @@ export class LocalSqsServer {
       };
       this.queues.set(name, queue);
     }
-    this.setAttributes(queue, attributes);
+    Object.assign(queue.attributes, checked);
     return queue;
-  }
-
-  private setAttributes(queue: Queue, attributes: Record<string, string>) {
-    for (const [name, text] of Object.entries(attributes)) {
-      const value = Number(text);
-      const valid = {
-        VisibilityTimeout: [0, 43_200],
-        MaximumMessageSize: [1024, LARGEST_MESSAGE_BYTES],
-        MessageRetentionPeriod: [60, 1_209_600],
-      }[name];
-      if (valid === undefined) continue; // other attributes are accepted and ignored
-      if (!Number.isInteger(value) || value < valid[0] || value > valid[1]) {
-        throw new SqsError('InvalidAttributeValue', `Invalid value for the parameter ${name}: ${text} (${valid[0]} to ${valid[1]})`);
-      }
-      queue.attributes[name as keyof Queue['attributes']] = value;
-    }
   }
 
   private attributes(queue: Queue, names: string[]): Record<string, string> {
@@ -397,15 +445,9 @@ export class LocalSqsServer {
   }
 
   private async receive(queue: Queue, input: Request): Promise<Request[]> {
-    const max = Number(input.MaxNumberOfMessages ?? 1);
-    if (!Number.isInteger(max) || max < 1 || max > MAX_BATCH_ENTRIES) {
-      throw new SqsError(
-        'InvalidParameterValue',
-        `Value ${input.MaxNumberOfMessages} for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10.`,
-      );
-    }
-    const timeout = Number(input.VisibilityTimeout ?? queue.attributes.VisibilityTimeout);
-    const waitUntil = Date.now() + Math.min(20, Number(input.WaitTimeSeconds ?? 0)) * 1000;
+    const max = parameter(input, 'MaxNumberOfMessages', [1, MAX_BATCH_ENTRIES], 1);
+    const timeout = parameter(input, 'VisibilityTimeout', VISIBILITY_TIMEOUT, queue.attributes.VisibilityTimeout);
+    const waitUntil = Date.now() + parameter(input, 'WaitTimeSeconds', [0, 20], 0) * 1000;
     const wanted = [...((input.AttributeNames ?? []) as string[]), ...((input.MessageSystemAttributeNames ?? []) as string[])];
     for (;;) {
       const now = Date.now();
@@ -415,7 +457,7 @@ export class LocalSqsServer {
           m.visibleAt = now + timeout * 1000;
           m.receiveCount++;
           m.firstReceivedAt ??= now;
-          m.receiptHandle = randomUUID();
+          m.receiptHandle = this.receiptHandle(queue, m);
           const attributes: Record<string, string> = {
             ApproximateReceiveCount: String(m.receiveCount),
             SentTimestamp: String(m.sentAt),
@@ -438,7 +480,27 @@ export class LocalSqsServer {
     }
   }
 
+  private receiptHandle(queue: Queue, message: StoredMessage): string {
+    const claim = Buffer.from(`${queue.name}/${message.id}/${randomUUID()}`).toString('base64url');
+    return `${claim}.${this.signature(claim)}`;
+  }
+
+  private signature(claim: string): string {
+    return createHmac('sha256', this.handleKey).update(claim).digest('base64url');
+  }
+
+  /**
+   * A handle this server never issued for the queue is ReceiptHandleIsInvalid. One it issued
+   * succeeds even if stale, as in SQS: the message is gone already, or was received again
+   * since, and then stays.
+   */
   private delete(queue: Queue, receiptHandle: unknown) {
-    queue.messages = queue.messages.filter((m) => m.receiptHandle !== receiptHandle);
+    const handle = String(receiptHandle ?? '');
+    const [claim, signature, ...rest] = handle.split('.');
+    if (signature === undefined || rest.length > 0 || signature !== this.signature(claim))
+      throw new SqsError('ReceiptHandleIsInvalid', `The input receipt handle "${handle}" is not a valid receipt handle.`, 404);
+    if (Buffer.from(claim, 'base64url').toString().split('/')[0] !== queue.name)
+      throw new SqsError('ReceiptHandleIsInvalid', `The receipt handle "${handle}" is not valid for this queue.`, 404);
+    queue.messages = queue.messages.filter((m) => m.receiptHandle !== handle);
   }
 }

@@ -6,10 +6,15 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import {
   CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  DeleteMessageCommand,
   GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  type QueueAttributeName,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   SendMessageCommand,
+  SetQueueAttributesCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -123,6 +128,47 @@ describe('the local SQS server', () => {
     await expect(freshQueue({ MaximumMessageSize: String(2 * 1024 * 1024) })).rejects.toThrow(/MaximumMessageSize/);
   });
 
+  it("refuses queue attributes outside SQS's ranges, setting none of them and creating no queue", async () => {
+    const refused = {
+      VisibilityTimeout: ['-1', '43201', '30.5', '1e3', ''],
+      MaximumMessageSize: ['1023', '1048577'],
+      MessageRetentionPeriod: ['59', '1209601'],
+    };
+    for (const [name, values] of Object.entries(refused)) {
+      for (const value of values) {
+        const QueueName = `refused-${++queues}`;
+        await expect(
+          sqs.send(new CreateQueueCommand({ QueueName, Attributes: { [name]: value } })),
+          `${name}=${value}`,
+        ).rejects.toMatchObject({
+          name: 'InvalidAttributeValue',
+        });
+        await expect(sqs.send(new GetQueueUrlCommand({ QueueName }))).rejects.toMatchObject({ name: 'QueueDoesNotExist' });
+      }
+    }
+    const edges = { VisibilityTimeout: '43200', MaximumMessageSize: '1024', MessageRetentionPeriod: '60' };
+    const queue = await freshQueue(edges);
+    const attributes = async () =>
+      (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue, AttributeNames: Object.keys(edges) as QueueAttributeName[] })))
+        .Attributes;
+    expect(await attributes()).toEqual(edges);
+
+    // All or none: a valid attribute beside a refused one is not set either.
+    await expect(
+      sqs.send(
+        new SetQueueAttributesCommand({ QueueUrl: queue, Attributes: { VisibilityTimeout: '0', MessageRetentionPeriod: '1209601' } }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidAttributeValue' });
+    await expect(
+      cli('set-queue-attributes', '--queue-url', queue, '--attributes', 'VisibilityTimeout=0,MaximumMessageSize=1048577'),
+    ).rejects.toThrow(/InvalidAttributeValue/);
+    expect(await attributes()).toEqual(edges);
+    await sqs.send(
+      new SetQueueAttributesCommand({ QueueUrl: queue, Attributes: { VisibilityTimeout: '0', MessageRetentionPeriod: '1209600' } }),
+    );
+    expect(await attributes()).toEqual({ ...edges, VisibilityTimeout: '0', MessageRetentionPeriod: '1209600' });
+  });
+
   it('answers an entry too large for the queue as Failed, by the sender, and takes the others', async () => {
     const small = await freshQueue({ MaximumMessageSize: '1024' });
     const answer = await sqs.send(new SendMessageBatchCommand({ QueueUrl: small, Entries: entries(['ok', 'y'.repeat(1025), 'fine']) }));
@@ -194,6 +240,100 @@ describe('the local SQS server', () => {
       new GetQueueAttributesCommand({ QueueUrl: queue, AttributeNames: ['ApproximateNumberOfMessages'] }),
     );
     expect(Number(Attributes!.ApproximateNumberOfMessages)).toBeLessThan(10);
+  });
+
+  it("refuses ReceiveMessage parameters out of SQS's ranges rather than clamping them, in both protocols", async () => {
+    const queue = await freshQueue();
+    await sqs.send(new SendMessageCommand({ QueueUrl: queue, MessageBody: 'kept' }));
+    for (const refused of [
+      { MaxNumberOfMessages: 0 },
+      { MaxNumberOfMessages: 11 },
+      { VisibilityTimeout: -1 },
+      { VisibilityTimeout: 43_201 },
+      { WaitTimeSeconds: -1 },
+      { WaitTimeSeconds: 21 },
+    ]) {
+      await expect(sqs.send(new ReceiveMessageCommand({ QueueUrl: queue, ...refused })), JSON.stringify(refused)).rejects.toMatchObject({
+        name: 'InvalidParameterValue',
+        message: expect.stringContaining(`parameter ${Object.keys(refused)[0]} is invalid`),
+      });
+    }
+    await expect(cli('receive-message', '--queue-url', queue, '--wait-time-seconds', '21')).rejects.toThrow(
+      /InvalidParameterValue.*WaitTimeSeconds/,
+    );
+    await expect(cli('receive-message', '--queue-url', queue, '--visibility-timeout', '43201')).rejects.toThrow(
+      /InvalidParameterValue.*VisibilityTimeout/,
+    );
+    // The edges are allowed, and a refused call received nothing.
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queue, MaxNumberOfMessages: 10, VisibilityTimeout: 43_200, WaitTimeSeconds: 20 }),
+    );
+    expect(Messages.map((m) => m.Body)).toEqual(['kept']);
+  });
+
+  it('refuses a receipt handle it never issued for the queue, and takes a stale one silently, deleting nothing', async () => {
+    const queue = await freshQueue();
+    const other = await freshQueue();
+    await sqs.send(new SendMessageBatchCommand({ QueueUrl: queue, Entries: entries(['a', 'b']) }));
+    await sqs.send(new SendMessageCommand({ QueueUrl: other, MessageBody: 'elsewhere' }));
+    const receive = async (QueueUrl: string, VisibilityTimeout = 30) =>
+      (await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, VisibilityTimeout }))).Messages ?? [];
+    const visible = async () => (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue, AttributeNames: ['All'] }))).Attributes!;
+
+    const [first] = await receive(queue, 0);
+    const handle = first.ReceiptHandle!;
+    const forged = `${handle[0] === 'A' ? 'B' : 'A'}${handle.slice(1)}`;
+    const [elsewhere] = await receive(other);
+    for (const [ReceiptHandle, message] of [
+      ['not-a-handle', /is not a valid receipt handle/],
+      [forged, /is not a valid receipt handle/],
+      [elsewhere.ReceiptHandle!, /is not valid for this queue/],
+    ] as const) {
+      await expect(sqs.send(new DeleteMessageCommand({ QueueUrl: queue, ReceiptHandle }))).rejects.toMatchObject({
+        name: 'ReceiptHandleIsInvalid',
+        message: expect.stringMatching(message),
+        $metadata: { httpStatusCode: 404 },
+      });
+    }
+
+    // Received again since: the first handle is stale, succeeds, and leaves the message.
+    const again = await receive(queue);
+    expect(again.map((m) => m.Body).sort()).toEqual(['a', 'b']);
+    await sqs.send(new DeleteMessageCommand({ QueueUrl: queue, ReceiptHandle: handle }));
+    expect(await visible()).toMatchObject({ ApproximateNumberOfMessagesNotVisible: '2' });
+
+    // In a batch, an invalid handle fails its entry only, by the sender; deleting twice is no error.
+    const batch = await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queue,
+        Entries: [
+          { Id: 'ok', ReceiptHandle: again[0].ReceiptHandle! },
+          { Id: 'bad', ReceiptHandle: 'not-a-handle' },
+          { Id: 'twice', ReceiptHandle: again[0].ReceiptHandle! },
+        ],
+      }),
+    );
+    expect(batch.Successful!.map((s) => s.Id)).toEqual(['ok', 'twice']);
+    expect(batch.Failed).toEqual([
+      { Id: 'bad', SenderFault: true, Code: 'ReceiptHandleIsInvalid', Message: expect.stringContaining('not a valid receipt handle') },
+    ]);
+    expect(await visible()).toMatchObject({ ApproximateNumberOfMessagesNotVisible: '1' });
+
+    // The same through the Query protocol.
+    await expect(cli('delete-message', '--queue-url', queue, '--receipt-handle', 'not-a-handle')).rejects.toThrow(/ReceiptHandleIsInvalid/);
+    const viaCli = (await cli(
+      'delete-message-batch',
+      '--queue-url',
+      queue,
+      '--entries',
+      JSON.stringify([
+        { Id: 'ok', ReceiptHandle: again[1].ReceiptHandle },
+        { Id: 'bad', ReceiptHandle: forged },
+      ]),
+    )) as { Successful: { Id: string }[]; Failed: { Id: string; SenderFault: boolean; Code: string }[] };
+    expect(viaCli.Successful).toEqual([{ Id: 'ok' }]);
+    expect(viaCli.Failed).toEqual([expect.objectContaining({ Id: 'bad', SenderFault: true, Code: 'ReceiptHandleIsInvalid' })]);
+    expect(await visible()).toMatchObject({ ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '0' });
   });
 
   it('lets a watcher see every message sent, received by another reader or not', async () => {
