@@ -1,4 +1,4 @@
-/**
+/*
  * SQS's Query protocol, the one older clients speak (Debian's AWS CLI v2.9, boto3 before
  * 1.34): form-encoded POSTs with an Action, answered in XML. It is translated to and from the
  * shapes of the JSON protocol, so that the local SQS server handles one kind of request.
