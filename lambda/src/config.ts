@@ -20,7 +20,7 @@ interface CommonConfig {
 }
 
 /**
- * The function's settings (design contract), parsed once at start. A test run writes nothing
+ * The function's settings (docs/design.md), parsed once at start. A test run writes nothing
  * and needs no queue; otherwise the dead-letter queue is required, and the type says so.
  */
 export type Config =
@@ -58,7 +58,7 @@ const TRUE = ['true', 'True', 'TRUE', '1'];
 const FALSE = ['false', 'False', 'FALSE', '0', ''];
 
 /**
- * Reads the function's environment (design contract, and the settings the README's table
+ * Reads the function's environment (docs/design.md, and the settings the README's table
  * adds). Every problem is collected, so that one message names every variable at fault.
  */
 export function parseConfig(env: Env): Config {

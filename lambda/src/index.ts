@@ -22,7 +22,7 @@ export type { PipelineModel } from './model/pipeline';
 export * from './names';
 export type { BatchResult } from './process-batch';
 
-// Rides in, predictions and dead letters out (the design contract's shapes).
+// Rides in, predictions and dead letters out (the shapes of docs/design.md).
 export { decodeRideRecord, MAX_RIDE_EVENT_BYTES } from './rides/decode-record';
 export { prepareFeatures, type RideFeatures } from './rides/features';
 export { MODEL_NAME, type PredictionEvent } from './rides/prediction-event';

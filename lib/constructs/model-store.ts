@@ -32,7 +32,7 @@ export class ModelStore extends Construct {
   readonly path: string;
   /** `s3://<bucket>/<path>`: where the function reads the model. */
   readonly uri: string;
-  /** The function's model configuration (design contract): the run layout, or MODEL_LOCATION. */
+  /** The function's model configuration (docs/design.md): the run layout, or MODEL_LOCATION. */
   readonly environment: Record<string, string>;
   private readonly kmsKeyArn?: string;
 

@@ -23,7 +23,7 @@ export interface PredictionFunctionProps {
   readonly functionName: string;
   /** The function logs here (Lambda's advanced logging configuration), whatever its name. */
   readonly logGroupName: string;
-  /** The handler's configuration (design contract). */
+  /** The handler's configuration (docs/design.md). */
   readonly environment: Record<string, string>;
   /**
    * A container image built from lambda/Dockerfile, or a zip on the Node.js 22 runtime; both
