@@ -7,6 +7,8 @@
  * import { parseConfig, startPredictionService } from '../lambda/src';
  * const service = await startPredictionService(parseConfig(process.env));
  * const { predictions, batchItemFailures } = await service.handle(kinesisEvent, context);
+ *
+ * @packageDocumentation
  */
 
 export { type AwsClients, createClients } from './aws-clients';
