@@ -60,6 +60,17 @@ const FALSE = ['false', 'False', 'FALSE', '0', ''];
 /**
  * Reads the function's environment (docs/design.md, and the settings the README's table
  * adds). Every problem is collected, so that one message names every variable at fault.
+ *
+ * @example
+ * ```typescript
+ * import { parseConfig } from '../lambda/src';
+ *
+ * const config = parseConfig({ RUN_ID: 'e1efc53e9bd149078b0c12aeaa6365df', MODEL_BUCKET: 'mlflow-artifacts', TEST_RUN: 'true' });
+ * // config.model.location: { kind: 's3', bucket: 'mlflow-artifacts', path: '1/e1efc53e9bd149078b0c12aeaa6365df/artifacts/model/' }
+ *
+ * parseConfig({ RUN_ID: 'e1efc53e9bd149078b0c12aeaa6365df', MODEL_BUCKET: 'mlflow-artifacts' });
+ * // throws ConfigError: invalid configuration: DEAD_LETTER_QUEUE_URL is required unless TEST_RUN is on: ...
+ * ```
  */
 export function parseConfig(env: Env): Config {
   const problems: string[] = [];

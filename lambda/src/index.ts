@@ -4,9 +4,12 @@
  * the function's own. The CDK app (lib/) imports only ./names, which holds no runtime code.
  *
  * @example
+ * ```typescript
  * import { parseConfig, startPredictionService } from '../lambda/src';
+ *
  * const service = await startPredictionService(parseConfig(process.env));
  * const { predictions, batchItemFailures } = await service.handle(kinesisEvent, context);
+ * ```
  *
  * @packageDocumentation
  */
