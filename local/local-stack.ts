@@ -1,7 +1,8 @@
 /**
  * The whole pipeline on one machine: kinesalite, s3rver and the local SQS server on
- * 127.0.0.1, the streams and queues of the stack, the demo model in the MLflow layout, and
- * the event source mapping feeding the real prediction service.
+ * 127.0.0.1, the streams, queues and buckets of the stack, the model in the local S3 (the
+ * bundled demo unless another is given), and the event source mapping feeding the real
+ * prediction service.
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { ServedModelInfo } from '../lambda/src';
