@@ -9,8 +9,14 @@ import { stageNames } from './stage-names';
  * handler's bundle (lambda/dist) must be built first: bin/app.ts does, as does `npm run build`.
  *
  * @example
+ * ```typescript
+ * import { App } from 'aws-cdk-lib';
+ * import { bundleHandler } from '../lambda/build';
+ * import { addRideDurationStack } from '../lib/app';
+ *
  * bundleHandler();
  * addRideDurationStack(new App({ context: { stage: 'stg', packaging: 'zip' } }));
+ * ```
  */
 export function addRideDurationStack(app: App): RideDurationStack {
   const settings = readStackSettings(app.node);

@@ -29,8 +29,14 @@ export const STACK_TAGS = { stage: 'stage', service: 'service' } as const;
  * records to a dead-letter queue, given-up batches to a failed-batches queue, and alarms.
  *
  * @example
+ * ```typescript
+ * import { App } from 'aws-cdk-lib';
+ * import { RideDurationStack } from './ride-duration-stack';
+ * import { readStackSettings } from './stack-settings';
+ *
  * const app = new App({ context: { stage: 'stg' } });
  * new RideDurationStack(app, 'RideDuration-stg', { settings: readStackSettings(app.node) });
+ * ```
  */
 export class RideDurationStack extends Stack {
   constructor(scope: Construct, id: string, props: RideDurationStackProps) {

@@ -56,9 +56,9 @@ export const defaultKeyProps: KeyProps = {
 };
 
 /**
- * What `cdk destroy` does with a resource that holds data (streams, queues, logs, a key):
- * a non-production stage removes it, so that the stage can be deployed again under the same
- * names; production keeps it.
+ * What `cdk destroy` does with a resource that holds data (streams, queues, logs, a key), as
+ * the removalPolicy context says: `destroy` removes it, so that the stage can be deployed again
+ * under the same names (every stage's default but prod's); `retain` keeps it.
  */
 export function removalPolicyOf(removal: 'destroy' | 'retain'): RemovalPolicy {
   return removal === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;

@@ -1,8 +1,9 @@
-/**
- * The stack's defaults, one home for them: the context keys' values when none is given (the
- * README's context table says what each means). No CDK import, so that the local stand-ins
+/*
+ * The stack's defaults, one home for them. No CDK import, so that the local stand-ins
  * (local/event-source-mapping.ts) can use the very same numbers without loading the CDK.
  */
+
+/** The context keys' values when none is given (the README's context table says what each means). */
 export const DEFAULTS = {
   stage: 'dev',
   experimentId: '1',

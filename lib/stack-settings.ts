@@ -49,7 +49,7 @@ export interface StackSettings {
   logRetention: RetentionDays;
   /** Lambda's active X-Ray tracing. */
   tracing: 'off' | 'active';
-  /** What `cdk destroy` does with the streams, queues, log group and alarm key (the model bucket always stays). */
+  /** What `cdk destroy` does with the streams, queues, log group and alarm key (the model and dead-letter buckets always stay). */
   removal: 'destroy' | 'retain';
   streams: {
     /** Shards, or 'on-demand'. */

@@ -1,4 +1,4 @@
-/**
+/*
  * The environment of local commands (npm run local, tail, drill, invoke, model-check, bench)
  * and of the tests, in one place: the emulators' credentials and region, and quiet telemetry.
  * No imports, so a command can apply it before the function's modules load (their telemetry

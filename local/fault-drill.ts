@@ -8,10 +8,6 @@
  *
  * setup (the stack, the faults) -> load (the records in) -> wait (until everything is out)
  * -> verdict (every output checked against what went in).
- *
- * @example
- * const report = await runFaultDrill({ rides: 10_000 });
- * console.log(formatDrillReport(report)); // report.passed, report.duplicates, ...
  */
 
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -272,6 +268,18 @@ async function verdict(
   return report;
 }
 
+/**
+ * Runs the drill on a local stack of its own, which it stops however the drill ends, and
+ * reports what came out. `overrides` change {@link DEFAULT_DRILL}; `log` gets progress lines.
+ *
+ * @example
+ * ```typescript
+ * import { formatDrillReport, runFaultDrill } from './fault-drill';
+ *
+ * const report = await runFaultDrill({ rides: 10_000, ports: { kinesis: 0, s3: 0, sqs: 0 } }, console.error);
+ * console.log(formatDrillReport(report)); // report.passed, report.duplicates, ...
+ * ```
+ */
 export async function runFaultDrill(overrides: Partial<DrillOptions> = {}, log: (line: string) => void = () => {}): Promise<DrillReport> {
   const options = { ...DEFAULT_DRILL, ...overrides };
   const work = workload(options);

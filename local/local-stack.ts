@@ -1,7 +1,8 @@
 /**
  * The whole pipeline on one machine: kinesalite, s3rver and the local SQS server on
- * 127.0.0.1, the streams and queues of the stack, the demo model in the MLflow layout, and
- * the event source mapping feeding the real prediction service.
+ * 127.0.0.1, the streams, queues and buckets of the stack, the model in the local S3 (the
+ * bundled demo unless another is given), and the event source mapping feeding the real
+ * prediction service.
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { ServedModelInfo } from '../lambda/src';
@@ -51,6 +52,21 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
+/**
+ * Starts the pipeline on this machine and returns with the event source mapping polling the
+ * input stream. The emulators' credentials are set in `process.env` where the shell set none
+ * (local/environment.ts); `stop()` finishes the batches in flight and stops everything.
+ *
+ * @example
+ * ```typescript
+ * import { LOCAL_NAMES, startLocalStack } from './local-stack';
+ *
+ * const stack = await startLocalStack({ ports: { kinesis: 0, s3: 0, sqs: 0 } }); // free ports, the demo model
+ * console.log(stack.endpoints.kinesis, stack.served.version);
+ * // rides put on LOCAL_NAMES.inputStream (stack.clients.kinesis) come out on LOCAL_NAMES.outputStream
+ * await stack.stop();
+ * ```
+ */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const ports = options.ports ?? DEFAULT_PORTS;
   useLocalEnvironment({ emulators: true });

@@ -1,4 +1,4 @@
-/**
+/*
  * Checks of single settings, each returning what is wrong (for a message that the caller
  * prefixes with the variable's name) or undefined when the value is fine. They run once at
  * start, so that a bad value fails there, named, rather than at the first delivery.

@@ -27,7 +27,7 @@ interface CommonConfig {
 }
 
 /**
- * The function's settings (design contract), parsed once at start. A test run writes nothing
+ * The function's settings (docs/design.md), parsed once at start. A test run writes nothing
  * and needs no queue; otherwise the dead-letter queue is required, and the type says so.
  */
 export type Config =
@@ -65,8 +65,19 @@ const TRUE = ['true', 'True', 'TRUE', '1'];
 const FALSE = ['false', 'False', 'FALSE', '0', ''];
 
 /**
- * Reads the function's environment (design contract, and the settings the README's table
+ * Reads the function's environment (docs/design.md, and the settings the README's table
  * adds). Every problem is collected, so that one message names every variable at fault.
+ *
+ * @example
+ * ```typescript
+ * import { parseConfig } from '../lambda/src';
+ *
+ * const config = parseConfig({ RUN_ID: 'e1efc53e9bd149078b0c12aeaa6365df', MODEL_BUCKET: 'mlflow-artifacts', TEST_RUN: 'true' });
+ * // config.model.location: { kind: 's3', bucket: 'mlflow-artifacts', path: '1/e1efc53e9bd149078b0c12aeaa6365df/artifacts/model/' }
+ *
+ * parseConfig({ RUN_ID: 'e1efc53e9bd149078b0c12aeaa6365df', MODEL_BUCKET: 'mlflow-artifacts' });
+ * // throws ConfigError: invalid configuration: DEAD_LETTER_QUEUE_URL is required unless TEST_RUN is on: ...
+ * ```
  */
 export function parseConfig(env: Env): Config {
   const problems: string[] = [];

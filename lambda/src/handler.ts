@@ -23,9 +23,13 @@ function startOnce(): Promise<PredictionService> {
  * bounds the delivery retries.
  *
  * @example
+ * ```typescript
+ * import { handler } from '../lambda/src';
+ *
  * // lambda/Dockerfile: CMD ["index.handler"]; locally: npm run invoke -- events/ride.json
  * const result = await handler(kinesisEvent, context);
  * // { predictions: [...], batchItemFailures: [{ itemIdentifier: '<sequence number>' }] }
+ * ```
  */
 export async function handler(event: KinesisStreamEvent, context: Context): Promise<BatchResult> {
   logger.addContext(context);

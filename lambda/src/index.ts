@@ -4,9 +4,14 @@
  * the function's own. The CDK app (lib/) imports only ./names, which holds no runtime code.
  *
  * @example
+ * ```typescript
  * import { parseConfig, startPredictionService } from '../lambda/src';
+ *
  * const service = await startPredictionService(parseConfig(process.env));
  * const { predictions, batchItemFailures } = await service.handle(kinesisEvent, context);
+ * ```
+ *
+ * @packageDocumentation
  */
 
 export { type AwsClients, createClients } from './aws-clients';
@@ -22,7 +27,7 @@ export type { PipelineModel } from './model/pipeline';
 export * from './names';
 export type { BatchResult } from './process-batch';
 
-// Rides in, predictions and dead letters out (the design contract's shapes).
+// Rides in, predictions and dead letters out (the shapes of docs/design.md).
 export { decodeRideRecord, MAX_RIDE_EVENT_BYTES } from './rides/decode-record';
 export { prepareFeatures, type RideFeatures } from './rides/features';
 export { MODEL_NAME, type PredictionEvent } from './rides/prediction-event';

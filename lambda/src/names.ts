@@ -1,4 +1,4 @@
-/**
+/*
  * Names shared by the function, the CDK stack and the local stack: resource names, the
  * service name and the metrics the handler emits. Names only, no runtime code, so that
  * `lib/` can import this module without pulling the handler into the CDK app.

@@ -11,7 +11,7 @@ import type { RideEvent } from './rides/ride';
 import type { RideValidator } from './rides/validate-ride';
 import { logger, MetricUnit, metrics } from './telemetry';
 
-/** The handler's return value (design contract), with Lambda's ReportBatchItemFailures shape. */
+/** The handler's return value (docs/design.md), with Lambda's ReportBatchItemFailures shape. */
 export interface BatchResult {
   predictions: PredictionEvent[];
   batchItemFailures: { itemIdentifier: string }[];

@@ -42,6 +42,18 @@ export interface ServiceOptions {
 /**
  * What a container does once: make the clients, load the model, wire the sinks.
  * Fails with a ModelLoadError that names the location when the model cannot be served.
+ *
+ * @example
+ * ```typescript
+ * import { parseConfig, startPredictionService } from '../lambda/src';
+ *
+ * // Once per process, as the Lambda entry point does at cold start:
+ * const service = await startPredictionService(parseConfig(process.env));
+ * console.log(service.served); // { path, format: 'pickle', estimator, version }
+ *
+ * // Then for each Kinesis batch:
+ * const { predictions, batchItemFailures } = await service.handle(event, context);
+ * ```
  */
 export async function startPredictionService(config: Config, options: ServiceOptions = {}): Promise<PredictionService> {
   warnIfTestRunIsDeployed(config);

@@ -12,8 +12,12 @@ import { defaultDeadLetterBucketProps } from '../secure-defaults';
  * the bucket kept after `cdk destroy`.
  *
  * @example
+ * ```typescript
+ * import { DeadLetterData } from './constructs/dead-letter-data';
+ *
  * const data = new DeadLetterData(this, 'DeadLetterData');
  * data.grantPutLetters(role); // and DEAD_LETTER_BUCKET: data.bucket.bucketName for the function
+ * ```
  */
 export class DeadLetterData extends Construct {
   readonly bucket: Bucket;

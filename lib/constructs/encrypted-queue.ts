@@ -19,10 +19,14 @@ export interface EncryptedQueueProps {
  * (encrypted, SSL only, kept 14 days: time to inspect and redrive).
  *
  * @example
+ * ```typescript
+ * import { EncryptedQueue } from './constructs/encrypted-queue';
+ *
  * const deadLetters = new EncryptedQueue(this, 'DeadLetters', {
  *   queueName: 'ride-dead-letters-stg',
  *   holds: 'ride records that can never be predicted, each with its reason',
  * }).queue;
+ * ```
  */
 export class EncryptedQueue extends Construct {
   readonly queue: Queue;

@@ -39,7 +39,11 @@ export interface KinesisTriggerProps {
  * may read the stream and send to that queue, and nothing more.
  *
  * @example
+ * ```typescript
+ * import { addKinesisTrigger } from './constructs/kinesis-trigger';
+ *
  * addKinesisTrigger(fn, { stream: input, failedBatches, startingPosition: 'LATEST' });
+ * ```
  */
 export function addKinesisTrigger(fn: LambdaFunction, props: KinesisTriggerProps): EventSourceMapping {
   const { role } = fn;

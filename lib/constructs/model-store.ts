@@ -18,11 +18,15 @@ export interface ModelStoreProps {
  * artifacts bucket, or a new private bucket that outlives the stack.
  *
  * @example
+ * ```typescript
+ * import { ModelStore } from './constructs/model-store';
+ *
  * const store = new ModelStore(this, 'Model', {
  *   model: { kind: 'location', bucketName: 'team-mlflow', path: '4/models/m-1a2b/artifacts/' },
  * });
  * store.grantReadModel(role);
  * new LambdaFunction(this, 'Function', { ...props, environment: { ...store.environment } }); // MODEL_LOCATION
+ * ```
  */
 export class ModelStore extends Construct {
   readonly bucket: IBucket;
@@ -32,7 +36,7 @@ export class ModelStore extends Construct {
   readonly path: string;
   /** `s3://<bucket>/<path>`: where the function reads the model. */
   readonly uri: string;
-  /** The function's model configuration (design contract): the run layout, or MODEL_LOCATION. */
+  /** The function's model configuration (docs/design.md): the run layout, or MODEL_LOCATION. */
   readonly environment: Record<string, string>;
   private readonly kmsKeyArn?: string;
 

@@ -49,12 +49,18 @@ const NEAR_TIMEOUT = 0.8;
  * dashboard of the flow.
  *
  * @example
+ * ```typescript
+ * import { Duration } from 'aws-cdk-lib';
+ * import { Operations } from './constructs/operations';
+ * import { stageNames } from './stage-names';
+ *
  * new Operations(this, 'Operations', {
- *   names: stageNames('stg', settings),
+ *   names: stageNames('stg', { packaging: 'image', startingPosition: 'TRIM_HORIZON' }),
  *   function: fn, timeout: Duration.seconds(60),
  *   input, output, deadLetters, failedBatches,
  *   alarmEmail: 'oncall@example.com',
  * });
+ * ```
  */
 export class Operations extends Construct {
   readonly topic: ITopic;

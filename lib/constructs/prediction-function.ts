@@ -23,7 +23,7 @@ export interface PredictionFunctionProps {
   readonly functionName: string;
   /** The function logs here (Lambda's advanced logging configuration), whatever its name. */
   readonly logGroupName: string;
-  /** The handler's configuration (design contract). */
+  /** The handler's configuration (docs/design.md). */
   readonly environment: Record<string, string>;
   /**
    * A container image built from lambda/Dockerfile, or a zip on the Node.js 22 runtime; both
@@ -56,6 +56,10 @@ export interface PredictionFunctionProps {
  * its own log group, and the stack grants the rest resource by resource.
  *
  * @example
+ * ```typescript
+ * import { bundleHandler } from '../lambda/build';
+ * import { PredictionFunction } from './constructs/prediction-function';
+ *
  * bundleHandler(); // once, before synth: lambda/dist/index.mjs
  * const { function: fn, role } = new PredictionFunction(this, 'Prediction', {
  *   functionName: 'ride-duration-prediction-stg',
@@ -63,6 +67,7 @@ export interface PredictionFunctionProps {
  *   environment: { RUN_ID: runId, MODEL_BUCKET: bucket.bucketName },
  *   packaging: 'zip',
  * });
+ * ```
  */
 export class PredictionFunction extends Construct {
   readonly function: LambdaFunction;

@@ -5,7 +5,8 @@
  * bucket and queue, then `cdk destroy` and the same stage deployed again.
  *
  * moto runs no Lambda, enforces no IAM, and ignores some properties (architecture, stream
- * encryption, alarm actions, topic policies): test/stack.test.ts asserts those in the template.
+ * encryption, alarm actions, topic policies): test/emulators/stack.test.ts asserts those in
+ * the template.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -89,7 +90,7 @@ async function stackResources(): Promise<
 /**
  * moto 5.2 cannot tag a KMS key from CloudFormation (its tagger expects TagKey where the
  * template has Key, and the stack create dies half-way), so the deployed copy of the template
- * goes without those tags; test/stack.test.ts asserts them.
+ * goes without those tags; test/emulators/stack.test.ts asserts them.
  */
 function dropKmsKeyTags(assemblyDir: string): void {
   const file = join(assemblyDir, `${STACK}.template.json`);

@@ -78,7 +78,7 @@ describe('default stack (dev stage, container image, new model bucket)', () => {
     }
   });
 
-  it('runs the handler as an arm64 container image configured by the design contract', () => {
+  it('runs the handler as an arm64 container image configured as docs/design.md says', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'ride-duration-prediction-dev',
       PackageType: 'Image',

@@ -1,4 +1,4 @@
-/**
+/*
  * What CloudFormation would do with a deployed stack when the template changes, as far as
  * named resources go: a resource whose create-only property changes is replaced (the new one
  * is created before the old one is deleted), so a replacement under the same physical name

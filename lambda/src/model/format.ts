@@ -1,4 +1,4 @@
-/**
+/*
  * The runtime's model document: the portable JSON model (docs/model-format.md) that
  * tools/export_model.py writes, and the same document built from MLflow's model.pkl by the
  * pickle reader. parseModelDocument checks a document, from either source, and names the

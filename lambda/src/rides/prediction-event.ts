@@ -2,7 +2,7 @@ import type { RideId } from './ride';
 
 export const MODEL_NAME = 'ride_duration_prediction_model';
 
-/** One per ride on the output stream (design contract); consumers dedupe on (ride_id, version). */
+/** One per ride on the output stream (docs/design.md); consumers dedupe on (ride_id, version). */
 export interface PredictionEvent {
   model: typeof MODEL_NAME;
   version: string;

@@ -1,4 +1,4 @@
-/** The input record's shape (design contract): one ride and its id, as producers send it. */
+/** One ride, as producers send it. */
 export interface Ride {
   PULocationID: number;
   DOLocationID: number;
@@ -8,6 +8,7 @@ export interface Ride {
 /** Passed through unchanged from input to output; also the output record's partition key. */
 export type RideId = string | number;
 
+/** The input record's shape (docs/design.md): one ride and its id, as producers send it. */
 export interface RideEvent {
   ride: Ride;
   ride_id: RideId;

@@ -1,4 +1,4 @@
-/**
+/*
  * Text that is safe anywhere a reason goes: SQS message bodies (whose character set excludes
  * U+FFFE, U+FFFF, lone surrogates and most control characters), logs and terminals. What a
  * producer sent is quoted with everything outside printable ASCII escaped as JSON does

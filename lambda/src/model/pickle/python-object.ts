@@ -1,4 +1,4 @@
-/**
+/*
  * Python values as the unpickler rebuilds them: plain data (numbers, strings, lists as
  * arrays, dicts as Maps) and, for the classes of the allowlist, inert records of what the
  * pickle said. Nothing here runs code of the model's: an object is its type name, the
