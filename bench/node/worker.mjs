@@ -9,7 +9,7 @@
 //                                              prepared features, vectorizer included
 //
 // Plain JavaScript, so that nothing but Node.js and the bundle is timed. The environment
-// configures the handler (design contract variables).
+// configures the handler (the variables of docs/design.md).
 import { readFileSync } from 'node:fs';
 
 const [mode, eventFile, reps] = process.argv.slice(2);
