@@ -17,6 +17,7 @@ import argparse
 import base64
 import hashlib
 import json
+import math
 import os
 import pickle
 import re
@@ -214,6 +215,8 @@ def xgboost_tree_limit(model):
     except AttributeError:
         return None
     gbm = json.loads(model.get_booster().save_raw("json"))["learner"]["gradient_booster"]
+    if gbm["name"] != "gbtree":
+        raise ExportError(f"XGBoost booster {gbm['name']!r} is not supported; only gbtree")
     return rounds * int(gbm["model"].get("gbtree_model_param", {}).get("num_parallel_tree", "1"))
 
 
@@ -284,6 +287,13 @@ def export_regressor(model):
     if kind == "HistGradientBoostingRegressor":
         return export_hist_gradient_boosting(model)
     if kind == "XGBRegressor":
+        # XGBoost takes every value equal to `missing` as absent; the runtime takes only NaN so.
+        if model.missing is not None and not math.isnan(model.missing):
+            raise ExportError(
+                f"XGBRegressor(missing={model.missing!r}) is not supported: XGBoost then treats every "
+                f"{model.missing!r} (a trip_distance of {model.missing!r}, an absent one-hot column) as missing; "
+                "train with the default missing=nan"
+            )
         return export_xgboost(model.get_booster(), xgboost_tree_limit(model))
     if kind == "Booster":
         return export_xgboost(model)
@@ -299,6 +309,7 @@ def export_pipeline(obj, source, source_sha256=None):
     n_in = regressor.num_features() if type(regressor).__name__ == "Booster" else getattr(regressor, "n_features_in_", n_features)
     if n_in != n_features:
         raise ExportError(f"the regressor expects {n_in} features but the DictVectorizer makes {n_features}")
+    steps[1]["n_features_in"] = int(n_in)
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,

@@ -42,6 +42,8 @@ booster.save_model(os.path.join(out, 'booster.json'))
 with open(os.path.join(out, 'dv.pkl'), 'wb') as f:
     pickle.dump(dv, f)
 joblib.dump(make_pipeline(DictVectorizer(), xgboost.XGBRegressor(booster='gblinear', n_estimators=5)).fit(X, y), os.path.join(out, 'gblinear.joblib'))
+joblib.dump(make_pipeline(DictVectorizer(), xgboost.XGBRegressor(booster='dart', n_estimators=5)).fit(X, y), os.path.join(out, 'dart.joblib'))
+joblib.dump(make_pipeline(DictVectorizer(), xgboost.XGBRegressor(missing=0.0, n_estimators=5)).fit(X, y), os.path.join(out, 'missing0.joblib'))
 early = xgboost.XGBRegressor(n_estimators=300, learning_rate=0.5, early_stopping_rounds=3)
 early.fit(dv.transform(X[:600]), y[:600], eval_set=[(dv.transform(X[600:]), y[600:])], verbose=False)
 assert early.best_iteration < 299, early.best_iteration
@@ -89,6 +91,8 @@ describe('tools/export_model.py', () => {
     const doc = JSON.parse(readFileSync(output, 'utf8'));
     expect(doc).toMatchObject({ format: 'sklearn-pipeline-json', format_version: 1 });
     expect(doc.steps.map((s: { type: string }) => s.type)).toEqual(['DictVectorizer', 'Ridge']);
+    // The width the model was fitted on, which the runtime checks against the vectorizer's.
+    expect(doc.steps[1].n_features_in).toBe(doc.steps[0].feature_names.length);
   });
 
   it('exports an XGBoost Booster saved as JSON, with the DictVectorizer it was trained behind', async () => {
@@ -121,6 +125,8 @@ describe('tools/export_model.py', () => {
     ['scaled.joblib', 'unsupported step(s): StandardScaler; supported: DictVectorizer, LinearRegression'],
     ['svr.joblib', 'unsupported step(s): SVR'],
     ['gblinear.joblib', "XGBoost booster 'gblinear' is not supported; only gbtree"],
+    ['dart.joblib', "XGBoost booster 'dart' is not supported; only gbtree"],
+    ['missing0.joblib', 'XGBRegressor(missing=0.0) is not supported: XGBoost then treats every 0.0'],
   ])('refuses %s, naming the unsupported step', (file, message) => {
     const run = exportModel(join(dir, file));
     expect(run.status).toBe(2);

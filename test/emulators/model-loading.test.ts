@@ -429,10 +429,37 @@ describe('a model that would serve wrong predictions is refused at start', () =>
       { children_left: [1, 0, -1], children_right: [2, -1, -1], feature: [0, -2, -2], threshold: [1, -2, -2], value: [0, 1, 2] },
       'steps[1].tree node 1: children 0, -1 are not nodes after it',
     ],
+    [
+      'a node reached from two parents (a graph, not a tree)',
+      {
+        children_left: [1, 3, 3, -1, -1],
+        children_right: [2, 4, 4, -1, -1],
+        feature: [0, 0, 0, -2, -2],
+        threshold: [1, 2, 3, -2, -2],
+        value: [0, 0, 0, 1, 2],
+      },
+      'steps[1].tree node 2: child 3 has another parent too',
+    ],
+    [
+      'a node whose two children are one',
+      { children_left: [1, -1], children_right: [1, -1], feature: [0, -2], threshold: [1, -2], value: [0, 1] },
+      'steps[1].tree node 0: child 1 has another parent too',
+    ],
   ])('a tree with %s', async (_, tree, fault) => {
     const path = join(work, `${encodeURIComponent(fault).slice(0, 30)}.json`);
     writeFileSync(path, JSON.stringify({ ...JSON_MODEL, steps: [JSON_MODEL.steps[0], { type: 'DecisionTreeRegressor', tree }] }));
     expect(await refusal(loadModelAt({ kind: 'local', path }))).toContain(fault);
+  });
+
+  it('refuses a model.json whose regressor was fitted on another number of features than the vectorizer makes', async () => {
+    const path = join(work, 'width.json');
+    const regressor = { ...JSON_MODEL.steps[1], n_features_in: 3 };
+    writeFileSync(path, JSON.stringify({ ...JSON_MODEL, steps: [JSON_MODEL.steps[0], regressor] }));
+    expect(await refusal(loadModelAt({ kind: 'local', path }))).toContain(
+      'steps[1].n_features_in: the regressor was fitted on 3 features, but the DictVectorizer makes 2: they were not fitted together',
+    );
+    writeFileSync(path, JSON.stringify({ ...JSON_MODEL, steps: [JSON_MODEL.steps[0], { ...regressor, n_features_in: 2 }] }));
+    await expect(loadModelAt({ kind: 'local', path })).resolves.toBeDefined();
   });
 
   it('names a missing directory', async () => {

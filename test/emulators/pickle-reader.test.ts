@@ -79,6 +79,17 @@ dump('float32.pkl', make_pipeline(DictVectorizer(dtype=np.float32), LinearRegres
 dump('two-outputs.pkl', make_pipeline(DictVectorizer(), LinearRegression()).fit(X, np.c_[y, y]))
 dump('unfitted.pkl', make_pipeline(DictVectorizer(), LinearRegression()))
 dump('three-steps.pkl', (dv, model, model))
+# A forest fitted behind a vectorizer of some rides, shipped with one fitted again on all of them.
+few = DictVectorizer(); few_forest = RandomForestRegressor(n_estimators=3, max_depth=6, random_state=1).fit(few.fit_transform(X[:200]), y[:200])
+everything = DictVectorizer().fit(X)
+dump('refitted-vectorizer.pkl', (everything, few_forest))
+expected['refitted-widths'] = [len(few.vocabulary_), len(everything.vocabulary_)]
+negative = make_pipeline(DictVectorizer(), LinearRegression()).fit(X, y)
+negative[-1].__dict__['note'] = -2**40
+dump('negative-long.pkl', negative)
+huge = make_pipeline(DictVectorizer(), LinearRegression()).fit(X, y)
+huge[-1].__dict__['note'] = 7**100000
+dump('huge-long.pkl', huge)
 polluting = make_pipeline(DictVectorizer(), LinearRegression()).fit(X, y)
 polluting[-1].__dict__['__proto__'] = {'polluted': 'yes'}
 polluting.__dict__['constructor'] = {'prototype': {'polluted': 'yes'}}
@@ -202,9 +213,19 @@ describe('what is refused, with the cause named', () => {
     ['two-outputs.pkl', 'coef_: shape (2, '],
     ['unfitted.pkl', 'steps[0]: has no vocabulary_: it was not fitted'],
     ['three-steps.pkl', 'expected a DictVectorizer then one regressor, got 3 steps'],
+    ['negative-long.pkl', 'the pickle holds a negative integer of 6 bytes (LONG1), which this reader cannot read exactly'],
+    ['huge-long.pkl', 'the pickle holds an integer of 256 bytes or more (LONG4), which no model needs'],
     ['out-of-band.pkl', 'not a pickle this runtime can read (pickle stream refers to out-of-band data'],
   ])('%s: %s', async (file, cause) => {
     expect(await refusal(file)).toContain(cause);
+  });
+
+  it('a regressor fitted behind another vectorizer than the one shipped with it (sklearn would refuse to predict)', async () => {
+    const [fitted, shipped] = expected['refitted-widths'];
+    expect(await refusal('refitted-vectorizer.pkl')).toContain(
+      `steps[1].n_features_in: the regressor was fitted on ${fitted} features, but the DictVectorizer makes ${shipped}: ` +
+        'they were not fitted together (was the DictVectorizer fitted again after the model?)',
+    );
   });
 
   it('bytes that are not a pickle, or are cut short', () => {

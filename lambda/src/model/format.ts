@@ -222,6 +222,7 @@ function parseTree<K extends 'value' | 'default_left'>(value: Json, path: string
   for (const key of ['children_left', 'children_right', 'feature', extra] as const) {
     if (tree[key].length !== nodes) fail(`${path}.${key}`, `has ${tree[key].length} entries, expected ${nodes}`);
   }
+  const parents = new Uint8Array(nodes);
   for (let node = 0; node < nodes; node++) {
     const left = tree.children_left[node];
     const right = tree.children_right[node];
@@ -234,6 +235,10 @@ function parseTree<K extends 'value' | 'default_left'>(value: Json, path: string
     // Both libraries number children after their parent; checking that also rules out cycles.
     if (!(left > node && left < nodes && right > node && right < nodes)) {
       fail(`${path} node ${node}`, `children ${left}, ${right} are not nodes after it`);
+    }
+    // A tree: no node is reached from two parents (the walk is sized by each node's one depth).
+    for (const child of left === right ? [left, left] : [left, right]) {
+      if (parents[child]++ > 0) fail(`${path} node ${node}`, `child ${child} has another parent too`);
     }
     const feature = tree.feature[node];
     if (feature < 0 || feature >= nFeatures) {
@@ -268,6 +273,16 @@ function parseRegressor(value: Json, path: string, nFeatures: number): Regressor
   const type = value.type;
   if (typeof type !== 'string' || !SUPPORTED_REGRESSORS.includes(type)) {
     fail(`${path}.type`, `unsupported estimator ${JSON.stringify(type)}; supported: ${SUPPORTED_REGRESSORS.join(', ')}`);
+  }
+  // A tree fitted on other columns than the vectorizer's still walks (its splits read the
+  // wrong columns) and predicts nonsense; the width it was fitted on tells.
+  const fittedOn = value.n_features_in;
+  if (fittedOn !== undefined && fittedOn !== nFeatures) {
+    fail(
+      `${path}.n_features_in`,
+      `the regressor was fitted on ${JSON.stringify(fittedOn)} features, but the DictVectorizer makes ${nFeatures}: ` +
+        'they were not fitted together (was the DictVectorizer fitted again after the model?)',
+    );
   }
   switch (type) {
     case 'DecisionTreeRegressor':

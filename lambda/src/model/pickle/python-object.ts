@@ -77,5 +77,6 @@ export function describePython(value: unknown): string {
   if (value instanceof Uint8Array) return `${value.length} bytes`;
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
   if (typeof value === 'object') return value.constructor?.name ?? 'an object';
-  return String(value);
+  const text = String(value);
+  return text.length > 40 ? `${text.slice(0, 20)}... (${text.length} digits)` : text;
 }

@@ -173,11 +173,21 @@ function histGradientBoostingSpec(type: string, a: Map<unknown, unknown>, where:
   return { type, baseline: singleNumber(fitted(a, '_baseline_prediction', where), `${where}._baseline_prediction`), link, trees };
 }
 
+/**
+ * The regressor's spec, with the number of features it was fitted on (sklearn's
+ * n_features_in_, set by fit since 0.24), which parseModelDocument checks against the vectorizer.
+ */
 function regressorSpec(value: unknown, where: string) {
   const supported = SUPPORTED_REGRESSOR_NAMES.map((name) => SKLEARN_ESTIMATORS[name as keyof typeof SKLEARN_ESTIMATORS]);
   const a = instanceOf(value, supported, where);
   const type = shortName((value as PyObject).type);
   const here = `${where} (${type})`;
+  const width = a.get('n_features_in_');
+  if (width !== undefined && typeof width !== 'number') fail(`${here}.n_features_in_`, `expected an integer, got ${describePython(width)}`);
+  return { ...estimatorSpec(type, a, here), ...(width !== undefined && { n_features_in: width }) };
+}
+
+function estimatorSpec(type: string, a: Map<unknown, unknown>, here: string) {
   switch (type) {
     case 'LinearRegression':
     case 'Ridge':

@@ -4,7 +4,7 @@
  * record or a numpy array. Nothing from the file is executed, unlike Python's `pickle.load`,
  * which runs whatever callable the file names.
  */
-import { Parser } from 'pickleparser';
+import { BufferReader, Parser } from 'pickleparser';
 import { ModelFormatError } from '../format';
 import { adviceFor, allowedGlobal, SUPPORTED_REGRESSOR_NAMES } from './allowlist';
 
@@ -19,6 +19,51 @@ export class UnsupportedGlobalError extends ModelFormatError {
         `(supported: a Pipeline or (DictVectorizer, regressor) tuple of a DictVectorizer and one of ${SUPPORTED_REGRESSOR_NAMES.join(', ')})` +
         (advice ? `; ${advice}` : ''),
     );
+  }
+}
+
+/** The opcodes of integers too large for a 4-byte BININT: a length byte (LONG1) or a 4-byte length (LONG4), then the bytes. */
+const LONG1 = 0x8a;
+const LONG4 = 0x8b;
+
+/**
+ * pickleparser's reader, refusing the integers its parser decodes wrongly: negative LONG1
+ * integers, read as unsigned (-2**40 would become 280375465082880), and any LONG4, decoded in
+ * time quadratic in its length (a 1 MB integer takes minutes: a start that never ends). A
+ * model's integers are counts, indices and seeds, never negative beyond 32 bits nor 256 bytes
+ * long. The parser reads an opcode with byte() and its length at once after it, so a length
+ * read straight after the byte of LONG1 or LONG4 is that opcode's.
+ */
+class ModelPickleReader extends BufferReader {
+  // The last two bytes read with byte(), and where each read ended.
+  private last = -1;
+  private lastEnd = -1;
+  private beforeLast = -1;
+  private beforeLastEnd = -1;
+
+  override byte(): number {
+    const value = super.byte();
+    this.beforeLast = this.last;
+    this.beforeLastEnd = this.lastEnd;
+    this.last = value;
+    this.lastEnd = this.position;
+    return value;
+  }
+
+  override uint32(): number {
+    if (this.last === LONG4 && this.lastEnd === this.position) {
+      throw new ModelFormatError('the pickle holds an integer of 256 bytes or more (LONG4), which no model needs');
+    }
+    return super.uint32();
+  }
+
+  override bytes(length: number): Uint8Array {
+    const data = super.bytes(length) as Uint8Array;
+    const isLong1 = this.beforeLast === LONG1 && this.beforeLastEnd + 1 === this.lastEnd && this.lastEnd + length === this.position;
+    if (isLong1 && length > 0 && (data[length - 1] & 0x80) !== 0) {
+      throw new ModelFormatError(`the pickle holds a negative integer of ${length} bytes (LONG1), which this reader cannot read exactly`);
+    }
+    return data;
   }
 }
 
@@ -46,7 +91,7 @@ export function unpickle(bytes: Uint8Array): unknown {
   if (bytes[0] !== 0x80) throw new ModelFormatError('not a pickle of protocol 2 or later (it does not start with the PROTO opcode)');
   try {
     // A plain Uint8Array view: the parser's sub-arrays are then plain too, never Node Buffers of a shared pool.
-    return parser.parse(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    return parser.read(new ModelPickleReader(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)));
   } catch (error) {
     if (error instanceof ModelFormatError) throw error;
     throw new ModelFormatError(`not a pickle this runtime can read (${(error as Error).message})`);
