@@ -91,10 +91,12 @@ function sklearnPredictions(pickle: Uint8Array, rows: RideFeatures[]): number[] 
       encoding: 'utf8',
       maxBuffer: 1 << 26,
     });
-    if (run.status !== 0)
-      throw new Error(
-        `${python} tools/sklearn_predict.py failed (does ${python} have scikit-learn? PYTHON chooses another):\n${run.stderr || run.error?.message}`,
-      );
+    if (run.status !== 0) {
+      const output = run.stderr || run.error?.message || '';
+      // Only a missing module is the wrong Python; anything else is scikit-learn's own answer about the model.
+      const hint = /ModuleNotFoundError|ENOENT/.test(output) ? ` (does ${python} have scikit-learn? PYTHON chooses another)` : '';
+      throw new Error(`${python} tools/sklearn_predict.py failed${hint}:\n${output}`);
+    }
     return JSON.parse(run.stdout) as number[];
   } finally {
     rmSync(dir, { recursive: true, force: true });
