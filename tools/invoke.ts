@@ -29,12 +29,10 @@ if (demo) env.MODEL_LOCATION = DEMO_MODEL_DIR;
 useLocalEnvironment({ logLevel: 'ERROR' }); // rejected records are in the output already
 
 // Imported after the environment is set: the handler's telemetry reads it at load.
-const { parseConfig } = await import('../lambda/src');
-const { describeLocation } = await import('../lambda/src');
-const { handler } = await import('../lambda/src');
+const { describeLocation, handler, parseConfig } = await import('../lambda/src');
 try {
   const { model } = parseConfig(env);
-  const label = model.runId === undefined ? "its MLmodel's run id" : `RUN_ID ${model.runId}`;
+  const label = model.runId === undefined ? "its MLmodel's run id, as RUN_ID is not set" : `RUN_ID ${model.runId}`;
   console.error(`invoke: serving ${demo ? 'the bundled demo model, ' : ''}${describeLocation(model.location)}, labelled with ${label}`);
 } catch (error) {
   console.error(`invoke: ${(error as Error).message}`);

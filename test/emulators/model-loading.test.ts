@@ -244,7 +244,7 @@ describe('a model.json beside a pickle is never served stale', () => {
     expect(served).toMatchObject({
       format: 'pickle',
       file: 'model.pkl',
-      note: 'model.pkl served: a pickle wins over a model.json beside it',
+      note: 'model.pkl served; the pickle wins, so a model.json beside it would be read only if the pickle could not be',
     });
   });
 

@@ -111,7 +111,7 @@ async function loadDirectory(source: Extract<ModelSource, { kind: 'directory' }>
       file: pickleName,
       format: 'pickle',
       mlmodel,
-      note: `${pickleName} served: a pickle wins over a ${MODEL_FILE_NAME} beside it`,
+      note: `${pickleName} served; the pickle wins, so a ${MODEL_FILE_NAME} beside it would be read only if the pickle could not be`,
     };
   } catch (error) {
     if (!(error instanceof ModelFormatError)) throw error;
