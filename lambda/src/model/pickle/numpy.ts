@@ -194,18 +194,12 @@ export class NdArray {
 
   /** One field of a one-dimensional structured array (a column of sklearn's node records), as float64. */
   field(name: string): Float64Array {
-    const { field, bytes, view, recordSize, count } = this.records(name);
+    const { field, view, recordSize, count } = this.records(name);
     const out = new Float64Array(count);
-    if (
-      field.dtype.kind === 'f' &&
-      field.dtype.itemSize === 8 &&
-      field.dtype.littleEndian &&
-      recordSize % 8 === 0 &&
-      field.offset % 8 === 0
-    ) {
-      // The common case: read the column through an aligned float64 view of a copy of the records.
-      const words = new Float64Array(new Uint8Array(bytes).buffer);
-      for (let i = 0, at = field.offset / 8, stride = recordSize / 8; i < count; i++, at += stride) out[i] = words[at];
+    const { kind, itemSize, littleEndian } = field.dtype;
+    if (kind === 'f' && itemSize === 8 && littleEndian) {
+      // The common case, read in place: a copy of a forest's node records would be megabytes of garbage per load.
+      for (let i = 0, offset = field.offset; i < count; i++, offset += recordSize) out[i] = view.getFloat64(offset, true);
       return out;
     }
     for (let i = 0, offset = field.offset; i < count; i++, offset += recordSize) out[i] = readNumber(view, offset, field.dtype);
