@@ -33,8 +33,13 @@ function decodedLength(base64: string): number {
   return (base64.length / 4) * 3 - padding;
 }
 
+/** Base64 'e' encodes a first byte of 0x78 to 0x7b: '{' starts every ride, and no magic number. */
+const STARTS_LIKE_JSON = 0x65;
+
 /** The reason for a record that starts like a known binary format, or undefined. */
 function knownBinary(base64: string): string | undefined {
+  // The common case first: no decoding for a record that starts like a JSON object.
+  if (base64.charCodeAt(0) === STARTS_LIKE_JSON) return undefined;
   // Eight base64 characters are the first six bytes, enough for every magic number.
   const head = Buffer.from(base64.slice(0, 8), 'base64');
   return KNOWN_BINARY.find(({ magic }) => head.length >= magic.length && magic.every((byte, i) => head[i] === byte))?.reason;
