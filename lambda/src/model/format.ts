@@ -237,9 +237,8 @@ function parseTree<K extends 'value' | 'default_left'>(value: Json, path: string
       fail(`${path} node ${node}`, `children ${left}, ${right} are not nodes after it`);
     }
     // A tree: no node is reached from two parents (the walk is sized by each node's one depth).
-    for (const child of left === right ? [left, left] : [left, right]) {
-      if (parents[child]++ > 0) fail(`${path} node ${node}`, `child ${child} has another parent too`);
-    }
+    if (parents[left]++ > 0) fail(`${path} node ${node}`, `child ${left} has another parent too`);
+    if (parents[right]++ > 0) fail(`${path} node ${node}`, `child ${right} has another parent too`);
     const feature = tree.feature[node];
     if (feature < 0 || feature >= nFeatures) {
       fail(`${path}.feature[${node}]`, `${feature} is not one of the ${nFeatures} features`);
