@@ -53,6 +53,12 @@ function statements(template: Template): Statement[] {
   return Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
 }
 const actionsOf = (s: Statement) => [s.Action].flat();
+/** What every bucket of the stack has: no public access, encrypted at rest. */
+const PRIVATE_ENCRYPTED_BUCKET = {
+  PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+  BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+};
+
 /** Every action the stack's policies grant that belongs to a service, such as 'kms:'. */
 const actionsOfService = (template: Template, prefix: string) =>
   statements(template)
@@ -157,13 +163,7 @@ describe('default stack (dev stage, container image, new model bucket)', () => {
     template.hasResource('AWS::S3::Bucket', {
       DeletionPolicy: 'Retain',
       Properties: {
-        PublicAccessBlockConfiguration: {
-          BlockPublicAcls: true,
-          BlockPublicPolicy: true,
-          IgnorePublicAcls: true,
-          RestrictPublicBuckets: true,
-        },
-        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        ...PRIVATE_ENCRYPTED_BUCKET,
       },
     });
     expect(JSON.stringify(template.findResources('AWS::S3::BucketPolicy'))).toContain('"aws:SecureTransport":"false"');
@@ -265,13 +265,7 @@ describe('default stack (dev stage, container image, new model bucket)', () => {
   it('keeps dead letters too large for SQS in a private bucket of their own, for 14 days', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
       LifecycleConfiguration: { Rules: [{ ExpirationInDays: 14, Status: 'Enabled' }] },
-      PublicAccessBlockConfiguration: {
-        BlockPublicAcls: true,
-        BlockPublicPolicy: true,
-        IgnorePublicAcls: true,
-        RestrictPublicBuckets: true,
-      },
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      ...PRIVATE_ENCRYPTED_BUCKET,
     });
     expect(functionEnv(template).DEAD_LETTER_BUCKET).toEqual({ Ref: expect.stringMatching(/^DeadLetterDataBucket/) });
   });
