@@ -48,7 +48,7 @@ export function deadLetterFor(record: KinesisStreamRecord, reason: string, rejec
 /** The message body: JSON with everything outside printable ASCII escaped; its length is its size in bytes. */
 export function messageBody(letter: DeadLetter): string {
   // JSON.stringify already escapes control characters and lone surrogates; the rest of non-ASCII is escaped here.
-  return JSON.stringify(letter).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return escapeNonPrintable(JSON.stringify(letter));
 }
 
 /** The letter with its data cut to exactly what fits in a message of maxBytes (whole base64 quanta). */
