@@ -31,7 +31,19 @@ function plan(send: BatchPlan<number>['send'], clock: RetryClock, overrides: Par
   return { limits, send, deadline: Deadline.fromRemainingTime(60_000, clock.now()), policy, clock, concurrency: 1, ...overrides };
 }
 
-/** A SendBatch that answers every entry with retry. */
+/** A SendBatch that answers every entry with retry, counting its calls. */
+function retryAll() {
+  const counter = {
+    calls: 0,
+    send: async (entries: readonly number[]): Promise<BatchAnswer<number>> => {
+      counter.calls++;
+      return { retry: [...entries] };
+    },
+  };
+  return counter;
+}
+
+/** A SendBatch that answers every entry with retry, as throttled. */
 const throttleAll = async (entries: readonly number[]): Promise<BatchAnswer<number>> => ({
   retry: [...entries],
   error: 'ProvisionedThroughputExceededException: Rate exceeded',
@@ -87,42 +99,22 @@ describe('deliverInBatches', () => {
 
   it('retries until the deadline, less its margin, and then returns what is still undelivered', async () => {
     const clock = virtualClock();
-    let calls = 0;
+    const all = retryAll();
     const deadline = Deadline.fromRemainingTime(20_000, 0, { retryMs: 3_000, abortMs: 1_000 });
-    const outcome = await deliverInBatches(
-      [1, 2],
-      plan(
-        async (entries) => {
-          calls++;
-          return { retry: [...entries] };
-        },
-        clock,
-        { deadline },
-      ),
-    );
+    const outcome = await deliverInBatches([1, 2], plan(all.send, clock, { deadline }));
     expect(outcome.undelivered).toEqual([1, 2]);
     // 100, 200, 400, then 500 (the cap) while an attempt still starts by 17 s.
     expect(clock.sleeps.slice(0, 4)).toEqual([100, 200, 400, 500]);
     expect(clock.time).toBeLessThanOrEqual(17_000);
     expect(clock.time + 500).toBeGreaterThan(17_000);
-    expect(calls).toBe(clock.sleeps.length + 1);
+    expect(all.calls).toBe(clock.sleeps.length + 1);
   });
 
   it('makes the first attempt even when the deadline has passed, and no other', async () => {
     const clock = virtualClock();
-    let calls = 0;
-    const outcome = await deliverInBatches(
-      [1],
-      plan(
-        async (entries) => {
-          calls++;
-          return { retry: [...entries] };
-        },
-        clock,
-        { deadline: Deadline.fromRemainingTime(0, 0) },
-      ),
-    );
-    expect(calls).toBe(1);
+    const all = retryAll();
+    const outcome = await deliverInBatches([1], plan(all.send, clock, { deadline: Deadline.fromRemainingTime(0, 0) }));
+    expect(all.calls).toBe(1);
     expect(outcome.undelivered).toEqual([1]);
   });
 
@@ -149,19 +141,9 @@ describe('deliverInBatches', () => {
 
   it('stops at maxAttempts when the deadline is far off', async () => {
     const clock = virtualClock();
-    let calls = 0;
-    await deliverInBatches(
-      [1],
-      plan(
-        async (entries) => {
-          calls++;
-          return { retry: [...entries] };
-        },
-        clock,
-        { policy: { ...policy, maxAttempts: 4 } },
-      ),
-    );
-    expect(calls).toBe(4);
+    const all = retryAll();
+    await deliverInBatches([1], plan(all.send, clock, { policy: { ...policy, maxAttempts: 4 } }));
+    expect(all.calls).toBe(4);
   });
 
   it('retries a thrown call that may succeed later, and gives up at once on one that will not', async () => {
