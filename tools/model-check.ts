@@ -19,6 +19,7 @@ import type { KinesisStreamEvent } from 'aws-lambda';
 import type { Ride } from '../lambda/src';
 import {
   createClients,
+  DEFAULT_PICKLE_NAME,
   decodeRideRecord,
   describeLocation,
   loadServedModel,
@@ -137,8 +138,9 @@ try {
 
   if (args.values.compare) {
     const source = await openModelSource(config.model.location, () => s3);
-    const pickleName = mlmodel?.sklearn?.pickledModel ?? 'model.pkl';
-    const pickle = source.kind === 'file' ? (source.bytes[0] === 0x80 ? source.bytes : undefined) : await source.read(pickleName);
+    const pickleName = mlmodel?.sklearn?.pickledModel ?? DEFAULT_PICKLE_NAME;
+    // A single file was served as what it is: a pickle, or a model.json that scikit-learn cannot read.
+    const pickle = source.kind === 'file' ? (served.format === 'pickle' ? source.bytes : undefined) : await source.read(pickleName);
     if (pickle === undefined) throw new Error('--compare needs the pickle scikit-learn reads; this model has none (a model.json only)');
     const rows = [...samples.map((s) => s.ride), ...gridRides(500)].map(prepareFeatures);
     const ours = model.predict(rows);
