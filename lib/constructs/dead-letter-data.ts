@@ -1,9 +1,10 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Bucket, type CfnBucket } from 'aws-cdk-lib/aws-s3';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Construct, type IConstruct } from 'constructs';
 import { DEAD_LETTER_PREFIX } from '../../lambda/src/names';
 import { defaultDeadLetterBucketProps } from '../secure-defaults';
+import { bucketObjectsWildcardFinding } from './nag-findings';
 
 /**
  * Where a dead letter too large for an SQS message keeps its whole record (the SQS
@@ -38,10 +39,8 @@ export class DeadLetterData extends Construct {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects(key)] }),
     );
-    // cdk-nag names the finding by the resource as it appears in the template.
-    const bucketArn = `<${Stack.of(this).getLogicalId(this.bucket.node.defaultChild as CfnBucket)}.Arn>`;
     Validations.of(grantee).acknowledge({
-      id: `AwsSolutions::AwsSolutions-IAM5[Resource::${bucketArn}/${key}]`,
+      id: bucketObjectsWildcardFinding(this.bucket, key),
       reason: 'One object per dead letter, named by its stream, shard and sequence number, under the dead-letters/ prefix only.',
     });
   }

@@ -1,9 +1,10 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Bucket, type CfnBucket, type IBucket } from 'aws-cdk-lib/aws-s3';
+import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct, type IConstruct } from 'constructs';
 import { defaultModelBucketProps } from '../secure-defaults';
 import type { ModelSettings } from '../stack-settings';
+import { bucketObjectsWildcardFinding } from './nag-findings';
 
 export interface ModelStoreProps {
   /**
@@ -85,13 +86,9 @@ export class ModelStore extends Construct {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({ actions: ['s3:GetObject'], resources: keys.map((key) => this.bucket.arnForObjects(key)) }),
     );
-    // cdk-nag names the finding by the resource as it appears in the template.
-    const bucketArn = this.bucket.node.defaultChild
-      ? `<${Stack.of(this).getLogicalId(this.bucket.node.defaultChild as CfnBucket)}.Arn>`
-      : `arn:<AWS::Partition>:s3:::${this.bucket.bucketName}`;
     for (const key of keys.filter((k) => k.endsWith('*'))) {
       Validations.of(grantee).acknowledge({
-        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${bucketArn}/${key}]`,
+        id: bucketObjectsWildcardFinding(this.bucket, key),
         reason: "Objects under the served model's location only: the files of one MLflow model directory.",
       });
     }
