@@ -13,8 +13,6 @@ export { createStream, readStream, StreamFollower, type StreamRecord } from './s
 
 export interface LocalAws extends Emulators {
   clients: AwsClients;
-  /** Kinesis's endpoint, for what is put in front of it (a fault proxy). */
-  kinesis: { endpoint: string };
 }
 
 export async function startLocalAws(buckets: string[] = []): Promise<LocalAws> {
@@ -23,7 +21,6 @@ export async function startLocalAws(buckets: string[] = []): Promise<LocalAws> {
   return {
     ...emulators,
     clients,
-    kinesis: { endpoint: emulators.endpoints.kinesis },
     async stop() {
       for (const client of Object.values(clients)) client.destroy();
       await emulators.stop();

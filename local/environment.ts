@@ -8,6 +8,9 @@
 /** The region the emulators answer for (any would do; the AWS CLI and SDK need one). */
 export const LOCAL_REGION = 'us-east-1';
 
+/** The account of local ARNs and queue URLs, as emulators use it. */
+export const LOCAL_ACCOUNT_ID = '000000000000';
+
 /** s3rver accepts only its own key pair; kinesalite and the local SQS server accept any. */
 export const LOCAL_CREDENTIALS = {
   AWS_ACCESS_KEY_ID: 'S3RVER',

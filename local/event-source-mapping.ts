@@ -20,6 +20,7 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { lambdaKinesisRecord } from '../events/kinesis-event';
 import { DEFAULTS } from '../lib/stack-defaults';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './environment';
 import { describeShards, type KinesisRecord, ShardReader } from './streams';
 
 export interface EventSourceSettings {
@@ -259,7 +260,7 @@ function invocationContext(functionName: string, timeoutMs: number): Context {
   return {
     functionName,
     functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    invokedFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:${functionName}`,
     memoryLimitInMB: '512',
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,

@@ -227,17 +227,9 @@ async function verdict(
   const deadLettersByKind: Record<string, number> = {};
   for (const n of lettered) deadLettersByKind[work.bad[n].kind] = (deadLettersByKind[work.bad[n].kind] ?? 0) + 1;
   const distinct = new Set(predictions.map((p) => p.prediction.ride_id)).size;
+  const { ports: _ports, ...reported } = options; // the ports say nothing of the run
   const report = {
-    options: {
-      rides: options.rides,
-      badShare: options.badShare,
-      rejectEntryRate: options.rejectEntryRate,
-      failCallRate: options.failCallRate,
-      sqsFailEntryRate: options.sqsFailEntryRate,
-      sqsFailCallRate: options.sqsFailCallRate,
-      seed: options.seed,
-      stallTimeoutMs: options.stallTimeoutMs,
-    },
+    options: reported,
     recordsIn: work.entries.length,
     goodRides: work.good.length,
     badRecords: work.bad.length,

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DEFAULT_PICKLE_NAME, MLMODEL_FILE_NAME, MODEL_FILE_NAME, openModelSource, parseMlmodel } from '../lambda/src';
-import { uploadDirectory } from './aws-setup';
+import { uploadDirectory } from './buckets';
 
 export interface LocalModel {
   /** A local MLflow model directory or model file (a pickle, a model.json). */

@@ -31,6 +31,7 @@
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { LOCAL_ACCOUNT_ID as ACCOUNT_ID, LOCAL_REGION } from './environment';
 import { close, listen, readBody } from './http';
 import { parseQueryRequest, QUERY_ERROR_CODES, queryError, queryResponse } from './sqs-query-protocol';
 
@@ -90,7 +91,6 @@ export interface SqsStats {
   failedEntries: number;
   /** Entries or calls refused for what they were: too large, characters SQS refuses, ... */
   refused: number;
-  messagesAccepted: number;
 }
 
 export interface SqsServerOptions {
@@ -99,7 +99,6 @@ export interface SqsServerOptions {
   faults?: SqsFaultPolicy;
 }
 
-const ACCOUNT_ID = '000000000000';
 const MAX_BATCH_ENTRIES = 10;
 const DEFAULT_MESSAGE_BYTES = 256 * 1024;
 const LARGEST_MESSAGE_BYTES = 1024 * 1024;
@@ -153,7 +152,7 @@ function checkedAttributes(attributes: Record<string, string>): Partial<Queue['a
 }
 
 export class LocalSqsServer {
-  readonly stats: SqsStats = { sendCalls: 0, maxSendsInFlight: 0, failedCalls: 0, failedEntries: 0, refused: 0, messagesAccepted: 0 };
+  readonly stats: SqsStats = { sendCalls: 0, maxSendsInFlight: 0, failedCalls: 0, failedEntries: 0, refused: 0 };
   private sendsInFlight = 0;
   /** The fault policy in force; settable while the server runs. */
   faults: SqsFaultPolicy | undefined;
@@ -309,7 +308,7 @@ export class LocalSqsServer {
     const now = Date.now();
     const visible = queue.messages.filter((m) => m.visibleAt <= now).length;
     const all: Record<string, string> = {
-      QueueArn: `arn:aws:sqs:us-east-1:${ACCOUNT_ID}:${queue.name}`,
+      QueueArn: `arn:aws:sqs:${LOCAL_REGION}:${ACCOUNT_ID}:${queue.name}`,
       ApproximateNumberOfMessages: String(visible),
       ApproximateNumberOfMessagesNotVisible: String(queue.messages.length - visible),
       ApproximateNumberOfMessagesDelayed: '0',
@@ -440,7 +439,6 @@ export class LocalSqsServer {
     queue.messages.push(message);
     queue.journal.push(message);
     if (queue.journal.length > JOURNAL_LENGTH) queue.journal.splice(0, queue.journal.length - JOURNAL_LENGTH);
-    this.stats.messagesAccepted++;
     return { MessageId: message.id, MD5OfMessageBody: message.md5 };
   }
 

@@ -65,7 +65,7 @@ describe('PredictionWriter', () => {
 
   describe('through the fault-injecting proxy', () => {
     async function throughProxy(policy: Parameters<typeof startKinesisFaultProxy>[1]) {
-      const proxy = await startKinesisFaultProxy(aws.kinesis.endpoint, policy);
+      const proxy = await startKinesisFaultProxy(aws.endpoints.kinesis, policy);
       const client = new KinesisClient({
         region: 'us-east-1',
         endpoint: proxy.endpoint,
