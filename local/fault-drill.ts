@@ -15,7 +15,7 @@ import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { BAD_RECORDS, type BadRecord, isReasonFor } from '../events/bad-records';
 import type { DeadLetter, PredictionEvent } from '../lambda/src';
-import { loadModelAt, prepareFeatures } from '../lambda/src';
+import { loadModelAt } from '../lambda/src';
 import { DEMO_MODEL_DIR } from '../models/demo-model';
 import { type FaultStats, seededRandom, startKinesisFaultProxy } from './kinesis-fault-proxy';
 import { LOCAL_NAMES, type LocalStack, type LocalStackOptions, startLocalStack } from './local-stack';
@@ -206,7 +206,7 @@ async function verdict(
   const { predictions, letters } = outputs;
   // Every prediction must be the demo model's for that ride.
   const model = await loadModelAt({ kind: 'local', path: DEMO_MODEL_DIR }).then((m) => m.model);
-  const expected = model.predict(work.good.map(prepareFeatures));
+  const expected = model.predict(work.good);
   const wrongPredictions = predictions.filter(
     (p) => p.version !== LOCAL_NAMES.runId || p.prediction.ride_duration !== expected[p.prediction.ride_id as number],
   ).length;

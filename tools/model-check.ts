@@ -25,8 +25,6 @@ import {
   loadServedModel,
   openModelSource,
   parseConfig,
-  prepareFeatures,
-  type RideFeatures,
 } from '../lambda/src';
 import { useLocalEnvironment } from '../local/environment';
 
@@ -82,7 +80,7 @@ function gridRides(count: number): Ride[] {
 }
 
 /** scikit-learn's predictions for the rows, from the pickle, by tools/sklearn_predict.py. */
-function sklearnPredictions(pickle: Uint8Array, rows: RideFeatures[]): number[] {
+function sklearnPredictions(pickle: Uint8Array, rows: Record<string, string | number>[]): number[] {
   const dir = mkdtempSync(join(tmpdir(), 'model-check-'));
   try {
     writeFileSync(join(dir, 'model.pkl'), pickle);
@@ -126,12 +124,13 @@ try {
   } else {
     line('mlflow', 'no MLmodel: signature not checked');
   }
-  line('columns', `${model.features.names.length}, all of them features the handler prepares`);
+  line('features', model.inputs.map(({ name, as }) => (as === 'category' ? `${name} one-hots` : name)).join(', '));
+  for (const part of served.parts) line('part', part);
   line('version', served.version ?? 'none: the model has no MLflow run id; serve it with RUN_ID set to label its predictions');
 
   console.log('\nsample rides (events/):');
   const samples = sampleRides();
-  const durations = model.predict(samples.map((s) => prepareFeatures(s.ride)));
+  const durations = model.predict(samples.map((s) => s.ride));
   samples.forEach(({ label, ride }, i) => {
     console.log(`  ${label} ${ride.PULocationID} -> ${ride.DOLocationID}, ${ride.trip_distance} mi: ${durations[i].toFixed(2)} min`);
   });
@@ -142,8 +141,9 @@ try {
     // A single file was served as what it is: a pickle, or a model.json that scikit-learn cannot read.
     const pickle = source.kind === 'file' ? (served.format === 'pickle' ? source.bytes : undefined) : await source.read(pickleName);
     if (pickle === undefined) throw new Error('--compare needs the pickle scikit-learn reads; this model has none (a model.json only)');
-    const rows = [...samples.map((s) => s.ride), ...gridRides(500)].map(prepareFeatures);
-    const ours = model.predict(rows);
+    const rides = [...samples.map((s) => s.ride), ...gridRides(500)];
+    const ours = model.predict(rides);
+    const rows = model.featureRecords(rides);
     const theirs = sklearnPredictions(pickle, rows);
     const worst = theirs.reduce((max, want, i) => Math.max(max, Math.abs(ours[i] - want) / Math.max(1, Math.abs(want))), 0);
     const verdict = worst <= TOLERANCE ? 'matches scikit-learn' : 'MISMATCH with scikit-learn';

@@ -37,9 +37,9 @@ if (mode === 'first-prediction') {
   if (result.batchItemFailures.length > 0) throw new Error(`${result.batchItemFailures.length} records not delivered`);
   console.log(JSON.stringify({ seconds: Number(process.hrtime.bigint() - started) / 1e9 }));
 } else if (mode === 'evaluate') {
-  const { loadModelAt, prepareFeatures } = await import('../.cache/evaluator.mjs');
+  const { loadModelAt } = await import('../.cache/evaluator.mjs');
   const { model } = await loadModelAt({ kind: 'local', path: process.env.MODEL_LOCATION });
-  const rows = event.Records.map((r) => prepareFeatures(JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString('utf8')).ride));
+  const rows = event.Records.map((r) => JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString('utf8')).ride);
   model.predict(rows); // warm-up
   const times = [];
   for (let i = 0; i < Number(reps); i++) {

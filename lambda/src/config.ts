@@ -8,8 +8,8 @@ import {
   streamNameProblem,
 } from './config-checks';
 import type { ModelLocation } from './model/model-source';
-import { RESOURCE_NAMES } from './names';
-import { DEFAULT_RIDE_LIMITS, type RideLimits } from './rides/validate-ride';
+import { DEFAULT_ARTIFACT_PATH, DEFAULT_EXPERIMENT_ID, mlflowArtifactsPath, RESOURCE_NAMES } from './names';
+import { DEFAULT_RIDE_LIMITS, type RideLimits } from './rides/schema';
 
 /** The settings every function has, test run or not. */
 interface CommonConfig {
@@ -52,6 +52,11 @@ export interface ModelSettings {
   runId?: string;
   /** RUN_ID and MODEL_BUCKET made the path (no MODEL_LOCATION). */
   locatedByRunId: boolean;
+  /**
+   * With RUN_ID: the run's artifacts (`{experiment}/{run}/artifacts/`), where a model logged
+   * without its vectorizer finds it (the course's `preprocessor/preprocessor.b`).
+   */
+  artifactsRoot?: ModelLocation;
 }
 
 /** A missing or contradictory setting; the message names every variable at fault. */
@@ -112,19 +117,24 @@ export function parseConfig(env: Env): Config {
   }
 
   const runId = pathSegment('RUN_ID');
-  const experimentId = pathSegment('MLFLOW_EXPERIMENT_ID', '1');
+  const experimentId = pathSegment('MLFLOW_EXPERIMENT_ID', DEFAULT_EXPERIMENT_ID);
+  const artifactPath = artifactPathOf(value('MODEL_ARTIFACT_PATH') ?? DEFAULT_ARTIFACT_PATH, problems);
   const bucket = value('MODEL_BUCKET');
   const modelLocation = value('MODEL_LOCATION');
   let location: ModelLocation | undefined;
+  let artifactsRoot: ModelLocation | undefined;
   if (modelLocation !== undefined) {
+    if (value('MODEL_ARTIFACT_PATH') !== undefined)
+      problems.push('MODEL_ARTIFACT_PATH is for RUN_ID and MODEL_BUCKET; MODEL_LOCATION names the model itself');
     location = parseModelLocation(modelLocation, problems);
   } else if (runId === undefined) {
     problems.push('RUN_ID is required: the MLflow run whose model is served (or set MODEL_LOCATION)');
   } else if (bucket === undefined) {
     problems.push(`MODEL_BUCKET is required to find run ${runId}'s model (or set MODEL_LOCATION)`);
   } else {
-    // The layout MLflow writes: {experiment}/{run}/artifacts/model/
-    location = { kind: 's3', bucket, path: `${experimentId}/${runId}/artifacts/model/` };
+    // The layout MLflow writes: {experiment}/{run}/artifacts/{artifact path}/
+    artifactsRoot = { kind: 's3', bucket, path: mlflowArtifactsPath(experimentId ?? DEFAULT_EXPERIMENT_ID, runId) };
+    location = { kind: 's3', bucket, path: `${artifactsRoot.path}${artifactPath ?? DEFAULT_ARTIFACT_PATH}/` };
   }
 
   const deadLetterQueueUrl = checked('DEAD_LETTER_QUEUE_URL', queueUrlProblem);
@@ -158,7 +168,7 @@ export function parseConfig(env: Env): Config {
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const common: CommonConfig = {
-    model: { location, runId, locatedByRunId: modelLocation === undefined },
+    model: { location, runId, locatedByRunId: modelLocation === undefined, artifactsRoot },
     predictionsStreamName,
     region,
     endpoints,
@@ -167,6 +177,23 @@ export function parseConfig(env: Env): Config {
     functionName: value('AWS_LAMBDA_FUNCTION_NAME'),
   };
   return { ...common, ...writes };
+}
+
+/**
+ * MODEL_ARTIFACT_PATH: where in the run's artifacts the model was logged (`artifact_path` of
+ * log_model): `model` by default, `models_mlflow` in the course's weeks 2-3. A relative path
+ * of plain segments, never out of the run.
+ */
+function artifactPathOf(path: string, problems: string[]): string | undefined {
+  const trimmed = path.replace(/^\/+|\/+$/g, '');
+  const segments = trimmed.split('/');
+  if (trimmed === '' || segments.some((s) => s === '' || s === '.' || s === '..' || /\s/.test(s))) {
+    problems.push(
+      `MODEL_ARTIFACT_PATH must be a path inside the run's artifacts, such as "model" or "models_mlflow", got ${JSON.stringify(path)}`,
+    );
+    return undefined;
+  }
+  return trimmed;
 }
 
 /** MODEL_LOCATION: an s3://bucket/key-or-prefix URI, or a local path (a directory or a model file). */

@@ -23,16 +23,16 @@ export { MODEL_FILE_NAME } from './model/format';
 export { DEFAULT_PICKLE_NAME, type LoadedModel, loadModel, loadModelAt, MLMODEL_FILE_NAME, ModelLoadError } from './model/load-model';
 export { type MlflowModelInfo, parseMlmodel } from './model/mlmodel';
 export { describeLocation, type ModelLocation, type ModelSource, openModelSource } from './model/model-source';
-export type { PipelineModel } from './model/pipeline';
+export type { ModelSummary, Predictions, RideModel } from './model/ride-model';
 export * from './names';
 export type { BatchResult } from './process-batch';
 
 // Rides in, predictions and dead letters out (the shapes of docs/design.md).
 export { decodeRideRecord, MAX_RIDE_EVENT_BYTES } from './rides/decode-record';
-export { prepareFeatures, type RideFeatures } from './rides/features';
 export { MODEL_NAME, type PredictionEvent } from './rides/prediction-event';
 export type { Ride, RideEvent, RideId } from './rides/ride';
 export { escapeNonPrintable } from './rides/safe-text';
+export { FEATURE_RECIPES, type FeatureName, type FeatureUse, RIDE_FIELDS } from './rides/schema';
 // The model: where it is, how it loads, and the checks that it may be served.
 export { loadServedModel, type ServedModel } from './served-model';
 export { type PredictionService, type ServedModelInfo, type ServiceOptions, startPredictionService } from './service';

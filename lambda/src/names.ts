@@ -19,6 +19,15 @@ export const RESOURCE_NAMES = {
  */
 export const DEAD_LETTER_PREFIX = 'dead-letters/';
 
+/** MLflow's default experiment id in an artifact path (MLFLOW_EXPERIMENT_ID, the stack's experimentId). */
+export const DEFAULT_EXPERIMENT_ID = '1';
+
+/** Where log_model puts the model in a run's artifacts unless told otherwise (MODEL_ARTIFACT_PATH). */
+export const DEFAULT_ARTIFACT_PATH = 'model';
+
+/** A run's artifacts, as MLflow lays them out in its artifact store: `{experiment}/{run}/artifacts/`. */
+export const mlflowArtifactsPath = (experimentId: string, runId: string): string => `${experimentId}/${runId}/artifacts/`;
+
 /** Powertools' service name when POWERTOOLS_SERVICE_NAME is not set; the stack sets `<this>-<stage>`. */
 export const DEFAULT_SERVICE_NAME = RESOURCE_NAMES.function;
 

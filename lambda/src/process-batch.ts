@@ -2,10 +2,9 @@ import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { deadLetterFor, shardIdOf } from './delivery/dead-letter';
 import type { Deadline } from './delivery/deadline';
 import type { Sinks } from './delivery/sinks';
-import type { PipelineModel } from './model/pipeline';
+import type { RideModel } from './model/ride-model';
 import { METRIC_NAMES } from './names';
 import { decodeRideRecord } from './rides/decode-record';
-import { prepareFeatures } from './rides/features';
 import { type PredictionEvent, predictionEvent } from './rides/prediction-event';
 import type { RideEvent } from './rides/ride';
 import type { RideValidator } from './rides/validate-ride';
@@ -20,7 +19,7 @@ export interface BatchResult {
 }
 
 export interface BatchDependencies {
-  model: PipelineModel;
+  model: RideModel;
   version: string;
   validator: RideValidator;
   sinks?: Sinks;
@@ -70,14 +69,21 @@ function decode(record: KinesisStreamRecord, validator: RideValidator): Outcome 
   return decoded.ok ? { kind: 'valid', record, ride: decoded.event } : { kind: 'rejected', record, reason: decoded.reason };
 }
 
-/** features and predict: every valid ride in one pass through the model; a non-finite prediction rejects its record. */
-function predict(model: PipelineModel, version: string, outcomes: Outcome[]): Outcome[] {
+/**
+ * features and predict: every valid ride in one pass through the model, which prepares the
+ * features it was trained on; a ride the model refuses (a zone its encoder never saw, under
+ * handle_unknown="error") or a non-finite prediction rejects its record.
+ */
+function predict(model: RideModel, version: string, outcomes: Outcome[]): Outcome[] {
   const valid = outcomes.filter((o) => o.kind === 'valid');
-  const durations = model.predict(valid.map((o) => prepareFeatures(o.ride.ride)));
+  const { values, refusals } = model.predictBatch(valid.map((o) => o.ride.ride));
   let next = 0; // the valid rides are predicted in their order among the outcomes
   return outcomes.map((o): Outcome => {
     if (o.kind !== 'valid') return o;
-    const duration = durations[next++];
+    const index = next++;
+    const duration = values[index];
+    const refusal = refusals.get(index);
+    if (refusal !== undefined) return { kind: 'rejected', record: o.record, reason: `features: ${refusal}` };
     return Number.isFinite(duration)
       ? { kind: 'predicted', record: o.record, prediction: predictionEvent(o.ride.ride_id, duration, version) }
       : {

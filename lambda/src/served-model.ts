@@ -8,13 +8,12 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ModelSettings } from './config';
 import { type LoadedModel, loadModelAt, ModelLoadError } from './model/load-model';
-import { signatureMismatch } from './model/mlmodel';
 import { describeLocation } from './model/model-source';
-import type { PipelineModel } from './model/pipeline';
-import { FEATURE_NAMES, isPreparedFeature, PREPARED_FEATURES } from './rides/features';
+import type { RideModel } from './model/ride-model';
+import { describeRecipes, isFeatureName } from './rides/schema';
 
 export interface ServedModel extends LoadedModel {
-  model: PipelineModel;
+  model: RideModel;
   /**
    * The run the predictions are labelled with (every output event's "version"): RUN_ID, or
    * MLmodel's run_id when RUN_ID is not set. Undefined only when neither exists and the
@@ -30,28 +29,21 @@ export interface ServeOptions {
   requireVersion?: boolean;
 }
 
-/** Columns by the feature they encode: `PULocationID=130` is a one-hot of PULocationID, `trip_distance` a number. */
-function describeColumns(columns: readonly string[], separator: string): string {
-  const byFeature = new Map<string, string[]>();
-  for (const column of columns) {
-    const at = column.indexOf(separator);
-    const feature = at < 0 ? column : column.slice(0, at);
-    byFeature.set(feature, [...(byFeature.get(feature) ?? []), column]);
+/**
+ * Why the model's MLflow signature contradicts the inputs it was found to use, or undefined
+ * when it does not: a signature names the columns the model was trained on, and every one the
+ * model reads must be among them, every one of them a feature the handler can prepare.
+ */
+export function signatureMismatch(signatureInputs: readonly string[], model: RideModel): string | undefined {
+  const foreign = signatureInputs.filter((name) => !isFeatureName(name));
+  if (foreign.length > 0) {
+    return `the model's signature names inputs the handler never prepares: ${foreign.join(', ')}; the handler prepares ${describeRecipes()}`;
   }
-  return [...byFeature]
-    .map(([feature, [first, ...rest]]) =>
-      first === feature ? feature : `${feature}${separator}* (${rest.length + 1} one-hot${rest.length ? 's' : ''}, such as ${first})`,
-    )
-    .join(', ');
-}
-
-/** Why the model's columns do not fit what prepareFeatures makes, or undefined when they do. */
-export function featureMismatch(model: PipelineModel): string | undefined {
-  const { names, separator } = model.features;
-  if (names.length === 0) return 'the model has no features';
-  const foreign = names.filter((name) => !isPreparedFeature(name, separator));
-  if (foreign.length === 0) return undefined;
-  return `the model was trained on features the handler never prepares: ${describeColumns(foreign, separator)}; the handler prepares ${PREPARED_FEATURES}`;
+  const unsigned = model.inputs.filter(({ name }) => !signatureInputs.includes(name)).map(({ name }) => name);
+  if (unsigned.length > 0) {
+    return `the model reads ${unsigned.join(', ')}, which its signature [${signatureInputs.join(', ')}] does not name: the MLmodel is not this model's`;
+  }
+  return undefined;
 }
 
 /** The run the model's predictions carry, after checking it against MLmodel where RUN_ID located it. */
@@ -85,11 +77,11 @@ function servedVersion(settings: ModelSettings, loaded: LoadedModel, requireVers
 export async function loadServedModel(settings: ModelSettings, s3: () => S3Client): Promise<ServedModel & { version: string }>;
 export async function loadServedModel(settings: ModelSettings, s3: () => S3Client, options: ServeOptions): Promise<ServedModel>;
 export async function loadServedModel(settings: ModelSettings, s3: () => S3Client, options: ServeOptions = {}): Promise<ServedModel> {
-  const loaded = await loadModelAt(settings.location, s3);
+  const loaded = await loadModelAt(settings.location, s3, { artifactsRoot: settings.artifactsRoot });
   const version = servedVersion(settings, loaded, options.requireVersion ?? true);
   const cannot = (why: string) => new ModelLoadError(`cannot serve the model from ${describeLocation(settings.location)}: ${why}`);
   const signature = loaded.mlmodel?.signatureInputs;
-  const mismatch = (signature && signatureMismatch(signature, FEATURE_NAMES)) || featureMismatch(loaded.model);
+  const mismatch = signature && signatureMismatch(signature, loaded.model);
   if (mismatch) throw cannot(mismatch);
   return { ...loaded, version, runId: settings.runId };
 }

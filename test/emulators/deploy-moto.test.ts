@@ -27,7 +27,6 @@ import { COURSE_RIDE, lambdaKinesisRecord } from '../../events/kinesis-event';
 import { type AwsClients, createClients } from '../../lambda/src/aws-clients';
 import { loadModelAt } from '../../lambda/src/model/load-model';
 import { METRIC_NAMES, METRICS_NAMESPACE } from '../../lambda/src/names';
-import { prepareFeatures } from '../../lambda/src/rides/features';
 import type { FailedBatchRecord } from '../../local/event-source-mapping';
 import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../../models/demo-model';
 import { MOTO_ACCOUNT, MOTO_REGION, type Moto, startMoto } from '../support/moto';
@@ -305,7 +304,7 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, { timeout: 300_000
     const expected = {
       model: 'ride_duration_prediction_model',
       version: DEMO_RUN_ID,
-      prediction: { ride_duration: model.predict([prepareFeatures(COURSE_RIDE.ride)])[0], ride_id: COURSE_RIDE.ride_id },
+      prediction: { ride_duration: model.predict([COURSE_RIDE.ride])[0], ride_id: COURSE_RIDE.ride_id },
     };
     expect(result).toEqual({ predictions: [expected], batchItemFailures: [] });
     const written = await readShard(clients.kinesis, outputs.OutputStreamName);

@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModelAt } from '../../lambda/src/model/load-model';
-import { prepareFeatures } from '../../lambda/src/rides/features';
 import { PYTHON, runPython } from '../support/python';
 
 const dir = mkdtempSync(join(tmpdir(), 'export-'));
@@ -79,7 +78,7 @@ describe('tools/export_model.py', () => {
     expect((await loadModelAt({ kind: 'local', path: join(dir, 'mlflow') })).format).toBe('pickle');
     const model = await loadModelAt({ kind: 'local', path: join(dir, 'mlflow', 'model.json') }).then((m) => m.model);
     const { rides, expected } = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
-    const predictions = model.predict(rides.map(prepareFeatures));
+    const predictions = model.predict(rides);
     expected.forEach((want: number, i: number) => {
       expect(Math.abs(predictions[i] - want)).toBeLessThanOrEqual(1e-9 * Math.abs(want));
     });
@@ -103,7 +102,7 @@ describe('tools/export_model.py', () => {
     const model = await loadModelAt({ kind: 'local', path: join(dir, 'booster-model') }).then((m) => m.model);
     expect(model.summary()).toMatchObject({ estimator: 'XGBoost', trees: 20 });
     const { rides, booster } = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
-    expect(Array.from(model.predict(rides.map(prepareFeatures)))).toEqual(booster);
+    expect(Array.from(model.predict(rides))).toEqual(booster);
   });
 
   it('leaves out the trees after the best iteration of early stopping, as predict does', async () => {
@@ -112,7 +111,7 @@ describe('tools/export_model.py', () => {
     const model = await loadModelAt({ kind: 'local', path: join(dir, 'early-model') }).then((m) => m.model);
     const { rides, early, early_trees } = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
     expect(model.summary().trees).toBe(early_trees);
-    expect(Array.from(model.predict(rides.map(prepareFeatures)))).toEqual(early);
+    expect(Array.from(model.predict(rides))).toEqual(early);
   });
 
   it('asks for the DictVectorizer when given a bare Booster', () => {

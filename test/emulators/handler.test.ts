@@ -11,7 +11,6 @@ import { parseConfig } from '../../lambda/src/config';
 import type { DeadLetter } from '../../lambda/src/delivery/dead-letter';
 import { loadModelAt } from '../../lambda/src/model/load-model';
 import { METRIC_NAMES } from '../../lambda/src/names';
-import { prepareFeatures } from '../../lambda/src/rides/features';
 import { startPredictionService } from '../../lambda/src/service';
 import { logger, metrics } from '../../lambda/src/telemetry';
 import { createQueue, createStream, drainQueue, type LocalAws, readStream, startLocalAws, uploadDirectory } from '../../local/aws-setup';
@@ -49,7 +48,7 @@ describe('handler (the Lambda entry point, configured from the environment)', ()
       { ride: { PULocationID: 161, DOLocationID: 162, trip_distance: 0.7 }, ride_id: 301 },
       { ride: { PULocationID: 48, DOLocationID: 68, trip_distance: 2.2 }, ride_id: 305 },
     ];
-    const durations = model.predict(goodRides.map((r) => prepareFeatures(r.ride)));
+    const durations = model.predict(goodRides.map((r) => r.ride));
     const expected = goodRides.map((r, i) => ({
       model: 'ride_duration_prediction_model',
       version: DEMO_RUN_ID,
@@ -158,7 +157,7 @@ describe('prediction service', () => {
       'flavors:\n  sklearn: {}\nrun_id: other-features\nsignature:\n  inputs: \'[{"name": "PU_DO", "type": "string"}, {"name": "passenger_count", "type": "long"}]\'\n';
     await aws.clients.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}MLmodel`, Body: mlmodel }));
     await expect(start({ RUN_ID: 'other-features' })).rejects.toThrow(
-      `cannot serve the model from s3://${BUCKET}/${prefix}: the model was trained on [PU_DO, passenger_count] but the handler prepares [PU_DO, trip_distance]; not in the model's signature: trip_distance; not prepared by the handler: passenger_count`,
+      `cannot serve the model from s3://${BUCKET}/${prefix}: the model's signature names inputs the handler never prepares: passenger_count; the handler prepares PULocationID=<value> one-hots or PULocationID as a number, DOLocationID=<value> one-hots or DOLocationID as a number, PU_DO=<value> one-hots, trip_distance as a number`,
     );
   });
 

@@ -16,7 +16,7 @@ function invoke(eventFile: string, settings: Record<string, string> = {}) {
 
 async function durationOf(path: string) {
   const { model } = await loadModelAt({ kind: 'local', path });
-  return model.predict([{ PU_DO: '130_205', trip_distance: 3.66 }])[0];
+  return model.predict([{ PULocationID: 130, DOLocationID: 205, trip_distance: 3.66 }])[0];
 }
 
 describe('npm run invoke', () => {

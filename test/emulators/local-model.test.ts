@@ -52,7 +52,7 @@ describe('npm run local --model', () => {
     expect(await predictRide(stack)).toEqual({
       model: 'ride_duration_prediction_model',
       version: 'fixtureboosting4',
-      prediction: { ride_duration: model.predict([{ PU_DO: '130_205', trip_distance: 3.66 }])[0], ride_id: 256 },
+      prediction: { ride_duration: model.predict([{ PULocationID: 130, DOLocationID: 205, trip_distance: 3.66 }])[0], ride_id: 256 },
     });
   });
 

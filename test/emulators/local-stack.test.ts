@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BAD_RECORDS, isReasonFor } from '../../events/bad-records';
 import type { DeadLetter } from '../../lambda/src/delivery/dead-letter';
 import { loadModelAt } from '../../lambda/src/model/load-model';
-import { prepareFeatures } from '../../lambda/src/rides/features';
 import type { PredictionEvent } from '../../lambda/src/rides/prediction-event';
 import { drainQueue, readStream } from '../../local/aws-setup';
 import { LOCAL_CREDENTIALS } from '../../local/environment';
@@ -43,7 +42,7 @@ describe('the local stack', () => {
 
     const written = await waitFor(predictions, (p) => p.length >= rides.length);
     const model = await loadModelAt({ kind: 'local', path: DEMO_MODEL_DIR }).then((m) => m.model);
-    const durations = model.predict(rides.map((r) => prepareFeatures(r.ride)));
+    const durations = model.predict(rides.map((r) => r.ride));
     const byId = new Map(written.map((p) => [p.prediction.ride_id, p]));
     expect(byId.size).toBe(rides.length);
     rides.forEach((r, i) => {

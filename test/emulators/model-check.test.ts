@@ -21,7 +21,7 @@ describe('npm run model-check', () => {
     expect(run.stdout).toContain("[PU_DO, trip_distance]: matches the handler's features");
     expect(run.stdout).toMatch(new RegExp(`^version +${DEMO_RUN_ID}$`, 'm'));
     const { model } = await loadModelAt({ kind: 'local', path: DEMO_MODEL_DIR });
-    const [duration] = model.predict([{ PU_DO: '130_205', trip_distance: 3.66 }]);
+    const [duration] = model.predict([{ PULocationID: 130, DOLocationID: 205, trip_distance: 3.66 }]);
     expect(run.stdout).toContain(`ride.json   ride 256                        130 -> 205, 3.66 mi: ${duration.toFixed(2)} min`);
   });
 

@@ -13,7 +13,7 @@ import { loadModelAt, ModelLoadError } from '../../lambda/src/model/load-model';
 import { loadServedModel } from '../../lambda/src/served-model';
 import { type LocalAws, startLocalAws, uploadDirectory } from '../../local/aws-setup';
 import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../../models/demo-model';
-import { worstRelativeDifference } from '../support/parity';
+import { rideOf, worstRelativeDifference } from '../support/parity';
 import { runPython } from '../support/python';
 
 const BUCKET = 'mlflow-artifacts';
@@ -46,8 +46,15 @@ pu, do, dist = rng.integers(1, 60, 800), rng.integers(1, 60, 800), rng.uniform(0
 y = 3 + 2.5 * dist + rng.normal(0, 1, 800)
 # The course's week 1: separate PULocationID and DOLocationID one-hots.
 week1 = [{'PULocationID': str(p), 'DOLocationID': str(d), 'trip_distance': t} for p, d, t in zip(pu, do, dist)]
+week1_model = make_pipeline(DictVectorizer(), LinearRegression()).fit(week1, y)
 with open(os.path.join(out, 'week1.bin'), 'wb') as f:
-    pickle.dump(make_pipeline(DictVectorizer(), LinearRegression()).fit(week1, y), f)
+    pickle.dump(week1_model, f)
+import json
+# Zones it never saw (100 and 200) among them: sklearn ignores them, as the runtime must.
+week1_rides = [{'PULocationID': int(p), 'DOLocationID': int(d), 'trip_distance': float(t)} for p, d, t in zip(pu[:100], do[:100], dist[:100])]
+week1_rides += [{'PULocationID': 100, 'DOLocationID': 200, 'trip_distance': 3.0}]
+rows = [{'PULocationID': str(r['PULocationID']), 'DOLocationID': str(r['DOLocationID']), 'trip_distance': r['trip_distance']} for r in week1_rides]
+json.dump({'rides': week1_rides, 'expected': week1_model.predict(rows).tolist()}, open(os.path.join(out, 'week1.json'), 'w'))
 rides = [{'PU_DO': '%d_%d' % (p, d), 'trip_distance': t} for p, d, t in zip(pu, do, dist)]
 broken = make_pipeline(DictVectorizer(), LinearRegression()).fit(rides, y)
 broken[-1].coef_[3] = np.nan
@@ -104,7 +111,7 @@ describe('an MLflow directory holding only MLmodel and model.pkl, on S3', () => 
     const cases = forestCases();
     expect(
       worstRelativeDifference(
-        served.model.predict(cases.map((c) => c.features)),
+        served.model.predict(cases.map((c) => rideOf(c.features))),
         cases.map((c) => c.prediction),
       ),
     ).toBeLessThanOrEqual(1e-9);
@@ -139,7 +146,7 @@ describe('an MLflow directory holding only MLmodel and model.pkl, on S3', () => 
 
   it('names the location when the run has no model', async () => {
     expect(await refusal(serve({ RUN_ID: 'no-such-run', MODEL_BUCKET: BUCKET }))).toBe(
-      `no model at s3://${BUCKET}/1/no-such-run/artifacts/model/: expected MLflow's model.pkl of the sklearn flavor, or a model.json (is the run id or location right?)`,
+      `no model at s3://${BUCKET}/1/no-such-run/artifacts/model/: expected MLflow's MLmodel and model.pkl, a pickle or joblib file, or a model.json (is the run id or location right?)`,
     );
   });
 
@@ -219,7 +226,7 @@ print(repr(float(lr.predict(dv.transform([{'PU_DO': '130_205', 'trip_distance': 
     const served = await serve({ MODEL_LOCATION: `s3://${BUCKET}/web-service/lin_reg.bin`, RUN_ID: 'lin-reg-v1' });
     expect(served).toMatchObject({ format: 'pickle', file: 'lin_reg.bin', version: 'lin-reg-v1' });
     expect(served.mlmodel).toBeUndefined();
-    const [duration] = served.model.predict([{ PU_DO: '130_205', trip_distance: 3.66 }]);
+    const [duration] = served.model.predict([{ PULocationID: 130, DOLocationID: 205, trip_distance: 3.66 }]);
     expect(duration).toBe(Number(course.trim())); // Python's repr of a float reads back to the very same double
   });
 
@@ -289,7 +296,7 @@ describe('a model.json beside a pickle is never served stale', () => {
     const served = await loadModelAt({ kind: 'local', path });
     expect(served.format).toBe('json');
     expect(served.note).toContain(`model.json served: it is the export of model.pkl (sha256 ${sha})`);
-    expect(Array.from(served.model.predict([{ PU_DO: '130_205', trip_distance: 1 }]))).toEqual([2 + 3 + 4]);
+    expect(Array.from(served.model.predict([{ PULocationID: 130, DOLocationID: 205, trip_distance: 1 }]))).toEqual([2 + 3 + 4]);
   });
 
   it('with no pickle, model.json is the model', async () => {
@@ -328,13 +335,31 @@ describe('MLmodel', () => {
   });
 });
 
+describe("the course's week-1 model: PULocationID and DOLocationID one-hots, as strings", () => {
+  it('is served with the features it was trained on, equal to scikit-learn, unseen zones ignored as sklearn ignores them', async () => {
+    const served = await serve({ MODEL_LOCATION: join(work, 'week1.bin'), RUN_ID: 'week1' });
+    expect(served.model.inputs).toEqual([
+      { name: 'PULocationID', as: 'category' },
+      { name: 'DOLocationID', as: 'category' },
+      { name: 'trip_distance', as: 'number' },
+    ]);
+    const { rides, expected } = JSON.parse(readFileSync(join(work, 'week1.json'), 'utf8'));
+    expect(worstRelativeDifference(served.model.predict(rides), expected)).toBeLessThanOrEqual(1e-9);
+  });
+});
+
 describe('a model that would serve wrong predictions is refused at start', () => {
-  it("the course's week-1 model (PULocationID and DOLocationID one-hots), naming what it was trained on", async () => {
-    const message = await refusal(serve({ MODEL_LOCATION: join(work, 'week1.bin'), RUN_ID: 'week1' }));
-    expect(message).toBe(
-      `cannot serve the model from ${join(work, 'week1.bin')}: the model was trained on features the handler never prepares: ` +
-        'DOLocationID=* (59 one-hots, such as DOLocationID=1), PULocationID=* (59 one-hots, such as PULocationID=1); ' +
-        'the handler prepares PU_DO=<PULocationID>_<DOLocationID> one-hots and trip_distance',
+  it('a model with a column no recipe fills (passenger_count), naming it and what the handler prepares', async () => {
+    const path = join(work, 'passengers.json');
+    writeFileSync(
+      path,
+      JSON.stringify({
+        ...JSON_MODEL,
+        steps: [{ ...JSON_MODEL.steps[0], feature_names: ['PU_DO=130_205', 'passenger_count'] }, JSON_MODEL.steps[1]],
+      }),
+    );
+    expect(await refusal(serve({ MODEL_LOCATION: path, RUN_ID: 'x' }))).toContain(
+      'the model was trained on features the handler never prepares: passenger_count; the handler prepares PULocationID=<value> one-hots or PULocationID as a number',
     );
   });
 
@@ -362,7 +387,11 @@ describe('a model that would serve wrong predictions is refused at start', () =>
   it.each([
     ['malformed JSON', '{"format": ', 'not valid JSON'],
     ['another format', JSON.stringify({ ...JSON_MODEL, format: 'onnx' }), 'format: expected "sklearn-pipeline-json", got "onnx"'],
-    ['a newer format version', JSON.stringify({ ...JSON_MODEL, format_version: 2 }), 'format_version: this runtime reads version 1, got 2'],
+    [
+      'a newer format version',
+      JSON.stringify({ ...JSON_MODEL, format_version: 3 }),
+      'format_version: this runtime reads versions 1 and 2, got 3',
+    ],
     [
       'an unsupported estimator',
       JSON.stringify({ ...JSON_MODEL, steps: [JSON_MODEL.steps[0], { type: 'SVR' }] }),
@@ -376,7 +405,7 @@ describe('a model that would serve wrong predictions is refused at start', () =>
     [
       'coefficients that do not fit',
       JSON.stringify({ ...JSON_MODEL, steps: [JSON_MODEL.steps[0], { ...JSON_MODEL.steps[1], coef: [1] }] }),
-      'steps[1].coef: has 1 entries, expected 2',
+      'model.steps[1].coef: has 1 entries, expected 2',
     ],
     [
       'a coefficient of absurd size',
@@ -392,7 +421,7 @@ describe('a model that would serve wrong predictions is refused at start', () =>
     const key = `bad/${encodeURIComponent(fault).slice(0, 40)}/model.json`;
     await put(key, body);
     const message = await refusal(loadModelAt({ kind: 's3', bucket: BUCKET, path: key }, s3));
-    expect(message).toContain(`cannot serve s3://${BUCKET}/${key}`);
+    expect(message).toContain(`s3://${BUCKET}/${key}`);
     expect(message).toContain(fault);
   });
 
@@ -406,7 +435,7 @@ describe('a model that would serve wrong predictions is refused at start', () =>
         threshold: [-2],
         value: { dtype: 'float64', base64: Buffer.alloc(12).toString('base64') },
       },
-      'steps[1].tree.value: 12 bytes is not a whole number of float64 values',
+      'steps[1].trees[0].value: 12 bytes is not a whole number of float64 values',
     ],
     [
       'a NaN packed threshold',
@@ -417,17 +446,17 @@ describe('a model that would serve wrong predictions is refused at start', () =>
         threshold: { dtype: 'float64', base64: Buffer.from(new Float64Array([Number.NaN]).buffer).toString('base64') },
         value: [1],
       },
-      'steps[1].tree.threshold[0]: expected a number (not NaN), got NaN',
+      'steps[1].trees[0].threshold[0]: expected a number (not NaN), got NaN',
     ],
     [
       'a leaf of absurd size',
       { children_left: [-1], children_right: [-1], feature: [-2], threshold: [-2], value: [1e10] },
-      'steps[1].tree.value[0] (a leaf): 10000000000 is beyond 1e+9',
+      'steps[1].trees[0].value[0] (a leaf): 10000000000 is beyond 1e+9',
     ],
     [
       'children that loop back',
       { children_left: [1, 0, -1], children_right: [2, -1, -1], feature: [0, -2, -2], threshold: [1, -2, -2], value: [0, 1, 2] },
-      'steps[1].tree node 1: children 0, -1 are not nodes after it',
+      'steps[1].trees[0] node 1: children 0, -1 are not nodes after it',
     ],
     [
       'a node reached from two parents (a graph, not a tree)',
@@ -438,12 +467,12 @@ describe('a model that would serve wrong predictions is refused at start', () =>
         threshold: [1, 2, 3, -2, -2],
         value: [0, 0, 0, 1, 2],
       },
-      'steps[1].tree node 2: child 3 has another parent too',
+      'steps[1].trees[0] node 2: child 3 has another parent too',
     ],
     [
       'a node whose two children are one',
       { children_left: [1, -1], children_right: [1, -1], feature: [0, -2], threshold: [1, -2], value: [0, 1] },
-      'steps[1].tree node 0: child 1 has another parent too',
+      'steps[1].trees[0] node 0: child 1 has another parent too',
     ],
   ])('a tree with %s', async (_, tree, fault) => {
     const path = join(work, `${encodeURIComponent(fault).slice(0, 30)}.json`);
@@ -456,7 +485,7 @@ describe('a model that would serve wrong predictions is refused at start', () =>
     const regressor = { ...JSON_MODEL.steps[1], n_features_in: 3 };
     writeFileSync(path, JSON.stringify({ ...JSON_MODEL, steps: [JSON_MODEL.steps[0], regressor] }));
     expect(await refusal(loadModelAt({ kind: 'local', path }))).toContain(
-      'steps[1].n_features_in: the regressor was fitted on 3 features, but the DictVectorizer makes 2: they were not fitted together',
+      'model.steps[1].n_features_in: the LinearRegression was fitted on 3 features, but the steps before it make 2: they were not fitted together',
     );
     writeFileSync(path, JSON.stringify({ ...JSON_MODEL, steps: [JSON_MODEL.steps[0], { ...regressor, n_features_in: 2 }] }));
     await expect(loadModelAt({ kind: 'local', path })).resolves.toBeDefined();
@@ -464,7 +493,7 @@ describe('a model that would serve wrong predictions is refused at start', () =>
 
   it('names a missing directory', async () => {
     expect(await refusal(loadModelAt({ kind: 'local', path: '/nonexistent/model' }))).toBe(
-      "no model at /nonexistent/model: expected MLflow's model.pkl of the sklearn flavor, or a model.json (is the run id or location right?)",
+      "no model at /nonexistent/model: expected MLflow's MLmodel and model.pkl, a pickle or joblib file, or a model.json (is the run id or location right?)",
     );
   });
 });

@@ -7,9 +7,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DictVectorizerSpec } from '../../lambda/src/model/families/dict-vectorizer';
+import type { ForestSpec } from '../../lambda/src/model/families/forest';
+import type { PipelineSpec } from '../../lambda/src/model/families/pipeline';
 import { parseModelDocument } from '../../lambda/src/model/format';
 import { loadModelAt } from '../../lambda/src/model/load-model';
-import { prepareFeatures } from '../../lambda/src/rides/features';
 import type { Ride } from '../../lambda/src/rides/ride';
 import { worstRelativeDifference } from '../support/parity';
 import { runPython } from '../support/python';
@@ -54,14 +56,14 @@ describe.each([
     expect(served.format).toBe(isXGBoost ? 'json' : 'pickle');
     expect(served.model.summary().estimator).toBe(estimator);
     expect(rides.length).toBeGreaterThanOrEqual(3000);
-    expect(worstRelativeDifference(served.model.predict(rides.map(prepareFeatures)), expected[name])).toBeLessThanOrEqual(1e-9);
+    expect(worstRelativeDifference(served.model.predict(rides), expected[name])).toBeLessThanOrEqual(1e-9);
   });
 
   it(`served from the exporter's model.json, predicts as the fitted ${estimator} does, to 1e-9 relative`, async () => {
     const served = await loadModelAt({ kind: 'local', path: join(out, name, 'model.json') });
     expect(served.format).toBe('json');
     expect(served.model.summary().estimator).toBe(estimator);
-    expect(worstRelativeDifference(served.model.predict(rides.map(prepareFeatures)), expected[name])).toBeLessThanOrEqual(1e-9);
+    expect(worstRelativeDifference(served.model.predict(rides), expected[name])).toBeLessThanOrEqual(1e-9);
   });
 });
 
@@ -69,9 +71,9 @@ describe('float32 comparisons in trees', () => {
   it('matter: comparing in float64 would disagree with sklearn on the boundary rides', async () => {
     // Proof that the boundary rides test something: the same tree walked in float64.
     const doc = parseModelDocument(JSON.parse(readFileSync(join(out, 'decision_tree', 'model.json'), 'utf8')));
-    const [dv, regressor] = doc.steps;
-    if (regressor.type !== 'DecisionTreeRegressor') throw new Error('expected a decision tree');
-    const { tree } = regressor;
+    const [dv, regressor] = (doc.model as PipelineSpec).steps as [DictVectorizerSpec, ForestSpec];
+    if (regressor.estimator !== 'DecisionTreeRegressor') throw new Error('expected a decision tree');
+    const [tree] = regressor.trees;
     const column = dv.feature_names.indexOf('trip_distance');
     const walk64 = (x: number) => {
       let node = 0;

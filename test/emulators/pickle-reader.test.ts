@@ -8,10 +8,12 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PipelineSpec } from '../../lambda/src/model/families/pipeline';
 import { ModelFormatError } from '../../lambda/src/model/format';
 import { loadModelAt, ModelLoadError } from '../../lambda/src/model/load-model';
-import { readPickledModel } from '../../lambda/src/model/pickle/sklearn-pipeline';
-import { worstRelativeDifference } from '../support/parity';
+import { readPickledModel } from '../../lambda/src/model/model-files';
+import type { Ride } from '../../lambda/src/rides/schema';
+import { rideOf, worstRelativeDifference } from '../support/parity';
 import { runPython } from '../support/python';
 
 const FIXTURES = 'test/fixtures/pickles-sklearn-1.9.1-numpy-2.4';
@@ -53,13 +55,16 @@ big_endian[-1].coef_ = big_endian[-1].coef_.astype('>f8')
 dump('big-endian.pkl', big_endian, 4, big_endian.predict)
 forest = make_pipeline(DictVectorizer(), RandomForestRegressor(n_estimators=5, max_depth=8, random_state=1)).fit(X, y)
 dump('forest-protocol2.pkl', forest, 2, forest.predict)
-# Rows of three features (more than the WebAssembly walk takes): the JavaScript walk serves them.
-wide_rows = [dict(r, passengers=float(i % 4)) for i, r in enumerate(rows)]
-wide = make_pipeline(DictVectorizer(), RandomForestRegressor(n_estimators=5, max_depth=8, random_state=1)).fit([dict(x, passengers=float(i % 4)) for i, x in enumerate(X)], y)
+# Rows of every feature the schema has: zones as strings (week 1), PU_DO and the distance, four groups of columns.
+def every_feature(r):
+    pu, do = r['PU_DO'].split('_')
+    return dict(r, PULocationID=pu, DOLocationID=do)
+wide_rows = [every_feature(r) for r in rows]
+wide = make_pipeline(DictVectorizer(), RandomForestRegressor(n_estimators=5, max_depth=8, random_state=1)).fit([every_feature(x) for x in X], y)
 dump('wide-forest.pkl', wide, 4)
 expected['wide-forest.pkl'] = [float(v) for v in wide.predict(wide_rows)]
-expected['wide_rows'] = wide_rows
-dump('scaled.pkl', make_pipeline(DictVectorizer(), StandardScaler(with_mean=False), LinearRegression()).fit(X, y))
+from sklearn.preprocessing import PolynomialFeatures
+dump('polynomial.pkl', make_pipeline(DictVectorizer(), PolynomialFeatures(), LinearRegression()).fit(X, y))
 class MyForest(RandomForestRegressor):
     def predict(self, X):
         return 2 * super().predict(X)
@@ -100,12 +105,13 @@ with open(os.path.join(out, 'out-of-band.pkl'), 'wb') as f:
 json.dump(expected, open(os.path.join(out, 'expected.json'), 'w'))
 `;
 
-let rows: { PU_DO: string; trip_distance: number }[];
-let wideRows: { PU_DO: string; trip_distance: number; passengers: number }[];
+let rides: Ride[];
 let expected: Record<string, number[]>;
 beforeAll(() => {
   runPython(['-c', MAKE_PICKLES, out]);
-  ({ rows, wide_rows: wideRows, ...expected } = JSON.parse(readFileSync(join(out, 'expected.json'), 'utf8')));
+  let rows: { PU_DO: string; trip_distance: number }[];
+  ({ rows, ...expected } = JSON.parse(readFileSync(join(out, 'expected.json'), 'utf8')));
+  rides = rows.map(rideOf);
 });
 
 /** Loads a single pickle file the way MODEL_LOCATION names one; returns the error's message when it is refused. */
@@ -142,7 +148,7 @@ describe('pickles of scikit-learn 1.9.1 with numpy 2 (numpy._core), protocols 4 
       prediction: number;
     }[];
     expect(cases.length).toBeGreaterThan(200);
-    const predictions = served.model.predict(cases.map((c) => c.features));
+    const predictions = served.model.predict(cases.map((c) => rideOf(c.features)));
     expect(
       worstRelativeDifference(
         predictions,
@@ -168,12 +174,18 @@ describe("pickles of Debian's scikit-learn 1.2.1 with numpy 1 (numpy.core)", () 
     const served = await loadModelAt({ kind: 'local', path: join(out, file) });
     expect(served.format).toBe('pickle');
     expect(served.model.summary().estimator).toBe(estimator);
-    expect(worstRelativeDifference(served.model.predict(rows), expected[file])).toBeLessThanOrEqual(1e-9);
+    expect(worstRelativeDifference(served.model.predict(rides), expected[file])).toBeLessThanOrEqual(1e-9);
   });
 
-  it('serves rows of more features than the WebAssembly walk takes, equal to scikit-learn', async () => {
+  it('serves a forest that reads every feature of the schema (four groups of columns), equal to scikit-learn', async () => {
     const served = await loadModelAt({ kind: 'local', path: join(out, 'wide-forest.pkl') });
-    expect(worstRelativeDifference(served.model.predict(wideRows), expected['wide-forest.pkl'])).toBeLessThanOrEqual(1e-9);
+    expect(served.model.inputs.map((i) => `${i.name} as ${i.as}`)).toEqual([
+      'PULocationID as category',
+      'DOLocationID as category',
+      'PU_DO as category',
+      'trip_distance as number',
+    ]);
+    expect(worstRelativeDifference(served.model.predict(rides), expected['wide-forest.pkl'])).toBeLessThanOrEqual(1e-9);
   });
 
   it('keeps attribute names such as __proto__ as data, never reaching a prototype', async () => {
@@ -185,9 +197,9 @@ describe("pickles of Debian's scikit-learn 1.2.1 with numpy 1 (numpy.core)", () 
 
 describe('what is refused, with the cause named', () => {
   it('a step the runtime does not evaluate, as the message the issue asks for', async () => {
-    const message = await refusal('scaled.pkl');
+    const message = await refusal('polynomial.pkl');
     expect(message).toContain(
-      `cannot serve ${join(out, 'scaled.pkl')}: it needs sklearn.preprocessing._data.StandardScaler, which this runtime does not evaluate (supported: `,
+      `cannot serve ${join(out, 'polynomial.pkl')}: it needs sklearn.preprocessing._polynomial.PolynomialFeatures, which this runtime does not evaluate (supported: `,
     );
     expect(message).toContain('HistGradientBoostingRegressor');
   });
@@ -211,8 +223,8 @@ describe('what is refused, with the cause named', () => {
   it.each([
     ['float32.pkl', 'DictVectorizer(dtype=numpy.float32) is not served; only float64 keeps the features exact'],
     ['two-outputs.pkl', 'coef_: shape (2, '],
-    ['unfitted.pkl', 'steps[0]: has no vocabulary_: it was not fitted'],
-    ['three-steps.pkl', 'expected a DictVectorizer then one regressor, got 3 steps'],
+    ['unfitted.pkl', 'unfitted.pkl.steps[0]: has no vocabulary_: it was not fitted'],
+    ['three-steps.pkl', 'the files do not make one model: found 1 vectorizer: DictVectorizer (three-steps.pkl[0]); 2 regressors: '],
     ['negative-long.pkl', 'the pickle holds a negative integer of 6 bytes (LONG1), which this reader cannot read exactly'],
     ['huge-long.pkl', 'the pickle holds an integer of 256 bytes or more (LONG4), which no model needs'],
     ['out-of-band.pkl', 'not a pickle this runtime can read (pickle stream refers to out-of-band data'],
@@ -223,8 +235,8 @@ describe('what is refused, with the cause named', () => {
   it('a regressor fitted behind another vectorizer than the one shipped with it (sklearn would refuse to predict)', async () => {
     const [fitted, shipped] = expected['refitted-widths'];
     expect(await refusal('refitted-vectorizer.pkl')).toContain(
-      `steps[1].n_features_in: the regressor was fitted on ${fitted} features, but the DictVectorizer makes ${shipped}: ` +
-        'they were not fitted together (was the DictVectorizer fitted again after the model?)',
+      `model.steps[1].n_features_in: the RandomForestRegressor was fitted on ${fitted} features, but the steps before it make ${shipped}: ` +
+        'they were not fitted together (was the vectorizer fitted again after the model?)',
     );
   });
 
@@ -279,7 +291,7 @@ describe('what is refused, with the cause named', () => {
       new ModelFormatError('structured numpy dtype field "a" does not fit its 8-byte records'),
     );
     // The next model still reads: the dtype global was not changed.
-    expect(readPickledModel(readFileSync(join(out, 'linear-protocol4.pkl'))).steps[1].type).toBe('LinearRegression');
+    expect((readPickledModel(readFileSync(join(out, 'linear-protocol4.pkl'))) as PipelineSpec).steps[1].estimator).toBe('LinearRegression');
   });
 });
 

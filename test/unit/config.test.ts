@@ -17,10 +17,32 @@ describe('parseConfig', () => {
       location: { kind: 's3', bucket: 'mlflow-artifacts', path: '1/abc123/artifacts/model/' },
       runId: 'abc123',
       locatedByRunId: true,
+      artifactsRoot: { kind: 's3', bucket: 'mlflow-artifacts', path: '1/abc123/artifacts/' },
     });
     expect(config.predictionsStreamName).toBe('ride_predictions');
     expect(config.testRun).toBe(false);
     expect(config.endpoints).toEqual({ kinesis: undefined, s3: undefined, sqs: undefined });
+  });
+
+  it("reads the model at MODEL_ARTIFACT_PATH of the run's artifacts (the course logs to models_mlflow)", () => {
+    const config = parseConfig({ ...production, MODEL_ARTIFACT_PATH: 'models_mlflow' });
+    expect(config.model.location).toMatchObject({ path: '1/abc123/artifacts/models_mlflow/' });
+    expect(config.model.artifactsRoot).toMatchObject({ path: '1/abc123/artifacts/' });
+    expect(parseConfig({ ...production, MODEL_ARTIFACT_PATH: 'nested/model/' }).model.location).toMatchObject({
+      path: '1/abc123/artifacts/nested/model/',
+    });
+  });
+
+  it.each(['..', '../other-run', 'a/../b', 'my model'])('refuses MODEL_ARTIFACT_PATH %j, which is not a path inside the run', (path) => {
+    expect(() => parseConfig({ ...production, MODEL_ARTIFACT_PATH: path })).toThrow(
+      /MODEL_ARTIFACT_PATH must be a path inside the run's artifacts/,
+    );
+  });
+
+  it('refuses MODEL_ARTIFACT_PATH with MODEL_LOCATION, which names the model itself', () => {
+    expect(() => parseConfig({ ...production, MODEL_LOCATION: 's3://b/m/', MODEL_ARTIFACT_PATH: 'model' })).toThrow(
+      /MODEL_ARTIFACT_PATH is for RUN_ID and MODEL_BUCKET/,
+    );
   });
 
   it('takes the experiment id and output stream from the environment', () => {

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { BAD_RECORDS, eventData, isReasonFor } from '../../events/bad-records';
 import { COURSE_RIDE } from '../../events/kinesis-event';
 import { decodeRideRecord, MAX_RIDE_EVENT_BYTES } from '../../lambda/src/rides/decode-record';
-import { prepareFeatures } from '../../lambda/src/rides/features';
 import { RideValidator } from '../../lambda/src/rides/validate-ride';
 
 const b64 = (text: string | Buffer) => Buffer.from(text).toString('base64');
@@ -10,10 +9,9 @@ const withRide = (ride: object) => b64(JSON.stringify({ ride, ride_id: 1 }));
 const good = COURSE_RIDE.ride;
 
 describe('decodeRideRecord', () => {
-  it('decodes the course ride and prepares its features as training did', () => {
+  it('decodes the course ride', () => {
     const decoded = decodeRideRecord(b64(JSON.stringify(COURSE_RIDE)));
     expect(decoded).toEqual({ ok: true, event: COURSE_RIDE });
-    expect(decoded.ok && prepareFeatures(decoded.event.ride)).toEqual({ PU_DO: '130_205', trip_distance: 3.66 });
   });
 
   it('passes string ride ids through unchanged and ignores extra fields', () => {

@@ -1,17 +1,24 @@
 /**
- * Loads the model a location holds, as MLflow logged it: the sklearn flavor's pickle
- * (model.pkl), read natively by the allowlisting unpickler. A model.json made by
- * tools/export_model.py is served only where the pickle cannot be (an XGBoost model) and
- * only when it records that very pickle's sha256, so it is never served stale; with no
- * pickle at all, it is the model.
+ * Loads the model a location holds, as the user logged or saved it, and builds it:
+ * - an MLflow model directory, by its MLmodel's flavor: sklearn's pickle (model.pkl);
+ * - a directory of pickles that make one model together (`dv.pickle` beside `model.pickle`,
+ *   an MLflow run's `models_mlflow/` beside `preprocessor/preprocessor.b`);
+ * - a single file: a pickle or joblib file of a pipeline or of its parts, or a model.json.
+ * Pickles are read natively by the allowlisting unpickler. A model.json made by
+ * tools/export_model.py beside a pickle is served only where the pickle cannot be, and only
+ * when it records that very pickle's sha256, so it is never served stale.
  */
 import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { MODEL_FILE_NAME, type ModelDocument, ModelFormatError, parseModelDocument } from './format';
+import { ModelFormatError } from './errors';
+import { signatureOf } from './families';
+import { MODEL_FILE_NAME } from './format';
+import { combineParts, type ModelPart } from './layouts';
 import { type MlflowModelInfo, parseMlmodel } from './mlmodel';
+import { type ModelFile, type ModelFileFormat, readModelFile } from './model-files';
 import { describeLocation, type ModelLocation, type ModelSource, openModelSource } from './model-source';
-import { readPickledModel } from './pickle/sklearn-pipeline';
-import { buildModel, type PipelineModel } from './pipeline';
+import { buildModel, type RideModel } from './ride-model';
+import type { SpecBase } from './stage';
 
 /** The model could not be loaded; the message names the location and what is wrong. */
 export class ModelLoadError extends Error {
@@ -23,23 +30,34 @@ export const MLMODEL_FILE_NAME = 'MLmodel';
 /** The sklearn flavor's pickle when MLmodel does not name another. */
 export const DEFAULT_PICKLE_NAME = 'model.pkl';
 
+/** The files of a directory that may hold a model or a part of one: pickles and joblib files (compressed or not), model.json. */
+const MODEL_FILE = /(?:\.(?:pkl|pickle|p|b|bin|joblib|sav)(?:\.(?:z|gz|bz2|xz|lzma|lz4))?|(?:^|\/)model\.json)$/i;
+/** More candidate files than this is no model directory: it is refused rather than read file by file. */
+const MAX_MODEL_FILES = 16;
+
 export interface LoadedModel {
-  model: PipelineModel;
+  model: RideModel;
   /** Where it was read from: a directory or a file. */
   where: string;
-  /** The file served: the pickle, model.json, or the single file the location names. */
+  /** The file served (the one with the regressor), relative to `where`, or the single file the location names. */
   file: string;
   /** The served file's full path or S3 URI. */
   path: string;
-  format: 'pickle' | 'json';
-  /** MLflow's MLmodel of the directory, when there is one. */
+  format: ModelFileFormat;
+  /** MLflow's MLmodel of the model's directory, when there is one. */
   mlmodel?: MlflowModelInfo;
+  /** Which file gave which part of the model, for the start-up log: `DictVectorizer from preprocessor/preprocessor.b`. */
+  parts: readonly string[];
   /** Why a model.json beside the pickle was or was not served, for the start-up log. */
   note?: string;
 }
 
+/** Where else to look for what the model at the location lacks: an MLflow run's artifacts, around its model's artifact path. */
+export interface LoadOptions {
+  artifactsRoot?: ModelLocation;
+}
+
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-const PICKLE_PROTO = 0x80;
 
 /** Runs one step; any failure becomes a ModelLoadError that says where and what. */
 async function attempt<T>(context: string, step: () => Promise<T> | T): Promise<T> {
@@ -51,35 +69,29 @@ async function attempt<T>(context: string, step: () => Promise<T> | T): Promise<
   }
 }
 
-function parseJsonModel(bytes: Uint8Array): ModelDocument {
-  let json: unknown;
-  try {
-    json = JSON.parse(new TextDecoder().decode(bytes));
-  } catch (error) {
-    throw new ModelFormatError(`not valid JSON (${(error as Error).message})`);
-  }
-  return parseModelDocument(json);
+/** The files read and what they hold, before they are combined. */
+interface Found {
+  /** The main file: the flavor's, or the one whose part predicts. */
+  file: string;
+  format: ModelFileFormat;
+  parts: ModelPart[];
+  mlmodel?: MlflowModelInfo;
+  sklearnVersion?: string;
+  note?: string;
 }
 
-/** A single model file: a pickle (it starts with the PROTO opcode) or a model.json document. */
-function readModelFile(bytes: Uint8Array): { document: ModelDocument; format: LoadedModel['format'] } {
-  return bytes[0] === PICKLE_PROTO
-    ? { document: readPickledModel(bytes), format: 'pickle' }
-    : { document: parseJsonModel(bytes), format: 'json' };
-}
+/** A file of a directory (`at` its `where`), or the single file a location names (`at` its whole path). */
+const readFile = (bytes: Uint8Array, name: string, at: { where: string; single?: boolean }): Promise<ModelFile> =>
+  attempt(at.single ? `cannot serve ${at.where}` : `cannot serve ${name} at ${at.where}`, () => readModelFile(bytes, name));
 
-type Loaded = Omit<LoadedModel, 'model' | 'path'> & { document: ModelDocument };
-
-async function loadDirectory(source: Extract<ModelSource, { kind: 'directory' }>): Promise<Loaded> {
+/** MLmodel's sklearn flavor: its pickle, or the model.json exported from it when the pickle cannot be read here. */
+async function sklearnFlavor(
+  source: Directory,
+  mlmodel: MlflowModelInfo | undefined,
+  usualPickle: Uint8Array | undefined,
+): Promise<Found | undefined> {
   const { where, read } = source;
   const cannot = (what: string) => `cannot load the model from ${where}: ${what}`;
-  // MLmodel and the usual pickle at once: a cold start waits for one round trip, not two.
-  const [mlmodelBytes, usualPickle] = await attempt(cannot('cannot read it'), () =>
-    Promise.all([read(MLMODEL_FILE_NAME), read(DEFAULT_PICKLE_NAME)]),
-  );
-  const mlmodel =
-    mlmodelBytes &&
-    (await attempt(cannot(`${MLMODEL_FILE_NAME} is not valid`), () => parseMlmodel(new TextDecoder().decode(mlmodelBytes))));
   const format = mlmodel?.sklearn?.serializationFormat;
   if (format !== undefined && format !== 'cloudpickle' && format !== 'pickle') {
     throw new ModelLoadError(
@@ -92,24 +104,18 @@ async function loadDirectory(source: Extract<ModelSource, { kind: 'directory' }>
   const pickle =
     pickleName === DEFAULT_PICKLE_NAME ? usualPickle : await attempt(cannot(`cannot read ${pickleName}`), () => read(pickleName));
   const json = () => attempt(cannot(`cannot read ${MODEL_FILE_NAME}`), () => read(MODEL_FILE_NAME));
-
   if (pickle === undefined) {
     const bytes = await json();
-    if (bytes === undefined) {
-      const flavors = mlmodel ? ` (its MLmodel's flavors: ${mlmodel.flavors.join(', ') || 'none'})` : '';
-      throw new ModelLoadError(
-        `no model at ${where}${flavors}: expected MLflow's ${pickleName} of the sklearn flavor, or a ${MODEL_FILE_NAME} (is the run id or location right?)`,
-      );
-    }
-    const document = await attempt(cannot(`malformed ${MODEL_FILE_NAME}`), () => parseJsonModel(bytes));
-    return { document, where, file: MODEL_FILE_NAME, format: 'json', mlmodel };
+    if (bytes === undefined) return undefined;
+    const file = await readFile(bytes, MODEL_FILE_NAME, { where });
+    return { file: MODEL_FILE_NAME, ...file, parts: [...file.parts], mlmodel };
   }
   try {
+    const file = readModelFile(pickle, pickleName);
     return {
-      document: readPickledModel(pickle),
-      where,
       file: pickleName,
-      format: 'pickle',
+      ...file,
+      parts: [...file.parts],
       mlmodel,
       note: `${pickleName} served; the pickle wins, so a ${MODEL_FILE_NAME} beside it would be read only if the pickle could not be`,
     };
@@ -119,8 +125,8 @@ async function loadDirectory(source: Extract<ModelSource, { kind: 'directory' }>
     // The one case for model.json beside a pickle: the pickle cannot be read here, and model.json is its export.
     const bytes = await json();
     if (bytes === undefined) throw new ModelLoadError(refusal, { cause: error });
-    const document = await attempt(cannot(`malformed ${MODEL_FILE_NAME}`), () => parseJsonModel(bytes));
-    const recorded = document.producer?.source_sha256;
+    const exported = await attempt(cannot(`malformed ${MODEL_FILE_NAME}`), () => readModelFile(bytes, MODEL_FILE_NAME));
+    const recorded = exported.producer?.source_sha256;
     const actual = sha256(pickle);
     if (recorded !== actual) {
       throw new ModelLoadError(
@@ -130,31 +136,170 @@ async function loadDirectory(source: Extract<ModelSource, { kind: 'directory' }>
       );
     }
     return {
-      document,
-      where,
       file: MODEL_FILE_NAME,
-      format: 'json',
+      ...exported,
+      parts: [...exported.parts],
       mlmodel,
       note: `${MODEL_FILE_NAME} served: it is the export of ${pickleName} (sha256 ${actual}), which this runtime cannot read (${error.message})`,
     };
   }
 }
 
-/** Loads, checks and compiles the model a source holds; every failure is a ModelLoadError that says where. */
-export async function loadModel(source: ModelSource): Promise<LoadedModel> {
-  const loaded: Loaded =
-    source.kind === 'file'
-      ? { ...(await attempt(`cannot serve ${source.where}`, () => readModelFile(source.bytes))), where: source.where, file: source.name }
-      : await loadDirectory(source);
-  const { document, ...rest } = loaded;
-  const path = source.kind === 'file' ? source.where : `${source.where.replace(/\/$/, '')}/${loaded.file}`;
-  return { ...rest, path, model: await attempt(`cannot build the model from ${source.where}`, () => buildModel(document)) };
+type Directory = Extract<ModelSource, { kind: 'directory' }>;
+
+/** An MLflow model directory, by its MLmodel's flavor; undefined when it holds no model file at all. */
+async function mlflowDirectory(
+  source: Directory,
+  mlmodel: MlflowModelInfo | undefined,
+  usualPickle?: Uint8Array,
+): Promise<Found | undefined> {
+  if (mlmodel === undefined || mlmodel.sklearn !== undefined || mlmodel.flavors.length === 0) {
+    return sklearnFlavor(source, mlmodel, usualPickle);
+  }
+  const loader = mlmodel.loaderModule ? ` (python_function's loader_module: ${mlmodel.loaderModule})` : '';
+  throw new ModelLoadError(
+    `cannot load the model from ${source.where}: its MLmodel's flavors are ${mlmodel.flavors.join(', ')}${loader}, none of which this runtime reads ` +
+      '(it reads the sklearn flavor)',
+  );
+}
+
+/** Every candidate model file of a directory and its subdirectories, read: subdirectories with an MLmodel by their flavor. */
+async function directoryFiles(source: Directory, skip: (name: string) => boolean): Promise<Found[]> {
+  const { where, read } = source;
+  const names = await attempt(`cannot list ${where}`, () => source.list());
+  const models = [
+    ...new Set(names.filter((n) => n.endsWith(`/${MLMODEL_FILE_NAME}`)).map((n) => n.slice(0, -MLMODEL_FILE_NAME.length - 1))),
+  ];
+  const loose = names.filter((n) => MODEL_FILE.test(n) && !skip(n) && !models.some((dir) => n.startsWith(`${dir}/`)));
+  if (loose.length + models.length > MAX_MODEL_FILES) {
+    throw new ModelLoadError(
+      `cannot load the model from ${where}: ${loose.length + models.length} model files and directories, more than a model has (${MAX_MODEL_FILES})`,
+    );
+  }
+  const found: Found[] = [];
+  for (const dir of models.filter((d) => !skip(`${d}/${MLMODEL_FILE_NAME}`))) {
+    const sub: Directory = {
+      kind: 'directory',
+      where: `${where.replace(/\/$/, '')}/${dir}`,
+      read: (name) => read(`${dir}/${name}`),
+      list: async () => [],
+    };
+    const bytes = await attempt(`cannot read ${dir}/${MLMODEL_FILE_NAME} at ${where}`, () => read(`${dir}/${MLMODEL_FILE_NAME}`));
+    const mlmodel =
+      bytes &&
+      (await attempt(`cannot load the model from ${sub.where}: ${MLMODEL_FILE_NAME} is not valid`, () =>
+        parseMlmodel(new TextDecoder().decode(bytes)),
+      ));
+    const model = await mlflowDirectory(sub, mlmodel);
+    if (model) found.push({ ...model, file: `${dir}/${model.file}`, parts: model.parts.map((p) => ({ ...p, from: `${dir}/${p.from}` })) });
+  }
+  for (const name of loose) {
+    const bytes = await attempt(`cannot read ${name} at ${where}`, () => read(name));
+    if (bytes === undefined) continue;
+    const file = await readFile(bytes, name, { where });
+    found.push({ file: name, ...file, parts: [...file.parts] });
+  }
+  return found;
+}
+
+/** Whether the parts lack a featurizer: a regressor alone, which a vectorizer beside it may complete. */
+function lacksFeaturizer(found: Found): boolean {
+  try {
+    combineParts(found.parts, '');
+    return false;
+  } catch {
+    return found.parts.length === 1;
+  }
+}
+
+/** The directory's model: its MLmodel's flavor, or, without one, the model files it holds together. */
+async function loadDirectory(source: Directory): Promise<Found> {
+  const { where, read } = source;
+  const cannot = (what: string) => `cannot load the model from ${where}: ${what}`;
+  // MLmodel and the usual pickle at once: a cold start waits for one round trip, not two.
+  const [mlmodelBytes, usualPickle] = await attempt(cannot('cannot read it'), () =>
+    Promise.all([read(MLMODEL_FILE_NAME), read(DEFAULT_PICKLE_NAME)]),
+  );
+  const mlmodel =
+    mlmodelBytes &&
+    (await attempt(cannot(`${MLMODEL_FILE_NAME} is not valid`), () => parseMlmodel(new TextDecoder().decode(mlmodelBytes))));
+  if (mlmodel !== undefined) {
+    const found = await mlflowDirectory(source, mlmodel, usualPickle);
+    if (found) return found;
+    const pickleName = mlmodel.sklearn?.pickledModel ?? DEFAULT_PICKLE_NAME;
+    throw new ModelLoadError(
+      `no model at ${where} (its MLmodel's flavors: ${mlmodel.flavors.join(', ') || 'none'}): expected MLflow's ${pickleName} of the sklearn flavor, or a ${MODEL_FILE_NAME} (is the run id or location right?)`,
+    );
+  }
+  // No MLmodel: the model files here, together. Without a listing (a role that may not list), the usual files only.
+  const files = await directoryFiles(source, () => false).catch(async (error) => {
+    if (error instanceof ModelLoadError && !/cannot list/.test(error.message)) throw error;
+    const usual = await sklearnFlavor(source, undefined, usualPickle);
+    return usual ? [usual] : [];
+  });
+  if (files.length === 0) {
+    throw new ModelLoadError(
+      `no model at ${where}: expected MLflow's MLmodel and ${DEFAULT_PICKLE_NAME}, a pickle or joblib file, or a ${MODEL_FILE_NAME} (is the run id or location right?)`,
+    );
+  }
+  return merge(files);
+}
+
+/** Files read together: their parts, and the main file (the one whose part predicts). */
+function merge(files: readonly Found[]): Found {
+  if (files.length === 1) return files[0];
+  const predicts = (f: Found) => f.parts.some((p) => signatureOf(p.spec).makes === 'predictions');
+  const main = files.find((f) => f.mlmodel !== undefined) ?? files.find(predicts) ?? files[0];
+  return { ...main, parts: files.flatMap((f) => f.parts), sklearnVersion: files.map((f) => f.sklearnVersion).find(Boolean) };
+}
+
+/** Loads, checks and builds the model a source holds; every failure is a ModelLoadError that says where. */
+export async function loadModel(source: ModelSource, openAround?: () => Promise<ModelSource>): Promise<LoadedModel> {
+  let found: Found;
+  if (source.kind === 'file') {
+    const file = await readFile(source.bytes, source.name, { where: source.where, single: true });
+    found = { file: source.name, ...file, parts: [...file.parts] };
+  } else found = await loadDirectory(source);
+  // A regressor without its vectorizer: the run's other artifacts may hold it (the course's preprocessor/preprocessor.b).
+  const around = openAround && lacksFeaturizer(found) ? await openAround() : undefined;
+  if (around?.kind === 'directory') {
+    const prefix = source.where.startsWith(around.where) ? source.where.slice(around.where.length).replace(/^\/|\/$/g, '') : '';
+    const others = await directoryFiles(around, (name) => prefix !== '' && name.startsWith(`${prefix}/`));
+    found = merge([found, ...others.map((f) => ({ ...f, mlmodel: undefined }))]);
+    found = {
+      ...found,
+      parts: found.parts.map((p) =>
+        others.some((o) => o.parts.includes(p)) ? { ...p, from: `${around.where.replace(/\/$/, '')}/${p.from}` } : p,
+      ),
+    };
+  }
+  const combined = await attempt(`cannot serve the model from ${source.where}`, () => combineParts(found.parts, ''));
+  const model = await attempt(`cannot build the model from ${source.where}`, () =>
+    buildModel(combined.spec as SpecBase, found.sklearnVersion),
+  );
+  const path = source.kind === 'file' ? source.where : `${source.where.replace(/\/$/, '')}/${found.file}`;
+  return {
+    model,
+    where: source.where,
+    file: found.file,
+    path,
+    format: found.format,
+    mlmodel: found.mlmodel,
+    parts: combined.parts.map((p) => `${p.spec.estimator ?? p.spec.type} from ${p.from}`),
+    note: found.note,
+  };
 }
 
 /** Opens a location and loads the model there (see openModelSource for what a location may be). */
-export async function loadModelAt(location: ModelLocation, s3: () => S3Client = noS3(location)): Promise<LoadedModel> {
+export async function loadModelAt(
+  location: ModelLocation,
+  s3: () => S3Client = noS3(location),
+  options: LoadOptions = {},
+): Promise<LoadedModel> {
   const source = await attempt(`cannot load the model from ${describeLocation(location)}`, () => openModelSource(location, s3));
-  return loadModel(source);
+  const root = options.artifactsRoot;
+  const around = root && (() => attempt(`cannot open the run's artifacts at ${describeLocation(root)}`, () => openModelSource(root, s3)));
+  return loadModel(source, around);
 }
 
 const noS3 = (location: ModelLocation) => (): S3Client => {

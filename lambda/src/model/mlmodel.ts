@@ -7,6 +7,19 @@ export interface MlflowModelInfo {
   signatureInputs?: string[];
   /** The sklearn flavor, when the model has it: the pickle's file name and how it was written. */
   sklearn?: { pickledModel: string; serializationFormat?: string; sklearnVersion?: string };
+  /** The xgboost and lightgbm flavors (mlflow.xgboost / mlflow.lightgbm.log_model): the model file, its class and format. */
+  xgboost?: BoosterFlavor;
+  lightgbm?: BoosterFlavor;
+  /** python_function's loader_module, for a message when no flavor here is one the runtime reads. */
+  loaderModule?: string;
+}
+
+/** What MLflow's xgboost and lightgbm flavors record: `data` (model.xgb, model.lgb, model.pkl), `model_class`, `model_format`. */
+export interface BoosterFlavor {
+  data: string;
+  modelClass?: string;
+  modelFormat?: string;
+  version?: string;
 }
 
 /** A file name of the model directory: no path, so that it cannot point outside the directory. */
@@ -28,6 +41,7 @@ export async function parseMlmodel(text: string): Promise<MlflowModelInfo> {
     if (columns.every((c) => typeof c.name === 'string')) signatureInputs = columns.map((c) => c.name as string);
   }
   const flavors = (typeof doc.flavors === 'object' && doc.flavors !== null ? doc.flavors : {}) as Record<string, unknown>;
+  const str = (v: unknown) => (v === undefined || v === null ? undefined : String(v));
   let sklearn: MlflowModelInfo['sklearn'];
   if (typeof flavors.sklearn === 'object' && flavors.sklearn !== null) {
     const flavor = flavors.sklearn as Record<string, unknown>;
@@ -35,26 +49,27 @@ export async function parseMlmodel(text: string): Promise<MlflowModelInfo> {
     if (typeof pickledModel !== 'string' || !FILE_NAME.test(pickledModel)) {
       throw new Error(`the sklearn flavor's pickled_model must be a file name in the model directory, got ${JSON.stringify(pickledModel)}`);
     }
-    const text = (v: unknown) => (v === undefined || v === null ? undefined : String(v));
-    sklearn = { pickledModel, serializationFormat: text(flavor.serialization_format), sklearnVersion: text(flavor.sklearn_version) };
+    sklearn = { pickledModel, serializationFormat: str(flavor.serialization_format), sklearnVersion: str(flavor.sklearn_version) };
   }
+  const booster = (name: 'xgboost' | 'lightgbm', defaultData: string, versionKey: string): BoosterFlavor | undefined => {
+    const flavor = flavors[name];
+    if (typeof flavor !== 'object' || flavor === null) return undefined;
+    const f = flavor as Record<string, unknown>;
+    const data = f.data ?? defaultData;
+    if (typeof data !== 'string' || !FILE_NAME.test(data)) {
+      throw new Error(`the ${name} flavor's data must be a file name in the model directory, got ${JSON.stringify(data)}`);
+    }
+    return { data, modelClass: str(f.model_class), modelFormat: str(f.model_format), version: str(f[versionKey]) };
+  };
+  const pyfunc = flavors.python_function as Record<string, unknown> | undefined;
   return {
     runId: typeof doc.run_id === 'string' ? doc.run_id : undefined,
+    xgboost: booster('xgboost', 'model.xgb', 'xgb_version'),
+    lightgbm: booster('lightgbm', 'model.lgb', 'lgb_version'),
+    loaderModule: typeof pyfunc === 'object' && pyfunc !== null ? str(pyfunc.loader_module) : undefined,
     flavors: Object.keys(flavors),
     createdAt: doc.utc_time_created === undefined ? undefined : String(doc.utc_time_created),
     signatureInputs,
     sklearn,
   };
-}
-
-/** Why the model cannot take the features the handler makes, or undefined when it can. */
-export function signatureMismatch(signatureInputs: readonly string[], features: readonly string[]): string | undefined {
-  const missing = features.filter((f) => !signatureInputs.includes(f));
-  const unexpected = signatureInputs.filter((f) => !features.includes(f));
-  if (missing.length === 0 && unexpected.length === 0) return undefined;
-  return (
-    `the model was trained on [${signatureInputs.join(', ')}] but the handler prepares [${features.join(', ')}]` +
-    (missing.length ? `; not in the model's signature: ${missing.join(', ')}` : '') +
-    (unexpected.length ? `; not prepared by the handler: ${unexpected.join(', ')}` : '')
-  );
 }

@@ -2,7 +2,7 @@
  * Where a model lives and how its files are read: an MLflow model directory or a single
  * model file, on S3 or on the local disk.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
 
@@ -19,10 +19,20 @@ export function describeLocation(location: ModelLocation): string {
 /** Reads one file of a model directory; undefined when it does not exist. */
 export type ReadModelFile = (name: string) => Promise<Uint8Array | undefined>;
 
+/**
+ * The files of a model directory, as paths relative to it, its own and those of its
+ * subdirectories one level down (an MLflow run's artifacts: `models_mlflow/MLmodel`,
+ * `preprocessor/preprocessor.b`); at most MAX_LISTED_FILES of them.
+ */
+export type ListModelFiles = () => Promise<string[]>;
+
+/** Beyond this many files, a directory is no model's: its listing stops there. */
+export const MAX_LISTED_FILES = 1000;
+
 /** What a location holds: one model file (a pickle, a model.json), or a directory read file by file. */
 export type ModelSource =
   | { kind: 'file'; where: string; name: string; bytes: Uint8Array }
-  | { kind: 'directory'; where: string; read: ReadModelFile };
+  | { kind: 'directory'; where: string; read: ReadModelFile; list: ListModelFiles };
 
 /** A local file, or undefined when there is none. */
 async function readLocal(path: string): Promise<Uint8Array | undefined> {
@@ -35,7 +45,38 @@ async function readLocal(path: string): Promise<Uint8Array | undefined> {
   }
 }
 
-/** The keys under a prefix (a model directory holds a handful), or the error that listing them met. */
+/** A local directory's files and its subdirectories' files, relative to it. */
+async function listLocal(directory: string): Promise<string[]> {
+  const files: string[] = [];
+  const entries = await readdir(directory, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    if (files.length >= MAX_LISTED_FILES) break;
+    if (entry.isFile()) files.push(entry.name);
+    else if (entry.isDirectory()) {
+      const inner = await readdir(join(directory, entry.name), { withFileTypes: true }).catch(() => []);
+      for (const file of inner) if (file.isFile() && files.length < MAX_LISTED_FILES) files.push(`${entry.name}/${file.name}`);
+    }
+  }
+  return files.sort();
+}
+
+/** The files of an S3 "directory" from its listing: keys under the prefix, at most one level of subdirectory down. */
+async function listS3(listing: Promise<Set<string> | Error>, prefix: string): Promise<string[]> {
+  const keys = await listing;
+  if (keys instanceof Error) throw keys;
+  return [...keys]
+    .filter((key) => key.startsWith(prefix))
+    .map((key) => key.slice(prefix.length))
+    .filter((name) => name !== '' && !name.endsWith('/') && name.split('/').length <= 2)
+    .sort()
+    .slice(0, MAX_LISTED_FILES);
+}
+
+/**
+ * The keys under a prefix (a model directory holds a handful), or the error that listing them
+ * met. A prefix of more than MAX_LISTED_FILES keys is no model's: the listing stops there, and
+ * then proves nothing missing.
+ */
 async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<Set<string> | Error> {
   const keys = new Set<string>();
   try {
@@ -43,6 +84,7 @@ async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<S
       const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
       for (const object of page.Contents ?? []) if (object.Key !== undefined) keys.add(object.Key);
       token = page.NextContinuationToken;
+      if (keys.size >= MAX_LISTED_FILES && token) return new Error(`more than ${MAX_LISTED_FILES} objects under s3://${bucket}/${prefix}`);
     }
     return keys;
   } catch (error) {
@@ -87,7 +129,7 @@ export async function openModelSource(location: ModelLocation, s3: () => S3Clien
     );
     const bytes = isFile ? await readLocal(location.path) : undefined;
     if (bytes !== undefined) return { kind: 'file', where, name: basename(location.path), bytes };
-    return { kind: 'directory', where, read: (name) => readLocal(join(location.path, name)) };
+    return { kind: 'directory', where, read: (name) => readLocal(join(location.path, name)), list: () => listLocal(location.path) };
   }
   const client = s3();
   const { bucket, path } = location;
@@ -98,5 +140,10 @@ export async function openModelSource(location: ModelLocation, s3: () => S3Clien
     if (bytes !== undefined) return { kind: 'file', where, name: basename(path), bytes };
   }
   const prefix = path === '' || path.endsWith('/') ? path : `${path}/`;
-  return { kind: 'directory', where: `s3://${bucket}/${prefix}`, read: (name) => readObject(client, bucket, prefix + name, listing) };
+  return {
+    kind: 'directory',
+    where: `s3://${bucket}/${prefix}`,
+    read: (name) => readObject(client, bucket, prefix + name, listing),
+    list: () => listS3(listing, prefix),
+  };
 }

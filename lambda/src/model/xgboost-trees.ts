@@ -1,4 +1,4 @@
-import type { XGBoostSpec, XGBoostTreeSpec } from './format';
+import type { XGBoostSpec, XGBoostTreeSpec } from './families/xgboost';
 import type { Regressor, SparseRows } from './sparse-rows';
 import { LEAF, type TreeArrays, toInt32, treeArrays } from './tree-arrays';
 

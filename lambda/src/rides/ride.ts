@@ -1,9 +1,6 @@
-/** One ride, as producers send it. */
-export interface Ride {
-  PULocationID: number;
-  DOLocationID: number;
-  trip_distance: number;
-}
+import type { Ride } from './schema';
+
+export type { Ride } from './schema';
 
 /** Passed through unchanged from input to output; also the output record's partition key. */
 export type RideId = string | number;

@@ -1,6 +1,7 @@
 import { isIntegerLiteral, MAY_ROUND_TO_INTEGER, NumberLiterals } from './number-literals';
 import type { RideEvent } from './ride';
 import { quote } from './safe-text';
+import { DEFAULT_RIDE_LIMITS, type FieldRule, RIDE_FIELDS, type RideField, type RideLimits } from './schema';
 
 /**
  * ride_id becomes the output record's partition key, which Kinesis allows 1 to 256 characters.
@@ -9,23 +10,6 @@ import { quote } from './safe-text';
  */
 const MAX_RIDE_ID_LENGTH = 256;
 const RIDE_ID_STRING = `a string of 1 to ${MAX_RIDE_ID_LENGTH} UTF-16 code units`;
-
-/** What a valid ride is, beyond its shape (the function's LOCATION_ID_MIN/MAX and TRIP_DISTANCE_MAX). */
-export interface RideLimits {
-  /** The lowest and highest zone id a location may have. */
-  locationIdMin: number;
-  locationIdMax: number;
-  /** The longest trip_distance that is a ride rather than a meter error. */
-  tripDistanceMax: number;
-}
-
-/**
- * The NYC taxi zones are 1 to 265 (264 and 265 are "unknown" and "outside NYC"). 200 miles is
- * hours beyond any ride the models are trained on (the course keeps rides of 1 to 60
- * minutes); longer readings are meter errors, and a model asked about them extrapolates
- * without bound (1e308 miles "takes" 1.59e308 minutes).
- */
-export const DEFAULT_RIDE_LIMITS: RideLimits = { locationIdMin: 1, locationIdMax: 265, tripDistanceMax: 200 };
 
 export type Validation = { ok: true; event: RideEvent } | { ok: false; reason: string };
 
@@ -90,15 +74,30 @@ function rideIdExpectation(v: unknown, literal?: string): string {
 }
 
 /** The fields that must be integers, by their path: the ones a rounded literal could fake. */
-const INTEGER_PATHS: readonly (readonly string[])[] = [['ride_id'], ['ride', 'PULocationID'], ['ride', 'DOLocationID']];
+const INTEGER_PATHS: readonly (readonly string[])[] = [
+  ['ride_id'],
+  ...Object.entries(RIDE_FIELDS as Record<RideField, FieldRule>)
+    .filter(([, rule]) => rule.integer)
+    .map(([key]) => ['ride', key]),
+];
 
 type Check = {
-  key: 'PULocationID' | 'DOLocationID' | 'trip_distance';
+  key: RideField;
   /** Whether the value is valid; `literal`, the number's text as sent, when known. */
   valid: (v: unknown, literal?: string) => boolean;
   /** What a valid value is, for the reason; given the value, as out-of-range values get their own words. */
   expected: (v: unknown, literal?: string) => string;
 };
+
+/** A ride field's rule with the function's limits: numbers only, integers as sent where the rule says so. */
+function checkOf(key: RideField, rule: FieldRule, limits: RideLimits): Check {
+  return {
+    key,
+    valid: (v, literal) =>
+      typeof v === 'number' && Number.isFinite(v) && (!rule.integer || sentAsInteger(v, literal)) && rule.valid(v, limits),
+    expected: (v, literal) => (rule.integer && !sentAsInteger(v, literal) ? 'an integer' : rule.expected(v, limits)),
+  };
+}
 
 /**
  * Validates parsed input records against docs/design.md and the limits. Lists every
@@ -109,19 +108,7 @@ export class RideValidator {
   private readonly checks: readonly Check[];
 
   constructor(readonly limits: RideLimits = DEFAULT_RIDE_LIMITS) {
-    const { locationIdMin, locationIdMax, tripDistanceMax } = limits;
-    const isLocationId = (v: unknown, literal?: string) =>
-      sentAsInteger(v, literal) && (v as number) >= locationIdMin && (v as number) <= locationIdMax;
-    const location = (v: unknown, literal?: string) =>
-      sentAsInteger(v, literal) ? `a zone id from ${locationIdMin} to ${locationIdMax} (LOCATION_ID_MIN to LOCATION_ID_MAX)` : 'an integer';
-    const isDistance = (v: unknown) => typeof v === 'number' && v >= 0 && v <= tripDistanceMax;
-    const distance = (v: unknown) =>
-      typeof v === 'number' && v > tripDistanceMax ? `at most ${tripDistanceMax} (TRIP_DISTANCE_MAX)` : 'a finite number >= 0';
-    this.checks = [
-      { key: 'PULocationID', valid: isLocationId, expected: location },
-      { key: 'DOLocationID', valid: isLocationId, expected: location },
-      { key: 'trip_distance', valid: isDistance, expected: distance },
-    ];
+    this.checks = (Object.entries(RIDE_FIELDS) as [RideField, FieldRule][]).map(([key, rule]) => checkOf(key, rule, limits));
   }
 
   /**
@@ -133,15 +120,14 @@ export class RideValidator {
     if (isPlainObject(record) && Object.hasOwn(record, 'ride_id') && isRideId(record.ride_id) && Object.hasOwn(record, 'ride')) {
       const ride = record.ride;
       if (isPlainObject(ride) && this.checks.every(({ key, valid }) => Object.hasOwn(ride, key) && valid(ride[key]))) {
-        const { PULocationID, DOLocationID, trip_distance } = ride as Record<string, number>;
         if (text !== undefined && MAY_ROUND_TO_INTEGER.test(text)) {
           const literals = new NumberLiterals(text);
           if (!this.integersSentExactly(literals)) return { ok: false, reason: this.problemsOf(record, literals).join('; ') };
         }
-        return {
-          ok: true,
-          event: { ride: { PULocationID, DOLocationID, trip_distance }, ride_id: record.ride_id as RideEvent['ride_id'] },
-        };
+        // Only the schema's fields: extra ones a producer added are not carried along.
+        const fields: Record<string, number> = {};
+        for (const { key } of this.checks) fields[key] = ride[key] as number;
+        return { ok: true, event: { ride: fields as RideEvent['ride'], ride_id: record.ride_id as RideEvent['ride_id'] } };
       }
     }
     return { ok: false, reason: this.problemsOf(record, new NumberLiterals(text)).join('; ') };
@@ -177,11 +163,4 @@ export class RideValidator {
     check(['ride_id'], record, { valid: isRideId, expected: rideIdExpectation });
     return problems;
   }
-}
-
-const defaultValidator = new RideValidator();
-
-/** Validates with the default limits; see RideValidator. */
-export function validateRideEvent(record: unknown, text?: string): Validation {
-  return defaultValidator.validate(record, text);
 }

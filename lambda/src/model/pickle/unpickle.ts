@@ -16,7 +16,7 @@ export class UnsupportedGlobalError extends ModelFormatError {
     const advice = adviceFor(global);
     super(
       `it needs ${global}, which this runtime does not evaluate ` +
-        `(supported: a Pipeline or (DictVectorizer, regressor) tuple of a DictVectorizer and one of ${SUPPORTED_REGRESSOR_NAMES.join(', ')})` +
+        `(supported: ${SUPPORTED_REGRESSOR_NAMES.join(', ')})` +
         (advice ? `; ${advice}` : ''),
     );
   }

@@ -7,13 +7,16 @@
 ;; Memory, laid out by packed-trees.ts (byte offsets, little-endian):
 ;;   node, 24 bytes:  i32 left, i32 right   byte offsets of the children; a leaf points to itself
 ;;                    i32 feature           the column it splits on; -1 at a leaf
-;;                    i32 (unused)
+;;                    i32 slot              byte offset, in a row, of the slot of the feature's group;
+;;                                          its top bit: where the feature goes when the row has no
+;;                                          entry for it (1: left), decided at load from the value
+;;                                          an absent column holds (0, or what a scaler made of 0)
 ;;                    f64 threshold         goes left when x <= threshold; at a leaf, its value
 ;;   tree, 8 bytes:   i32 root              byte offset of its first node
 ;;                    i32 depth             steps from the root to its deepest leaf
-;;   row, 24 bytes:   i32 column0, i32 column1, f64 value0, f64 value1
-;;                    a row's (at most two) features; an unused column is -2; a column not in
-;;                    the row reads as 0, as in a sparse matrix
+;;   row, 16 bytes a slot, one slot per group of columns (one feature's one-hots, or one column):
+;;                    i32 column, i32 (unused), f64 value
+;;                    the row's entry of that group; an unused slot's column is -2, never a feature
 ;;   out:             f64 per row, to which each tree's leaf value (times scale) is added
 (module
   (memory (export "memory") 1)
@@ -21,15 +24,15 @@
   (func $min (param $a i32) (param $b i32) (result i32)
     (select (local.get $a) (local.get $b) (i32.lt_u (local.get $a) (local.get $b))))
 
-  ;; out[r] += scale * leaf(tree, row r), tree by tree in order, for rows 0 .. count - 1.
+  ;; out[r] += scale * leaf(tree, row r), tree by tree in order, for rows 0 .. count - 1 of
+  ;; rowBytes bytes each.
   (func (export "accumulate")
     (param $trees i32) (param $treeCount i32) (param $rows i32) (param $count i32) (param $out i32) (param $scale f64)
+    (param $rowBytes i32)
     (local $t i32) (local $tree i32) (local $root i32) (local $depth i32) (local $step i32)
-    (local $r i32) (local $last i32) (local $f i32) (local $at i32)
-    (local $arow i32) (local $anode i32) (local $acol0 i32) (local $acol1 i32) (local $aval0 f64) (local $aval1 f64)
-    (local $brow i32) (local $bnode i32) (local $bcol0 i32) (local $bcol1 i32) (local $bval0 f64) (local $bval1 f64)
-    (local $crow i32) (local $cnode i32) (local $ccol0 i32) (local $ccol1 i32) (local $cval0 f64) (local $cval1 f64)
-    (local $drow i32) (local $dnode i32) (local $dcol0 i32) (local $dcol1 i32) (local $dval0 f64) (local $dval1 f64)
+    (local $r i32) (local $last i32) (local $at i32) (local $slot i32) (local $in i32)
+    (local $arow i32) (local $anode i32) (local $brow i32) (local $bnode i32)
+    (local $crow i32) (local $cnode i32) (local $drow i32) (local $dnode i32)
     (if (i32.or (i32.eqz (local.get $count)) (i32.eqz (local.get $treeCount))) (then (return)))
     (local.set $last (i32.sub (local.get $count) (i32.const 1)))
     (loop $each_tree
@@ -39,78 +42,66 @@
       (local.set $r (i32.const 0))
       (loop $each_four_rows
         ;; Lanes r .. r + 3; past the last row, a lane repeats it and its result is not added.
-        (local.set $arow (i32.add (local.get $rows) (i32.mul (local.get $r) (i32.const 24))))
-        (local.set $acol0 (i32.load (local.get $arow)))
-        (local.set $acol1 (i32.load offset=4 (local.get $arow)))
-        (local.set $aval0 (f64.load offset=8 (local.get $arow)))
-        (local.set $aval1 (f64.load offset=16 (local.get $arow)))
+        (local.set $arow (i32.add (local.get $rows) (i32.mul (local.get $r) (local.get $rowBytes))))
         (local.set $anode (local.get $root))
-        (local.set $brow (i32.add (local.get $rows) (i32.mul (call $min (i32.add (local.get $r) (i32.const 1)) (local.get $last)) (i32.const 24))))
-        (local.set $bcol0 (i32.load (local.get $brow)))
-        (local.set $bcol1 (i32.load offset=4 (local.get $brow)))
-        (local.set $bval0 (f64.load offset=8 (local.get $brow)))
-        (local.set $bval1 (f64.load offset=16 (local.get $brow)))
+        (local.set $brow (i32.add (local.get $rows) (i32.mul (call $min (i32.add (local.get $r) (i32.const 1)) (local.get $last)) (local.get $rowBytes))))
         (local.set $bnode (local.get $root))
-        (local.set $crow (i32.add (local.get $rows) (i32.mul (call $min (i32.add (local.get $r) (i32.const 2)) (local.get $last)) (i32.const 24))))
-        (local.set $ccol0 (i32.load (local.get $crow)))
-        (local.set $ccol1 (i32.load offset=4 (local.get $crow)))
-        (local.set $cval0 (f64.load offset=8 (local.get $crow)))
-        (local.set $cval1 (f64.load offset=16 (local.get $crow)))
+        (local.set $crow (i32.add (local.get $rows) (i32.mul (call $min (i32.add (local.get $r) (i32.const 2)) (local.get $last)) (local.get $rowBytes))))
         (local.set $cnode (local.get $root))
-        (local.set $drow (i32.add (local.get $rows) (i32.mul (call $min (i32.add (local.get $r) (i32.const 3)) (local.get $last)) (i32.const 24))))
-        (local.set $dcol0 (i32.load (local.get $drow)))
-        (local.set $dcol1 (i32.load offset=4 (local.get $drow)))
-        (local.set $dval0 (f64.load offset=8 (local.get $drow)))
-        (local.set $dval1 (f64.load offset=16 (local.get $drow)))
+        (local.set $drow (i32.add (local.get $rows) (i32.mul (call $min (i32.add (local.get $r) (i32.const 3)) (local.get $last)) (local.get $rowBytes))))
         (local.set $dnode (local.get $root))
         (local.set $step (local.get $depth))
         (block $walked
           (loop $walk
             (br_if $walked (i32.eqz (local.get $step)))
-            ;; x = the row's value of the node's feature (0 when absent); left when x <= threshold.
-            (local.set $f (i32.load offset=8 (local.get $anode)))
+            ;; x = the row's value of the node's feature when its slot holds that column; left when x <= threshold,
+            ;; else (no entry for the feature) the node's absent direction.
+            (local.set $slot (i32.load offset=12 (local.get $anode)))
+            (local.set $in (i32.add (local.get $arow) (i32.and (local.get $slot) (i32.const 0x7fffffff))))
             (local.set $anode
               (select
                 (i32.load (local.get $anode))
                 (i32.load offset=4 (local.get $anode))
-                (f64.le
-                  (select (local.get $aval0)
-                    (select (local.get $aval1) (f64.const 0) (i32.eq (local.get $acol1) (local.get $f)))
-                    (i32.eq (local.get $acol0) (local.get $f)))
-                  (f64.load offset=16 (local.get $anode)))))
-            ;; x = the row's value of the node's feature (0 when absent); left when x <= threshold.
-            (local.set $f (i32.load offset=8 (local.get $bnode)))
+                (select
+                  (f64.le (f64.load offset=8 (local.get $in)) (f64.load offset=16 (local.get $anode)))
+                  (i32.shr_u (local.get $slot) (i32.const 31))
+                  (i32.eq (i32.load (local.get $in)) (i32.load offset=8 (local.get $anode))))))
+            ;; x = the row's value of the node's feature when its slot holds that column; left when x <= threshold,
+            ;; else (no entry for the feature) the node's absent direction.
+            (local.set $slot (i32.load offset=12 (local.get $bnode)))
+            (local.set $in (i32.add (local.get $brow) (i32.and (local.get $slot) (i32.const 0x7fffffff))))
             (local.set $bnode
               (select
                 (i32.load (local.get $bnode))
                 (i32.load offset=4 (local.get $bnode))
-                (f64.le
-                  (select (local.get $bval0)
-                    (select (local.get $bval1) (f64.const 0) (i32.eq (local.get $bcol1) (local.get $f)))
-                    (i32.eq (local.get $bcol0) (local.get $f)))
-                  (f64.load offset=16 (local.get $bnode)))))
-            ;; x = the row's value of the node's feature (0 when absent); left when x <= threshold.
-            (local.set $f (i32.load offset=8 (local.get $cnode)))
+                (select
+                  (f64.le (f64.load offset=8 (local.get $in)) (f64.load offset=16 (local.get $bnode)))
+                  (i32.shr_u (local.get $slot) (i32.const 31))
+                  (i32.eq (i32.load (local.get $in)) (i32.load offset=8 (local.get $bnode))))))
+            ;; x = the row's value of the node's feature when its slot holds that column; left when x <= threshold,
+            ;; else (no entry for the feature) the node's absent direction.
+            (local.set $slot (i32.load offset=12 (local.get $cnode)))
+            (local.set $in (i32.add (local.get $crow) (i32.and (local.get $slot) (i32.const 0x7fffffff))))
             (local.set $cnode
               (select
                 (i32.load (local.get $cnode))
                 (i32.load offset=4 (local.get $cnode))
-                (f64.le
-                  (select (local.get $cval0)
-                    (select (local.get $cval1) (f64.const 0) (i32.eq (local.get $ccol1) (local.get $f)))
-                    (i32.eq (local.get $ccol0) (local.get $f)))
-                  (f64.load offset=16 (local.get $cnode)))))
-            ;; x = the row's value of the node's feature (0 when absent); left when x <= threshold.
-            (local.set $f (i32.load offset=8 (local.get $dnode)))
+                (select
+                  (f64.le (f64.load offset=8 (local.get $in)) (f64.load offset=16 (local.get $cnode)))
+                  (i32.shr_u (local.get $slot) (i32.const 31))
+                  (i32.eq (i32.load (local.get $in)) (i32.load offset=8 (local.get $cnode))))))
+            ;; x = the row's value of the node's feature when its slot holds that column; left when x <= threshold,
+            ;; else (no entry for the feature) the node's absent direction.
+            (local.set $slot (i32.load offset=12 (local.get $dnode)))
+            (local.set $in (i32.add (local.get $drow) (i32.and (local.get $slot) (i32.const 0x7fffffff))))
             (local.set $dnode
               (select
                 (i32.load (local.get $dnode))
                 (i32.load offset=4 (local.get $dnode))
-                (f64.le
-                  (select (local.get $dval0)
-                    (select (local.get $dval1) (f64.const 0) (i32.eq (local.get $dcol1) (local.get $f)))
-                    (i32.eq (local.get $dcol0) (local.get $f)))
-                  (f64.load offset=16 (local.get $dnode)))))
+                (select
+                  (f64.le (f64.load offset=8 (local.get $in)) (f64.load offset=16 (local.get $dnode)))
+                  (i32.shr_u (local.get $slot) (i32.const 31))
+                  (i32.eq (i32.load (local.get $in)) (i32.load offset=8 (local.get $dnode))))))
             (local.set $step (i32.sub (local.get $step) (i32.const 1)))
             (br $walk)))
         (local.set $at (i32.add (local.get $out) (i32.shl (i32.add (local.get $r) (i32.const 0)) (i32.const 3))))

@@ -1,0 +1,9 @@
+/** A model file that cannot be served; the message says where and what is wrong. */
+export class ModelFormatError extends Error {
+  override name = 'ModelFormatError';
+}
+
+/** Throws a ModelFormatError that names the part of the model at fault: `steps[1].coef: expected ...`. */
+export function fail(path: string, problem: string): never {
+  throw new ModelFormatError(path === '' ? problem : `${path}: ${problem}`);
+}

@@ -1,0 +1,64 @@
+/**
+ * scikit-learn's decision trees and their forests: DecisionTreeRegressor, ExtraTreeRegressor,
+ * RandomForestRegressor and ExtraTreesRegressor. `predict` is the mean of the trees, each
+ * walked on X cast to float32 (`x <= threshold` goes left).
+ */
+import { fail } from '../errors';
+import { fitted, instanceOf, sequence } from '../pickle/attributes';
+import type { PyObject } from '../pickle/python-object';
+import { field, oneOf } from '../spec-checks';
+import type { PredictionStage, SpecBase, StageInput } from '../stage';
+import { TreeEnsemble } from '../tree-ensemble';
+import type { Family } from './family';
+import { matrixInput } from './matrix-input';
+import { checkTreeFeatures, decisionTreeOf, parseTrees, SKLEARN_TREE, type TreeSpec } from './sklearn-trees';
+
+const ESTIMATORS = ['DecisionTreeRegressor', 'ExtraTreeRegressor', 'RandomForestRegressor', 'ExtraTreesRegressor'] as const;
+
+export interface ForestSpec extends SpecBase {
+  readonly type: 'forest';
+  readonly estimator: (typeof ESTIMATORS)[number];
+  /** One tree for a single decision tree. */
+  readonly trees: readonly TreeSpec[];
+}
+
+/** The single trees, as a forest's members are pickled. */
+export const DECISION_TREES = ['sklearn.tree._classes.DecisionTreeRegressor', 'sklearn.tree._classes.ExtraTreeRegressor'];
+
+const CLASSES: Record<string, (typeof ESTIMATORS)[number]> = {
+  'sklearn.tree._classes.DecisionTreeRegressor': 'DecisionTreeRegressor',
+  'sklearn.tree._classes.ExtraTreeRegressor': 'ExtraTreeRegressor',
+  'sklearn.ensemble._forest.RandomForestRegressor': 'RandomForestRegressor',
+  'sklearn.ensemble._forest.ExtraTreesRegressor': 'ExtraTreesRegressor',
+};
+
+function fromPickle(object: PyObject, where: string): Omit<ForestSpec, 'type'> {
+  const estimator = CLASSES[object.type];
+  if (DECISION_TREES.includes(object.type)) return { estimator, trees: [decisionTreeOf(object, DECISION_TREES, where)] };
+  const members = sequence(fitted(instanceOf(object, [object.type], where), 'estimators_', where), `${where}.estimators_`);
+  return { estimator, trees: members.map((tree, i) => decisionTreeOf(tree, DECISION_TREES, `${where}.estimators_[${i}]`)) };
+}
+
+function parse(spec: Record<string, unknown>, path: string): ForestSpec {
+  return {
+    type: 'forest',
+    estimator: oneOf(field(spec, 'estimator', path), ESTIMATORS, `${path}.estimator`),
+    trees: parseTrees(field(spec, 'trees', path), `${path}.trees`),
+  };
+}
+
+function build(spec: ForestSpec, input: StageInput, path: string): PredictionStage {
+  const shape = matrixInput(input, spec.estimator, path);
+  checkTreeFeatures(spec.trees, shape, `${path}.trees`);
+  if (spec.trees.length === 0) fail(`${path}.trees`, 'a forest of no trees');
+  const ensemble = new TreeEnsemble(spec.trees, { kind: 'mean' }, shape, 'float32');
+  return {
+    output: 'predictions',
+    name: spec.estimator,
+    inputs: [],
+    predict: (rows) => ('kind' in rows ? fail(path, 'trees take a matrix') : ensemble.predict(rows)),
+    describe: () => ensemble.describe(),
+  };
+}
+
+export const forest: Family<ForestSpec> = { classes: CLASSES, parts: [SKLEARN_TREE], fromPickle, parse, build };

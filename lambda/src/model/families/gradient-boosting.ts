@@ -1,0 +1,84 @@
+/**
+ * scikit-learn's GradientBoostingRegressor: `init + Σ learning_rate × tree(x)` in stage order,
+ * each tree walked on X cast to float32. Every regression loss it has (squared error, absolute
+ * error, Huber, quantile) has the identity link, before and after scikit-learn 1.4.
+ */
+import { fail } from '../errors';
+import { fitted, instanceOf, ndarray, singleNumber } from '../pickle/attributes';
+import type { PyObject } from '../pickle/python-object';
+import { field, finiteNumber, parameter, stringAt } from '../spec-checks';
+import type { PredictionStage, SpecBase, StageInput } from '../stage';
+import { TreeEnsemble } from '../tree-ensemble';
+import type { Family } from './family';
+import { DECISION_TREES } from './forest';
+import { LOSS_CLASSES } from './links';
+import { matrixInput } from './matrix-input';
+import { checkTreeFeatures, decisionTreeOf, parseTrees, SKLEARN_TREE, type TreeSpec } from './sklearn-trees';
+
+export interface GradientBoostingSpec extends SpecBase {
+  readonly type: 'gradient_boosting';
+  /** The constant raw prediction the stages add to (init_'s constant, or 0 for init="zero"). */
+  readonly init: number;
+  readonly learning_rate: number;
+  readonly trees: readonly TreeSpec[];
+}
+
+const CLASS = 'sklearn.ensemble._gb.GradientBoostingRegressor';
+const DUMMY_REGRESSOR = 'sklearn.dummy.DummyRegressor';
+/** GradientBoostingRegressor's losses before scikit-learn 1.4 (after, the common losses of links.ts). */
+const OLD_LOSSES = ['LeastSquaresError', 'LeastAbsoluteError', 'HuberLossFunction', 'QuantileLossFunction'].map(
+  (loss) => `sklearn.ensemble._gb_losses.${loss}`,
+);
+
+function fromPickle(object: PyObject, where: string): Omit<GradientBoostingSpec, 'type'> {
+  const a = instanceOf(object, [CLASS], where);
+  const stages = ndarray(fitted(a, 'estimators_', where), `${where}.estimators_`);
+  if (stages.shape.length !== 2 || stages.shape[1] !== 1)
+    fail(`${where}.estimators_`, `shape (${stages.shape.join(', ')}): only single-output regression is served`);
+  const init = a.get('init_');
+  const initial =
+    init === 'zero'
+      ? 0
+      : singleNumber(
+          fitted(instanceOf(init, [DUMMY_REGRESSOR], `${where}.init_`), 'constant_', `${where}.init_`),
+          `${where}.init_.constant_`,
+        );
+  return {
+    estimator: 'GradientBoostingRegressor',
+    init: initial,
+    learning_rate: singleNumber(a.get('learning_rate'), `${where}.learning_rate`),
+    trees: stages.items().map((tree, i) => decisionTreeOf(tree, DECISION_TREES, `${where}.estimators_[${i}]`)),
+  };
+}
+
+function parse(spec: Record<string, unknown>, path: string): GradientBoostingSpec {
+  return {
+    type: 'gradient_boosting',
+    estimator: spec.estimator === undefined ? 'GradientBoostingRegressor' : stringAt(spec.estimator, `${path}.estimator`),
+    init: parameter(field(spec, 'init', path), `${path}.init`),
+    learning_rate: finiteNumber(field(spec, 'learning_rate', path), `${path}.learning_rate`),
+    trees: parseTrees(field(spec, 'trees', path), `${path}.trees`),
+  };
+}
+
+function build(spec: GradientBoostingSpec, input: StageInput, path: string): PredictionStage {
+  const shape = matrixInput(input, 'GradientBoostingRegressor', path);
+  checkTreeFeatures(spec.trees, shape, `${path}.trees`);
+  const combine = { kind: 'boosting', init: spec.init, learningRate: spec.learning_rate, link: 'identity' } as const;
+  const ensemble = new TreeEnsemble(spec.trees, combine, shape, 'float32');
+  return {
+    output: 'predictions',
+    name: 'GradientBoostingRegressor',
+    inputs: [],
+    predict: (rows) => ('kind' in rows ? fail(path, 'trees take a matrix') : ensemble.predict(rows)),
+    describe: () => ensemble.describe(),
+  };
+}
+
+export const gradientBoosting: Family<GradientBoostingSpec> = {
+  classes: { [CLASS]: 'GradientBoostingRegressor' },
+  parts: [SKLEARN_TREE, ...DECISION_TREES, DUMMY_REGRESSOR, ...OLD_LOSSES, ...LOSS_CLASSES],
+  fromPickle,
+  parse,
+  build,
+};

@@ -1,0 +1,97 @@
+/**
+ * scikit-learn's trees as the tree families share them: the node arrays of a spec (from a
+ * pickle's `Tree` or `TreePredictor`, or from model.json), their checks, and the ensemble
+ * evaluator they are built into (tree-ensemble.ts).
+ */
+import { fail } from '../errors';
+import { fitted, instanceOf, ndarray } from '../pickle/attributes';
+import type { PyObject } from '../pickle/python-object';
+import { checkParameter, field, type NumericArray, numberArray, objectAt } from '../spec-checks';
+import type { MatrixShape } from '../stage';
+
+/** One tree: children (-1 at a leaf), the split feature and threshold of each node, and each node's value. */
+export interface TreeSpec {
+  readonly children_left: NumericArray;
+  readonly children_right: NumericArray;
+  readonly feature: NumericArray;
+  readonly threshold: NumericArray;
+  readonly value: NumericArray;
+}
+
+export const SKLEARN_TREE = 'sklearn.tree._tree.Tree';
+export const TREE_PREDICTOR = 'sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor';
+
+/** The arrays of one tree, checked: lengths, children after their parent (no cycle), one parent per node, sane leaves. */
+export function parseTree(value: unknown, path: string): TreeSpec {
+  const t = objectAt(value, path, 'a tree object');
+  const tree: TreeSpec = {
+    children_left: numberArray(field(t, 'children_left', path), `${path}.children_left`, 'integer'),
+    children_right: numberArray(field(t, 'children_right', path), `${path}.children_right`, 'integer'),
+    feature: numberArray(field(t, 'feature', path), `${path}.feature`, 'integer'),
+    threshold: numberArray(field(t, 'threshold', path), `${path}.threshold`, 'not NaN'),
+    value: numberArray(field(t, 'value', path), `${path}.value`, 'not NaN'),
+  };
+  const nodes = tree.threshold.length;
+  if (nodes === 0) fail(path, 'a tree needs at least one node');
+  for (const key of ['children_left', 'children_right', 'feature', 'value'] as const) {
+    if (tree[key].length !== nodes) fail(`${path}.${key}`, `has ${tree[key].length} entries, expected ${nodes}`);
+  }
+  const parents = new Uint8Array(nodes);
+  for (let node = 0; node < nodes; node++) {
+    const left = tree.children_left[node];
+    const right = tree.children_right[node];
+    if (left === -1 && right === -1) {
+      checkParameter(tree.value[node], () => `${path}.value[${node}] (a leaf)`);
+      continue;
+    }
+    // scikit-learn numbers children after their parent; checking that also rules out cycles.
+    if (!(left > node && left < nodes && right > node && right < nodes)) {
+      fail(`${path} node ${node}`, `children ${left}, ${right} are not nodes after it`);
+    }
+    // A tree: no node is reached from two parents (the walk is sized by each node's one depth).
+    if (parents[left]++ > 0) fail(`${path} node ${node}`, `child ${left} has another parent too`);
+    if (parents[right]++ > 0) fail(`${path} node ${node}`, `child ${right} has another parent too`);
+    if (tree.feature[node] < 0) fail(`${path}.feature[${node}]`, `${tree.feature[node]} is not a feature`);
+  }
+  return tree;
+}
+
+export function parseTrees(value: unknown, path: string): TreeSpec[] {
+  if (!Array.isArray(value) || value.length === 0) fail(path, 'expected a non-empty array of trees');
+  return value.map((tree, i) => parseTree(tree, `${path}[${i}]`));
+}
+
+/** Every split reads a column the matrix has: a tree fitted on a wider matrix would read columns that do not exist. */
+export function checkTreeFeatures(trees: readonly TreeSpec[], shape: MatrixShape, path: string): void {
+  trees.forEach((tree, t) => {
+    for (let node = 0; node < tree.feature.length; node++) {
+      if (tree.children_left[node] === -1) continue;
+      const feature = tree.feature[node];
+      if (feature >= shape.width) fail(`${path}[${t}].feature[${node}]`, `${feature} is not one of the ${shape.width} features`);
+    }
+  });
+}
+
+/** scikit-learn's Tree: node records (children, feature, threshold) and one value per node. */
+export function sklearnTree(value: unknown, where: string): TreeSpec {
+  const a = instanceOf(value, [SKLEARN_TREE], where);
+  const [, , outputs] = (value as PyObject).args;
+  if (outputs !== 1) fail(where, `has ${String(outputs)} outputs; only single-output regression trees are served`);
+  const nodes = ndarray(a.get('nodes'), `${where}.nodes`);
+  const values = ndarray(a.get('values'), `${where}.values`);
+  const count = nodes.size;
+  if (values.shape[0] !== count || values.size !== count)
+    fail(`${where}.values`, `shape (${values.shape.join(', ')}) does not fit ${count} nodes of one output`);
+  return {
+    children_left: nodes.int32Field('left_child'),
+    children_right: nodes.int32Field('right_child'),
+    feature: nodes.int32Field('feature'),
+    threshold: nodes.field('threshold'),
+    value: values.toFloat64Array(),
+  };
+}
+
+/** The tree of a fitted DecisionTreeRegressor or ExtraTreeRegressor (a forest's member). */
+export function decisionTreeOf(value: unknown, classes: readonly string[], where: string): TreeSpec {
+  return sklearnTree(fitted(instanceOf(value, classes, where), 'tree_', where), `${where}.tree_`);
+}

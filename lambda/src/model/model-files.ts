@@ -1,0 +1,79 @@
+/**
+ * One model file, whatever it is, read into the parts it holds: a pickle (MLflow's model.pkl,
+ * a joblib file, a `(dv, model)` tuple), or a model.json document. The file's first bytes say
+ * what it is, never its name; a file that is none of them is refused, saying what it looks like.
+ */
+import { fail } from './errors';
+import { type Producer, parseModelDocument } from './format';
+import { combineParts, type ModelPart, partsOfPickle } from './layouts';
+import { attributesOf, PyObject } from './pickle/python-object';
+import { unpickle } from './pickle/unpickle';
+import type { SpecBase } from './stage';
+
+/** How a served file was written. */
+export type ModelFileFormat = 'pickle' | 'json';
+
+export interface ModelFile {
+  readonly parts: readonly ModelPart[];
+  readonly format: ModelFileFormat;
+  /** The scikit-learn version that pickled it (its estimators' `_sklearn_version`), or that the export records. */
+  readonly sklearnVersion?: string;
+  /** model.json only: who wrote it, and from what pickle. */
+  readonly producer?: Producer;
+}
+
+const PICKLE_PROTO = 0x80;
+
+/** The scikit-learn version recorded in a pickle's estimators, looking one level into a dict or tuple. */
+function sklearnVersionOf(root: unknown): string | undefined {
+  const candidates = root instanceof Map ? [...root.values()] : Array.isArray(root) ? root : [root];
+  for (const value of candidates) {
+    if (!(value instanceof PyObject)) continue;
+    const attributes = attributesOf(value);
+    const version = attributes.get('_sklearn_version');
+    if (typeof version === 'string') return version;
+    const steps = attributes.get('steps');
+    if (Array.isArray(steps)) {
+      for (const step of steps) {
+        const estimator = Array.isArray(step) ? step[1] : undefined;
+        const v = estimator instanceof PyObject ? attributesOf(estimator).get('_sklearn_version') : undefined;
+        if (typeof v === 'string') return v;
+      }
+    }
+  }
+  return undefined;
+}
+
+function parseJson(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch (error) {
+    return fail('', `not valid JSON (${(error as Error).message})`);
+  }
+}
+
+/** What a file that is no model file looks like, for the refusal. */
+function describeBytes(bytes: Uint8Array): string {
+  if (bytes.length === 0) return 'an empty file';
+  const text = new TextDecoder('latin1').decode(bytes.subarray(0, 16)).replace(/[^\x20-\x7e]/g, '.');
+  return `a file of ${bytes.length} bytes starting ${JSON.stringify(text)}`;
+}
+
+/** Reads a model file into its parts; throws ModelFormatError saying what it is and what is wrong. */
+export function readModelFile(bytes: Uint8Array, name: string): ModelFile {
+  if (bytes[0] === PICKLE_PROTO) {
+    const root = unpickle(bytes);
+    return { parts: partsOfPickle(root, name), format: 'pickle', sklearnVersion: sklearnVersionOf(root) };
+  }
+  if (bytes[0] === 0x7b /* { */) {
+    const document = parseModelDocument(parseJson(bytes));
+    const { producer } = document;
+    return { parts: [{ spec: document.model, from: name }], format: 'json', sklearnVersion: producer?.sklearn_version, producer };
+  }
+  return fail('', `${describeBytes(bytes)}: not a pickle, a joblib file or a model.json`);
+}
+
+/** The checked spec of a single pickle that holds one whole model (or its parts); throws ModelFormatError naming what is wrong. */
+export function readPickledModel(bytes: Uint8Array, name = 'model.pkl'): SpecBase {
+  return combineParts(partsOfPickle(unpickle(bytes), name), name).spec;
+}

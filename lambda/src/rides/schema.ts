@@ -1,0 +1,127 @@
+/**
+ * The ride and its features, declared in one place: the fields a producer sends (and how each
+ * is checked), and the recipes that make a model's inputs from them. The validator, the
+ * features the function prepares, the check that a model's columns can all be filled and the
+ * drift monitor all read these two tables; nothing else names a ride field.
+ *
+ * Adding a field and a feature made from it is one edit here (and its test):
+ *
+ * @example
+ * ```typescript
+ * // 1. the field, checked as a count from 0 to 9:
+ * export const RIDE_FIELDS = { ..., passenger_count: count(0, 9) };
+ * // 2. the feature, as training made it (a number here; `category` for a one-hot):
+ * export const FEATURE_RECIPES = { ..., passenger_count: { number: (ride) => ride.passenger_count } };
+ * ```
+ */
+/** What a valid ride is, beyond its shape (the function's LOCATION_ID_MIN/MAX and TRIP_DISTANCE_MAX). */
+export interface RideLimits {
+  /** The lowest and highest zone id a location may have. */
+  locationIdMin: number;
+  locationIdMax: number;
+  /** The longest trip_distance that is a ride rather than a meter error. */
+  tripDistanceMax: number;
+}
+
+/**
+ * The NYC taxi zones are 1 to 265 (264 and 265 are "unknown" and "outside NYC"). 200 miles is
+ * hours beyond any ride the models are trained on (the course keeps rides of 1 to 60
+ * minutes); longer readings are meter errors, and a model asked about them extrapolates
+ * without bound (1e308 miles "takes" 1.59e308 minutes).
+ */
+export const DEFAULT_RIDE_LIMITS: RideLimits = { locationIdMin: 1, locationIdMax: 265, tripDistanceMax: 200 };
+
+/** How one field of a ride is checked, with the function's limits. */
+export interface FieldRule {
+  /** Must be sent as an integer literal (JSON.parse would round `130.00000000000001` to one). */
+  readonly integer: boolean;
+  /** Whether the value is valid. */
+  valid(value: number, limits: RideLimits): boolean;
+  /** What a valid value is, for the reason a record is refused; given the value, as out-of-range values get their own words. */
+  expected(value: unknown, limits: RideLimits): string;
+}
+
+/** A taxi zone id, within LOCATION_ID_MIN .. LOCATION_ID_MAX. */
+const zone: FieldRule = {
+  integer: true,
+  valid: (v, { locationIdMin, locationIdMax }) => Number.isInteger(v) && v >= locationIdMin && v <= locationIdMax,
+  expected: (v, { locationIdMin, locationIdMax }) =>
+    Number.isInteger(v) ? `a zone id from ${locationIdMin} to ${locationIdMax} (LOCATION_ID_MIN to LOCATION_ID_MAX)` : 'an integer',
+};
+
+/** A distance in miles, from 0 to TRIP_DISTANCE_MAX. */
+const distance: FieldRule = {
+  integer: false,
+  valid: (v, { tripDistanceMax }) => v >= 0 && v <= tripDistanceMax,
+  expected: (v, { tripDistanceMax }) =>
+    typeof v === 'number' && v > tripDistanceMax ? `at most ${tripDistanceMax} (TRIP_DISTANCE_MAX)` : 'a finite number >= 0',
+};
+
+/**
+ * The fields of a ride, in the order producers send them (docs/design.md's input record):
+ * every one is a number, required; extra fields are allowed and ignored.
+ */
+export const RIDE_FIELDS = {
+  PULocationID: zone,
+  DOLocationID: zone,
+  trip_distance: distance,
+} as const satisfies Record<string, FieldRule>;
+
+export type RideField = keyof typeof RIDE_FIELDS;
+
+/** One ride, as producers send it (validated). */
+export type Ride = { readonly [K in RideField]: number };
+
+/** An integer as Python's `str()` writes it, and so as `astype(str)` made it in training. */
+const INTEGER_TEXT = /^(?:0|-?[1-9][0-9]*)$/;
+/** Two of them joined by `_`: the course's PU_DO. */
+const INTEGER_PAIR_TEXT = /^(?:0|-?[1-9][0-9]*)_(?:0|-?[1-9][0-9]*)$/;
+
+/**
+ * How a model's input is made from a ride, as training made it: as a category (the string a
+ * one-hot column names, `PULocationID=130`), as a number (a column of its own), or both.
+ */
+export interface FeatureRecipe {
+  /** The category's text, exactly as the training code's `str()` made it. */
+  readonly category?: (ride: Ride) => string;
+  /** Every text `category` can make: a one-hot column of any other value can never be filled. */
+  readonly categories?: RegExp;
+  /** The value, when the feature is a number (a DictVectorizer's own column, a DataFrame's numeric column). */
+  readonly number?: (ride: Ride) => number;
+}
+
+/**
+ * The inputs the function can prepare for a model, by the name training gave them (a
+ * DictVectorizer's dict keys, a DataFrame's columns). The served model decides, at load, which
+ * it uses and how: the course's `{"PU_DO": "130_205", "trip_distance": 3.66}`, week 1's
+ * `PULocationID`/`DOLocationID` as strings, numeric zone ids, in any combination.
+ */
+export const FEATURE_RECIPES = {
+  PULocationID: { category: (r) => String(r.PULocationID), categories: INTEGER_TEXT, number: (r) => r.PULocationID },
+  DOLocationID: { category: (r) => String(r.DOLocationID), categories: INTEGER_TEXT, number: (r) => r.DOLocationID },
+  PU_DO: { category: (r) => `${r.PULocationID}_${r.DOLocationID}`, categories: INTEGER_PAIR_TEXT },
+  trip_distance: { number: (r) => r.trip_distance },
+} as const satisfies Record<string, FeatureRecipe>;
+
+export type FeatureName = keyof typeof FEATURE_RECIPES;
+
+/** The same table, each entry as a FeatureRecipe. */
+export const RECIPES: Readonly<Record<FeatureName, FeatureRecipe>> = FEATURE_RECIPES;
+
+/** How a model uses an input: one-hots of its categories, or its value. */
+export type FeatureUse = { readonly name: FeatureName; readonly as: 'category' | 'number' };
+
+/** The recipe of a name, when there is one (a model's column names are untrusted text). */
+export function recipeOf(name: string): FeatureRecipe | undefined {
+  return Object.hasOwn(RECIPES, name) ? RECIPES[name as FeatureName] : undefined;
+}
+
+/** Whether a name is one of the recipes' (a model's column names are untrusted text). */
+export const isFeatureName = (name: string): name is FeatureName => Object.hasOwn(RECIPES, name);
+
+/** What the function can prepare, in the words of a message. */
+export function describeRecipes(): string {
+  return Object.entries(RECIPES)
+    .map(([name, r]) => [r.category && `${name}=<value> one-hots`, r.number && `${name} as a number`].filter(Boolean).join(' or '))
+    .join(', ');
+}
