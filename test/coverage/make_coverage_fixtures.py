@@ -4,7 +4,7 @@ that the course, its orchestration tutorial and ordinary scikit-learn users writ
 per case, for the coverage test (test/emulators/model-coverage.test.ts, issue 17).
 
     python3 make_coverage_fixtures.py OUT_DIR      # fit and write every case this Python can make
-    python3 make_coverage_fixtures.py --list       # print the cases it would make, and those it skips, as JSON
+    python3 make_coverage_fixtures.py --list       # print, as JSON, the cases it would make and those it skips
 
 Runs with Debian's /usr/bin/python3 (scikit-learn 1.2.1, xgboost 1.7.4; the test runs it) and with
 a newer scikit-learn (1.9.1, LightGBM; its output is vendored in test/fixtures/coverage-sklearn-1.9.1/).
@@ -69,8 +69,16 @@ and the ones the course compares (week 1: LinearRegression, Lasso, Ridge; week 2
                                  StandardScaler(with_mean=False) / MaxAbsScaler on the sparse matrix
                                  (the sklearn docs' advice for sparse input), before LinearRegression
   family-standard-scaler-dense, -standard-scaler-dense-forest, -min-max-scaler-dense
-                                 DictVectorizer(sparse=False), then StandardScaler() or MinMaxScaler()
+                                 DictVectorizer(sparse=False), then StandardScaler() (before Ridge and a
+                                 forest) or MinMaxScaler() (before LinearRegression)
+  family-standard-scaler-dense-zones-num
+                                 StandardScaler() before LinearRegression on the zone ids as numbers (on
+                                 one-hots, centring makes LinearRegression's least squares singular: its
+                                 predictions would be rounding noise that no two summation orders agree on)
   family-xgb-regressor           XGBRegressor in the pipeline (its booster as UBJSON in the pickle); Debian only
+  (With scikit-learn 1.9.1 and scipy 1.17, coordinate descent, SGD and liblinear refuse DictVectorizer's
+  int64-indexed sparse matrix; those families are then fitted behind DictVectorizer(sparse=False), as a
+  user would, and case.json's "note" says so.)
   family-lgbm-regressor          LightGBM's LGBMRegressor in the pipeline; where lightgbm is installed
 
 columns: a ColumnTransformer fitted on a pandas DataFrame (the sklearn docs' "Column Transformer with
@@ -126,8 +134,10 @@ import sys
 import warnings
 
 # One thread: the fits are small, and OpenMP's spinning threads (HistGradientBoosting, xgboost) make
-# them ten times slower on a busy machine, as when vitest runs its test files side by side.
-os.environ.setdefault("OMP_NUM_THREADS", "1")
+# them ten times slower on a busy machine, as when vitest runs its test files side by side; one
+# BLAS thread also makes a rerun write the same bytes.
+for threads in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(threads, "1")
 
 import numpy as np  # noqa: E402
 
@@ -140,6 +150,9 @@ DENSE_TRAINING_RIDES = 400  # a dense one-hot matrix is large; HistGradientBoost
 MAX_DISTANCE = 200.0  # the most the function accepts (TRIP_DISTANCE_MAX)
 MLFLOW_VERSION = "2.9.2"  # the MLflow the MLmodel files are written as
 CREATED = "2024-05-14 09:30:00.000000"  # fixed, so that a rerun writes the same bytes
+
+
+OPTIONAL = ("pandas", "joblib", "cloudpickle", "lz4", "xgboost", "lightgbm")
 
 
 def available(module):
@@ -482,6 +495,14 @@ class Case:
 
     def missing(self):
         return [m for m in self.requires if not available(m)]
+
+    def expect(self):
+        return {"refused": self.refused} if self.refused else "served"
+
+    def summary(self):
+        """What --list tells of a case before it is made."""
+        return {"name": self.name, "estimator": self.estimator, "layout": self.layout, "expect": self.expect(),
+                **({"artifact_path": self.artifact_path} if self.artifact_path else {})}
 
 
 def sklearn_predict(model, recipe, fields, zone_dtype="int64"):
@@ -883,7 +904,7 @@ def write_case(ctx, case, out_dir):
     spec = {
         "name": case.name,
         "location": extra.pop("location"),
-        "expect": {"refused": case.refused} if case.refused else "served",
+        "expect": case.expect(),
         "estimator": extra.pop("estimator", case.estimator),
         "layout": case.layout,
         "origin": case.origin,
@@ -933,13 +954,18 @@ def plan():
 def main(argv):
     if argv == ["--list"]:
         cases, skipped = plan()
-        print(json.dumps({"cases": [c.name for c in cases], "skipped": skipped}))
+        optional = [m for m in OPTIONAL if available(m)]
+        print(json.dumps({"library": versions(*optional), "cases": [c.summary() for c in cases], "skipped": skipped}))
         return
     if len(argv) != 1:
         sys.exit(__doc__.split("\n\n")[1])
     out_dir = argv[0]
     os.makedirs(out_dir, exist_ok=True)
     cases, skipped = plan()
+    made = {c.name for c in cases}
+    for stale in os.listdir(out_dir):  # a case folder of an earlier run that this run does not make
+        if stale not in made and os.path.isfile(os.path.join(out_dir, stale, "case.json")):
+            shutil.rmtree(os.path.join(out_dir, stale))
     ctx = Context()
     with open(os.path.join(out_dir, "rides.json"), "w") as f:
         json.dump(ctx.rides, f)
@@ -947,7 +973,7 @@ def main(argv):
         warnings.simplefilter("ignore")  # convergence and deprecation notes of the small fits
         for case in cases:
             write_case(ctx, case, out_dir)
-    optional = [m for m in ("pandas", "joblib", "cloudpickle", "lz4", "xgboost", "lightgbm") if available(m)]
+    optional = [m for m in OPTIONAL if available(m)]
     manifest = {
         "made_by": "test/coverage/make_coverage_fixtures.py",
         "python": sys.executable,
