@@ -13,19 +13,12 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import type { Ride } from '../lambda/src';
-import {
-  createClients,
-  DEFAULT_PICKLE_NAME,
-  decodeRideRecord,
-  describeLocation,
-  loadServedModel,
-  openModelSource,
-  parseConfig,
-} from '../lambda/src';
+import type { ModelLocation, Ride, ServedPart } from '../lambda/src';
+import { createClients, decodeRideRecord, describeLocation, loadServedModel, openModelSource, parseConfig } from '../lambda/src';
 import { useLocalEnvironment } from '../local/environment';
 
 const USAGE = 'usage: npm run model-check -- <model directory | model file | s3://bucket/prefix-or-key> [--run-id <id>] [--compare]';
@@ -79,27 +72,54 @@ function gridRides(count: number): Ride[] {
   }));
 }
 
-/** scikit-learn's predictions for the rows, from the pickle, by tools/sklearn_predict.py. */
-function sklearnPredictions(pickle: Uint8Array, rows: Record<string, string | number>[]): number[] {
+/**
+ * The library's own predictions for the rows, by tools/sklearn_predict.py: every file the
+ * model was served from, copied here, loaded in Python (pickle, joblib, a booster file) and
+ * put together as the runtime put them, given the rows as the training code made them.
+ */
+async function libraryPredictions(
+  parts: readonly ServedPart[],
+  rows: Record<string, string | number>[],
+  input: 'dicts' | 'frame',
+  s3: () => S3Client,
+): Promise<number[]> {
   const dir = mkdtempSync(join(tmpdir(), 'model-check-'));
   try {
-    writeFileSync(join(dir, 'model.pkl'), pickle);
+    const plan = await Promise.all(
+      parts.map(async (part, i) => {
+        const location: ModelLocation = part.path.startsWith('s3://') ? s3Location(part.path) : { kind: 'local', path: part.path };
+        const source = await openModelSource(location, s3);
+        if (source.kind !== 'file') throw new Error(`${part.path} is not a file`);
+        const file = join(dir, `${i}-${basename(part.path)}`);
+        writeFileSync(file, source.bytes);
+        return { path: file, key: part.key, format: part.format, role: part.role };
+      }),
+    );
+    writeFileSync(join(dir, 'plan.json'), JSON.stringify({ parts: plan, input }));
     const python = process.env.PYTHON ?? 'python3';
-    const run = spawnSync(python, [new URL('./sklearn_predict.py', import.meta.url).pathname, join(dir, 'model.pkl')], {
+    const run = spawnSync(python, [new URL('./sklearn_predict.py', import.meta.url).pathname, join(dir, 'plan.json')], {
       input: JSON.stringify(rows),
       encoding: 'utf8',
       maxBuffer: 1 << 26,
     });
     if (run.status !== 0) {
       const output = run.stderr || run.error?.message || '';
-      // Only a missing module is the wrong Python; anything else is scikit-learn's own answer about the model.
-      const hint = /ModuleNotFoundError|ENOENT/.test(output) ? ` (does ${python} have scikit-learn? PYTHON chooses another)` : '';
+      // Only a missing module is the wrong Python; anything else is the library's own answer about the model.
+      const hint = /ModuleNotFoundError|ENOENT/.test(output)
+        ? ` (does ${python} have scikit-learn and the model's libraries? PYTHON chooses another)`
+        : '';
       throw new Error(`${python} tools/sklearn_predict.py failed${hint}:\n${output}`);
     }
     return JSON.parse(run.stdout) as number[];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** s3://bucket/key as a model location. */
+function s3Location(uri: string): ModelLocation {
+  const [bucket, ...key] = uri.slice('s3://'.length).split('/');
+  return { kind: 's3', bucket, path: key.join('/') };
 }
 
 try {
@@ -125,7 +145,7 @@ try {
     line('mlflow', 'no MLmodel: signature not checked');
   }
   line('features', model.inputs.map(({ name, as }) => (as === 'category' ? `${name} one-hots` : name)).join(', '));
-  for (const part of served.parts) line('part', part);
+  for (const part of served.parts) line('part', part.description);
   line('version', served.version ?? 'none: the model has no MLflow run id; serve it with RUN_ID set to label its predictions');
 
   console.log('\nsample rides (events/):');
@@ -136,18 +156,14 @@ try {
   });
 
   if (args.values.compare) {
-    const source = await openModelSource(config.model.location, () => s3);
-    const pickleName = mlmodel?.sklearn?.pickledModel ?? DEFAULT_PICKLE_NAME;
-    // A single file was served as what it is: a pickle, or a model.json that scikit-learn cannot read.
-    const pickle = source.kind === 'file' ? (served.format === 'pickle' ? source.bytes : undefined) : await source.read(pickleName);
-    if (pickle === undefined) throw new Error('--compare needs the pickle scikit-learn reads; this model has none (a model.json only)');
+    if (served.format === 'json')
+      throw new Error('--compare needs the files the library reads; this model was served from a model.json export');
     const rides = [...samples.map((s) => s.ride), ...gridRides(500)];
     const ours = model.predict(rides);
-    const rows = model.featureRecords(rides);
-    const theirs = sklearnPredictions(pickle, rows);
+    const theirs = await libraryPredictions(served.parts, model.featureRecords(rides), model.inputFormat, () => s3);
     const worst = theirs.reduce((max, want, i) => Math.max(max, Math.abs(ours[i] - want) / Math.max(1, Math.abs(want))), 0);
     const verdict = worst <= TOLERANCE ? 'matches scikit-learn' : 'MISMATCH with scikit-learn';
-    line('compare', `${verdict} on ${rows.length} rides (largest relative difference ${worst.toExponential(2)}, bound ${TOLERANCE})`);
+    line('compare', `${verdict} on ${rides.length} rides (largest relative difference ${worst.toExponential(2)}, bound ${TOLERANCE})`);
     if (worst > TOLERANCE) process.exitCode = 1;
   }
 } catch (error) {

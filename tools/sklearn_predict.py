@@ -1,27 +1,73 @@
 #!/usr/bin/env python3
-"""scikit-learn's own predictions for `npm run model-check -- --compare`.
+"""The library's own predictions for `npm run model-check -- --compare`.
 
-    python3 tools/sklearn_predict.py MODEL_PICKLE < features.json > predictions.json
+    python3 tools/sklearn_predict.py PLAN.json < rows.json > predictions.json
 
-Reads a list of feature rows ({"PU_DO": "130_205", "trip_distance": 3.66}) and prints the
-pickled Pipeline's (or (DictVectorizer, model) tuple's) predictions as a JSON list. It runs
-pickle.load, which executes what the file names: use it only on your own models, where
-they were trained. The function itself never does: it reads pickles without Python.
+PLAN.json says which files the function served the model from and how it put them together:
+{"input": "dicts" | "frame", "parts": [{"path", "key", "format", "role"}, ...]}. A part is a
+pickle or joblib file (or one value of the dict or tuple it holds, by key), an XGBoost model
+file, or a LightGBM model file; its role is "model" (a whole pipeline), "featurizer" (a
+DictVectorizer or ColumnTransformer) or "regressor". rows.json holds the rides as the
+training code made them ({"PU_DO": "130_205", "trip_distance": 3.66}); with "frame" they are
+a pandas DataFrame's rows. Prints the predictions as a JSON list.
+
+It runs pickle.load, which executes what the file names: use it only on your own models,
+where they were trained. The function itself never does: it reads pickles without Python.
 """
 import json
-import pickle
 import sys
 
 
-def main(path):
-    with open(path, "rb") as f:
-        model = pickle.load(f)
+def load_file(part):
+    path, fmt = part["path"], part["format"]
+    if fmt == "xgboost":
+        import xgboost
+
+        booster = xgboost.Booster()
+        booster.load_model(path)
+        return booster
+    if fmt == "lightgbm":
+        import lightgbm
+
+        return lightgbm.Booster(model_file=path)
+    try:
+        import joblib  # reads plain pickles too, and joblib's own (compressed) files
+    except ImportError:
+        import pickle
+
+        with open(path, "rb") as f:
+            return pickle.load(f)
+    return joblib.load(path)
+
+
+def load_part(part):
+    obj = load_file(part)
+    key = part.get("key")
+    return obj if key is None else obj[key]
+
+
+def predict_with(regressor, X):
+    kind = type(regressor).__module__ + "." + type(regressor).__name__
+    if kind == "xgboost.core.Booster":
+        import xgboost
+
+        return regressor.predict(xgboost.DMatrix(X))
+    return regressor.predict(X)
+
+
+def main(plan_path):
+    with open(plan_path) as f:
+        plan = json.load(f)
     rows = json.load(sys.stdin)
-    if isinstance(model, (tuple, list)):
-        vectorizer, regressor = model
-        predictions = regressor.predict(vectorizer.transform(rows))
+    if plan["input"] == "frame":
+        import pandas
+
+        rows = pandas.DataFrame(rows)
+    parts = {part["role"]: load_part(part) for part in plan["parts"]}
+    if "model" in parts:
+        predictions = predict_with(parts["model"], rows)
     else:
-        predictions = model.predict(rows)
+        predictions = predict_with(parts["regressor"], parts["featurizer"].transform(rows))
     json.dump([float(p) for p in predictions], sys.stdout)
 
 

@@ -20,7 +20,15 @@ export type { DeadLetter } from './delivery/dead-letter';
 // The Lambda entry point, and the start-up it makes once per container.
 export { handler } from './handler';
 export { MODEL_FILE_NAME } from './model/format';
-export { DEFAULT_PICKLE_NAME, type LoadedModel, loadModel, loadModelAt, MLMODEL_FILE_NAME, ModelLoadError } from './model/load-model';
+export {
+  DEFAULT_PICKLE_NAME,
+  type LoadedModel,
+  loadModel,
+  loadModelAt,
+  MLMODEL_FILE_NAME,
+  ModelLoadError,
+  type ServedPart,
+} from './model/load-model';
 export { type MlflowModelInfo, parseMlmodel } from './model/mlmodel';
 export { describeLocation, type ModelLocation, type ModelSource, openModelSource } from './model/model-source';
 export type { ModelSummary, Predictions, RideModel } from './model/ride-model';

@@ -72,6 +72,10 @@ export async function startPredictionService(config: Config, options: ServiceOpt
     file: served.path,
     format: served.format,
     note: served.note,
+    // Which file gave which part, and the features the model reads (decided from its own columns).
+    parts: served.parts.map((part) => part.description),
+    features: model.inputs.map(({ name, as }) => `${name} (${as})`),
+    ...(model.notes.length > 0 && { notes: model.notes }),
     version,
     runId: config.model.runId,
     loadMs: Math.round(loadMs),

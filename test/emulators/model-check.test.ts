@@ -1,9 +1,12 @@
 /** npm run model-check, as a user runs it on a model before deploying it. */
 import { spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModelAt } from '../../lambda/src/model/load-model';
 import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../../models/demo-model';
-import { PYTHON } from '../support/python';
+import { PYTHON, runPython } from '../support/python';
 
 const FIXTURES = 'test/fixtures/pickles-sklearn-1.9.1-numpy-2.4';
 
@@ -53,5 +56,30 @@ describe('npm run model-check', () => {
       'usage: npm run model-check -- <model directory | model file | s3://bucket/prefix-or-key> [--run-id <id>] [--compare]',
     );
     expect(run.stderr).not.toContain('    at ');
+  });
+});
+
+describe("npm run model-check --compare, on the families and layouts users have (made by Debian's scikit-learn)", () => {
+  const out = mkdtempSync(join(tmpdir(), 'model-check-coverage-'));
+  beforeAll(() => {
+    runPython(['test/coverage/make_coverage_fixtures.py', out]);
+  });
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it.each([
+    'features-zones-str', // week 1: string zone one-hots
+    'family-ttr-log1p',
+    'family-voting-weights',
+    'family-standard-scaler-dense-forest',
+    'columns-onehot-passthrough', // a ColumnTransformer: a DataFrame's rows for scikit-learn
+    'columns-scaled-distance',
+    'layout-prefect-directory', // dv.pickle beside model.pickle
+    'layout-dict-model-mse',
+    'layout-tuple-model-dv',
+  ])('%s: loads the same files in scikit-learn, puts them together the same way, and matches', (name) => {
+    const spec = JSON.parse(readFileSync(join(out, name, 'case.json'), 'utf8')) as { location: string; run_id?: string };
+    const run = modelCheck(join(out, name, spec.location), '--compare', ...(spec.run_id ? ['--run-id', spec.run_id] : []));
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/^compare +matches scikit-learn on 509 rides/m);
   });
 });

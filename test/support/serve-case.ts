@@ -7,9 +7,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'vitest';
-import type { ModelSettings } from '../../lambda/src/config';
+import { type ModelSettings, parseConfig } from '../../lambda/src/config';
 import { ModelLoadError } from '../../lambda/src/model/load-model';
-import { prepareFeatures } from '../../lambda/src/rides/features';
 import type { Ride } from '../../lambda/src/rides/ride';
 import { loadServedModel, type ServedModel } from '../../lambda/src/served-model';
 import type { CoverageCase } from './coverage-fixtures';
@@ -47,17 +46,23 @@ export async function uploadTree(s3: S3Client, folder: string, bucket: string): 
 export function serveCaseByRunId(spec: CoverageCase, bucket: string, s3: S3Client): Promise<ServedModel> {
   const { run_id: runId, artifact_path: artifactPath, experiment_id: experiment = '1' } = spec;
   if (runId === undefined || artifactPath === undefined) throw new Error(`${spec.name} has no run id and artifact path to be served by`);
-  const settings: ModelSettings = {
-    location: { kind: 's3', bucket, path: `${experiment}/${runId}/artifacts/${artifactPath}/` },
-    runId,
-    locatedByRunId: true,
-  };
-  return loadServedModel(settings, () => s3);
+  const { model } = parseConfig({
+    TEST_RUN: 'true',
+    RUN_ID: runId,
+    MODEL_BUCKET: bucket,
+    MLFLOW_EXPERIMENT_ID: experiment,
+    MODEL_ARTIFACT_PATH: artifactPath,
+  });
+  return loadServedModel(model, () => s3);
 }
 
 /** Predicts the rides, as the handler does: one outcome per ride, in order. */
 export function predictRides(served: ServedModel, rides: readonly Ride[]): RideOutcome[] {
-  return Array.from(served.model.predict(rides.map(prepareFeatures)), (prediction) => ({ prediction }));
+  const { values, refusals } = served.model.predictBatch(rides);
+  return Array.from(values, (prediction, i) => {
+    const refused = refusals.get(i);
+    return refused === undefined ? { prediction } : { refused };
+  });
 }
 
 /** The message of the refusal a start-up ends in; fails when the model is served. */

@@ -8,26 +8,32 @@
  */
 import { fail } from './errors';
 import { isEstimator, parseSpec, signatureOf, specFromPickle } from './families';
+import type { ModelFileFormat } from './model-files';
 import { describePython } from './pickle/python-object';
 import type { SpecBase } from './stage';
 
 /** One estimator found in a file, and what it is. */
 export interface ModelPart {
   readonly spec: SpecBase;
-  /** Where it was found: the file, and the key or index inside it (`model.pickle["model"]`). */
+  /** Where it was found, for messages: the file, and the key or index inside it (`model.pickle["model"]`). */
   readonly from: string;
+  /** The key or index of a dict or sequence it is a value of; none when it is the file's whole content. */
+  readonly key?: string | number;
+  /** The file's full path or S3 URI and how it was written, once the loader knows them. */
+  readonly path?: string;
+  readonly format?: ModelFileFormat;
 }
 
 /** What a part is, by what it takes and makes. */
-type Role = 'model' | 'featurizer' | 'regressor' | 'transformer';
+export type Role = 'model' | 'featurizer' | 'regressor' | 'transformer';
 
-function roleOf(spec: SpecBase): Role {
+export function roleOf(spec: SpecBase): Role {
   const { takes, makes } = signatureOf(spec);
   if (takes === 'rides') return makes === 'predictions' ? 'model' : 'featurizer';
   return makes === 'predictions' ? 'regressor' : 'transformer';
 }
 
-const quoteKey = (key: unknown) => (typeof key === 'string' ? JSON.stringify(key) : describePython(key));
+const quoteKey = (key: string | number) => (typeof key === 'string' ? JSON.stringify(key) : String(key));
 
 /**
  * The estimators a pickle holds: the object itself when it is one, else the values of a dict,
@@ -38,13 +44,18 @@ export function partsOfPickle(root: unknown, file: string): ModelPart[] {
   // Read by the families, then checked as a model.json spec is: one set of checks, whatever the file.
   const read = (value: unknown, from: string) => parseSpec(specFromPickle(value, from), from);
   if (isEstimator(root)) return [{ spec: read(root, file), from: file }];
-  const entries: [string, unknown][] =
+  const entries: [string | number, unknown][] =
     root instanceof Map
-      ? [...root].map(([key, value]) => [`${file}[${quoteKey(key)}]`, value])
+      ? ([...root].filter(([key]) => typeof key === 'string') as [string, unknown][])
       : Array.isArray(root)
-        ? root.map((value, i) => [`${file}[${i}]`, value])
+        ? root.map((value, i) => [i, value])
         : [];
-  const parts = entries.filter(([, value]) => isEstimator(value)).map(([from, value]) => ({ spec: read(value, from), from }));
+  const parts = entries
+    .filter(([, value]) => isEstimator(value))
+    .map(([key, value]) => {
+      const from = `${file}[${quoteKey(key)}]`;
+      return { spec: read(value, from), from, key };
+    });
   if (parts.length === 0) {
     fail(
       file,
@@ -89,8 +100,10 @@ export function combineParts(parts: readonly ModelPart[], where: string): { spec
       `${list(regressor)} takes the matrix of a vectorizer, and there is none beside it (a DictVectorizer or ColumnTransformer, pickled with it or in the same directory)`,
     );
   }
+  const ambiguous = model.length + featurizer.length > 1 || regressor.length > 1 || (model.length > 0 && regressor.length > 0);
   return fail(
     where,
-    `the files do not make one model: found ${inventory(byRole)}; expected one whole model, or one vectorizer and one regressor`,
+    `the files ${ambiguous ? 'are ambiguous' : 'do not make one model'}: found ${inventory(byRole)}; ` +
+      'expected one whole model, or one vectorizer and one regressor',
   );
 }

@@ -13,7 +13,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { ModelFormatError } from './errors';
 import { signatureOf } from './families';
 import { MODEL_FILE_NAME } from './format';
-import { combineParts, type ModelPart } from './layouts';
+import { combineParts, type ModelPart, type Role, roleOf } from './layouts';
 import { type MlflowModelInfo, parseMlmodel } from './mlmodel';
 import { type ModelFile, type ModelFileFormat, readModelFile } from './model-files';
 import { describeLocation, type ModelLocation, type ModelSource, openModelSource } from './model-source';
@@ -46,10 +46,23 @@ export interface LoadedModel {
   format: ModelFileFormat;
   /** MLflow's MLmodel of the model's directory, when there is one. */
   mlmodel?: MlflowModelInfo;
-  /** Which file gave which part of the model, for the start-up log: `DictVectorizer from preprocessor/preprocessor.b`. */
-  parts: readonly string[];
+  /** Which file gave which part of the model, for the start-up log and model-check: `DictVectorizer from preprocessor/preprocessor.b`. */
+  parts: readonly ServedPart[];
   /** Why a model.json beside the pickle was or was not served, for the start-up log. */
   note?: string;
+}
+
+/** One part of the served model and the file it came from. */
+export interface ServedPart {
+  readonly estimator: string;
+  readonly role: Role;
+  /** The file's full path or S3 URI. */
+  readonly path: string;
+  /** The key or index inside the file, when the part is one value of a pickled dict or sequence. */
+  readonly key?: string | number;
+  readonly format: ModelFileFormat;
+  /** `DictVectorizer from preprocessor/preprocessor.b`. */
+  readonly description: string;
 }
 
 /** Where else to look for what the model at the location lacks: an MLflow run's artifacts, around its model's artifact path. */
@@ -58,6 +71,12 @@ export interface LoadOptions {
 }
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/** A file's full path or S3 URI in a directory. */
+const inside = (where: string, name: string) => `${where.replace(/\/$/, '')}/${name}`;
+
+/** A file's parts, with the file's path and format, once the loader knows where it is. */
+const located = (file: ModelFile, path: string): ModelPart[] => file.parts.map((part) => ({ ...part, path, format: file.format }));
 
 /** Runs one step; any failure becomes a ModelLoadError that says where and what. */
 async function attempt<T>(context: string, step: () => Promise<T> | T): Promise<T> {
@@ -108,14 +127,14 @@ async function sklearnFlavor(
     const bytes = await json();
     if (bytes === undefined) return undefined;
     const file = await readFile(bytes, MODEL_FILE_NAME, { where });
-    return { file: MODEL_FILE_NAME, ...file, parts: [...file.parts], mlmodel };
+    return { file: MODEL_FILE_NAME, ...file, parts: located(file, inside(where, MODEL_FILE_NAME)), mlmodel };
   }
   try {
     const file = readModelFile(pickle, pickleName);
     return {
       file: pickleName,
       ...file,
-      parts: [...file.parts],
+      parts: located(file, inside(where, pickleName)),
       mlmodel,
       note: `${pickleName} served; the pickle wins, so a ${MODEL_FILE_NAME} beside it would be read only if the pickle could not be`,
     };
@@ -138,7 +157,7 @@ async function sklearnFlavor(
     return {
       file: MODEL_FILE_NAME,
       ...exported,
-      parts: [...exported.parts],
+      parts: located(exported, inside(where, MODEL_FILE_NAME)),
       mlmodel,
       note: `${MODEL_FILE_NAME} served: it is the export of ${pickleName} (sha256 ${actual}), which this runtime cannot read (${error.message})`,
     };
@@ -180,7 +199,7 @@ async function directoryFiles(source: Directory, skip: (name: string) => boolean
   for (const dir of models.filter((d) => !skip(`${d}/${MLMODEL_FILE_NAME}`))) {
     const sub: Directory = {
       kind: 'directory',
-      where: `${where.replace(/\/$/, '')}/${dir}`,
+      where: inside(where, dir),
       read: (name) => read(`${dir}/${name}`),
       list: async () => [],
     };
@@ -197,7 +216,7 @@ async function directoryFiles(source: Directory, skip: (name: string) => boolean
     const bytes = await attempt(`cannot read ${name} at ${where}`, () => read(name));
     if (bytes === undefined) continue;
     const file = await readFile(bytes, name, { where });
-    found.push({ file: name, ...file, parts: [...file.parts] });
+    found.push({ file: name, ...file, parts: located(file, inside(where, name)) });
   }
   return found;
 }
@@ -258,7 +277,7 @@ export async function loadModel(source: ModelSource, openAround?: () => Promise<
   let found: Found;
   if (source.kind === 'file') {
     const file = await readFile(source.bytes, source.name, { where: source.where, single: true });
-    found = { file: source.name, ...file, parts: [...file.parts] };
+    found = { file: source.name, ...file, parts: located(file, source.where) };
   } else found = await loadDirectory(source);
   // A regressor without its vectorizer: the run's other artifacts may hold it (the course's preprocessor/preprocessor.b).
   const around = openAround && lacksFeaturizer(found) ? await openAround() : undefined;
@@ -266,18 +285,12 @@ export async function loadModel(source: ModelSource, openAround?: () => Promise<
     const prefix = source.where.startsWith(around.where) ? source.where.slice(around.where.length).replace(/^\/|\/$/g, '') : '';
     const others = await directoryFiles(around, (name) => prefix !== '' && name.startsWith(`${prefix}/`));
     found = merge([found, ...others.map((f) => ({ ...f, mlmodel: undefined }))]);
-    found = {
-      ...found,
-      parts: found.parts.map((p) =>
-        others.some((o) => o.parts.includes(p)) ? { ...p, from: `${around.where.replace(/\/$/, '')}/${p.from}` } : p,
-      ),
-    };
   }
   const combined = await attempt(`cannot serve the model from ${source.where}`, () => combineParts(found.parts, ''));
   const model = await attempt(`cannot build the model from ${source.where}`, () =>
     buildModel(combined.spec as SpecBase, found.sklearnVersion),
   );
-  const path = source.kind === 'file' ? source.where : `${source.where.replace(/\/$/, '')}/${found.file}`;
+  const path = source.kind === 'file' ? source.where : inside(source.where, found.file);
   return {
     model,
     where: source.where,
@@ -285,7 +298,18 @@ export async function loadModel(source: ModelSource, openAround?: () => Promise<
     path,
     format: found.format,
     mlmodel: found.mlmodel,
-    parts: combined.parts.map((p) => `${p.spec.estimator ?? p.spec.type} from ${p.from}`),
+    parts: combined.parts.map((p) => {
+      const estimator = p.spec.estimator ?? p.spec.type;
+      const path = p.path ?? source.where;
+      return {
+        estimator,
+        role: roleOf(p.spec),
+        path,
+        key: p.key,
+        format: p.format ?? found.format,
+        description: `${estimator} from ${path}${p.key === undefined ? '' : `[${JSON.stringify(p.key)}]`}`,
+      };
+    }),
     note: found.note,
   };
 }

@@ -31,6 +31,8 @@ export class RideModel {
     private readonly stage: PredictionStage,
     notes: readonly string[],
     private readonly sklearnVersion?: string,
+    /** How the training code gave it rows: as dicts (a DictVectorizer first) or as a DataFrame's rows. */
+    readonly inputFormat: 'dicts' | 'frame' = 'dicts',
   ) {
     this.notes = notes;
     const seen = new Set<string>();
@@ -74,5 +76,13 @@ export function buildModel(spec: SpecBase, sklearnVersion?: string): RideModel {
   const notes: string[] = [];
   const stage = buildStage(spec, { kind: 'rides' }, 'model', { note: (message) => notes.push(message) });
   if (stage.output !== 'predictions') fail('model', `${stage.name} makes features but predicts nothing: the regressor is missing`);
-  return new RideModel(stage, notes, sklearnVersion);
+  return new RideModel(stage, notes, sklearnVersion, inputFormatOf(spec));
+}
+
+/** dicts when the first step the rides meet is a DictVectorizer, else a DataFrame's rows (a ColumnTransformer, a booster's named columns). */
+function inputFormatOf(spec: SpecBase): 'dicts' | 'frame' {
+  const s = spec as SpecBase & { steps?: SpecBase[]; regressor?: SpecBase; estimators?: SpecBase[] };
+  const first = s.steps?.[0] ?? s.regressor ?? s.estimators?.[0];
+  if (first !== undefined) return inputFormatOf(first);
+  return spec.type === 'dict_vectorizer' ? 'dicts' : 'frame';
 }

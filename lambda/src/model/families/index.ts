@@ -16,13 +16,16 @@ import { fail } from '../errors';
 import { attributesOf, describePython, PyObject } from '../pickle/python-object';
 import { integerAt, objectAt } from '../spec-checks';
 import type { SpecBase, Stage, StageInput } from '../stage';
+import { columnTransformer } from './column-transformer';
 import { dictVectorizer } from './dict-vectorizer';
 import type { BuildContext, Family, ParseContext, PickleContext, Signature } from './family';
 import { forest } from './forest';
 import { gradientBoosting } from './gradient-boosting';
 import { histGradientBoosting } from './hist-gradient-boosting';
 import { linear } from './linear';
+import { oneHotEncoder } from './one-hot-encoder';
 import { pipeline } from './pipeline';
+import { scaler } from './scaler';
 import { transformedTarget } from './transformed-target';
 import { voting } from './voting';
 import { xgboost } from './xgboost';
@@ -30,6 +33,10 @@ import { xgboost } from './xgboost';
 export const FAMILIES = {
   // featurizers: rides -> matrix
   dict_vectorizer: dictVectorizer,
+  column_transformer: columnTransformer,
+  one_hot_encoder: oneHotEncoder,
+  // transformers: matrix -> matrix (and a DataFrame's columns -> matrix, in a ColumnTransformer)
+  scaler,
   // predictors: matrix -> predictions
   linear,
   forest,

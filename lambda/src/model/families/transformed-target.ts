@@ -40,9 +40,10 @@ function inverseFunction(a: Map<unknown, unknown>, where: string): TargetInverse
   if (inverse === null || inverse === undefined) return { kind: 'function', inverse: 'identity' };
   const name = isPyGlobal(inverse) ? ufuncName(inverse.pythonName) : undefined;
   if (name === 'expm1' || name === 'exp') return { kind: 'function', inverse: name };
+  const named = name === undefined ? describePython(inverse) : `numpy.${name}`;
   return fail(
     `${where}.inverse_func`,
-    `${describePython(inverse)} is not an inverse this runtime serves exactly: numpy.expm1 (func=numpy.log1p), numpy.exp (func=numpy.log), or none`,
+    `${named} is not an inverse this runtime serves exactly: numpy.expm1 (func=numpy.log1p), numpy.exp (func=numpy.log), or none`,
   );
 }
 

@@ -91,7 +91,7 @@ function build(spec: VotingSpec, input: StageInput, path: string, context: Build
 
 export const voting: Family<VotingSpec> = {
   classes: { [CLASS]: 'VotingRegressor' },
-  parts: ['sklearn.utils._bunch.Bunch'],
+  // Its named_estimators_, a Bunch, is allowed by the unpickler as a dict.
   fromPickle,
   parse,
   signature: (spec, of) => ({ takes: of(spec.estimators[0]).takes, makes: 'predictions' }),

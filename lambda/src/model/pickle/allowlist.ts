@@ -7,10 +7,18 @@
  */
 import { FAMILY_CLASSES, SERVED_ESTIMATORS } from '../families';
 import { BUILTIN_GLOBALS, NUMPY_GLOBALS } from './numpy';
-import { type PyGlobal, pythonClass } from './python-object';
+import { type PyGlobal, pythonClass, pythonDictClass } from './python-object';
+
+/** The dict subclasses a model pickle holds, rebuilt as Maps: scikit-learn's Bunch. */
+const DICT_CLASSES = ['sklearn.utils._bunch.Bunch'];
 
 const ALLOWED: ReadonlyMap<string, PyGlobal> = new Map(
-  [...FAMILY_CLASSES.map(pythonClass), ...NUMPY_GLOBALS, ...BUILTIN_GLOBALS].map((global) => [global.pythonName, global]),
+  [
+    ...FAMILY_CLASSES.filter((name) => !DICT_CLASSES.includes(name)).map(pythonClass),
+    ...DICT_CLASSES.map(pythonDictClass),
+    ...NUMPY_GLOBALS,
+    ...BUILTIN_GLOBALS,
+  ].map((global) => [global.pythonName, global]),
 );
 
 /** The allowlisted global of that name, or undefined. */

@@ -108,29 +108,40 @@ function readNumber(view: DataView, offset: number, dtype: NumpyDtype): number {
 const product = (shape: readonly number[]) => shape.reduce((n, d) => n * d, 1);
 
 /**
- * For an array stored in Fortran order, where element i (counted in C order) sits;
- * identity for C order and for one dimension.
+ * Where element i (counted in C order) of an array sits in its storage, for an array stored
+ * with its axes in another order: a Fortran-ordered array's axes are reversed; numpy 2's
+ * `_frombuffer(..., order="K", axis_order)` gives the order. Identity for C order.
  */
-function storageIndex(shape: readonly number[], fortran: boolean): (i: number) => number {
-  if (!fortran || shape.length < 2) return (i) => i;
-  const fortranStrides = shape.map((_, axis) => product(shape.slice(0, axis)));
+function storageIndex(shape: readonly number[], axisOrder: readonly number[] | undefined): (i: number) => number {
+  if (axisOrder === undefined || shape.length < 2 || axisOrder.every((axis, k) => axis === k)) return (i) => i;
+  // The stored array is C-contiguous in the base shape; axis k of this array is its axis axisOrder[k].
+  const base: number[] = [];
+  axisOrder.forEach((axis, k) => {
+    base[axis] = shape[k];
+  });
+  const baseStrides = base.map((_, axis) => product(base.slice(axis + 1)));
+  const strides = axisOrder.map((axis) => baseStrides[axis]);
   return (i) => {
-    // Decompose i in C order (last axis fastest); recompose with Fortran strides (first axis fastest).
     let rest = i;
     let index = 0;
     for (let axis = shape.length - 1; axis >= 0; axis--) {
-      index += (rest % shape[axis]) * fortranStrides[axis];
+      index += (rest % shape[axis]) * strides[axis];
       rest = Math.floor(rest / shape[axis]);
     }
     return index;
   };
 }
 
+/** The axis order of a Fortran-ordered array of n dimensions: its axes reversed. */
+const fortranAxes = (n: number) => Array.from({ length: n }, (_, k) => n - 1 - k);
+
 /** A numpy array: shape, dtype and either raw bytes (numbers, records) or a list (object arrays). */
 export class NdArray {
   shape: number[] = [];
   dtype?: NumpyDtype;
   fortranOrder = false;
+  /** The order its axes are stored in, when not C's (see storageIndex). */
+  private axisOrder?: readonly number[];
   private bytes?: Uint8Array;
   private objects?: unknown[];
 
@@ -141,13 +152,14 @@ export class NdArray {
     this.fill(shape, dtype, fortran === true, data);
   }
 
-  fill(shape: unknown, dtype: unknown, fortran: boolean, data: unknown): this {
+  fill(shape: unknown, dtype: unknown, fortran: boolean, data: unknown, axisOrder?: readonly number[]): this {
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
       fail(`a numpy array shape ${describePython(shape)}`);
     if (!(dtype instanceof NumpyDtype)) fail(`a numpy array whose dtype is ${describePython(dtype)}`);
     this.shape = shape as number[];
     this.dtype = dtype as NumpyDtype;
     this.fortranOrder = fortran;
+    this.axisOrder = axisOrder ?? (fortran ? fortranAxes(this.shape.length) : undefined);
     if (this.dtype.kind === 'O') {
       if (!Array.isArray(data) || data.length !== this.size) fail('a numpy object array whose items do not match its shape');
       this.objects = data as unknown[];
@@ -172,7 +184,7 @@ export class NdArray {
   items(): unknown[] {
     const { objects } = this;
     if (objects === undefined) return fail(`expected a numpy object array, got dtype ${this.dtype}`);
-    const at = storageIndex(this.shape, this.fortranOrder);
+    const at = storageIndex(this.shape, this.axisOrder);
     return Array.from({ length: this.size }, (_, i) => objects[at(i)]);
   }
 
@@ -182,11 +194,11 @@ export class NdArray {
     if (bytes === undefined || dtype === undefined || dtype.fields !== undefined)
       return fail(`expected a numeric numpy array, got dtype ${this.dtype}`);
     // A little-endian float64 array in C order is the common case: one aligned copy of the bytes.
-    if (dtype.kind === 'f' && dtype.itemSize === 8 && dtype.littleEndian && (!this.fortranOrder || this.shape.length < 2)) {
+    if (dtype.kind === 'f' && dtype.itemSize === 8 && dtype.littleEndian && storageIndex(this.shape, this.axisOrder)(1) === 1) {
       return new Float64Array(new Uint8Array(bytes).buffer); // a copy: aligned, and apart from the file's buffer
     }
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const at = storageIndex(this.shape, this.fortranOrder);
+    const at = storageIndex(this.shape, this.axisOrder);
     const out = new Float64Array(this.size);
     for (let i = 0; i < out.length; i++) out[i] = readNumber(view, at(i) * dtype.itemSize, dtype);
     return out;
@@ -269,9 +281,22 @@ const reconstruct = (name: string) =>
     return new NdArray();
   });
 
-/** `_frombuffer(buffer, dtype, shape, order)`: an array rebuilt from an in-band pickle buffer. */
+/** A permutation of 0 .. n - 1, as numpy's axis_order must be. */
+const isPermutation = (value: unknown, n: number): value is number[] =>
+  Array.isArray(value) && value.length === n && [...value].sort((a, b) => a - b).every((axis, k) => axis === k);
+
+/**
+ * `_frombuffer(buffer, dtype, shape, order[, axis_order])`: an array rebuilt from an in-band
+ * pickle buffer; numpy 2 writes a non-contiguous array (an attribute such as ElasticNetCV's
+ * mse_path_) as order "K" with the axis order of its strides: reshaped in C order, then transposed.
+ */
 const frombuffer = (name: string) =>
-  pythonCallable(name, (buffer, dtype, shape, order) => {
+  pythonCallable(name, (buffer, dtype, shape, order, axisOrder) => {
+    if (order === 'K' && axisOrder !== undefined && axisOrder !== null) {
+      if (!Array.isArray(shape) || !isPermutation(axisOrder, shape.length)) fail(`${name} with axis_order ${describePython(axisOrder)}`);
+      const transposed = (axisOrder as number[]).map((axis) => (shape as number[])[axis]);
+      return new NdArray().fill(transposed, dtype, false, buffer, axisOrder as number[]);
+    }
     if (order !== 'C' && order !== 'F') fail(`${name} with order ${describePython(order)}`);
     return new NdArray().fill(shape, dtype, order === 'F', buffer);
   });

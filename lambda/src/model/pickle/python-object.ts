@@ -80,3 +80,21 @@ export function describePython(value: unknown): string {
   const text = String(value);
   return text.length > 40 ? `${text.slice(0, 20)}... (${text.length} digits)` : text;
 }
+
+/**
+ * An instance of an allowlisted dict subclass (scikit-learn's Bunch, in a VotingRegressor's
+ * named_estimators_): its items as a Map. Bunch's own __setstate__ ignores the state a BUILD
+ * gives it, and so does this.
+ */
+export class PyDict extends Map<unknown, unknown> {
+  constructor(readonly type: string) {
+    super();
+  }
+
+  __setstate__(_state: unknown): void {}
+}
+
+/** A global whose call makes an empty instance of an allowlisted dict subclass, filled by SETITEMS. */
+export function pythonDictClass(qualifiedName: string): PyGlobal {
+  return pythonCallable(qualifiedName, () => new PyDict(qualifiedName));
+}
