@@ -4,6 +4,7 @@
  * refused rather than served as its parent. Anything else stops the unpickling with a
  * message that names it.
  */
+import { BOOSTER_CLASSES, BOOSTER_GLOBALS } from '../boosters/python-classes';
 import { BUILTIN_GLOBALS, NUMPY_GLOBALS } from './numpy';
 import { type PyGlobal, pythonClass } from './python-object';
 
@@ -83,11 +84,20 @@ const INERT_HELPERS = [
   ].map((metric) => `sklearn.metrics._regression.${metric}`),
 ];
 
+/*
+ * XGBoost and LightGBM (lambda/src/model/boosters/ reads them): XGBRegressor, XGBRFRegressor
+ * and xgboost's Booster (its model as bytes: bytearray), LGBMRegressor and lightgbm's Booster
+ * (its model as text), and the dict classes of their evaluation results (OrderedDict,
+ * defaultdict), as xgboost 1.7 and lightgbm 4.7 pickle them at protocols 2 to 5.
+ */
+const BOOSTER_ALLOWED: readonly PyGlobal[] = [...Object.values(BOOSTER_CLASSES).map(pythonClass), ...BOOSTER_GLOBALS];
+
 const ALLOWED: ReadonlyMap<string, PyGlobal> = new Map(
   [
     ...[...Object.values(SKLEARN_ESTIMATORS), ...Object.values(SKLEARN_PARTS), ...INERT_HELPERS].map(pythonClass),
     ...NUMPY_GLOBALS,
     ...BUILTIN_GLOBALS,
+    ...BOOSTER_ALLOWED,
   ].map((global) => [global.pythonName, global]),
 );
 
@@ -98,9 +108,8 @@ export function allowedGlobal(module: string, name: string): PyGlobal | undefine
 
 /** What to say about a refused global, beyond naming it: the well-known cases get advice. */
 export function adviceFor(qualifiedName: string): string {
-  if (qualifiedName.startsWith('xgboost.')) {
-    return 'an XGBoost model keeps its booster as opaque bytes inside the pickle: export it with tools/export_model.py and serve the model.json it writes';
-  }
+  if (qualifiedName.startsWith('xgboost.')) return "of XGBoost's classes, only XGBRegressor, XGBRFRegressor and Booster are served";
+  if (qualifiedName.startsWith('lightgbm.')) return "of LightGBM's classes, only LGBMRegressor and Booster are served";
   if (qualifiedName.startsWith('joblib.'))
     return 'a joblib file stores arrays outside the pickle: save the model with pickle.dump or mlflow.sklearn.log_model';
   if (qualifiedName.startsWith('__main__.'))
