@@ -4,7 +4,8 @@ import type { SparseRows } from '../../lambda/src/model/sparse-rows';
 export interface CsrJson {
   indptr: number[];
   indices: number[];
-  data: number[];
+  /** null for NaN, which JSON cannot hold. */
+  data: (number | null)[];
   width: number;
 }
 
@@ -14,6 +15,6 @@ export function csrRows(csr: CsrJson): SparseRows {
     rowCount: csr.indptr.length - 1,
     offsets: Int32Array.from(csr.indptr),
     indices: Int32Array.from(csr.indices),
-    values: Float64Array.from(csr.data),
+    values: Float64Array.from(csr.data, (v) => v ?? Number.NaN),
   };
 }

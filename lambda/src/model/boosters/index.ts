@@ -10,8 +10,20 @@
  * model.predict(rows);
  */
 import { ModelFormatError } from '../format';
+import type { LightGBMSpec } from './lightgbm-model';
 import type { XGBoostSpec } from './xgboost-model';
 
+export { LightGBMEvaluator } from './lightgbm-evaluator';
+export { type LightGBMFlavor, lightgbmFromFlavor } from './lightgbm-flavor';
+export {
+  LIGHTGBM_OBJECTIVES,
+  type LightGBMLink,
+  type LightGBMReadOptions,
+  type LightGBMSpec,
+  type LightGBMTree,
+  readLightGBMModel,
+} from './lightgbm-model';
+export { lightgbmFromPickle } from './lightgbm-pickle';
 export { BOOSTER_CLASSES, BOOSTER_GLOBALS } from './python-classes';
 export { decodeUbjson } from './ubjson';
 export { detectXGBoostEncoding, RESAVE_ADVICE, readXGBoostDocument, type XGBoostEncoding } from './xgboost-document';
@@ -30,7 +42,7 @@ export { XGBOOST_OBJECTIVES, type XGBoostLink } from './xgboost-objectives';
 export { xgboostFromPickle } from './xgboost-pickle';
 
 /** Either booster's spec. */
-export type BoosterSpec = XGBoostSpec;
+export type BoosterSpec = XGBoostSpec | LightGBMSpec;
 
 /**
  * Refuses a booster fitted on another width than the features the runtime prepares (the
