@@ -199,6 +199,32 @@ describe('the walk and the sum', () => {
     expect(() => spec({ objective: 'count:poisson', baseScore: '0' })).toThrow('must be positive for count:poisson');
   });
 
+  it('gblinear: bias + base margin, then weight * value in feature order, in float32; NaN skipped', () => {
+    const linear = doc({ booster: 'gblinear' });
+    linear.learner.gradient_booster = { name: 'gblinear', model: { weights: [0.5, -1.25, 0.1] } } as never;
+    const s = xgboostSpecFromDocument(linear, { api: 'XGBRegressor' });
+    expect(s.booster).toBe('gblinear');
+    const start = f(f(0.1) + base);
+    // The row's entries out of order: XGBoost adds them in feature order.
+    expect(
+      predict(
+        s,
+        rowsOf(
+          [
+            [1, 2],
+            [0, 3],
+          ],
+          [
+            [0, Number.NaN],
+            [1, 2],
+          ],
+        ),
+      ),
+    ).toEqual([f(f(start + f(3 * 0.5)) + f(2 * f(-1.25))), f(start + f(2 * f(-1.25)))]);
+    linear.learner.gradient_booster = { name: 'gblinear', model: { weights: [0.5, 0.1] } } as never;
+    expect(() => xgboostSpecFromDocument(linear, { api: 'Booster' })).toThrow('has 2 weights, expected 3');
+  });
+
   it('rows of any width: features beyond the model are ignored', () => {
     expect(
       predict(
@@ -230,7 +256,6 @@ describe('which trees predict uses', () => {
 
 describe('refused, by name', () => {
   it.each<[string, DocOptions, string]>([
-    ['gblinear', { booster: 'gblinear' }, "XGBoost's gblinear booster"],
     ['a survival objective', { objective: 'survival:cox' }, `XGBoost objective "survival:cox" is a survival model's`],
     ['a ranking objective', { objective: 'rank:ndcg' }, "a ranker's"],
     ['several classes', { objective: 'reg:squarederror', numClass: '3' }, 'several outputs'],

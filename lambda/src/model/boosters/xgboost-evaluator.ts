@@ -13,7 +13,7 @@ export interface XGBoostEvaluatorOptions {
 }
 
 /**
- * XGBoost's gbtree and dart, evaluated as XGBoost does: a value goes left when
+ * XGBoost's gbtree and dart (and gblinear, see linearMargins), evaluated as XGBoost does: a value goes left when
  * `value < split`, both in float32; a missing value (absent from a sparse row, or NaN) takes
  * the split's default direction; the leaves add up in float32 from the base margin, tree by
  * tree (dart: each leaf times its tree's weight, the way the spec's predictPath says); then
@@ -33,6 +33,8 @@ export class XGBoostEvaluator implements Regressor {
   private readonly value: Float32Array;
   private readonly defaultLeft: Uint8Array;
   private readonly row: RowScatter;
+  /** gblinear: a row's entries in feature order, grown when a row is longer. */
+  private order = new Int32Array(16);
 
   constructor(
     private readonly spec: XGBoostSpec,
@@ -69,6 +71,7 @@ export class XGBoostEvaluator implements Regressor {
 
   /** The margins (XGBoost's output_margin=True): the float32 sums before the objective's link. */
   margins(rows: SparseRows): Float64Array {
+    if (this.spec.linear !== undefined) return this.linearMargins(rows, this.spec.linear);
     const { roots, left, right, feature, value, defaultLeft, row } = this;
     const { baseMargin, treeWeights, predictPath } = this.spec;
     const absentIsZero = this.options.absentIsZero;
@@ -97,7 +100,43 @@ export class XGBoostEvaluator implements Regressor {
     return out;
   }
 
+  /**
+   * gblinear as XGBoost sums it: bias + base margin, then weight * value for each of the row's
+   * entries in feature order (a DMatrix row's order), each step in float32; missing values
+   * (NaN) are skipped, and a dense matrix's zeros add nothing.
+   */
+  private linearMargins(rows: SparseRows, { weights, bias }: { weights: Float32Array; bias: number }): Float64Array {
+    const out = new Float64Array(rows.rowCount);
+    const { indices, values, offsets } = rows;
+    const start0 = Math.fround(bias + this.spec.baseMargin);
+    for (let r = 0; r < rows.rowCount; r++) {
+      const start = offsets[r];
+      const count = offsets[r + 1] - start;
+      if (count > this.order.length) this.order = new Int32Array(count * 2);
+      const order = this.order;
+      // Insertion sort of the row's positions by feature: rows hold a handful of entries.
+      for (let i = 0; i < count; i++) {
+        let j = i;
+        while (j > 0 && indices[order[j - 1]] > indices[start + i]) {
+          order[j] = order[j - 1];
+          j--;
+        }
+        order[j] = start + i;
+      }
+      let sum = start0;
+      for (let i = 0; i < count; i++) {
+        const k = order[i];
+        const feature = indices[k];
+        const x = Math.fround(values[k]);
+        if (feature >= 0 && feature < weights.length && !Number.isNaN(x)) sum = Math.fround(sum + Math.fround(x * weights[feature]));
+      }
+      out[r] = sum;
+    }
+    return out;
+  }
+
   describe(): Record<string, number> {
+    if (this.spec.linear !== undefined) return { coefficients: this.spec.linear.weights.length, features: this.spec.numFeatures };
     return { trees: this.roots.length, nodes: this.left.length, features: this.spec.numFeatures };
   }
 }

@@ -38,7 +38,7 @@ export interface XGBoostSpec {
   family: 'xgboost';
   /** The xgboost version that wrote the document, when it says. */
   version?: readonly number[];
-  booster: 'gbtree' | 'dart';
+  booster: 'gbtree' | 'dart' | 'gblinear';
   objective: string;
   link: XGBoostLink;
   /** base_score as the model holds it (float32), and the margin the trees add to. */
@@ -48,6 +48,8 @@ export interface XGBoostSpec {
   trees: XGBoostTree[];
   /** dart: the weight of each of those trees (float32). */
   treeWeights?: Float32Array;
+  /** gblinear: a weight per feature and the bias (float32); no trees. */
+  linear?: { weights: Float32Array; bias: number };
   predictPath: XGBoostPredictPath;
   /** Trees in the model, and the best iteration predict stopped at (when it did). */
   totalTrees: number;
@@ -170,6 +172,22 @@ function readTree(tree: unknown, where: string, nFeatures: number): XGBoostTree 
   return { left, right, feature, value, defaultLeft };
 }
 
+/**
+ * gblinear's weights: one per feature then the bias (one output group). Predict always uses
+ * them all (XGBRegressor too), through Booster.predict(DMatrix).
+ */
+function linearModel(model: Json, numFeatures: number, where: string): { weights: Float32Array; bias: number } {
+  const weights = Float32Array.from(numbers(model, 'weights', `${where}.gradient_booster.model`) as ArrayLike<number>);
+  if (weights.length !== numFeatures + 1) {
+    fail(
+      `${where}.gradient_booster.model.weights`,
+      `has ${weights.length} weights, expected ${numFeatures + 1} (a weight per feature and the bias)`,
+    );
+  }
+  for (let i = 0; i < weights.length; i++) checkValue(weights[i], () => `${where}.gradient_booster.model.weights[${i}]`);
+  return { weights: weights.subarray(0, numFeatures), bias: weights[numFeatures] };
+}
+
 /** The best iteration the document records (`learner.attributes.best_iteration`), if any. */
 function documentBestIteration(learner: Json, where: string): number | undefined {
   const attributes = own(learner, 'attributes');
@@ -193,7 +211,7 @@ function sklearnParameters(learner: Json): { missing?: string; predictor?: strin
 
 /**
  * Checks an XGBoost model document and reduces it to an XGBoostSpec; throws ModelFormatError
- * naming what is not served (gblinear, categorical splits, several outputs, an objective
+ * naming what is not served (categorical splits, several outputs, an objective
  * other than the regression ones).
  *
  * @example
@@ -206,13 +224,9 @@ export function xgboostSpecFromDocument(doc: Json, options: XGBoostReadOptions):
   const version = numbers(doc, 'version', where, false);
   const gbm = object(learner, 'gradient_booster', `${where}.learner`);
   const boosterName = own(gbm, 'name');
-  if (boosterName === 'gblinear') {
-    throw new ModelFormatError(
-      `${where}: XGBoost's gblinear booster (a linear model) is not served; train with booster="gbtree" (the default) or "dart"`,
-    );
-  }
-  if (boosterName !== 'gbtree' && boosterName !== 'dart')
+  if (boosterName !== 'gbtree' && boosterName !== 'dart' && boosterName !== 'gblinear') {
     throw new ModelFormatError(`${where}: XGBoost booster ${JSON.stringify(boosterName)} is not served`);
+  }
   const gbtree = boosterName === 'dart' ? object(gbm, 'gbtree', `${where}.gradient_booster`) : gbm;
   const model = object(gbtree, 'model', `${where}.gradient_booster`);
 
@@ -243,6 +257,27 @@ export function xgboostSpecFromDocument(doc: Json, options: XGBoostReadOptions):
       `${where}: the model has categorical features (feature_types "c"), which are not served; one-hot encode them instead`,
     );
   }
+
+  const common = {
+    family: 'xgboost' as const,
+    version: version === undefined ? undefined : Array.from(version),
+    objective: objectiveName as string,
+    link,
+    baseScore,
+    baseMargin,
+    numFeatures,
+    featureNames: strings(own(learner, 'feature_names')),
+    featureTypes,
+  };
+  if (boosterName === 'gblinear')
+    return {
+      ...common,
+      booster: 'gblinear',
+      trees: [],
+      predictPath: 'dmatrix',
+      totalTrees: 0,
+      linear: linearModel(model, numFeatures, where),
+    };
 
   const allTrees = own(model, 'trees');
   if (!Array.isArray(allTrees) || allTrees.length === 0)
@@ -299,21 +334,13 @@ export function xgboostSpecFromDocument(doc: Json, options: XGBoostReadOptions):
     options.api === 'XGBRegressor' && !(version !== undefined && version[0] === 1 && version[1] < 4) ? 'inplace' : 'dmatrix';
 
   return {
-    family: 'xgboost',
-    version: version === undefined ? undefined : Array.from(version),
+    ...common,
     booster: boosterName,
-    objective: objectiveName as string,
-    link,
-    baseScore,
-    baseMargin,
     trees,
     treeWeights,
     predictPath: predictPath ?? dartPath,
     totalTrees: treeCount,
     bestIteration,
-    numFeatures,
-    featureNames: strings(own(learner, 'feature_names')),
-    featureTypes,
   };
 }
 
