@@ -7,6 +7,7 @@
 import { encode } from '@shelacek/ubjson';
 import { describe, expect, it } from 'vitest';
 import {
+  checkFeatureWidth,
   detectXGBoostEncoding,
   readXGBoostModel,
   XGBoostEvaluator,
@@ -277,5 +278,14 @@ describe('refused, by name', () => {
     const t = tree();
     change(t);
     expect(() => spec({ trees: [t] })).toThrow(message);
+  });
+});
+
+describe('the width the model was fitted on', () => {
+  it("is the model's num_feature; another vectorizer width is refused, as XGBoost refuses such a matrix", () => {
+    const s = spec();
+    expect(s.numFeatures).toBe(2);
+    expect(() => checkFeatureWidth(s, 2, 'XGBRegressor')).not.toThrow();
+    expect(() => checkFeatureWidth(s, 3, 'XGBRegressor')).toThrow('XGBRegressor was fitted on 2 features, but the DictVectorizer makes 3');
   });
 });
