@@ -6,6 +6,7 @@ import type { Config } from './config';
 import { type RetryClock, type RetryPolicy, realClock } from './delivery/batch-delivery';
 import { DEFAULT_TIMEOUT_MS, Deadline } from './delivery/deadline';
 import type { Sinks } from './delivery/sinks';
+import type { ModelFileFormat } from './model/model-files';
 import { describeLocation } from './model/model-source';
 import { METRIC_NAMES } from './names';
 import { type BatchResult, processBatch } from './process-batch';
@@ -17,7 +18,7 @@ import { logger, MetricUnit, metrics } from './telemetry';
 export interface ServedModelInfo {
   /** The model file read: its path or S3 URI. */
   path: string;
-  format: 'pickle' | 'json';
+  format: ModelFileFormat;
   estimator: string;
   /** Every output event's "version". */
   version: string;

@@ -12,9 +12,11 @@ import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ModelFormatError } from './errors';
 import { signatureOf } from './families';
+import { lightgbmFlavorSpec } from './families/lightgbm';
+import { xgboostFlavorSpec } from './families/xgboost';
 import { MODEL_FILE_NAME } from './format';
 import { combineParts, type ModelPart, type Role, roleOf } from './layouts';
-import { type MlflowModelInfo, parseMlmodel } from './mlmodel';
+import { type BoosterFlavor, type MlflowModelInfo, parseMlmodel } from './mlmodel';
 import { type ModelFile, type ModelFileFormat, readModelFile } from './model-files';
 import { describeLocation, type ModelLocation, type ModelSource, openModelSource } from './model-source';
 import { buildModel, type RideModel } from './ride-model';
@@ -175,11 +177,30 @@ async function mlflowDirectory(
   if (mlmodel === undefined || mlmodel.sklearn !== undefined || mlmodel.flavors.length === 0) {
     return sklearnFlavor(source, mlmodel, usualPickle);
   }
+  const booster = mlmodel.xgboost ? ('xgboost' as const) : mlmodel.lightgbm ? ('lightgbm' as const) : undefined;
+  if (booster !== undefined) return boosterFlavor(source, mlmodel, booster);
   const loader = mlmodel.loaderModule ? ` (python_function's loader_module: ${mlmodel.loaderModule})` : '';
   throw new ModelLoadError(
     `cannot load the model from ${source.where}: its MLmodel's flavors are ${mlmodel.flavors.join(', ')}${loader}, none of which this runtime reads ` +
-      '(it reads the sklearn flavor)',
+      '(it reads the sklearn, xgboost and lightgbm flavors)',
   );
+}
+
+/** MLmodel's xgboost or lightgbm flavor (mlflow.xgboost / mlflow.lightgbm.log_model): its data file, read as its model_class predicts. */
+async function boosterFlavor(source: Directory, mlmodel: MlflowModelInfo, kind: 'xgboost' | 'lightgbm'): Promise<Found | undefined> {
+  const flavor = mlmodel[kind] as BoosterFlavor;
+  const { where } = source;
+  const bytes = await attempt(`cannot load the model from ${where}: cannot read ${flavor.data}`, () => source.read(flavor.data));
+  if (bytes === undefined) return undefined;
+  const spec = await attempt(`cannot serve ${flavor.data} at ${where}`, () =>
+    kind === 'xgboost'
+      ? xgboostFlavorSpec(
+          { data: flavor.data, model_class: flavor.modelClass, model_format: flavor.modelFormat, xgb_version: flavor.version },
+          bytes,
+        )
+      : lightgbmFlavorSpec({ data: flavor.data, model_class: flavor.modelClass, lgb_version: flavor.version }, bytes),
+  );
+  return { file: flavor.data, format: kind, parts: [{ spec, from: flavor.data, path: inside(where, flavor.data), format: kind }], mlmodel };
 }
 
 /** Every candidate model file of a directory and its subdirectories, read: subdirectories with an MLmodel by their flavor. */

@@ -1,17 +1,21 @@
 /**
  * One model file, whatever it is, read into the parts it holds: a pickle (MLflow's model.pkl,
- * a joblib file, a `(dv, model)` tuple), or a model.json document. The file's first bytes say
+ * a joblib file, a `(dv, model)` tuple), a model.json document, an XGBoost model file (JSON,
+ * UBJSON; XGBoost's legacy binary is refused with how to re-save it) or LightGBM's text model. The file's first bytes say
  * what it is, never its name; a file that is none of them is refused, saying what it looks like.
  */
+import { detectXGBoostEncoding } from './boosters';
 import { fail } from './errors';
+import { lightgbmFile } from './families/lightgbm';
+import { xgboostFile } from './families/xgboost';
 import { type Producer, parseModelDocument } from './format';
 import { combineParts, type ModelPart, partsOfPickle } from './layouts';
 import { attributesOf, PyObject } from './pickle/python-object';
 import { unpickle } from './pickle/unpickle';
 import type { SpecBase } from './stage';
 
-/** How a served file was written. */
-export type ModelFileFormat = 'pickle' | 'json';
+/** How a served file was written: a pickle (or joblib file), a model.json, an XGBoost or a LightGBM model file. */
+export type ModelFileFormat = 'pickle' | 'json' | 'xgboost' | 'lightgbm';
 
 export interface ModelFile {
   readonly parts: readonly ModelPart[];
@@ -23,6 +27,10 @@ export interface ModelFile {
 }
 
 const PICKLE_PROTO = 0x80;
+/** LightGBM's text model format starts so (`tree` then `version=v4`). */
+const LIGHTGBM_TEXT = 'tree\nversion=';
+
+const startsWith = (bytes: Uint8Array, text: string) => text.split('').every((c, i) => bytes[i] === c.charCodeAt(0));
 
 /** The scikit-learn version recorded in a pickle's estimators, looking one level into a dict or tuple. */
 function sklearnVersionOf(root: unknown): string | undefined {
@@ -65,12 +73,27 @@ export function readModelFile(bytes: Uint8Array, name: string): ModelFile {
     const root = unpickle(bytes);
     return { parts: partsOfPickle(root, name), format: 'pickle', sklearnVersion: sklearnVersionOf(root) };
   }
-  if (bytes[0] === 0x7b /* { */) {
-    const document = parseModelDocument(parseJson(bytes));
+  const encoding = detectXGBoostEncoding(bytes);
+  if (encoding === 'ubjson' || encoding === 'legacy-binary' || encoding === 'legacy-pickle') {
+    return { parts: [{ spec: xgboostFile(bytes, name), from: name }], format: 'xgboost' };
+  }
+  if (startsWith(bytes, LIGHTGBM_TEXT)) {
+    return {
+      parts: [{ spec: lightgbmFile(new TextDecoder('utf-8', { fatal: true }).decode(bytes), name), from: name }],
+      format: 'lightgbm',
+    };
+  }
+  if (encoding === 'json') {
+    const json = parseJson(bytes);
+    // An XGBoost model document (a Booster's save_model to .json), or this runtime's model.json.
+    if (typeof json === 'object' && json !== null && 'learner' in json) {
+      return { parts: [{ spec: xgboostFile(bytes, name), from: name }], format: 'xgboost' };
+    }
+    const document = parseModelDocument(json);
     const { producer } = document;
     return { parts: [{ spec: document.model, from: name }], format: 'json', sklearnVersion: producer?.sklearn_version, producer };
   }
-  return fail('', `${describeBytes(bytes)}: not a pickle, a joblib file or a model.json`);
+  return fail('', `${describeBytes(bytes)}: not a pickle, a joblib file, a model.json, an XGBoost or a LightGBM model`);
 }
 
 /** The checked spec of a single pickle that holds one whole model (or its parts); throws ModelFormatError naming what is wrong. */

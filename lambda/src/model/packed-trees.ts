@@ -13,7 +13,6 @@
  */
 import type { SparseRows } from './sparse-rows';
 import type { MatrixShape } from './stage';
-import { LEAF } from './tree-arrays';
 import { TREE_WALK_WASM } from './wasm/tree-walk.wasm';
 
 /** One tree: its children (LEAF at a leaf), the split features and thresholds, and the leaf values. */
@@ -32,6 +31,8 @@ export interface PackOptions {
   round: (value: number) => number;
 }
 
+/** A leaf's children in scikit-learn's arrays. */
+const LEAF = -1;
 const NODE_BYTES = 24;
 const TREE_BYTES = 8;
 const SLOT_BYTES = 16;

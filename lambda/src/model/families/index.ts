@@ -22,6 +22,7 @@ import type { BuildContext, Family, ParseContext, PickleContext, Signature } fro
 import { forest } from './forest';
 import { gradientBoosting } from './gradient-boosting';
 import { histGradientBoosting } from './hist-gradient-boosting';
+import { lightgbm } from './lightgbm';
 import { linear } from './linear';
 import { oneHotEncoder } from './one-hot-encoder';
 import { pipeline } from './pipeline';
@@ -43,6 +44,7 @@ export const FAMILIES = {
   gradient_boosting: gradientBoosting,
   hist_gradient_boosting: histGradientBoosting,
   xgboost,
+  lightgbm,
   // composites: their members' inputs and outputs
   pipeline,
   transformed_target: transformedTarget,

@@ -1,102 +1,151 @@
 /**
- * XGBoost's gbtree, from a model.json export (its pickle carries the booster as opaque bytes):
- * `link(base_margin + Σ tree(x))`, summed in float32 in tree order, a present feature going
- * left when `x < split` (float32), an absent one missing (sparse matrix) or the 0 it was in
- * training (dense).
+ * XGBoost, read natively (lambda/src/model/boosters/): an XGBRegressor or XGBRFRegressor in
+ * a pipeline or alone, a pickled Booster, the MLflow xgboost flavor's file, a model.json or
+ * model.ubj, and the exporter's version-1 model.json. It predicts as the Python object does
+ * (an XGBRegressor stops at its best iteration; a Booster uses every tree), in float32 as
+ * XGBoost does. Objectives whose prediction is exp(margin) in float32 are refused: the C
+ * library's expf XGBoost calls rounds the last bit its own way (glibc's on about 1 ride in
+ * 1,600), so their predictions cannot be matched exactly.
  */
+import {
+  readXGBoostModel,
+  XGBoostEvaluator,
+  type XGBoostFlavor,
+  type XGBoostSpec as XGBoostModel,
+  xgboostFromFlavor,
+  xgboostFromPickle,
+  xgboostSpecFromDocument,
+} from '../boosters';
+import { BOOSTER_CLASSES } from '../boosters/python-classes';
 import { fail } from '../errors';
-import { field, integerAt, numberArray, objectAt, oneOf, parameter, stringAt } from '../spec-checks';
-import type { PredictionStage, SpecBase, StageInput } from '../stage';
-import { XGBoostTrees } from '../xgboost-trees';
+import type { PyObject } from '../pickle/python-object';
+import { field, integerAt, isObject, numberArray, objectAt, oneOf, parameter, stringAt } from '../spec-checks';
+import type { SpecBase } from '../stage';
+import { boosterSignature, boosterStage } from './boosters';
 import type { Family } from './family';
-import { LINKS, type Link } from './links';
-import { matrixInput } from './matrix-input';
-
-/** An XGBoost tree: threshold holds split values at inner nodes and leaf values at leaves. */
-export interface XGBoostTreeSpec {
-  readonly children_left: ArrayLike<number>;
-  readonly children_right: ArrayLike<number>;
-  readonly feature: ArrayLike<number>;
-  readonly threshold: ArrayLike<number>;
-  /** 1 where a missing feature goes left. */
-  readonly default_left: ArrayLike<number>;
-}
 
 export interface XGBoostSpec extends SpecBase {
   readonly type: 'xgboost';
-  readonly objective: string;
-  readonly link: Link;
-  readonly base_margin: number;
-  readonly trees: readonly XGBoostTreeSpec[];
+  readonly estimator: string;
+  /** The checked model, as the boosters' reader makes it. */
+  readonly model: XGBoostModel;
 }
 
-function parseTree(value: unknown, path: string): XGBoostTreeSpec {
-  const t = objectAt(value, path, 'a tree object');
-  const tree = {
-    children_left: numberArray(field(t, 'children_left', path), `${path}.children_left`, 'integer'),
-    children_right: numberArray(field(t, 'children_right', path), `${path}.children_right`, 'integer'),
-    feature: numberArray(field(t, 'feature', path), `${path}.feature`, 'integer'),
-    threshold: numberArray(field(t, 'threshold', path), `${path}.threshold`, 'not NaN'),
-    default_left: numberArray(field(t, 'default_left', path), `${path}.default_left`, 'integer'),
-  };
-  const nodes = tree.threshold.length;
-  if (nodes === 0) fail(path, 'a tree needs at least one node');
-  for (const key of ['children_left', 'children_right', 'feature', 'default_left'] as const) {
-    if (tree[key].length !== nodes) fail(`${path}.${key}`, `has ${tree[key].length} entries, expected ${nodes}`);
+const CLASSES: Record<string, string> = {
+  [BOOSTER_CLASSES.XGBRegressor]: 'XGBRegressor',
+  [BOOSTER_CLASSES.XGBRFRegressor]: 'XGBRFRegressor',
+  [BOOSTER_CLASSES.XGBoostBooster]: 'XGBoost Booster',
+};
+
+/** Refuses what cannot be served exactly, whatever file it came from. */
+function servable(model: XGBoostModel, path: string): XGBoostModel {
+  if (model.link === 'exp') {
+    fail(
+      path,
+      `XGBoost objective ${JSON.stringify(model.objective)} predicts exp(margin) through the C library's float32 expf, whose last bit ` +
+        'differs from one platform to another (glibc rounds it the other way on about 1 ride in 1,600): it cannot be served exactly; ' +
+        'train with an identity objective such as reg:squarederror (wrap it in a TransformedTargetRegressor for a log target)',
+    );
   }
-  const parents = new Uint8Array(nodes);
-  for (let node = 0; node < nodes; node++) {
-    const left = tree.children_left[node];
-    const right = tree.children_right[node];
-    if (left === -1 && right === -1) {
-      parameter(tree.threshold[node], `${path}.threshold[${node}] (a leaf)`);
-      continue;
-    }
-    if (!(left > node && left < nodes && right > node && right < nodes))
-      fail(`${path} node ${node}`, `children ${left}, ${right} are not nodes after it`);
-    if (parents[left]++ > 0) fail(`${path} node ${node}`, `child ${left} has another parent too`);
-    if (parents[right]++ > 0) fail(`${path} node ${node}`, `child ${right} has another parent too`);
-    integerAt(tree.feature[node], `${path}.feature[${node}]`);
-  }
-  return tree;
+  return model;
 }
 
-function parse(spec: Record<string, unknown>, path: string): XGBoostSpec {
+function fromPickle(object: PyObject, where: string): Omit<XGBoostSpec, 'type'> {
+  return { estimator: CLASSES[object.type], model: servable(xgboostFromPickle(object), where) };
+}
+
+/** The exporter's version-1 XGBoost step (tools/export_model.py): gbtree arrays, the margin and the link. */
+function fromExport(spec: Record<string, unknown>, path: string): XGBoostModel {
   const trees = field(spec, 'trees', path);
   if (!Array.isArray(trees) || trees.length === 0) fail(`${path}.trees`, 'expected a non-empty array of trees');
+  const link = oneOf(field(spec, 'link', path), ['identity', 'exp'] as const, `${path}.link`);
+  const numFeatures = spec.n_features_in === undefined ? undefined : integerAt(spec.n_features_in, `${path}.n_features_in`);
   return {
-    type: 'xgboost',
-    estimator: 'XGBoost',
+    family: 'xgboost',
+    booster: 'gbtree',
     objective: stringAt(field(spec, 'objective', path), `${path}.objective`),
-    link: oneOf(field(spec, 'link', path), LINKS, `${path}.link`),
-    base_margin: parameter(field(spec, 'base_margin', path), `${path}.base_margin`),
-    trees: trees.map((tree, i) => parseTree(tree, `${path}.trees[${i}]`)),
+    link,
+    baseScore: Number.NaN,
+    baseMargin: Math.fround(parameter(field(spec, 'base_margin', path), `${path}.base_margin`)),
+    trees: trees.map((value, i) => {
+      const here = `${path}.trees[${i}]`;
+      const t = objectAt(value, here, 'a tree object');
+      const ints = (key: string) => Int32Array.from(numberArray(field(t, key, here), `${here}.${key}`, 'integer'));
+      return {
+        left: ints('children_left'),
+        right: ints('children_right'),
+        feature: ints('feature'),
+        value: Float32Array.from(numberArray(field(t, 'threshold', here), `${here}.threshold`, 'not NaN')),
+        defaultLeft: Uint8Array.from(ints('default_left')),
+      };
+    }),
+    predictPath: 'dmatrix',
+    totalTrees: trees.length,
+    numFeatures: numFeatures ?? -1,
   };
 }
 
-function build(spec: XGBoostSpec, input: StageInput, path: string): PredictionStage {
-  const shape = matrixInput(input, 'XGBoost', path);
-  if (shape.absent?.some((v) => v !== 0)) fail(path, 'XGBoost behind a centering scaler is not served');
-  spec.trees.forEach((tree, t) => {
-    for (let node = 0; node < tree.feature.length; node++) {
-      if (tree.children_left[node] !== -1 && tree.feature[node] >= shape.width)
-        fail(`${path}.trees[${t}].feature[${node}]`, `${tree.feature[node]} is not one of the ${shape.width} features`);
-    }
-  });
-  // A dense matrix gave XGBoost a 0 for every absent one-hot, not a missing value.
-  const trees = new XGBoostTrees(spec, { absentIsZero: shape.layout === 'dense' });
-  return {
-    output: 'predictions',
-    name: 'XGBoost',
-    inputs: [],
-    predict: (rows) => ('kind' in rows ? fail(path, 'trees take a matrix') : trees.predict(rows)),
-    describe: () => trees.describe(),
-  };
+/**
+ * A spec from a model.json: version 2 holds the booster's own JSON document (`document`,
+ * with the `api` whose predict it reproduces); version 1, the exporter's arrays. A spec the
+ * pickle reader made already holds the checked model.
+ */
+function parse(spec: Record<string, unknown>, path: string): XGBoostSpec {
+  const estimator = typeof spec.estimator === 'string' ? spec.estimator : 'XGBoost';
+  // Typed arrays: made by this runtime's reader from a pickle, never by JSON.
+  const model = spec.model;
+  if (
+    isObject(model) &&
+    model.family === 'xgboost' &&
+    Array.isArray(model.trees) &&
+    model.trees.every((t) => isObject(t) && t.left instanceof Int32Array)
+  ) {
+    return { type: 'xgboost', estimator, model: servable(model as unknown as XGBoostModel, path) };
+  }
+  if (spec.document !== undefined) {
+    const api = oneOf(field(spec, 'api', path), ['Booster', 'XGBRegressor'] as const, `${path}.api`);
+    return {
+      type: 'xgboost',
+      estimator,
+      model: servable(xgboostSpecFromDocument(objectAt(spec.document, `${path}.document`), { api, source: path }), path),
+    };
+  }
+  return { type: 'xgboost', estimator, model: servable(fromExport(spec, path), path) };
 }
 
 export const xgboost: Family<XGBoostSpec> = {
-  classes: {},
-  fromPickle: (_object, where) => fail(where, 'an XGBoost pickle is not read yet'),
+  classes: CLASSES,
+  fromPickle,
   parse,
-  build,
+  signature: (spec) => boosterSignature(spec.model.featureNames),
+  build: (spec, input, path) =>
+    boosterStage({
+      name: spec.estimator,
+      numFeatures: spec.model.numFeatures < 0 && input.kind === 'matrix' ? input.shape.width : spec.model.numFeatures,
+      featureNames: spec.model.featureNames,
+      input,
+      path,
+      // A dense matrix gave XGBoost a 0 for every absent one-hot, not a missing value.
+      evaluator: (dense) =>
+        new XGBoostEvaluator(
+          { ...spec.model, numFeatures: Math.max(spec.model.numFeatures, input.kind === 'matrix' ? input.shape.width : 0) },
+          { absentIsZero: dense },
+        ),
+    }),
 };
+
+/** An XGBoost model file (model.json, model.ubj, a UBJSON model.xgb), as a Booster of its own or an XGBRegressor's save_model. */
+export function xgboostFile(bytes: Uint8Array, name: string, api: 'Booster' | 'XGBRegressor' = 'Booster'): XGBoostSpec {
+  return {
+    type: 'xgboost',
+    estimator: api === 'Booster' ? 'XGBoost Booster' : 'XGBRegressor',
+    model: servable(readXGBoostModel(bytes, { api, source: name }), name),
+  };
+}
+
+/** The MLflow xgboost flavor's data file, predicting as its model_class does. */
+export function xgboostFlavorSpec(flavor: XGBoostFlavor, bytes: Uint8Array): XGBoostSpec {
+  const model = xgboostFromFlavor(flavor, bytes);
+  const estimator = flavor.model_class ? (CLASSES[flavor.model_class] ?? 'XGBoost') : 'XGBoost Booster';
+  return { type: 'xgboost', estimator, model: servable(model, flavor.data) };
+}

@@ -6,7 +6,7 @@
  * - protocol 5 (MLflow's default cloudpickle): `_frombuffer(buffer, dtype, shape, order)`;
  * and both module names, numpy 1's `numpy.core` and numpy 2's `numpy._core`.
  */
-import { ModelFormatError } from '../format';
+import { ModelFormatError } from '../errors';
 import { describePython, type PyGlobal, PyObject, pythonCallable } from './python-object';
 
 const fail = (problem: string): never => {

@@ -5,8 +5,8 @@
  * which runs whatever callable the file names.
  */
 import { BufferReader, Parser } from 'pickleparser';
-import { ModelFormatError } from '../format';
-import { adviceFor, allowedGlobal, SUPPORTED_REGRESSOR_NAMES } from './allowlist';
+import { ModelFormatError } from '../errors';
+import { adviceFor, allowedGlobal, supportedEstimators } from './allowlist';
 
 /** A global the allowlist does not hold; `global` is its `module.name`. */
 export class UnsupportedGlobalError extends ModelFormatError {
@@ -16,7 +16,7 @@ export class UnsupportedGlobalError extends ModelFormatError {
     const advice = adviceFor(global);
     super(
       `it needs ${global}, which this runtime does not evaluate ` +
-        `(supported: ${SUPPORTED_REGRESSOR_NAMES.join(', ')})` +
+        `(supported: ${supportedEstimators().join(', ')})` +
         (advice ? `; ${advice}` : ''),
     );
   }
