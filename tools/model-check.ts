@@ -14,7 +14,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import type { Ride } from '../lambda/src';
 import {
@@ -28,29 +27,21 @@ import {
   prepareFeatures,
   type RideFeatures,
 } from '../lambda/src';
+import { fail, MODEL_OPTIONS, readCommandLine } from '../local/cli';
 import { useLocalEnvironment } from '../local/environment';
 
-const USAGE = 'usage: npm run model-check -- <model directory | model file | s3://bucket/prefix-or-key> [--run-id <id>] [--compare]';
+const COMMAND = 'npm run model-check';
+const USAGE = `usage: ${COMMAND} -- <model directory | model file | s3://bucket/prefix-or-key> [--run-id <label>] [--compare]`;
 /** How close the served predictions must be to scikit-learn's, relative (the parity tests' bound). */
 const TOLERANCE = 1e-9;
 
-let args: ReturnType<typeof parse>;
-const parse = () =>
-  parseArgs({
-    allowPositionals: true,
-    options: { 'run-id': { type: 'string' }, compare: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
-  });
-try {
-  args = parse();
-} catch (error) {
-  console.error(`model-check: ${(error as Error).message}\n${USAGE}`);
-  process.exit(2);
-}
-const [where, ...extra] = args.positionals;
-if (args.values.help || !where || extra.length > 0) {
-  console.error(USAGE);
-  process.exit(args.values.help ? 0 : 2);
-}
+const args = readCommandLine(
+  COMMAND,
+  USAGE,
+  { allowPositionals: true, options: { 'run-id': MODEL_OPTIONS['run-id'], compare: { type: 'boolean', default: false } } },
+  { positionals: [1, 1] },
+);
+const [where] = args.positionals;
 useLocalEnvironment();
 
 const line = (label: string, value: unknown) => console.log(`${label.padEnd(20)} ${value}`);
@@ -151,6 +142,5 @@ try {
     if (worst > TOLERANCE) process.exitCode = 1;
   }
 } catch (error) {
-  console.error(`model-check: ${(error as Error).message}`);
-  process.exit(1);
+  fail(COMMAND, (error as Error).message);
 }

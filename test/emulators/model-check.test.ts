@@ -50,7 +50,7 @@ describe('npm run model-check', () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toContain("Unknown option '--frobnicate'");
     expect(run.stderr).toContain(
-      'usage: npm run model-check -- <model directory | model file | s3://bucket/prefix-or-key> [--run-id <id>] [--compare]',
+      'usage: npm run model-check -- <model directory | model file | s3://bucket/prefix-or-key> [--run-id <label>] [--compare]',
     );
     expect(run.stderr).not.toContain('    at ');
   });
