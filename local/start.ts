@@ -6,6 +6,7 @@
  *   npm run local -- --model lin_reg.bin --run-id lin-reg-v1 --shards 4
  */
 import { COURSE_RIDE } from '../events/kinesis-event';
+import { DEMO_MODEL_DIR } from '../models/demo-model';
 import { fail as failWith, MODEL_OPTIONS, MODEL_USAGE, readCommandLine } from './cli';
 import { EXPORT_LOCAL_CREDENTIALS, useLocalEnvironment } from './environment';
 
@@ -32,7 +33,9 @@ const { LOCAL_NAMES, startLocalStack } = await import('./local-stack');
 
 const stack = await startLocalStack({
   shards,
-  model: modelPath === undefined ? undefined : { path: modelPath, runId: values['run-id'] },
+  // --run-id alone labels the demo model, as it labels any other.
+  model:
+    modelPath === undefined && values['run-id'] === undefined ? undefined : { path: modelPath ?? DEMO_MODEL_DIR, runId: values['run-id'] },
 }).catch((error: Error) => fail(error.message + (error.message.startsWith('set RUN_ID') ? ' (pass --run-id <label>)' : '')));
 const { kinesis, s3, sqs } = stack.endpoints;
 const { served } = stack;
