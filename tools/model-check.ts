@@ -7,8 +7,10 @@
  *   npm run model-check -- s3://my-mlflow-artifacts/1/<run id>/artifacts/model --compare
  *   npm run model-check -- path/to/lin_reg.bin --run-id my-label
  *
- * S3 uses the usual AWS credentials and region (S3_ENDPOINT_URL for a local S3). --compare
- * runs tools/sklearn_predict.py with PYTHON (default python3), which needs scikit-learn.
+ * S3 uses the usual AWS credentials and region; an s3:// URI of a bucket that a running local
+ * stack (npm run local) holds is read from that stack's S3, and S3_ENDPOINT_URL names any other
+ * S3 to read from. --compare runs tools/sklearn_predict.py with PYTHON (default python3), which
+ * needs scikit-learn.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,8 +29,10 @@ import {
   prepareFeatures,
   type RideFeatures,
 } from '../lambda/src';
+import { localS3Holds } from '../local/buckets';
 import { fail, MODEL_OPTIONS, readCommandLine } from '../local/cli';
-import { useLocalEnvironment } from '../local/environment';
+import { LOCAL_CREDENTIALS, useLocalEnvironment } from '../local/environment';
+import { DEFAULT_PORTS } from '../local/local-stack';
 
 const COMMAND = 'npm run model-check';
 const USAGE = `usage: ${COMMAND} -- <model directory | model file | s3://bucket/prefix-or-key> [--run-id <label>] [--compare]`;
@@ -95,6 +99,19 @@ function sklearnPredictions(pickle: Uint8Array, rows: RideFeatures[]): number[] 
   }
 }
 
+/** The local stack's S3 (npm run local's), where an s3:// URI without S3_ENDPOINT_URL is read when it holds the bucket. */
+const LOCAL_S3 = `http://127.0.0.1:${DEFAULT_PORTS.s3}`;
+const bucket = /^s3:\/\/([^/]+)/.exec(where)?.[1];
+let hint = '';
+if (bucket !== undefined && process.env.S3_ENDPOINT_URL === undefined) {
+  if (await localS3Holds(LOCAL_S3, bucket)) {
+    Object.assign(process.env, LOCAL_CREDENTIALS, { S3_ENDPOINT_URL: LOCAL_S3 });
+    line('s3', `the local stack's, ${LOCAL_S3}, which holds ${bucket} (S3_ENDPOINT_URL chooses another)`);
+  } else {
+    hint = `\n(read from AWS: no local stack's S3 at ${LOCAL_S3} holds ${bucket}; for another local S3, set S3_ENDPOINT_URL)`;
+  }
+}
+
 try {
   // The function's own reading of MODEL_LOCATION and RUN_ID, so the check sees what it would.
   const config = parseConfig({ ...process.env, MODEL_LOCATION: where, TEST_RUN: 'true', RUN_ID: args.values['run-id'] });
@@ -142,5 +159,5 @@ try {
     if (worst > TOLERANCE) process.exitCode = 1;
   }
 } catch (error) {
-  fail(COMMAND, (error as Error).message);
+  fail(COMMAND, (error as Error).message + hint);
 }
