@@ -416,6 +416,16 @@ describe('default stack (dev stage, container image, new model bucket)', () => {
   });
 });
 
+describe('context keys', () => {
+  it('warns at synth of a key that is not a setting, naming the closest one, and of nothing else', () => {
+    const { stack } = synth({ memorysize: 1024, stage: 'dev' });
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('is not a setting of this app'));
+    expect(warnings.map((w) => w.entry.data)).toEqual([
+      'context memorysize is not a setting of this app and is ignored: did you mean memorySize? [ack: ride-duration:unknown-context-key]',
+    ]);
+  });
+});
+
 describe('configured from context', () => {
   it("serves a run from an existing MLflow bucket, reading only that run's model, with no upload command", () => {
     const { template } = synth({ modelBucket: 'team-mlflow', runId: 'abc123', experimentId: '4' });
