@@ -36,6 +36,8 @@ export function addRideDurationStack(app: App): RideDurationStack {
     settings,
     description: `Ride-duration streaming inference (${settings.stage})`,
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+    // Set for an emulated account (npm run deploy:moto); the SDK and the CDK CLI read it too.
+    endpointUrl: process.env.AWS_ENDPOINT_URL || undefined,
   });
   // A misspelled key would otherwise be ignored without a word: `cdk synth` and `cdk deploy` print these.
   for (const { message } of unknownContextKeys(app.node)) {

@@ -159,7 +159,10 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, { timeout: 300_000
       ),
     });
     modelBucket = new URL(outputs.ModelLocation).host;
-    expect(outputs.UploadDemoModelCommand).toBe(`aws s3 cp --recursive models/demo ${outputs.ModelLocation}`);
+    // With --endpoint-url, which Debian's CLI v2.9 needs: it ignores AWS_ENDPOINT_URL.
+    expect(outputs.UploadDemoModelCommand).toBe(
+      `aws --endpoint-url ${moto.endpoint} s3 cp --recursive models/demo ${outputs.ModelLocation}`,
+    );
     expect(outputs.PutRecordCommand).toContain(`--stream-name ride_events-${STAGE} --partition-key 256`);
     expect(outputs.ReadPredictionsCommand).toContain(`--stream-name ride_predictions-${STAGE}`);
 
@@ -218,10 +221,10 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, { timeout: 300_000
   });
 
   it('serves the uploaded demo model: the deployed bundle, with the deployed configuration, predicts a good ride onto the output stream and dead-letters a bad one', async () => {
-    // The stack's own upload command, as printed (its path is relative to the project).
+    // The stack's own upload command, as printed (its path is relative to the project), with Debian's CLI v2.9.
     const [command, ...args] = outputs.UploadDemoModelCommand.split(' ');
     expect(command).toBe('aws');
-    await run(AWS_CLI, ['--endpoint-url', moto.endpoint, ...args], { cwd: process.cwd() });
+    await run(AWS_CLI, args, { cwd: process.cwd() });
     const prefix = new URL(outputs.ModelLocation).pathname.slice(1);
     const { Contents } = await clients.s3.send(new ListObjectsV2Command({ Bucket: modelBucket, Prefix: prefix }));
     expect((Contents ?? []).map((o) => o.Key!.slice(prefix.length)).sort()).toEqual(readdirSync(DEMO_MODEL_DIR).sort());
