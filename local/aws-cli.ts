@@ -38,7 +38,16 @@ async function majorVersion(cli: string, env: NodeJS.ProcessEnv): Promise<number
  * const { command, note } = await chooseAwsCli(); // { command: '/usr/bin/aws', note: 'aws on your PATH is the AWS CLI v1 ...' }
  * ```
  */
-export async function chooseAwsCli(env: NodeJS.ProcessEnv = process.env): Promise<AwsCliChoice> {
+export function chooseAwsCli(env: NodeJS.ProcessEnv = process.env): Promise<AwsCliChoice> {
+  // Each --version starts a Python: once per PATH and process.
+  const key = env.PATH ?? '';
+  if (!chosen.has(key)) chosen.set(key, choose(env));
+  return chosen.get(key)!;
+}
+
+const chosen = new Map<string, Promise<AwsCliChoice>>();
+
+async function choose(env: NodeJS.ProcessEnv): Promise<AwsCliChoice> {
   const [onPath, debian] = await Promise.all([majorVersion('aws', env), majorVersion(DEBIAN_AWS_CLI, env)]);
   if (onPath !== undefined && onPath >= 2) return { command: 'aws' };
   const found = onPath === undefined ? 'no `aws` on your PATH' : `\`aws\` on your PATH is the AWS CLI v${onPath}`;
