@@ -369,6 +369,7 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, { timeout: 300_000
       .replace('ride_events-stg', outputs.InputStreamName)
       .replace('<FailedBatchQueueUrl>', outputs.FailedBatchQueueUrl);
     await run('bash', ['-euo', 'pipefail', '-c', `aws() { ${AWS_CLI} --endpoint-url ${moto.endpoint} "$@"; }\n${script}`], {
+      cwd: work, // where its failed.json goes
       env: moto.env,
     });
 
