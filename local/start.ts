@@ -36,12 +36,6 @@ if (!Number.isInteger(shards) || shards < 1 || shards > 100)
 // Warnings (each rejected record with its reason) and errors, without the metric blobs.
 useLocalEnvironment({ logLevel: 'WARN' });
 
-// A model on S3 is fetched first, with your own AWS credentials, before the emulators' are set.
-const { downloadModel } = await import('./local-model');
-let modelPath = values.model;
-if (modelPath?.startsWith('s3://')) {
-  modelPath = await downloadModel(modelPath).catch((error: Error) => fail(`cannot fetch ${values.model}: ${error.message}`));
-}
 // Imported after the environment is set: the function's telemetry reads it at load.
 const { DEFAULT_PORTS, LOCAL_NAMES, startLocalStack } = await import('./local-stack');
 const port = (service: LocalService) => {
@@ -50,6 +44,13 @@ const port = (service: LocalService) => {
   return given === undefined ? DEFAULT_PORTS[service] : readPort(COMMAND, flag, given);
 };
 const ports = { kinesis: port('kinesis'), s3: port('s3'), sqs: port('sqs'), invoke: port('invoke') };
+
+// A model on S3 is fetched first, with your own AWS credentials, before the emulators' are set.
+const { downloadModel } = await import('./local-model');
+let modelPath = values.model;
+if (modelPath?.startsWith('s3://')) {
+  modelPath = await downloadModel(modelPath).catch((error: Error) => fail(`cannot fetch ${values.model}: ${error.message}`));
+}
 
 const [stack, cli] = await Promise.all([
   startLocalStack({

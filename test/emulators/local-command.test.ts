@@ -117,6 +117,12 @@ describe('npm run local', () => {
     }
   });
 
+  it('answers a port that is not one with the flag, before it starts anything', async () => {
+    const run = startCommand(['--model', 's3://would-be-fetched/first', '--sqs-port', '70000']);
+    expect(await run.exited).toBe(2);
+    expect(run.output().trim()).toBe('npm run local: --sqs-port must be a port number from 0 to 65535, got "70000"');
+  });
+
   describe('when its ports are taken', () => {
     let running: LocalStack;
     beforeAll(async () => {
