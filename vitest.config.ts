@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { LOCAL_CREDENTIALS, QUIET_TELEMETRY } from './local/environment';
+import { LOCAL_CREDENTIALS, QUIET_TELEMETRY } from './local/environment.ts';
 
 /**
  * Three tiers, one folder each; `npm test` runs all of them:

@@ -1,7 +1,7 @@
-import { type App, Validations } from 'aws-cdk-lib';
+import { Annotations, type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { RideDurationStack } from './ride-duration-stack';
-import { readStackSettings, SettingsError } from './stack-settings';
+import { readStackSettings, SettingsError, unknownContextKeys } from './stack-settings';
 import { stageNames } from './stage-names';
 
 /**
@@ -36,7 +36,13 @@ export function addRideDurationStack(app: App): RideDurationStack {
     settings,
     description: `Ride-duration streaming inference (${settings.stage})`,
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+    // Set for an emulated account (npm run deploy:moto); the SDK and the CDK CLI read it too.
+    endpointUrl: process.env.AWS_ENDPOINT_URL || undefined,
   });
+  // A misspelled key would otherwise be ignored without a word: `cdk synth` and `cdk deploy` print these.
+  for (const { message } of unknownContextKeys(app.node)) {
+    Annotations.of(stack).addWarningV2('ride-duration:unknown-context-key', message);
+  }
   // A finding that is not acknowledged with a reason fails `cdk synth` and `cdk deploy`.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   return stack;

@@ -19,6 +19,12 @@ import { stageNames } from './stage-names';
 
 export interface RideDurationStackProps extends StackProps {
   readonly settings: StackSettings;
+  /**
+   * The AWS endpoint the stack is deployed to when it is not AWS's own (an emulated account);
+   * the ready-made commands of the outputs then pass it as `--endpoint-url`, which the AWS CLI
+   * v2 before 2.13 needs (it does not read AWS_ENDPOINT_URL).
+   */
+  readonly endpointUrl?: string;
 }
 
 /** The tags every resource of a stage carries (cost allocation, ownership). */
@@ -134,6 +140,7 @@ export class RideDurationStack extends Stack {
     }
 
     const out = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
+    const aws = props.endpointUrl === undefined ? 'aws' : `aws --endpoint-url ${props.endpointUrl}`;
     out('InputStreamName', input.streamName, 'Put ride events here');
     out('OutputStreamName', output.streamName, 'Prediction events arrive here');
     out('DeadLetterQueueUrl', deadLetters.queueUrl, 'Bad records, each with its reason');
@@ -151,13 +158,13 @@ export class RideDurationStack extends Stack {
       if (runId === DEMO_RUN_ID) {
         out(
           'UploadDemoModelCommand',
-          `aws s3 cp --recursive models/demo ${model.uri}`,
+          `${aws} s3 cp --recursive models/demo ${model.uri}`,
           'Upload the bundled demo model, which this stage serves',
         );
       } else {
         out(
           'UploadModelCommand',
-          `aws s3 cp --recursive mlruns/${settings.model.experimentId}/${runId}/artifacts/model ${model.uri}`,
+          `${aws} s3 cp --recursive mlruns/${settings.model.experimentId}/${runId}/artifacts/model ${model.uri}`,
           `Upload run ${runId}'s model from a local MLflow store (mlruns/), in the MLflow layout`,
         );
       }
@@ -165,12 +172,12 @@ export class RideDurationStack extends Stack {
     const ride = JSON.stringify(COURSE_RIDE);
     out(
       'PutRecordCommand',
-      `aws kinesis put-record --stream-name ${input.streamName} --partition-key ${COURSE_RIDE.ride_id} --cli-binary-format raw-in-base64-out --data '${ride}'`,
+      `${aws} kinesis put-record --stream-name ${input.streamName} --partition-key ${COURSE_RIDE.ride_id} --cli-binary-format raw-in-base64-out --data '${ride}'`,
       'Send the course ride (AWS CLI v2)',
     );
     out(
       'ReadPredictionsCommand',
-      `aws kinesis get-records --query 'Records[].Data' --output text --shard-iterator $(aws kinesis get-shard-iterator --stream-name ${output.streamName} --shard-id shardId-000000000000 --shard-iterator-type TRIM_HORIZON --query ShardIterator --output text) | tr '\\t' '\\n' | while read -r d; do echo "$d" | base64 -d; echo; done`,
+      `${aws} kinesis get-records --query 'Records[].Data' --output text --shard-iterator $(${aws} kinesis get-shard-iterator --stream-name ${output.streamName} --shard-id shardId-000000000000 --shard-iterator-type TRIM_HORIZON --query ShardIterator --output text) | tr '\\t' '\\n' | while read -r d; do echo "$d" | base64 -d; echo; done`,
       'Print the predictions in the first shard of the output stream',
     );
   }

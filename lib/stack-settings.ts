@@ -74,6 +74,37 @@ export const PRODUCTION_STAGE = 'prod';
 
 export { DEFAULTS } from './stack-defaults';
 
+/** Every context key of this app, as the README's context table lists them; the readers below take only these. */
+export const CONTEXT_KEYS = [
+  'stage',
+  'modelBucket',
+  'runId',
+  'experimentId',
+  'modelLocation',
+  'modelBucketKeyArn',
+  'packaging',
+  'architecture',
+  'memorySize',
+  'timeoutSeconds',
+  'reservedConcurrency',
+  'logRetentionDays',
+  'tracing',
+  'inputCapacity',
+  'outputCapacity',
+  'retentionHours',
+  'batchSize',
+  'batchingWindowSeconds',
+  'parallelizationFactor',
+  'startingPosition',
+  'retryAttempts',
+  'maxRecordAgeSeconds',
+  'alarmEmail',
+  'alarmTopicArn',
+  'removalPolicy',
+] as const;
+
+export type ContextKey = (typeof CONTEXT_KEYS)[number];
+
 /** A context value the app cannot deploy; the message names every key at fault. */
 export class SettingsError extends Error {
   override name = 'SettingsError';
@@ -92,28 +123,28 @@ const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256
 /** Reads and checks the context; every problem names its context key. */
 export function readStackSettings(node: Node): StackSettings {
   const problems: string[] = [];
-  const raw = (key: string): string | undefined => {
+  const raw = (key: ContextKey): string | undefined => {
     const value: unknown = node.tryGetContext(key);
     return value === undefined || value === null || value === '' ? undefined : String(value);
   };
-  const text = (key: string, fallback: string, pattern = /^[A-Za-z0-9_-]+$/): string => {
+  const text = (key: ContextKey, fallback: string, pattern = /^[A-Za-z0-9_-]+$/): string => {
     const value = raw(key) ?? fallback;
     if (!pattern.test(value)) problems.push(`context ${key}: ${JSON.stringify(value)} does not match ${pattern}`);
     return value;
   };
-  const integer = (key: string, fallback: number, min: number, max: number): number => {
+  const integer = (key: ContextKey, fallback: number, min: number, max: number): number => {
     const value = raw(key) === undefined ? fallback : Number(raw(key));
     if (!Number.isInteger(value) || value < min || value > max) {
       problems.push(`context ${key}: expected an integer from ${min} to ${max}, got ${JSON.stringify(raw(key))}`);
     }
     return value;
   };
-  const choice = <T extends string>(key: string, fallback: T, choices: readonly T[]): T => {
+  const choice = <T extends string>(key: ContextKey, fallback: T, choices: readonly T[]): T => {
     const value = (raw(key) ?? fallback) as T;
     if (!choices.includes(value)) problems.push(`context ${key}: expected one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
     return value;
   };
-  const capacity = (key: string, fallback: number): number | 'on-demand' =>
+  const capacity = (key: ContextKey, fallback: number): number | 'on-demand' =>
     raw(key) === 'on-demand' ? 'on-demand' : integer(key, fallback, 1, 500);
 
   const stage = text('stage', DEFAULTS.stage, /^[a-z][a-z0-9-]{0,19}$/);
@@ -156,8 +187,8 @@ export function readStackSettings(node: Node): StackSettings {
   return settings;
 }
 
-type Raw = (key: string) => string | undefined;
-type Text = (key: string, fallback: string, pattern?: RegExp) => string;
+type Raw = (key: ContextKey) => string | undefined;
+type Text = (key: ContextKey, fallback: string, pattern?: RegExp) => string;
 
 /** modelBucket + runId (+ experimentId), or modelLocation (+ runId), or neither: a new bucket for the demo run. */
 function readModelSettings(raw: Raw, text: Text, problems: string[]): ModelSettings {
@@ -170,7 +201,7 @@ function readModelSettings(raw: Raw, text: Text, problems: string[]): ModelSetti
   const runId = raw('runId') === undefined ? undefined : text('runId', '');
   const location = raw('modelLocation');
   if (location !== undefined) {
-    for (const key of ['modelBucket', 'experimentId']) {
+    for (const key of ['modelBucket', 'experimentId'] as const) {
       if (raw(key) !== undefined) problems.push(`context ${key}: not with modelLocation, which names the model's bucket and path itself`);
     }
     const parsed = parseModelLocation(location);
@@ -226,4 +257,56 @@ function readAlarmSettings(raw: Raw, problems: string[]): StackSettings['alarms'
     problems.push('context alarmEmail: not with alarmTopicArn (subscribe the address to that topic instead)');
   }
   return { email, topicArn };
+}
+
+/**
+ * Context keys that the CDK itself reads or writes: its feature flags (`@aws-cdk/...`), its own
+ * settings (`aws:cdk:...`), its lookups' cache (`availability-zones:account=...`), all with a
+ * colon, and the two plain keys its CLI writes to cdk.json.
+ */
+const isCdkKey = (key: string) => key.includes(':') || key === 'acknowledged-issue-numbers' || key === 'cli-telemetry';
+
+/** Edits (insert, delete, substitute) from a to b. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+/** The known key nearest to a misspelled one, case aside, when it is near enough to be what was meant. */
+export function closestContextKey(key: string): ContextKey | undefined {
+  const scored = CONTEXT_KEYS.map((known) => ({ known, distance: editDistance(key.toLowerCase(), known.toLowerCase()) }));
+  const best = scored.reduce((a, b) => (b.distance < a.distance ? b : a));
+  return best.distance <= Math.max(2, Math.floor(best.known.length / 3)) ? best.known : undefined;
+}
+
+/**
+ * The context keys given (`-c key=value`, cdk.json) that are not this app's and that it
+ * therefore ignores, each with the message that names the closest known key. CDK's own keys
+ * are left out.
+ *
+ * @example
+ * ```typescript
+ * import { App } from 'aws-cdk-lib';
+ * import { unknownContextKeys } from './stack-settings';
+ *
+ * unknownContextKeys(new App({ context: { memorysize: '1024' } }).node);
+ * // [{ key: 'memorysize', message: 'context memorysize is not a setting of this app and is ignored: did you mean memorySize?' }]
+ * ```
+ */
+export function unknownContextKeys(node: Node): { key: string; message: string }[] {
+  const known: readonly string[] = CONTEXT_KEYS;
+  return Object.keys(node.getAllContext())
+    .filter((key) => !known.includes(key) && !isCdkKey(key))
+    .map((key) => {
+      const closest = closestContextKey(key);
+      const hint = closest === undefined ? ` (the settings are: ${CONTEXT_KEYS.join(', ')})` : `: did you mean ${closest}?`;
+      return { key, message: `context ${key} is not a setting of this app and is ignored${hint}` };
+    });
 }

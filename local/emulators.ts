@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kinesalite from 'kinesalite';
 import S3rver from 's3rver';
-import { close, listen } from './http';
+import { checkPortFree, close, listen } from './http';
 import { LocalSqsServer } from './sqs-server';
 
 export interface Emulator {
@@ -20,6 +20,8 @@ export async function startKinesis(port = 0): Promise<Emulator> {
 
 /** s3rver, storing objects in a temporary directory that is removed on stop. */
 export async function startS3(buckets: string[], port = 0): Promise<Emulator> {
+  // s3rver emits a listen error on its server with no listener, which would end the process.
+  await checkPortFree(port);
   const directory = await mkdtemp(join(tmpdir(), 's3rver-'));
   const s3rver = new S3rver({ address: '127.0.0.1', port, directory, silent: true, configureBuckets: buckets.map((name) => ({ name })) });
   const address = await s3rver.run();

@@ -14,13 +14,12 @@
  *
  * Shard splits and merges are not followed: the stream's shards at start are read.
  */
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { lambdaKinesisRecord } from '../events/kinesis-event';
 import { DEFAULTS } from '../lib/stack-defaults';
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './environment';
+import { DEFAULT_FUNCTION_TIMEOUT_MS, invokeWithTimeout, TaskTimedOut } from './invocation';
 import { describeShards, type KinesisRecord, ShardReader } from './streams';
 
 export interface EventSourceSettings {
@@ -46,7 +45,7 @@ export const DEFAULT_EVENT_SOURCE: EventSourceSettings = {
   maxRecordAgeSeconds: DEFAULTS.maxRecordAgeSeconds,
   startingPosition: DEFAULTS.startingPosition,
   idlePollMs: 200,
-  functionTimeoutMs: DEFAULTS.timeoutSeconds * 1000,
+  functionTimeoutMs: DEFAULT_FUNCTION_TIMEOUT_MS,
 };
 
 // biome-ignore lint/suspicious/noConfusingVoidType: a Lambda handler may return nothing, as Lambda allows.
@@ -209,19 +208,14 @@ export class EventSourceMapping {
 
   /** The handler with a context that counts down the timeout, failing as Lambda does when it is outlasted. */
   private async invokeWithTimeout(event: KinesisStreamEvent): ReturnType<KinesisHandler> {
-    const timeoutMs = this.settings.functionTimeoutMs;
-    const context = invocationContext(this.options.functionName ?? 'ride-duration-prediction-local', timeoutMs);
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        this.stats.timeouts++;
-        reject(new Error(`Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`));
-      }, timeoutMs);
-    });
     try {
-      return await Promise.race([this.options.handler(event, context), timedOut]);
-    } finally {
-      clearTimeout(timer);
+      return await invokeWithTimeout((context) => this.options.handler(event, context), {
+        functionName: this.options.functionName,
+        timeoutMs: this.settings.functionTimeoutMs,
+      });
+    } catch (error) {
+      if (error instanceof TaskTimedOut) this.stats.timeouts++;
+      throw error;
     }
   }
 
@@ -251,24 +245,4 @@ export class EventSourceMapping {
       },
     });
   }
-}
-
-/** A Lambda context for one invocation, its remaining time counting down from the timeout. */
-function invocationContext(functionName: string, timeoutMs: number): Context {
-  const deadline = Date.now() + timeoutMs;
-  const noop = () => {};
-  return {
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: noop,
-    fail: noop,
-    succeed: noop,
-  };
 }

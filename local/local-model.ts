@@ -2,11 +2,11 @@
  * The model a local stack serves: the bundled demo, or your own (a local MLflow model
  * directory, a model file, or an S3 URI), put into the local S3 the way it is deployed.
  */
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DEFAULT_PICKLE_NAME, MLMODEL_FILE_NAME, MODEL_FILE_NAME, openModelSource, parseMlmodel } from '../lambda/src';
+import { MLMODEL_FILE_NAME, openModelSource, parseMlmodel } from '../lambda/src';
 import { uploadDirectory } from './buckets';
 
 export interface LocalModel {
@@ -53,7 +53,8 @@ export async function placeModel(s3: S3Client, bucket: string, experimentId: str
 
 /**
  * Copies a model from S3 (with your usual AWS credentials and region) into a temporary local
- * path: the file an S3 key names, or a model directory's MLmodel, pickle and model.json.
+ * path: the file an S3 key names, or every file of a model directory and its subdirectories
+ * (an MLflow model, or a run's artifacts whose files make one model together).
  */
 export async function downloadModel(uri: string): Promise<string> {
   const [bucket, ...rest] = uri.slice('s3://'.length).split('/');
@@ -63,16 +64,13 @@ export async function downloadModel(uri: string): Promise<string> {
     writeFileSync(join(directory, source.name), source.bytes);
     return join(directory, source.name);
   }
-  const mlmodel = await source.read(MLMODEL_FILE_NAME);
-  const pickle = mlmodel && (await parseMlmodel(Buffer.from(mlmodel).toString('utf8'))).sklearn?.pickledModel;
-  const names = [MLMODEL_FILE_NAME, pickle ?? DEFAULT_PICKLE_NAME, MODEL_FILE_NAME];
-  let found = 0;
+  const names = await source.list();
   for (const name of names) {
-    const bytes = name === MLMODEL_FILE_NAME ? mlmodel : await source.read(name);
+    const bytes = await source.read(name);
     if (bytes === undefined) continue;
+    mkdirSync(dirname(join(directory, name)), { recursive: true });
     writeFileSync(join(directory, name), bytes);
-    found++;
   }
-  if (found === 0) throw new Error(`no model at ${source.where}`);
+  if (names.length === 0) throw new Error(`no model at ${source.where}`);
   return directory;
 }

@@ -2,15 +2,18 @@
  * The whole pipeline on one machine: kinesalite, s3rver and the local SQS server on
  * 127.0.0.1, the streams, queues and buckets of the stack, the model in the local S3 (the
  * bundled demo unless another is given), and the event source mapping feeding the real
- * prediction service.
+ * prediction service, which Lambda's Invoke API (local/invoke-api.ts) also calls.
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { KinesisStreamEvent } from 'aws-lambda';
 import type { ServedModelInfo } from '../lambda/src';
 import { type AwsClients, createClients, parseConfig, RESOURCE_NAMES, startPredictionService } from '../lambda/src';
 import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../models/demo-model';
 import { type Emulators, startEmulators } from './emulators';
 import { useLocalEnvironment } from './environment';
 import { EventSourceMapping, type EventSourceSettings } from './event-source-mapping';
+import { LOCAL_FUNCTION_NAME } from './invocation';
+import { DEFAULT_INVOKE_PORT, type InvokeApi, startInvokeApi } from './invoke-api';
 import { type LocalModel, placeModel } from './local-model';
 import { createQueue } from './queues';
 import { createStream } from './streams';
@@ -19,6 +22,7 @@ export const LOCAL_NAMES = {
   inputStream: RESOURCE_NAMES.inputStream,
   outputStream: RESOURCE_NAMES.outputStream,
   deadLetterQueue: RESOURCE_NAMES.deadLetterQueue,
+  function: LOCAL_FUNCTION_NAME,
   failedBatchQueue: RESOURCE_NAMES.failedBatchQueue,
   bucket: 'mlflow-artifacts',
   /** Where dead letters too large for SQS are put whole (the function's DEAD_LETTER_BUCKET). */
@@ -28,20 +32,31 @@ export const LOCAL_NAMES = {
 } as const;
 
 /** Fixed ports make the printed commands stable; 0 picks free ones (tests). */
-export const DEFAULT_PORTS = { kinesis: 4567, s3: 4568, sqs: 9324 };
+export const DEFAULT_PORTS = { kinesis: 4567, s3: 4568, sqs: 9324, invoke: DEFAULT_INVOKE_PORT };
+
+/** The ports of a local stack; the invoke API's on a free one unless given. */
+export interface LocalPorts {
+  kinesis: number;
+  s3: number;
+  sqs: number;
+  invoke?: number;
+}
 
 export interface LocalStackOptions {
-  ports?: { kinesis: number; s3: number; sqs: number };
+  ports?: LocalPorts;
   shards?: number;
   eventSource?: Partial<EventSourceSettings>;
   /** The model to serve: a local directory or model file; the bundled demo model when absent. */
   model?: LocalModel;
   /** Puts something (a fault-injecting proxy) between the function and the output stream. */
   outputEndpoint?: (kinesisEndpoint: string) => Promise<string>;
+  /** The function's TEST_RUN, as the variable takes it: on, nothing is written and predictions are only returned. */
+  testRun?: string;
 }
 
 export interface LocalStack {
-  endpoints: { kinesis: string; s3: string; sqs: string };
+  /** The emulators, and Lambda's Invoke API of the function. */
+  endpoints: { kinesis: string; s3: string; sqs: string; invoke: string };
   queueUrls: { deadLetters: string; failedBatches: string };
   clients: AwsClients;
   /** The emulators, with the SQS server's fault policy and stats. */
@@ -49,6 +64,8 @@ export interface LocalStack {
   mapping: EventSourceMapping;
   /** What the function serves: the model file and the version its predictions carry. */
   served: ServedModelInfo;
+  /** Whether the function's TEST_RUN is on: it writes nothing. */
+  testRun: boolean;
   stop(): Promise<void>;
 }
 
@@ -72,6 +89,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   useLocalEnvironment({ emulators: true });
   const region = process.env.AWS_REGION!; // set now, if it was not before
   const emulators = await startEmulators({ ports, buckets: [LOCAL_NAMES.bucket, LOCAL_NAMES.deadLetterBucket] });
+  let invokeApi: InvokeApi | undefined;
   try {
     const { endpoints } = emulators;
     const { kinesis, s3, sqs } = endpoints;
@@ -102,6 +120,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       S3_ENDPOINT_URL: s3,
       SQS_ENDPOINT_URL: sqs,
       AWS_REGION: region,
+      TEST_RUN: options.testRun,
     });
     // What the Lambda entry point does at cold start, with the configuration handed over
     // rather than read from process.env, so that one process can hold several local stacks.
@@ -113,22 +132,34 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       onFailure: async (failed) =>
         void (await clients.sqs.send(new SendMessageCommand({ QueueUrl: queueUrls.failedBatches, MessageBody: JSON.stringify(failed) }))),
       settings: options.eventSource,
+      functionName: LOCAL_NAMES.function,
+    });
+    // The same started service, as a container's one process serves both Lambda's poller and its invoke API.
+    invokeApi = await startInvokeApi({
+      port: ports.invoke ?? 0,
+      handler: (event, context) => service.handle(event as KinesisStreamEvent, context),
+      functionName: LOCAL_NAMES.function,
+      timeoutMs: options.eventSource?.functionTimeoutMs,
     });
     await mapping.start();
+    const api = invokeApi;
     return {
-      endpoints,
+      endpoints: { ...endpoints, invoke: api.endpoint },
       queueUrls,
       clients,
       emulators,
       mapping,
       served: service.served,
+      testRun: config.testRun,
       async stop() {
+        await api.stop();
         await mapping.stop();
         for (const client of Object.values(clients)) client.destroy();
         await emulators.stop();
       },
     };
   } catch (error) {
+    await invokeApi?.stop();
     await emulators.stop();
     throw error;
   }

@@ -95,12 +95,30 @@ function renderMembers(action: string, value: Record<string, unknown>): string {
 
 const element = (name: string, content: string) => `<${name}>${content}</${name}>`;
 
+/**
+ * SQS's actions that answer with no result: their XML holds only ResponseMetadata. Every other
+ * action's answer holds an `<{Action}Result>` element, empty when there is nothing to say (no
+ * message to receive, no queue listed): botocore's Query parser reads that element by name and
+ * fails without it (Debian's CLI v2.9: `'ReceiveMessageResult'`, exit 255).
+ */
+const NO_RESULT_ACTIONS: ReadonlySet<string> = new Set([
+  'AddPermission',
+  'ChangeMessageVisibility',
+  'DeleteMessage',
+  'DeleteQueue',
+  'PurgeQueue',
+  'RemovePermission',
+  'SetQueueAttributes',
+  'TagQueue',
+  'UntagQueue',
+]);
+
 /** A JSON-protocol result as the Query protocol's XML answer. */
 export function queryResponse(action: string, result: Record<string, unknown>, requestId: string): string {
   const members = renderMembers(action, result);
   return (
     `<?xml version="1.0"?><${action}Response xmlns="${NAMESPACE}">` +
-    (members === '' ? '' : element(`${action}Result`, members)) +
+    (NO_RESULT_ACTIONS.has(action) ? '' : element(`${action}Result`, members)) +
     element('ResponseMetadata', element('RequestId', requestId)) +
     `</${action}Response>`
   );

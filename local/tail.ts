@@ -8,32 +8,25 @@
  */
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import { createClients } from '../lambda/src';
+import { fail as failWith, readCommandLine } from './cli';
 import { LOCAL_REGION, useLocalEnvironment } from './environment';
 import { DEFAULT_PORTS, LOCAL_NAMES } from './local-stack';
 import { describeShards, ShardReader } from './streams';
 import { formatDeadLetter, formatPrediction } from './tail-format';
 
-const USAGE = 'usage: npm run tail -- [--from-start] [--kinesis <url>] [--sqs <url>]';
-const fail = (message: string): never => {
-  console.error(`npm run tail: ${message}`);
-  process.exit(1);
-};
+const COMMAND = 'npm run tail';
+const USAGE = `usage: ${COMMAND} -- [--from-start] [--kinesis <url>] [--sqs <url>]`;
+const fail = (message: string): never => failWith(COMMAND, message);
 
-let values: { 'from-start': boolean; kinesis: string; sqs: string };
-try {
-  ({ values } = parseArgs({
-    options: {
-      'from-start': { type: 'boolean', default: false },
-      kinesis: { type: 'string', default: `http://127.0.0.1:${DEFAULT_PORTS.kinesis}` },
-      sqs: { type: 'string', default: `http://127.0.0.1:${DEFAULT_PORTS.sqs}` },
-    },
-  }));
-} catch (error) {
-  fail(`${(error as Error).message}\n${USAGE}`);
-}
-const { kinesis: kinesisEndpoint, sqs: sqsEndpoint, 'from-start': fromStart } = values!;
+const { values } = readCommandLine(COMMAND, USAGE, {
+  options: {
+    'from-start': { type: 'boolean', default: false },
+    kinesis: { type: 'string', default: `http://127.0.0.1:${DEFAULT_PORTS.kinesis}` },
+    sqs: { type: 'string', default: `http://127.0.0.1:${DEFAULT_PORTS.sqs}` },
+  },
+});
+const { kinesis: kinesisEndpoint, sqs: sqsEndpoint, 'from-start': fromStart } = values;
 useLocalEnvironment({ emulators: true });
 const { kinesis } = createClients({ region: LOCAL_REGION, endpoints: { kinesis: kinesisEndpoint } });
 

@@ -7,41 +7,36 @@
  *   npm run model-check -- s3://my-mlflow-artifacts/1/<run id>/artifacts/model --compare
  *   npm run model-check -- path/to/lin_reg.bin --run-id my-label
  *
- * S3 uses the usual AWS credentials and region (S3_ENDPOINT_URL for a local S3). --compare
- * runs tools/sklearn_predict.py with PYTHON (default python3), which needs scikit-learn.
+ * S3 uses the usual AWS credentials and region; an s3:// URI of a bucket that a running local
+ * stack (npm run local) holds is read from that stack's S3, and S3_ENDPOINT_URL names any other
+ * S3 to read from. --compare runs tools/sklearn_predict.py with PYTHON (default python3), which
+ * needs scikit-learn.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import type { ModelLocation, Ride, ServedPart } from '../lambda/src';
 import { createClients, decodeRideRecord, describeLocation, loadServedModel, openModelSource, parseConfig } from '../lambda/src';
-import { useLocalEnvironment } from '../local/environment';
+import { localS3Holds } from '../local/buckets';
+import { fail, MODEL_OPTIONS, readCommandLine } from '../local/cli';
+import { LOCAL_CREDENTIALS, useLocalEnvironment } from '../local/environment';
+import { DEFAULT_PORTS } from '../local/local-stack';
 
-const USAGE = 'usage: npm run model-check -- <model directory | model file | s3://bucket/prefix-or-key> [--run-id <id>] [--compare]';
+const COMMAND = 'npm run model-check';
+const USAGE = `usage: ${COMMAND} -- <model directory | model file | s3://bucket/prefix-or-key> [--run-id <label>] [--compare]`;
 /** How close the served predictions must be to scikit-learn's, relative (the parity tests' bound). */
 const TOLERANCE = 1e-9;
 
-let args: ReturnType<typeof parse>;
-const parse = () =>
-  parseArgs({
-    allowPositionals: true,
-    options: { 'run-id': { type: 'string' }, compare: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
-  });
-try {
-  args = parse();
-} catch (error) {
-  console.error(`model-check: ${(error as Error).message}\n${USAGE}`);
-  process.exit(2);
-}
-const [where, ...extra] = args.positionals;
-if (args.values.help || !where || extra.length > 0) {
-  console.error(USAGE);
-  process.exit(args.values.help ? 0 : 2);
-}
+const args = readCommandLine(
+  COMMAND,
+  USAGE,
+  { allowPositionals: true, options: { 'run-id': MODEL_OPTIONS['run-id'], compare: { type: 'boolean', default: false } } },
+  { positionals: [1, 1] },
+);
+const [where] = args.positionals;
 useLocalEnvironment();
 
 const line = (label: string, value: unknown) => console.log(`${label.padEnd(20)} ${value}`);
@@ -122,6 +117,19 @@ function s3Location(uri: string): ModelLocation {
   return { kind: 's3', bucket, path: key.join('/') };
 }
 
+/** The local stack's S3 (npm run local's), where an s3:// URI without S3_ENDPOINT_URL is read when it holds the bucket. */
+const LOCAL_S3 = `http://127.0.0.1:${DEFAULT_PORTS.s3}`;
+const bucket = /^s3:\/\/([^/]+)/.exec(where)?.[1];
+let hint = '';
+if (bucket !== undefined && process.env.S3_ENDPOINT_URL === undefined) {
+  if (await localS3Holds(LOCAL_S3, bucket)) {
+    Object.assign(process.env, LOCAL_CREDENTIALS, { S3_ENDPOINT_URL: LOCAL_S3 });
+    line('s3', `the local stack's, ${LOCAL_S3}, which holds ${bucket} (S3_ENDPOINT_URL chooses another)`);
+  } else {
+    hint = `\n(read from AWS: no local stack's S3 at ${LOCAL_S3} holds ${bucket}; for another local S3, set S3_ENDPOINT_URL)`;
+  }
+}
+
 try {
   // The function's own reading of MODEL_LOCATION and RUN_ID, so the check sees what it would.
   const config = parseConfig({ ...process.env, MODEL_LOCATION: where, TEST_RUN: 'true', RUN_ID: args.values['run-id'] });
@@ -167,6 +175,5 @@ try {
     if (worst > TOLERANCE) process.exitCode = 1;
   }
 } catch (error) {
-  console.error(`model-check: ${(error as Error).message}`);
-  process.exit(1);
+  fail(COMMAND, (error as Error).message + hint);
 }

@@ -1,17 +1,19 @@
 /**
- * Emulator tier: the CDK app deployed to an emulated AWS account (moto_server). `cdk bootstrap`,
- * `cdk deploy -c packaging=zip` of a stage, the deployed stack's resources and outputs, the
- * deployed bundle run with the deployed function's configuration against the deployed streams,
- * bucket and queue, then `cdk destroy` and the same stage deployed again.
+ * Emulator tier: the CDK app deployed to an emulated AWS account (moto_server) by
+ * `npm run deploy:moto`, as a user runs it: it starts moto, bootstraps, deploys
+ * `-c packaging=zip` of a stage and prints the outputs; then the deployed stack's resources and
+ * outputs, the deployed bundle run with the deployed function's configuration against the
+ * deployed streams, bucket and queue, a redrive, `npm run deploy:moto -- --destroy` and the same
+ * stage deployed again; and the check that catches moto's deploy that "succeeds" with nothing.
  *
  * moto runs no Lambda, enforces no IAM, and ignores some properties (architecture, stream
  * encryption, alarm actions, topic policies): test/emulators/stack.test.ts asserts those in
  * the template.
  */
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
   GetRecordsCommand,
@@ -28,77 +30,58 @@ import { type AwsClients, createClients } from '../../lambda/src/aws-clients';
 import { loadModelAt } from '../../lambda/src/model/load-model';
 import { METRIC_NAMES, METRICS_NAMESPACE } from '../../lambda/src/names';
 import type { FailedBatchRecord } from '../../local/event-source-mapping';
+import { connectMoto, MOTO_ACCOUNT, MOTO_REGION, type Moto, motoAnswers } from '../../local/moto';
+import { awsOnMoto, checkDeployed, describeOnMoto, MOTO_LIMITS, PROJECT_DIR, run } from '../../local/moto-stack';
 import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../../models/demo-model';
-import { MOTO_ACCOUNT, MOTO_REGION, type Moto, startMoto } from '../support/moto';
 import { PYTHON } from '../support/python';
+import { waitFor } from '../support/wait-for';
 
 const STAGE = 'e2e';
 const STACK = `RideDuration-${STAGE}`;
-const CDK = resolve('node_modules/.bin/cdk');
 /** Debian's AWS CLI v2 (package awscli); an aws earlier on PATH may be another. */
 const AWS_CLI = process.env.AWS_CLI ?? '/usr/bin/aws';
 
-const exec = promisify(execFile);
-
 let moto: Moto;
 let work: string;
-let assembly: string;
 let clients: AwsClients;
+/** The first npm run deploy:moto, which started moto_server and holds it until Ctrl-C. */
+let holder: { child: ChildProcess; output: () => string; exited: Promise<number | null> };
 
-/** Runs a command; on failure, throws with everything it printed. */
-async function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
-  try {
-    const { stdout } = await exec(command, args, { cwd: options.cwd ?? work, env: options.env ?? moto.env, maxBuffer: 64 * 1024 * 1024 });
-    return stdout;
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${command} ${args.join(' ')} failed:\n${e.stderr ?? ''}\n${e.stdout ?? ''}\n${e.message}`);
-  }
+/** npm run deploy:moto with these arguments, its stdout and stderr together. */
+function deployMoto(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  const child = spawn('node_modules/.bin/tsx', ['local/deploy-moto.ts', ...args], {
+    cwd: PROJECT_DIR,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { child, output: () => output, exited };
 }
 
-/** The AWS CLI against moto (Debian's v2 predates AWS_ENDPOINT_URL), its JSON answer parsed. */
-async function aws<T = Record<string, unknown>>(...args: string[]): Promise<T> {
-  const stdout = await run(AWS_CLI, ['--endpoint-url', moto.endpoint, '--output', 'json', ...args]);
-  return (stdout.trim() === '' ? {} : JSON.parse(stdout)) as T;
+/** A second npm run deploy:moto against the running moto (MOTO_ENDPOINT): it exits when done. */
+async function deployMotoAgain(args: string[]): Promise<string> {
+  const again = deployMoto(args, { ...process.env, MOTO_ENDPOINT: moto.endpoint });
+  const code = await again.exited;
+  if (code !== 0) throw new Error(`npm run deploy:moto ${args.join(' ')} exited ${code}:\n${again.output()}`);
+  return again.output();
 }
 
-const cdk = (...args: string[]) => run(CDK, [...args, '--no-notices']);
-const deploy = () => cdk('deploy', '--app', assembly, '--require-approval', 'never', '--method=direct', STACK);
-
-interface StackDescription {
-  StackStatus: string;
-  Outputs: { OutputKey: string; OutputValue: string }[];
-  EnableTerminationProtection?: boolean;
+/** The outputs as npm run deploy:moto prints them: `  <key>  <value>` lines under "Outputs:". */
+function printedOutputs(output: string): Record<string, string> {
+  const block = output.slice(output.indexOf('\nOutputs:\n') + '\nOutputs:\n'.length, output.indexOf('\n\nWhat moto does not do'));
+  return Object.fromEntries(block.split('\n').map((line) => /^ {2}(\w+) +(.*)$/.exec(line)!.slice(1, 3)));
 }
+
+const aws = <T = Record<string, unknown>>(...args: string[]) => awsOnMoto<T>(moto, ...args);
+
 async function describeStack(): Promise<{ status: string; outputs: Record<string, string> }> {
-  const { Stacks } = await aws<{ Stacks: StackDescription[] }>('cloudformation', 'describe-stacks', '--stack-name', STACK);
-  return { status: Stacks[0].StackStatus, outputs: Object.fromEntries(Stacks[0].Outputs.map((o) => [o.OutputKey, o.OutputValue])) };
+  const { status, outputs } = await describeOnMoto(moto, STACK);
+  return { status, outputs: Object.fromEntries(outputs.map((o) => [o.key, o.value])) };
 }
-async function stackResources(): Promise<
-  { LogicalResourceId: string; ResourceType: string; PhysicalResourceId: string; ResourceStatus: string }[]
-> {
-  const { StackResourceSummaries } = await aws<{ StackResourceSummaries: never[] }>(
-    'cloudformation',
-    'list-stack-resources',
-    '--stack-name',
-    STACK,
-  );
-  return StackResourceSummaries;
-}
-
-/**
- * moto 5.2 cannot tag a KMS key from CloudFormation (its tagger expects TagKey where the
- * template has Key, and the stack create dies half-way), so the deployed copy of the template
- * goes without those tags; test/emulators/stack.test.ts asserts them.
- */
-function dropKmsKeyTags(assemblyDir: string): void {
-  const file = join(assemblyDir, `${STACK}.template.json`);
-  const template = JSON.parse(readFileSync(file, 'utf8'));
-  for (const resource of Object.values(template.Resources) as { Type: string; Properties: { Tags?: unknown } }[]) {
-    if (resource.Type === 'AWS::KMS::Key') delete resource.Properties.Tags;
-  }
-  writeFileSync(file, JSON.stringify(template));
-}
+const stackResources = async () => (await describeOnMoto(moto, STACK)).resources;
 
 async function readShard(kinesis: KinesisClient, streamName: string) {
   const { Shards } = await kinesis.send(new ListShardsCommand({ StreamName: streamName }));
@@ -114,19 +97,22 @@ async function readShard(kinesis: KinesisClient, streamName: string) {
 }
 
 beforeAll(async () => {
-  moto = await startMoto();
   work = mkdtempSync(join(tmpdir(), 'deploy-moto-'));
-  assembly = join(work, 'cdk.out');
+  // As a user runs it, on a free port rather than moto's 5000: it starts moto_server and deploys.
+  holder = deployMoto(['-c', `stage=${STAGE}`, '--moto-port', '0']);
+  const output = await waitFor(
+    async () => holder.output(),
+    (out) => out.includes('until Ctrl-C') || holder.child.exitCode !== null,
+    240_000,
+  );
+  const endpoint = /^started moto_server at (http:\/\/localhost:\d+)$/m.exec(output)?.[1];
+  if (endpoint === undefined || holder.child.exitCode !== null) throw new Error(`npm run deploy:moto did not deploy:\n${output}`);
+  moto = connectMoto(endpoint);
   clients = createClients({ region: MOTO_REGION, endpoints: { kinesis: moto.endpoint, s3: moto.endpoint, sqs: moto.endpoint } });
-  // One synth (in the project, where cdk.json is); bootstrap, deploy and destroy use its cloud assembly.
-  await run(CDK, ['synth', '-q', '--no-notices', '-o', assembly, '-c', `stage=${STAGE}`, '-c', 'packaging=zip', STACK], {
-    cwd: process.cwd(),
-  });
-  dropKmsKeyTags(assembly);
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
-  await moto?.stop();
+  holder?.child.kill();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
@@ -139,12 +125,15 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, { timeout: 300_000
   let records: Awaited<ReturnType<typeof readShard>>;
   let streamArn: string;
 
-  it("bootstraps, deploys with -c packaging=zip to CREATE_COMPLETE, with the stage's resources and outputs", async () => {
-    await cdk('bootstrap', `aws://${MOTO_ACCOUNT}/${MOTO_REGION}`);
-    await deploy();
+  it("npm run deploy:moto deploys with -c packaging=zip to CREATE_COMPLETE, with the stage's resources, and prints its outputs and what moto does not do", async () => {
+    const printed = holder.output();
+    expect(printed).toContain(`${STACK} deployed to moto at ${moto.endpoint}: CREATE_COMPLETE, `);
+    expect(printed).toContain(`What moto does not do: ${MOTO_LIMITS}`);
+    expect(printed).toContain(`Remove it: MOTO_ENDPOINT=${moto.endpoint} npm run deploy:moto -- -c stage=${STAGE} --destroy`);
     const stack = await describeStack();
     expect(stack.status).toBe('CREATE_COMPLETE');
     outputs = stack.outputs;
+    expect(printedOutputs(printed)).toEqual(outputs);
 
     const queueUrl = (name: string) => expect.stringMatching(new RegExp(`/${MOTO_ACCOUNT}/${name}$`));
     expect(outputs).toMatchObject({
@@ -158,7 +147,10 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, { timeout: 300_000
       ),
     });
     modelBucket = new URL(outputs.ModelLocation).host;
-    expect(outputs.UploadDemoModelCommand).toBe(`aws s3 cp --recursive models/demo ${outputs.ModelLocation}`);
+    // With --endpoint-url, which Debian's CLI v2.9 needs: it ignores AWS_ENDPOINT_URL.
+    expect(outputs.UploadDemoModelCommand).toBe(
+      `aws --endpoint-url ${moto.endpoint} s3 cp --recursive models/demo ${outputs.ModelLocation}`,
+    );
     expect(outputs.PutRecordCommand).toContain(`--stream-name ride_events-${STAGE} --partition-key 256`);
     expect(outputs.ReadPredictionsCommand).toContain(`--stream-name ride_predictions-${STAGE}`);
 
@@ -217,10 +209,10 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, { timeout: 300_000
   });
 
   it('serves the uploaded demo model: the deployed bundle, with the deployed configuration, predicts a good ride onto the output stream and dead-letters a bad one', async () => {
-    // The stack's own upload command, as printed (its path is relative to the project).
+    // The stack's own upload command, as printed (its path is relative to the project), with Debian's CLI v2.9.
     const [command, ...args] = outputs.UploadDemoModelCommand.split(' ');
     expect(command).toBe('aws');
-    await run(AWS_CLI, ['--endpoint-url', moto.endpoint, ...args], { cwd: process.cwd() });
+    await run(AWS_CLI, args, { env: moto.env });
     const prefix = new URL(outputs.ModelLocation).pathname.slice(1);
     const { Contents } = await clients.s3.send(new ListObjectsV2Command({ Bucket: modelBucket, Prefix: prefix }));
     expect((Contents ?? []).map((o) => o.Key!.slice(prefix.length)).sort()).toEqual(readdirSync(DEMO_MODEL_DIR).sort());
@@ -375,7 +367,10 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, { timeout: 300_000
     const script = redrive!
       .replace('ride_events-stg', outputs.InputStreamName)
       .replace('<FailedBatchQueueUrl>', outputs.FailedBatchQueueUrl);
-    await run('bash', ['-euo', 'pipefail', '-c', `aws() { ${AWS_CLI} --endpoint-url ${moto.endpoint} "$@"; }\n${script}`]);
+    await run('bash', ['-euo', 'pipefail', '-c', `aws() { ${AWS_CLI} --endpoint-url ${moto.endpoint} "$@"; }\n${script}`], {
+      cwd: work, // where its failed.json goes
+      env: moto.env,
+    });
 
     const after = await readShard(clients.kinesis, outputs.InputStreamName);
     const seen = (r: (typeof records)[number]) => ({ key: r.PartitionKey, data: Buffer.from(r.Data!).toString() });
@@ -386,8 +381,8 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, { timeout: 300_000
     expect(Messages).toEqual([]);
   });
 
-  it('is removed by cdk destroy except for the two buckets, and deploys again under the same names', async () => {
-    await cdk('destroy', '--app', assembly, '--force', STACK);
+  it('is removed by npm run deploy:moto -- --destroy except for the two buckets, and deployed again under the same names', async () => {
+    expect(await deployMotoAgain(['-c', `stage=${STAGE}`, '--destroy'])).toContain(`${STACK} destroyed on moto at ${moto.endpoint}.`);
     await expect(describeStack()).rejects.toThrow(/does not exist/);
 
     const { StreamNames } = await aws<{ StreamNames: string[] }>('kinesis', 'list-streams');
@@ -417,7 +412,7 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, { timeout: 300_000
     // So does the dead-letter data bucket: it may hold letters at destroy, which expire in 14 days.
     await expect(clients.s3.send(new ListObjectsV2Command({ Bucket: outputs.DeadLetterBucketName }))).resolves.toBeDefined();
 
-    await deploy();
+    expect(await deployMotoAgain(['-c', `stage=${STAGE}`])).toContain(`${STACK} deployed to moto at ${moto.endpoint}: CREATE_COMPLETE, `);
     const again = await describeStack();
     expect(again.status).toBe('CREATE_COMPLETE');
     for (const key of ['InputStreamName', 'OutputStreamName', 'FunctionName', 'DeadLetterQueueUrl', 'FailedBatchQueueUrl'])
@@ -426,5 +421,30 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, { timeout: 300_000
     // A bucket of its own again: the one kept from before is not the stack's any more.
     expect(new URL(again.outputs.ModelLocation).host).not.toBe(modelBucket);
     expect(again.outputs.DeadLetterBucketName).not.toBe(outputs.DeadLetterBucketName);
+  });
+
+  it('fails a deploy that moto reports CREATE_COMPLETE with none of its resources, as the plain route gives', async () => {
+    // The plain route: cdk deploy of the app as it is (the KMS key's tags, a change set), which moto "completes" with nothing.
+    const out = join(work, 'bare.out');
+    const { stderr } = await promisify(execFile)(
+      'node_modules/.bin/cdk',
+      ['deploy', '-o', out, '-c', 'stage=bare', '-c', 'packaging=zip', '--require-approval', 'never', '--no-notices'],
+      { env: moto.env, encoding: 'utf8' },
+    );
+    expect(stderr).toContain('✅  RideDuration-bare');
+    // In moto's environment, the CDK CLI's SDK keeps its notice about Node.js 22 to itself.
+    expect(stderr).not.toContain('NodeVersionSupportWarning');
+    expect((await describeOnMoto(moto, 'RideDuration-bare')).status).toBe('CREATE_COMPLETE');
+    const { Resources } = JSON.parse(readFileSync(join(out, 'RideDuration-bare.template.json'), 'utf8'));
+    const assembly = { dir: out, stackName: 'RideDuration-bare', resources: Resources };
+    await expect(checkDeployed(moto, assembly)).rejects.toThrow(
+      new RegExp(`^RideDuration-bare is reported CREATE_COMPLETE, but moto made 0 of its ${Object.keys(Resources).length} resources`),
+    );
+  });
+
+  it('stops moto_server on Ctrl-C of the npm run deploy:moto that started it', async () => {
+    holder.child.kill('SIGINT');
+    expect(await holder.exited).toBe(0);
+    expect(await motoAnswers(moto.endpoint)).toBe(false);
   });
 });

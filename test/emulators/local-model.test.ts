@@ -73,7 +73,7 @@ describe('npm run local --model', () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toContain("npm run local: Unknown option '--modle'");
     expect(run.stderr).toContain(
-      'usage: npm run local -- [--model <model directory | model file | s3://bucket/prefix-or-key>] [--run-id <id>] [--shards <n>]',
+      'usage: npm run local -- [--model <model directory | model file | s3://bucket/prefix-or-key>] [--run-id <label>] [--shards <n>]',
     );
     expect(run.stderr).not.toContain('    at ');
   });

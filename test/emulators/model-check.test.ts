@@ -1,10 +1,14 @@
 /** npm run model-check, as a user runs it on a model before deploying it. */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModelAt } from '../../lambda/src/model/load-model';
+import { LOCAL_CREDENTIALS } from '../../local/environment';
+import { DEFAULT_PORTS, LOCAL_NAMES, type LocalStack, startLocalStack } from '../../local/local-stack';
 import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../../models/demo-model';
 import { PYTHON, runPython } from '../support/python';
 
@@ -12,6 +16,21 @@ const FIXTURES = 'test/fixtures/pickles-sklearn-1.9.1-numpy-2.4';
 
 const modelCheck = (...args: string[]) =>
   spawnSync('node_modules/.bin/tsx', ['tools/model-check.ts', ...args], { encoding: 'utf8', env: { ...process.env, PYTHON } });
+
+/** The command run asynchronously, for a local S3 that answers from this process; AWS settings as a shell without any. */
+async function modelCheckAside(args: string[], env: Record<string, string> = {}) {
+  const shell = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(AWS_|S3_ENDPOINT_URL$)/.test(name)));
+  try {
+    const { stdout, stderr } = await promisify(execFile)('node_modules/.bin/tsx', ['tools/model-check.ts', ...args], {
+      encoding: 'utf8',
+      env: { ...shell, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_EC2_METADATA_DISABLED: 'true', ...env },
+    });
+    return { status: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { status: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
 
 describe('npm run model-check', () => {
   it('prints the file it served, the summary, the MLflow facts, and predictions for the sample rides', async () => {
@@ -53,7 +72,7 @@ describe('npm run model-check', () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toContain("Unknown option '--frobnicate'");
     expect(run.stderr).toContain(
-      'usage: npm run model-check -- <model directory | model file | s3://bucket/prefix-or-key> [--run-id <id>] [--compare]',
+      'usage: npm run model-check -- <model directory | model file | s3://bucket/prefix-or-key> [--run-id <label>] [--compare]',
     );
     expect(run.stderr).not.toContain('    at ');
   });
@@ -81,5 +100,50 @@ describe("npm run model-check --compare, on the families and layouts users have 
     const run = modelCheck(join(out, name, spec.location), '--compare', ...(spec.run_id ? ['--run-id', spec.run_id] : []));
     expect(run.stderr).toBe('');
     expect(run.stdout).toMatch(/^compare +matches scikit-learn on 509 rides/m);
+  });
+});
+
+describe('npm run model-check on an s3:// URI, beside a local stack', () => {
+  const uri = `s3://${LOCAL_NAMES.bucket}/${LOCAL_NAMES.experimentId}/${DEMO_RUN_ID}/artifacts/model`;
+  let stack: LocalStack;
+  beforeAll(async () => {
+    // model-check looks for the local stack's S3 where npm run local puts it.
+    const probe = createServer();
+    await new Promise<void>((resolve, reject) => probe.once('error', reject).listen(DEFAULT_PORTS.s3, '127.0.0.1', resolve)).catch(() => {
+      throw new Error(
+        `port ${DEFAULT_PORTS.s3} is taken (is npm run local running?): this test starts a local stack's S3 there; stop it first`,
+      );
+    });
+    await new Promise((resolve) => probe.close(resolve));
+    stack = await startLocalStack({ ports: { kinesis: 0, s3: DEFAULT_PORTS.s3, sqs: 0 } });
+  });
+  afterAll(() => stack?.stop());
+
+  it("reads a bucket of the running local stack from the stack's S3, and says so", async () => {
+    const run = await modelCheckAside([uri]);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toContain(
+      `s3                   the local stack's, http://127.0.0.1:${DEFAULT_PORTS.s3}, which holds ${LOCAL_NAMES.bucket} (S3_ENDPOINT_URL chooses another)`,
+    );
+    expect(run.stdout).toMatch(new RegExp(`^file +${uri}/model\\.pkl \\(pickle, read natively\\)$`, 'm'));
+    expect(run.stdout).toMatch(new RegExp(`^version +${DEMO_RUN_ID}$`, 'm'));
+  });
+
+  it('reads another bucket from AWS, and says S3_ENDPOINT_URL reads it from another local S3', async () => {
+    const run = await modelCheckAside(['s3://no-local-stack-holds-this/1/run/artifacts/model'], { AWS_REGION: 'us-east-1' });
+    expect(run.status).toBe(1);
+    expect(run.stdout).not.toContain("the local stack's");
+    expect(run.stderr).toMatch(
+      /^npm run model-check: cannot load the model from s3:\/\/no-local-stack-holds-this\/1\/run\/artifacts\/model: /,
+    );
+    expect(run.stderr).toContain(
+      `(read from AWS: no local stack's S3 at http://127.0.0.1:${DEFAULT_PORTS.s3} holds no-local-stack-holds-this; for another local S3, set S3_ENDPOINT_URL)`,
+    );
+  });
+
+  it('reads from the S3 that S3_ENDPOINT_URL names', async () => {
+    const run = await modelCheckAside([uri], { ...LOCAL_CREDENTIALS, S3_ENDPOINT_URL: stack.endpoints.s3 });
+    expect(run.stdout).not.toContain("the local stack's");
+    expect(run.stdout).toMatch(new RegExp(`^version +${DEMO_RUN_ID}$`, 'm'));
   });
 });

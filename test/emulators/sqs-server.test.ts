@@ -105,6 +105,21 @@ describe('the local SQS server', () => {
     expect(after.Attributes).toEqual({ ApproximateNumberOfMessagesNotVisible: '0' });
   });
 
+  it("answers the Query protocol's empty results as the CLI's parser expects: nothing to receive, list or show exits 0", async () => {
+    const queueUrl = await freshQueue();
+    // Each answers with an empty <{Action}Result/>, which botocore reads by name.
+    expect(await cli('receive-message', '--queue-url', queueUrl, '--max-number-of-messages', '10')).toBeUndefined();
+    expect(await cli('receive-message', '--queue-url', queueUrl, '--wait-time-seconds', '1')).toBeUndefined();
+    expect(await cli('list-queues', '--queue-name-prefix', 'no-queue-has-this-prefix')).toBeUndefined();
+    expect(await cli('get-queue-attributes', '--queue-url', queueUrl, '--attribute-names', 'Policy')).toBeUndefined();
+    // The actions without a result answer with ResponseMetadata alone, as SQS does.
+    expect(await cli('set-queue-attributes', '--queue-url', queueUrl, '--attributes', 'VisibilityTimeout=7')).toBeUndefined();
+    expect(await cli('purge-queue', '--queue-url', queueUrl)).toBeUndefined();
+    expect(await cli('get-queue-attributes', '--queue-url', queueUrl, '--attribute-names', 'VisibilityTimeout')).toEqual({
+      Attributes: { VisibilityTimeout: '7' },
+    });
+  });
+
   it('answers the Query protocol with its errors, which the CLI reports', async () => {
     await expect(cli('receive-message', '--queue-url', `${endpoint}/000000000000/no-such-queue`)).rejects.toThrow(/NonExistentQueue/);
   });

@@ -416,6 +416,37 @@ describe('default stack (dev stage, container image, new model bucket)', () => {
   });
 });
 
+describe('the ready-made commands of the outputs', () => {
+  it('pass --endpoint-url when the app is deployed to another endpoint (AWS_ENDPOINT_URL), as the AWS CLI v2.9 ignores that variable', () => {
+    const commands = (template: Template) => {
+      const outputs = template.toJSON().Outputs;
+      return ['UploadDemoModelCommand', 'PutRecordCommand', 'ReadPredictionsCommand'].map((key) => JSON.stringify(outputs[key].Value));
+    };
+    const plain = commands(synth().template);
+    for (const command of plain) expect(command).not.toContain('--endpoint-url');
+    process.env.AWS_ENDPOINT_URL = 'http://localhost:5000';
+    try {
+      const [upload, put, read] = commands(synth().template);
+      expect(upload).toContain('"aws --endpoint-url http://localhost:5000 s3 cp --recursive models/demo s3://"');
+      expect(put).toContain('"aws --endpoint-url http://localhost:5000 kinesis put-record --stream-name "');
+      // Both calls of the pipeline: get-shard-iterator inside get-records.
+      expect(read.match(/aws --endpoint-url http:\/\/localhost:5000 kinesis /g)).toHaveLength(2);
+    } finally {
+      delete process.env.AWS_ENDPOINT_URL;
+    }
+  });
+});
+
+describe('context keys', () => {
+  it('warns at synth of a key that is not a setting, naming the closest one, and of nothing else', () => {
+    const { stack } = synth({ memorysize: 1024, stage: 'dev' });
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('is not a setting of this app'));
+    expect(warnings.map((w) => w.entry.data)).toEqual([
+      'context memorysize is not a setting of this app and is ignored: did you mean memorySize? [ack: ride-duration:unknown-context-key]',
+    ]);
+  });
+});
+
 describe('configured from context', () => {
   it("serves a run from an existing MLflow bucket, reading only that run's model, with no upload command", () => {
     const { template } = synth({ modelBucket: 'team-mlflow', runId: 'abc123', experimentId: '4' });
