@@ -3,11 +3,12 @@ import { deadLetterFor, shardIdOf } from './delivery/dead-letter';
 import type { Deadline } from './delivery/deadline';
 import type { Sinks } from './delivery/sinks';
 import type { PipelineModel } from './model/pipeline';
+import type { BatchObserver } from './monitoring/monitor';
 import { METRIC_NAMES } from './names';
 import { decodeRideRecord } from './rides/decode-record';
 import { prepareFeatures } from './rides/features';
 import { type PredictionEvent, predictionEvent } from './rides/prediction-event';
-import type { RideEvent } from './rides/ride';
+import type { Ride, RideEvent } from './rides/ride';
 import type { RideValidator } from './rides/validate-ride';
 import { logger, MetricUnit, metrics } from './telemetry';
 
@@ -24,12 +25,14 @@ export interface BatchDependencies {
   version: string;
   validator: RideValidator;
   sinks?: Sinks;
+  /** Drift monitoring: told each batch's outcome. */
+  drift?: BatchObserver;
 }
 
 /** What became of one input record on its way through the pipeline. */
 type Outcome =
   | { kind: 'valid'; record: KinesisStreamRecord; ride: RideEvent }
-  | { kind: 'predicted'; record: KinesisStreamRecord; prediction: PredictionEvent }
+  | { kind: 'predicted'; record: KinesisStreamRecord; ride: Ride; prediction: PredictionEvent }
   | { kind: 'rejected'; record: KinesisStreamRecord; reason: string };
 
 type Predicted = Extract<Outcome, { kind: 'predicted' }>;
@@ -54,6 +57,7 @@ export async function processBatch(event: KinesisStreamEvent, deps: BatchDepende
       shardId: shardIdOf(record),
       reason,
     }));
+    deps.drift?.observe(event.Records, predicted, []);
     return { predictions, batchItemFailures: [], rejected: rejectedList };
   }
   const undelivered = await deliver(deps.sinks, predicted, rejected, deadline);
@@ -61,6 +65,7 @@ export async function processBatch(event: KinesisStreamEvent, deps: BatchDepende
   const batchItemFailures = event.Records.filter((r) => undelivered.has(r.kinesis.sequenceNumber)).map((r) => ({
     itemIdentifier: r.kinesis.sequenceNumber,
   }));
+  deps.drift?.observe(event.Records, predicted, batchItemFailures);
   return { predictions, batchItemFailures };
 }
 
@@ -79,7 +84,7 @@ function predict(model: PipelineModel, version: string, outcomes: Outcome[]): Ou
     if (o.kind !== 'valid') return o;
     const duration = durations[next++];
     return Number.isFinite(duration)
-      ? { kind: 'predicted', record: o.record, prediction: predictionEvent(o.ride.ride_id, duration, version) }
+      ? { kind: 'predicted', record: o.record, ride: o.ride.ride, prediction: predictionEvent(o.ride.ride_id, duration, version) }
       : {
           kind: 'rejected',
           record: o.record,

@@ -17,5 +17,6 @@ export {
   parseProfile,
   type ReferenceProfile,
 } from './profile';
-export { loadReference, REFERENCE_PATH, type ReferenceSetting, referenceBeside } from './reference';
+export { loadReference, REFERENCE_PATH, type ReferenceLoad, type ReferenceSetting, referenceBeside } from './reference';
+export { startDriftMonitor } from './start';
 export type { FeatureDrift, WindowComparison } from './window';

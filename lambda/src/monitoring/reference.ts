@@ -33,11 +33,8 @@ export function referenceBeside(model: ModelLocation): ModelLocation | undefined
 
 export type ReferenceLoad = { on: true; reference: LoadedReference } | { on: false; reason: string };
 
-/**
- * Reads and checks the profile; `runId` is the served model's MLflow run, which the profile's
- * must match. Throws ProfileError (naming the location) for a profile that cannot be used.
- */
-export async function loadReference(setting: ReferenceSetting | undefined, s3: () => S3Client, runId?: string): Promise<ReferenceLoad> {
+/** Reads and checks the profile; throws ProfileError (naming the location) for a profile that cannot be used. */
+export async function loadReference(setting: ReferenceSetting | undefined, s3: () => S3Client): Promise<ReferenceLoad> {
   if (setting === undefined)
     return { on: false, reason: 'REFERENCE_LOCATION is none, or the model is not in a model/ directory with a reference/ beside it' };
   const where = describeLocation(setting.location);
@@ -64,11 +61,6 @@ export async function loadReference(setting: ReferenceSetting | undefined, s3: (
     profile = parseProfile(json);
   } catch (error) {
     throw cannot((error as Error).message, error);
-  }
-  if (profile.model.runId !== undefined && runId !== undefined && profile.model.runId !== runId) {
-    throw cannot(
-      `it profiles run ${profile.model.runId}'s model, and run ${runId}'s is served: make the profile with the served model (npm run profile)`,
-    );
   }
   return { on: true, reference: { profile, where, sha256: createHash('sha256').update(bytes).digest('hex') } };
 }
