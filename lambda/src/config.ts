@@ -9,7 +9,8 @@ import {
 } from './config-checks';
 import type { ModelLocation } from './model/model-source';
 import type { DriftSettings } from './monitoring/monitor';
-import { type ReferenceSetting, referenceBeside } from './monitoring/reference';
+import type { ReferenceSetting } from './monitoring/reference';
+import { referenceBeside } from './monitoring/reference-path';
 import { DRIFT_DEFAULTS, RESOURCE_NAMES } from './names';
 import { DEFAULT_RIDE_LIMITS, type RideLimits } from './rides/validate-ride';
 

@@ -24,6 +24,17 @@ export { DEFAULT_PICKLE_NAME, type LoadedModel, loadModel, loadModelAt, MLMODEL_
 export { type MlflowModelInfo, parseMlmodel } from './model/mlmodel';
 export { describeLocation, type ModelLocation, type ModelSource, openModelSource } from './model/model-source';
 export type { PipelineModel } from './model/pipeline';
+// Drift: the reference profile, its builder, the monitor's windows.
+export {
+  buildReferenceProfile,
+  type DriftMonitor,
+  type MonitoredFeature,
+  monitoredFeaturesOf,
+  PROFILE_SCHEMA,
+  parseProfile,
+  type ReferenceProfile,
+  type WindowReport,
+} from './monitoring';
 export * from './names';
 export type { BatchResult } from './process-batch';
 

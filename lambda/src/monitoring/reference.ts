@@ -11,24 +11,12 @@ import { describeLocation, type ModelLocation, openModelSource } from '../model/
 import type { LoadedReference } from './monitor';
 import { ProfileError, parseProfile } from './profile';
 
-/** The profile's path under a run's artifacts, beside `model/`. */
-export const REFERENCE_PATH = 'reference/profile.json';
+export { REFERENCE_PATH, referenceBeside } from './reference-path';
 
 /** Where to look: a location, and whether its absence is an error (REFERENCE_LOCATION) or drift off (the default place). */
 export interface ReferenceSetting {
   location: ModelLocation;
   required: boolean;
-}
-
-/**
- * The default place of the profile for a model's location: `reference/profile.json` beside a
- * directory named `model` (MLflow's `<run>/artifacts/model/`), or none.
- */
-export function referenceBeside(model: ModelLocation): ModelLocation | undefined {
-  const path = model.path.replace(/\/+$/, '');
-  const at = path.lastIndexOf('/');
-  if (path.slice(at + 1) !== 'model') return undefined;
-  return { ...model, path: `${path.slice(0, at + 1)}${REFERENCE_PATH}` };
 }
 
 export type ReferenceLoad = { on: true; reference: LoadedReference } | { on: false; reason: string };
