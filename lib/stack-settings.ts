@@ -4,6 +4,7 @@
  */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { DRIFT_DEFAULTS } from '../lambda/src/names';
 import { DEMO_RUN_ID } from '../models/demo-model';
 import { DEFAULTS } from './stack-defaults';
 
@@ -67,6 +68,10 @@ export interface StackSettings {
   };
   /** Where alarms go: an address subscribed to the stack's topic, or an existing topic. */
   alarms: { email?: string; topicArn?: string };
+  /** The Drift alarms' thresholds: PSI for numeric features and the predictions, Jensen-Shannon distance for categories. */
+  drift: { psiThreshold: number; jsThreshold: number };
+  /** Every prediction kept: a Firehose delivery stream from the output stream to an S3 bucket. */
+  archive: boolean;
 }
 
 /** The stage whose data outlives `cdk destroy` and whose stack cannot be deleted by accident. */
@@ -113,6 +118,15 @@ export function readStackSettings(node: Node): StackSettings {
     if (!choices.includes(value)) problems.push(`context ${key}: expected one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
     return value;
   };
+  const decimal = (key: string, fallback: number, min: number, max: number): number => {
+    const value = raw(key) === undefined ? fallback : Number(raw(key));
+    if (!Number.isFinite(value) || value <= min || value > max) {
+      problems.push(`context ${key}: expected a number above ${min} and at most ${max}, got ${JSON.stringify(raw(key))}`);
+    }
+    return value;
+  };
+  const flag = (key: string, fallback: boolean): boolean =>
+    choice(key, String(fallback) as 'true' | 'false', ['true', 'false'] as const) === 'true';
   const capacity = (key: string, fallback: number): number | 'on-demand' =>
     raw(key) === 'on-demand' ? 'on-demand' : integer(key, fallback, 1, 500);
 
@@ -148,6 +162,11 @@ export function readStackSettings(node: Node): StackSettings {
       maxRecordAgeSeconds: integer('maxRecordAgeSeconds', DEFAULTS.maxRecordAgeSeconds, 60, 604_800),
     },
     alarms: readAlarmSettings(raw, problems),
+    drift: {
+      psiThreshold: decimal('driftPsiThreshold', DRIFT_DEFAULTS.psiThreshold, 0, 100),
+      jsThreshold: decimal('driftJsThreshold', DRIFT_DEFAULTS.jsThreshold, 0, 1),
+    },
+    archive: flag('archive', stage === PRODUCTION_STAGE),
   };
   if (settings.eventSource.maxRecordAgeSeconds > settings.streams.retentionHours * 3600) {
     problems.push("context maxRecordAgeSeconds: longer than the streams' retention (retentionHours), so records would expire first");

@@ -11,6 +11,8 @@ export const RESOURCE_NAMES = {
   function: 'ride-duration-prediction',
   deadLetterQueue: 'ride-dead-letters',
   failedBatchQueue: 'ride-failed-batches',
+  /** The archive's Firehose delivery stream (the local stack names its writer's objects after it). */
+  archiveDeliveryStream: 'ride-predictions-archive',
 } as const;
 
 /**
@@ -18,6 +20,19 @@ export const RESOURCE_NAMES = {
  * `dead-letters/<stream>/<shard>/<sequence number>.json`. The stack grants writing here only.
  */
 export const DEAD_LETTER_PREFIX = 'dead-letters/';
+
+/**
+ * Where the archive of every prediction is written (the stack's Firehose delivery stream, and
+ * the local stack's writer): JSON lines, gzipped, under
+ * `predictions/year=YYYY/month=MM/day=DD/` (UTC, by arrival), in Firehose's own prefix
+ * expressions; records Firehose could not deliver go under `errors/`.
+ */
+export const ARCHIVE_LAYOUT = {
+  prefix: 'predictions/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/',
+  errorPrefix: 'errors/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/',
+  /** Firehose names each object `<delivery stream>-<version>-<yyyy-MM-dd-HH-mm-ss>-<uuid>`, with this suffix for gzip. */
+  suffix: '.gz',
+} as const;
 
 /** Powertools' service name when POWERTOOLS_SERVICE_NAME is not set; the stack sets `<this>-<stage>`. */
 export const DEFAULT_SERVICE_NAME = RESOURCE_NAMES.function;

@@ -2,6 +2,7 @@ import { Validations } from 'aws-cdk-lib';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct, type IConstruct } from 'constructs';
+import { referencePathBeside } from '../../lambda/src/monitoring/reference-path';
 import { defaultModelBucketProps } from '../secure-defaults';
 import type { ModelSettings } from '../stack-settings';
 import { bucketObjectsWildcardFinding } from './nag-findings';
@@ -37,6 +38,12 @@ export class ModelStore extends Construct {
   readonly path: string;
   /** `s3://<bucket>/<path>`: where the function reads the model. */
   readonly uri: string;
+  /**
+   * The key of the model's reference profile, `reference/profile.json` beside its `model/`
+   * directory (the run's artifacts), which the function reads when it is there; undefined
+   * for a model elsewhere.
+   */
+  readonly referenceKey?: string;
   /** The function's model configuration (docs/design.md): the run layout, or MODEL_LOCATION. */
   readonly environment: Record<string, string>;
   private readonly kmsKeyArn?: string;
@@ -69,6 +76,7 @@ export class ModelStore extends Construct {
       };
     }
     this.uri = `s3://${this.bucket.bucketName}/${this.path}`;
+    this.referenceKey = referencePathBeside(this.path);
   }
 
   /**
@@ -77,10 +85,11 @@ export class ModelStore extends Construct {
    * directory otherwise (the function tries both), so both are granted and nothing beside.
    */
   get readableKeys(): string[] {
-    return this.path === '' || this.path.endsWith('/') ? [`${this.path}*`] : [this.path, `${this.path}/*`];
+    const model = this.path === '' || this.path.endsWith('/') ? [`${this.path}*`] : [this.path, `${this.path}/*`];
+    return this.referenceKey === undefined ? model : [...model, this.referenceKey];
   }
 
-  /** Read access to the served model's objects (and its bucket's key, if it has one), and nothing else in the bucket. */
+  /** Read access to the served model's objects and its reference profile (and the bucket's key, if it has one), and nothing else in the bucket. */
   grantReadModel(grantee: IGrantable & IConstruct): void {
     const keys = this.readableKeys;
     grantee.grantPrincipal.addToPrincipalPolicy(

@@ -159,7 +159,8 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, { timeout: 300_000
       ),
     });
     modelBucket = new URL(outputs.ModelLocation).host;
-    expect(outputs.UploadDemoModelCommand).toBe(`aws s3 cp --recursive models/demo ${outputs.ModelLocation}`);
+    // The run's artifacts: model/ and, beside it, reference/profile.json.
+    expect(outputs.UploadDemoModelCommand).toBe(`aws s3 cp --recursive models/demo ${outputs.ModelLocation.replace(/model\/$/, '')}`);
     expect(outputs.PutRecordCommand).toContain(`--stream-name ride_events-${STAGE} --partition-key 256`);
     expect(outputs.ReadPredictionsCommand).toContain(`--stream-name ride_predictions-${STAGE}`);
 
@@ -225,6 +226,8 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, { timeout: 300_000
     const prefix = new URL(outputs.ModelLocation).pathname.slice(1);
     const { Contents } = await clients.s3.send(new ListObjectsV2Command({ Bucket: modelBucket, Prefix: prefix }));
     expect((Contents ?? []).map((o) => o.Key!.slice(prefix.length)).sort()).toEqual(readdirSync(DEMO_MODEL_DIR).sort());
+    const reference = prefix.replace(/model\/$/, 'reference/profile.json');
+    expect((await clients.s3.send(new ListObjectsV2Command({ Bucket: modelBucket, Prefix: reference }))).KeyCount).toBe(1);
 
     // The function's code, as deployed: the zip CloudFormation gave Lambda, from the asset bucket.
     const { TemplateBody: deployed } = await aws<{
@@ -412,9 +415,9 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, { timeout: 300_000
       (error: Error) => (/NotFoundException/.test(error.message) ? 'deleted' : Promise.reject(error)),
     );
     expect(['PendingDeletion', 'deleted']).toContain(keyState);
-    // The model bucket stays, with the model in it.
+    // The model bucket stays, with the model and its reference profile in it.
     const { Contents } = await clients.s3.send(new ListObjectsV2Command({ Bucket: modelBucket }));
-    expect(Contents?.length).toBe(readdirSync(DEMO_MODEL_DIR).length);
+    expect(Contents?.length).toBe(readdirSync(DEMO_MODEL_DIR).length + 1);
     // So does the dead-letter data bucket: it may hold letters at destroy, which expire in 14 days.
     await expect(clients.s3.send(new ListObjectsV2Command({ Bucket: outputs.DeadLetterBucketName }))).resolves.toBeDefined();
 
