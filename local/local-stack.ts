@@ -5,9 +5,10 @@
  * prediction service.
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import type { ServedModelInfo } from '../lambda/src';
+import type { DriftMonitor, ServedModelInfo } from '../lambda/src';
 import { type AwsClients, createClients, parseConfig, RESOURCE_NAMES, startPredictionService } from '../lambda/src';
 import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../models/demo-model';
+import { ArchiveWriter } from './archive-writer';
 import { type Emulators, startEmulators } from './emulators';
 import { useLocalEnvironment } from './environment';
 import { EventSourceMapping, type EventSourceSettings } from './event-source-mapping';
@@ -23,6 +24,8 @@ export const LOCAL_NAMES = {
   bucket: 'mlflow-artifacts',
   /** Where dead letters too large for SQS are put whole (the function's DEAD_LETTER_BUCKET). */
   deadLetterBucket: 'ride-dead-letter-data',
+  /** Where every prediction is archived, as the stack's Firehose delivery stream writes them. */
+  archiveBucket: 'ride-predictions-archive',
   experimentId: '1',
   runId: DEMO_RUN_ID,
 } as const;
@@ -38,6 +41,10 @@ export interface LocalStackOptions {
   model?: LocalModel;
   /** Puts something (a fault-injecting proxy) between the function and the output stream. */
   outputEndpoint?: (kinesisEndpoint: string) => Promise<string>;
+  /** The function's variables beyond the stack's (DRIFT_*, REFERENCE_LOCATION, ...). */
+  environment?: Record<string, string>;
+  /** Archive every prediction to the local S3, as the stack's archive does; on unless false. */
+  archive?: boolean;
 }
 
 export interface LocalStack {
@@ -49,6 +56,10 @@ export interface LocalStack {
   mapping: EventSourceMapping;
   /** What the function serves: the model file and the version its predictions carry. */
   served: ServedModelInfo;
+  /** The function's drift monitor (its closed windows), when the model has a reference profile. */
+  drift?: DriftMonitor;
+  /** The archive's writer (its stats), unless the archive is off. */
+  archive?: ArchiveWriter;
   stop(): Promise<void>;
 }
 
@@ -71,7 +82,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const ports = options.ports ?? DEFAULT_PORTS;
   useLocalEnvironment({ emulators: true });
   const region = process.env.AWS_REGION!; // set now, if it was not before
-  const emulators = await startEmulators({ ports, buckets: [LOCAL_NAMES.bucket, LOCAL_NAMES.deadLetterBucket] });
+  const emulators = await startEmulators({ ports, buckets: [LOCAL_NAMES.bucket, LOCAL_NAMES.deadLetterBucket, LOCAL_NAMES.archiveBucket] });
   try {
     const { endpoints } = emulators;
     const { kinesis, s3, sqs } = endpoints;
@@ -102,6 +113,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       S3_ENDPOINT_URL: s3,
       SQS_ENDPOINT_URL: sqs,
       AWS_REGION: region,
+      ...options.environment,
     });
     // What the Lambda entry point does at cold start, with the configuration handed over
     // rather than read from process.env, so that one process can hold several local stacks.
@@ -115,6 +127,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       settings: options.eventSource,
     });
     await mapping.start();
+    const archive =
+      options.archive === false
+        ? undefined
+        : await new ArchiveWriter({
+            kinesis: clients.kinesis,
+            s3: clients.s3,
+            streamName: LOCAL_NAMES.outputStream,
+            bucket: LOCAL_NAMES.archiveBucket,
+          }).start();
     return {
       endpoints,
       queueUrls,
@@ -122,8 +143,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       emulators,
       mapping,
       served: service.served,
+      drift: service.drift,
+      archive,
       async stop() {
         await mapping.stop();
+        await archive?.stop();
         for (const client of Object.values(clients)) client.destroy();
         await emulators.stop();
       },
