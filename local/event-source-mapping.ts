@@ -12,16 +12,17 @@
  *   timeout, and one that outlasts it fails as "Task timed out" (its work is not stopped, as
  *   Lambda would stop it: what it still writes lands).
  *
- * Shard splits and merges are not followed: the stream's shards at start are read.
+ * - resharding: a shard's children (after a split or a merge) are read once the shard, and
+ *   any other parent of theirs, has been read to its end, from their start, as Lambda does.
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { DescribeStreamCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { lambdaKinesisRecord } from '../events/kinesis-event';
 import { DEFAULTS } from '../lib/stack-defaults';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './environment';
-import { describeShards, type KinesisRecord, ShardReader } from './streams';
+import { type KinesisRecord, ShardReader } from './streams';
 
 export interface EventSourceSettings {
   batchSize: number;
@@ -104,31 +105,54 @@ export class EventSourceMapping {
   private readonly settings: EventSourceSettings;
   private stopping = false;
   private shardLoops: Promise<void>[] = [];
+  private streamArn = '';
+  /** Shards being read, and shards read to their end (closed by a reshard). */
+  private readonly started = new Set<string>();
+  private readonly finished = new Set<string>();
 
   constructor(private readonly options: EventSourceMappingOptions) {
     this.settings = { ...DEFAULT_EVENT_SOURCE, ...options.settings };
   }
 
   async start(): Promise<void> {
-    const { streamArn, shardIds } = await describeShards(this.options.kinesis, this.options.streamName);
-    this.shardLoops = shardIds.map((shardId) => this.pollShard(shardId, streamArn));
+    await this.startReadyShards();
   }
 
   /** Finishes the batches in flight, then stops reading. */
   async stop(): Promise<void> {
     this.stopping = true;
-    await Promise.all(this.shardLoops);
+    for (let waited = 0; waited < this.shardLoops.length; ) {
+      const loops = this.shardLoops.slice(waited);
+      await Promise.all(loops);
+      waited += loops.length;
+    }
   }
 
-  private async pollShard(shardId: string, streamArn: string): Promise<void> {
-    const { batchSize, batchingWindowMs, idlePollMs, startingPosition } = this.settings;
+  /** Starts reading every shard not read yet whose parents (in the stream still) have been read to their end. */
+  private async startReadyShards(): Promise<void> {
+    const { StreamDescription } = await this.options.kinesis.send(new DescribeStreamCommand({ StreamName: this.options.streamName }));
+    this.streamArn = StreamDescription!.StreamARN!;
+    const shards = StreamDescription!.Shards ?? [];
+    const known = new Set(shards.map((s) => s.ShardId!));
+    for (const shard of shards) {
+      const id = shard.ShardId!;
+      const parents = [shard.ParentShardId, shard.AdjacentParentShardId].filter((p): p is string => p !== undefined && known.has(p));
+      if (this.started.has(id) || !parents.every((p) => this.finished.has(p))) continue;
+      this.started.add(id);
+      // A child shard is read from its start, whatever the mapping's starting position.
+      this.shardLoops.push(this.pollShard(id, this.streamArn, parents.length > 0 ? 'TRIM_HORIZON' : this.settings.startingPosition));
+    }
+  }
+
+  private async pollShard(shardId: string, streamArn: string, startingPosition: EventSourceSettings['startingPosition']): Promise<void> {
+    const { batchSize, batchingWindowMs, idlePollMs } = this.settings;
     const reader = new ShardReader(this.options.kinesis, this.options.streamName, shardId, startingPosition);
     const buffer: KinesisRecord[] = [];
     let windowOpenedAt = 0;
     let open = true;
-    while (!this.stopping && open) {
+    while (!this.stopping && (open || buffer.length > 0)) {
       let fetched = 0;
-      if (buffer.length < batchSize) {
+      if (open && buffer.length < batchSize) {
         const page = await reader.read(Math.min(10_000, batchSize - buffer.length));
         open = page !== undefined;
         fetched = page?.length ?? 0;
@@ -142,6 +166,10 @@ export class EventSourceMapping {
       } else if (fetched === 0) {
         await sleep(buffer.length > 0 ? Math.min(idlePollMs, batchingWindowMs) : idlePollMs);
       }
+    }
+    if (!open && !this.stopping) {
+      this.finished.add(shardId);
+      await this.startReadyShards();
     }
   }
 

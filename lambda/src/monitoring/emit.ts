@@ -7,6 +7,9 @@ import { DRIFT_DIMENSIONS, METRIC_NAMES } from '../names';
 import { logger, MetricUnit, newMetrics } from '../telemetry';
 import type { WindowReport } from './monitor';
 
+/** With POWERTOOLS_METRICS_DISABLED nothing is stored, and publishing would only warn of that. */
+const publish = (metrics: ReturnType<typeof newMetrics>) => metrics.hasStoredMetrics() && metrics.publishStoredMetrics();
+
 /** Emits a window's metrics and its log line; `Drift` only when the window had enough rides to say something. */
 export function emitWindow(report: WindowReport, referenceSha256: string): void {
   if (report.driftEmitted) {
@@ -17,7 +20,7 @@ export function emitWindow(report: WindowReport, referenceSha256: string): void 
       metrics.addMetadata('shardId', report.shardId);
       metrics.addMetadata('statistic', drift.statistic);
       metrics.addMetric(METRIC_NAMES.drift, MetricUnit.NoUnit, drift.value);
-      metrics.publishStoredMetrics();
+      publish(metrics);
     }
   }
   const summary = newMetrics();
@@ -25,7 +28,7 @@ export function emitWindow(report: WindowReport, referenceSha256: string): void 
   summary.addMetric(METRIC_NAMES.driftWindowRides, MetricUnit.Count, report.rides);
   summary.addMetric(METRIC_NAMES.predictionMean, MetricUnit.NoUnit, report.prediction.mean);
   for (const value of report.predictionQuantiles) summary.addMetric(METRIC_NAMES.prediction, MetricUnit.NoUnit, value);
-  summary.publishStoredMetrics();
+  publish(summary);
 
   const { predictionQuantiles: _values, ...comparison } = report;
   const exceeded = [...report.features, report.prediction].filter((d) => d.exceeded).map((d) => d.name);
