@@ -202,3 +202,23 @@ describe('DriftMonitor', () => {
     );
   });
 });
+
+describe('the quantiles of a window', () => {
+  it('are those of the sorted values, ties, negatives and all-equal values included', async () => {
+    const { quantiles } = await import('../../lambda/src/monitoring/order-statistics');
+    const { quantileOfSorted } = await import('../../lambda/src/monitoring/histogram');
+    const random = seededRandom(9);
+    const qs = [0, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 1, ...Array.from({ length: 100 }, (_, i) => (i + 0.5) / 100)];
+    const cases = [
+      Float64Array.from({ length: 10_000 }, () => (random() - 0.3) * 60),
+      Float64Array.from({ length: 5_000 }, () => Math.round(random() * 20) / 4), // many ties
+      Float64Array.from({ length: 3_000 }, () => (random() < 0.9 ? 1 : random() * 1e6)), // a long tail
+      Float64Array.from({ length: 7 }, (_, i) => i * i),
+      new Float64Array(50).fill(-2.5),
+    ];
+    for (const values of cases) {
+      const sorted = values.slice().sort();
+      expect(quantiles(values, qs)).toEqual(qs.map((q) => quantileOfSorted(sorted, q)));
+    }
+  });
+});

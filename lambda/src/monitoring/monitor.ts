@@ -103,22 +103,26 @@ export class DriftMonitor implements BatchObserver {
       failures.length === 0 ? undefined : records.findIndex((r) => r.kinesis.sequenceNumber === failures[0].itemIdentifier);
     const replayed = replayedFrom === undefined ? undefined : new Set(replayedFrom < 0 ? records : records.slice(replayedFrom));
     const shardId = shardIdOf(records[0]);
+    let window = this.windowOf(shardId);
     for (const { record, ride, prediction } of predicted) {
       if (replayed?.has(record)) continue;
-      this.add(shardId, ride, prediction.prediction.ride_duration);
+      window.add(ride, prediction.prediction.ride_duration);
+      this.counted++;
+      if (window.rides >= this.options.settings.windowRides) {
+        this.close(shardId, window, 'rides');
+        window = this.windowOf(shardId);
+      }
     }
   }
 
-  /** Counts one ride of a shard into its window, closing the window when it is full. */
-  add(shardId: string, ride: Ride, prediction: number): void {
+  /** The shard's open window, or a new one. */
+  private windowOf(shardId: string): DriftWindow {
     let window = this.windows.get(shardId);
     if (window === undefined) {
       window = new DriftWindow(this.options.reference.profile, this.options.features, this.now(), this.options.settings.windowRides);
       this.windows.set(shardId, window);
     }
-    window.add(ride, prediction);
-    this.counted++;
-    if (window.rides >= this.options.settings.windowRides) this.close(shardId, window, 'rides');
+    return window;
   }
 
   /** Closes every open window (a local stack stopping; a Lambda container has no such moment). */

@@ -5,8 +5,17 @@
 import type { Ride } from '../rides/ride';
 import { jensenShannonDistance, psi } from './distance';
 import type { MonitoredFeature } from './features';
-import { numericBin, percentilesOfSorted, quantileOfSorted, shares } from './histogram';
-import { type FeatureProfile, type NumericProfile, type Percentiles, ProfileError, type ReferenceProfile } from './profile';
+import { numericBin, shares } from './histogram';
+import { quantiles } from './order-statistics';
+import {
+  type CategoricalProfile,
+  type FeatureProfile,
+  type NumericProfile,
+  PERCENTILES,
+  type Percentiles,
+  ProfileError,
+  type ReferenceProfile,
+} from './profile';
 
 /** The statistic a feature is compared with: PSI for numbers (and the predictions), Jensen-Shannon distance for categories. */
 export type DriftStatistic = 'psi' | 'jensen-shannon';
@@ -44,9 +53,18 @@ export interface Thresholds {
 }
 
 /** A feature's counter: bins for a number, category indices for a category. */
-type Counter =
-  | { kind: 'numeric'; feature: MonitoredFeature; profile: NumericProfile; edges: Float64Array; counts: Float64Array }
-  | { kind: 'categorical'; feature: MonitoredFeature; profile: FeatureProfile; index: Map<string, number>; counts: Float64Array };
+interface NumericCounter {
+  feature: MonitoredFeature;
+  profile: NumericProfile;
+  edges: Float64Array;
+  counts: Float64Array;
+}
+interface CategoricalCounter {
+  feature: MonitoredFeature;
+  profile: CategoricalProfile;
+  index: Map<string, number>;
+  counts: Float64Array;
+}
 
 /** Matches the monitored features with the profile's; throws with what is missing or of another kind. */
 export function profiledFeatures(profile: ReferenceProfile, features: readonly MonitoredFeature[]): FeatureProfile[] {
@@ -67,7 +85,11 @@ export function profiledFeatures(profile: ReferenceProfile, features: readonly M
 
 export class DriftWindow {
   rides = 0;
-  private readonly counters: Counter[];
+  /** Apart, so that each loop of add() sees one shape. */
+  private readonly numeric: NumericCounter[] = [];
+  private readonly categorical: CategoricalCounter[] = [];
+  /** Both, in the features' order, for the comparison. */
+  private readonly counters: (NumericCounter | CategoricalCounter)[] = [];
   private readonly predictionEdges: Float64Array;
   private readonly predictionCounts: Float64Array;
   private predictions: Float64Array;
@@ -80,17 +102,18 @@ export class DriftWindow {
     capacity: number,
   ) {
     const profiles = profiledFeatures(profile, features);
-    this.counters = features.map((feature, i): Counter => {
+    features.forEach((feature, i) => {
       const p = profiles[i];
-      return p.kind === 'numeric'
-        ? { kind: 'numeric', feature, profile: p, edges: Float64Array.from(p.edges), counts: new Float64Array(p.edges.length + 1) }
-        : {
-            kind: 'categorical',
-            feature,
-            profile: p,
-            index: new Map(p.categories.map((c, j) => [c, j])),
-            counts: new Float64Array(p.categories.length + 1),
-          };
+      if (p.kind === 'numeric') {
+        const counter = { feature, profile: p, edges: Float64Array.from(p.edges), counts: new Float64Array(p.edges.length + 1) };
+        this.numeric.push(counter);
+        this.counters.push(counter);
+      } else {
+        const index = new Map(p.categories.map((c, j) => [c, j]));
+        const counter = { feature, profile: p, index, counts: new Float64Array(p.categories.length + 1) };
+        this.categorical.push(counter);
+        this.counters.push(counter);
+      }
     });
     this.predictionEdges = Float64Array.from(profile.prediction.edges);
     this.predictionCounts = new Float64Array(profile.prediction.edges.length + 1);
@@ -98,10 +121,10 @@ export class DriftWindow {
   }
 
   add(ride: Ride, prediction: number): void {
-    for (const counter of this.counters) {
+    for (const counter of this.numeric) counter.counts[numericBin(counter.edges, counter.feature.value(ride) as number)]++;
+    for (const counter of this.categorical) {
       const value = counter.feature.value(ride);
-      if (counter.kind === 'numeric') counter.counts[numericBin(counter.edges, value as number)]++;
-      else counter.counts[counter.index.get(String(value)) ?? counter.counts.length - 1]++;
+      counter.counts[counter.index.get(typeof value === 'string' ? value : String(value)) ?? counter.counts.length - 1]++;
     }
     this.predictionCounts[numericBin(this.predictionEdges, prediction)]++;
     if (this.rides === this.predictions.length) {
@@ -115,7 +138,7 @@ export class DriftWindow {
   compare(thresholds: Thresholds): WindowComparison {
     const features = this.counters.map((counter): FeatureDrift => {
       const window = shares(counter.counts);
-      if (counter.kind === 'numeric') {
+      if (counter.profile.kind === 'numeric') {
         const reference = counter.profile.proportions;
         const value = psi(reference, window);
         return {
@@ -129,7 +152,7 @@ export class DriftWindow {
           reference,
         };
       }
-      const p = counter.profile as Extract<FeatureProfile, { kind: 'categorical' }>;
+      const p = counter.profile;
       const reference = [...p.proportions, p.other];
       const value = jensenShannonDistance(reference, window);
       return {
@@ -143,9 +166,11 @@ export class DriftWindow {
         reference,
       };
     });
-    const sorted = this.predictions.slice(0, this.rides).sort();
     let sum = 0;
-    for (const x of sorted) sum += x;
+    for (let i = 0; i < this.rides; i++) sum += this.predictions[i];
+    const wanted = [...PERCENTILES.map((p) => p / 100), ...Array.from({ length: EMF_VALUES }, (_, i) => (i + 0.5) / EMF_VALUES)];
+    const found = quantiles(this.predictions, wanted, this.rides);
+    const percentiles = Object.fromEntries(PERCENTILES.map((p, i) => [`p${p}`, found[i]])) as Percentiles;
     const reference = this.profile.prediction;
     const window = shares(this.predictionCounts);
     const value = psi(reference.proportions, window);
@@ -161,15 +186,15 @@ export class DriftWindow {
         exceeded: value > thresholds.psi,
         window,
         reference: reference.proportions,
-        mean: sum / sorted.length,
+        mean: sum / this.rides,
         referenceMean: reference.mean,
-        percentiles: percentilesOfSorted(sorted),
+        percentiles,
         referencePercentiles: reference.percentiles,
       },
       predictionQuantiles:
-        sorted.length <= EMF_VALUES
-          ? Array.from(sorted)
-          : Array.from({ length: EMF_VALUES }, (_, i) => quantileOfSorted(sorted, (i + 0.5) / EMF_VALUES)),
+        this.rides <= EMF_VALUES
+          ? Array.from(this.predictions.slice(0, this.rides)).sort((a, b) => a - b)
+          : found.slice(PERCENTILES.length),
     };
   }
 }
