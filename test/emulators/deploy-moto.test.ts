@@ -298,6 +298,9 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, { timeout: 300_000
         KINESIS_ENDPOINT_URL: moto.endpoint,
         S3_ENDPOINT_URL: moto.endpoint,
         SQS_ENDPOINT_URL: moto.endpoint,
+        // A drift window of one ride, so that this one good ride closes one: the uploaded profile is read and compared with.
+        DRIFT_WINDOW_RIDES: '1',
+        DRIFT_MIN_RIDES: '1',
       },
     });
     const lines = stdout.split('\n');
@@ -350,6 +353,8 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, { timeout: 300_000
       if (!neverInThisRun.includes(name)) expect([...emittedNames], name).toContain(name);
     }
     for (const m of emitted) expect(m.service).toBe(Environment.Variables.POWERTOOLS_SERVICE_NAME);
+    // Drift, by feature, against the profile uploaded beside the model.
+    expect(emitted.filter((m) => m.Drift !== undefined).map((m) => m.Feature)).toEqual(['PU_DO', 'trip_distance', 'prediction']);
   });
 
   it("redrives a failed batch as the README says: the batch's records back on the input stream, the message deleted", async () => {
