@@ -12,13 +12,20 @@
  *   timeout, and one that outlasts it fails as "Task timed out" (its work is not stopped, as
  *   Lambda would stop it: what it still writes lands).
  *
+ * - tumbling windows (TumblingWindowInSeconds, off unless set): each shard's records fall in
+ *   windows by arrival time, a batch never spans two; each invocation gets the window's
+ *   `state` and must return one (a response without it is a failed invocation); a failed
+ *   invocation's retry gets the state of the last success; a state over 1 MB ends the window
+ *   early; at the window's end (a record of a later one, the shard's end, or the time) an
+ *   invocation with no records and `isFinalInvokeForWindow` gets the final state, retried
+ *   until it succeeds, the shard waiting;
  * - resharding: a shard's children (after a split or a merge) are read once the shard, and
  *   any other parent of theirs, has been read to its end, from their start, as Lambda does.
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DescribeStreamCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamTumblingWindowEvent } from 'aws-lambda';
 import { lambdaKinesisRecord } from '../events/kinesis-event';
 import { DEFAULTS } from '../lib/stack-defaults';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './environment';
@@ -36,6 +43,8 @@ export interface EventSourceSettings {
   idlePollMs: number;
   /** The function's timeout: what the context's remaining time counts down from. */
   functionTimeoutMs: number;
+  /** TumblingWindowInSeconds: 0 for none. */
+  tumblingWindowSeconds: number;
 }
 
 /** The stack's mapping and function, as deployed with the default settings. */
@@ -48,10 +57,27 @@ export const DEFAULT_EVENT_SOURCE: EventSourceSettings = {
   startingPosition: DEFAULTS.startingPosition,
   idlePollMs: 200,
   functionTimeoutMs: DEFAULTS.timeoutSeconds * 1000,
+  tumblingWindowSeconds: 0, // the stack sets none
 };
 
-// biome-ignore lint/suspicious/noConfusingVoidType: a Lambda handler may return nothing, as Lambda allows.
-export type KinesisHandler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse | void>;
+export type KinesisHandler = (
+  event: KinesisStreamEvent | KinesisStreamTumblingWindowEvent,
+  context: Context,
+  // biome-ignore lint/suspicious/noConfusingVoidType: a Lambda handler may return nothing, as Lambda allows.
+) => Promise<(Partial<KinesisStreamBatchResponse> & { state?: TumblingState }) | void>;
+
+/** A tumbling window's state, as the handler returns it. */
+export type TumblingState = Record<string, unknown>;
+
+/** A shard's tumbling window: its bounds by arrival time (ms), and the state of the last successful invocation. */
+interface TumblingWindow {
+  start: number;
+  end: number;
+  state: TumblingState;
+}
+
+/** Lambda ends a window early when its state grows past 1 MB. */
+const MAX_STATE_BYTES = 1024 * 1024;
 
 export interface EventSourceMappingOptions {
   kinesis: KinesisClient;
@@ -89,6 +115,9 @@ export interface EventSourceStats {
   timeouts: number;
   partialFailures: number;
   failedBatches: number;
+  /** Tumbling windows only: the final invocations of windows, and windows ended early by their state's size. */
+  finalInvocations: number;
+  windowsTerminatedEarly: number;
 }
 
 interface Batch {
@@ -101,7 +130,15 @@ interface Batch {
 type Outcome = { kind: 'done' } | { kind: 'resume'; from: number } | { kind: 'error'; message: string };
 
 export class EventSourceMapping {
-  readonly stats: EventSourceStats = { invocations: 0, functionErrors: 0, timeouts: 0, partialFailures: 0, failedBatches: 0 };
+  readonly stats: EventSourceStats = {
+    invocations: 0,
+    functionErrors: 0,
+    timeouts: 0,
+    partialFailures: 0,
+    failedBatches: 0,
+    finalInvocations: 0,
+    windowsTerminatedEarly: 0,
+  };
   private readonly settings: EventSourceSettings;
   private stopping = false;
   private shardLoops: Promise<void>[] = [];
@@ -150,6 +187,22 @@ export class EventSourceMapping {
     const buffer: KinesisRecord[] = [];
     let windowOpenedAt = 0;
     let open = true;
+    let tumbling: TumblingWindow | undefined;
+    const windowMs = this.settings.tumblingWindowSeconds * 1000;
+    const windowStartOf = (r: KinesisRecord) => Math.floor(r.ApproximateArrivalTimestamp!.getTime() / windowMs) * windowMs;
+    /** The next batch: up to batchSize records, and with tumbling windows, of one window only, its predecessor's final invocation made first. */
+    const nextBatch = async (): Promise<KinesisRecord[]> => {
+      if (windowMs === 0) return buffer.splice(0, batchSize);
+      const start = windowStartOf(buffer[0]);
+      if (tumbling !== undefined && tumbling.start !== start) {
+        await this.finalInvoke(tumbling, shardId, streamArn, false);
+        tumbling = undefined;
+      }
+      tumbling ??= { start, end: start + windowMs, state: {} };
+      let n = 1;
+      while (n < Math.min(batchSize, buffer.length) && windowStartOf(buffer[n]) === start) n++;
+      return buffer.splice(0, n);
+    };
     while (!this.stopping && (open || buffer.length > 0)) {
       let fetched = 0;
       if (open && buffer.length < batchSize) {
@@ -161,20 +214,25 @@ export class EventSourceMapping {
       }
       const windowClosed = buffer.length > 0 && Date.now() - windowOpenedAt >= batchingWindowMs;
       if (buffer.length >= batchSize || windowClosed || (!open && buffer.length > 0)) {
-        await this.deliver(buffer.splice(0, batchSize), shardId, streamArn);
+        await this.deliver(await nextBatch(), shardId, streamArn, tumbling);
         windowOpenedAt = Date.now();
+      } else if (tumbling !== undefined && buffer.length === 0 && Date.now() >= tumbling.end) {
+        await this.finalInvoke(tumbling, shardId, streamArn, false);
+        tumbling = undefined;
       } else if (fetched === 0) {
         await sleep(buffer.length > 0 ? Math.min(idlePollMs, batchingWindowMs) : idlePollMs);
       }
     }
     if (!open && !this.stopping) {
+      // A shard that ends closes its window; its children start their own.
+      if (tumbling !== undefined) await this.finalInvoke(tumbling, shardId, streamArn, false);
       this.finished.add(shardId);
       await this.startReadyShards();
     }
   }
 
   /** Invokes the handler until the batch is done, retried out, or too old. */
-  private async deliver(records: KinesisRecord[], shardId: string, streamArn: string): Promise<void> {
+  private async deliver(records: KinesisRecord[], shardId: string, streamArn: string, tumbling?: TumblingWindow): Promise<void> {
     const pending: Batch[] = [{ records, invocations: 0 }];
     while (pending.length > 0) {
       const batch = pending.shift()!;
@@ -183,7 +241,7 @@ export class EventSourceMapping {
         await this.giveUp(batch, 'RecordAgeExceeded', shardId, streamArn);
         continue;
       }
-      const outcome = await this.invoke(batch, shardId, streamArn);
+      const outcome = await this.invoke(batch, shardId, streamArn, tumbling);
       if (outcome.kind === 'done') continue;
       if (batch.invocations > this.settings.retryAttempts) {
         await this.giveUp(batch, 'RetryAttemptsExhausted', shardId, streamArn, outcome.kind === 'error' ? outcome.message : undefined);
@@ -205,10 +263,10 @@ export class EventSourceMapping {
     }
   }
 
-  private async invoke(batch: Batch, shardId: string, streamArn: string): Promise<Outcome> {
+  private async invoke(batch: Batch, shardId: string, streamArn: string, tumbling?: TumblingWindow): Promise<Outcome> {
     batch.invocations++;
     this.stats.invocations++;
-    const event: KinesisStreamEvent = {
+    const records: KinesisStreamEvent = {
       Records: batch.records.map((r) =>
         lambdaKinesisRecord({
           data: Buffer.from(r.Data!).toString('base64'),
@@ -220,12 +278,22 @@ export class EventSourceMapping {
         }),
       ),
     };
+    const event = tumbling === undefined ? records : windowEvent(records, tumbling, shardId, streamArn, false, false);
     let response: Awaited<ReturnType<KinesisHandler>>;
     try {
       response = await this.invokeWithTimeout(event);
+      if (tumbling !== undefined && response?.state === undefined) throw new Error('the response has no state (tumbling window)');
     } catch (error) {
       this.stats.functionErrors++;
-      return { kind: 'error', message: (error as Error).message };
+      return { kind: 'error', message: (error as Error).message }; // the retry gets the last success's state
+    }
+    if (tumbling !== undefined && response?.state !== undefined) {
+      tumbling.state = response.state;
+      if (Buffer.byteLength(JSON.stringify(response.state)) > MAX_STATE_BYTES) {
+        this.stats.windowsTerminatedEarly++;
+        await this.finalInvoke(tumbling, shardId, streamArn, true);
+        tumbling.state = {}; // the window goes on, with a fresh state
+      }
     }
     const failures = response?.batchItemFailures ?? [];
     if (failures.length === 0) return { kind: 'done' };
@@ -235,8 +303,23 @@ export class EventSourceMapping {
     return { kind: 'resume', from: positions.includes(-1) ? 0 : Math.min(...positions) };
   }
 
+  /** A window's final invocation: no records, the final state; retried until it succeeds, the shard waiting (unless the mapping stops). */
+  private async finalInvoke(tumbling: TumblingWindow, shardId: string, streamArn: string, early: boolean): Promise<void> {
+    for (let attempt = 0; !this.stopping; attempt++) {
+      this.stats.invocations++;
+      this.stats.finalInvocations++;
+      try {
+        await this.invokeWithTimeout(windowEvent({ Records: [] }, tumbling, shardId, streamArn, true, early));
+        return;
+      } catch {
+        this.stats.functionErrors++;
+        await sleep(Math.min(1_000, 50 * 2 ** attempt));
+      }
+    }
+  }
+
   /** The handler with a context that counts down the timeout, failing as Lambda does when it is outlasted. */
-  private async invokeWithTimeout(event: KinesisStreamEvent): ReturnType<KinesisHandler> {
+  private async invokeWithTimeout(event: KinesisStreamEvent | KinesisStreamTumblingWindowEvent): ReturnType<KinesisHandler> {
     const timeoutMs = this.settings.functionTimeoutMs;
     const context = invocationContext(this.options.functionName ?? 'ride-duration-prediction-local', timeoutMs);
     let timer: NodeJS.Timeout | undefined;
@@ -279,6 +362,26 @@ export class EventSourceMapping {
       },
     });
   }
+}
+
+/** A tumbling window's event: the records, the window's bounds and state, and whether this is its final invocation. */
+function windowEvent(
+  records: KinesisStreamEvent,
+  tumbling: TumblingWindow,
+  shardId: string,
+  streamArn: string,
+  final: boolean,
+  early: boolean,
+): KinesisStreamTumblingWindowEvent & { shardId: string; eventSourceARN: string } {
+  return {
+    ...records,
+    window: { start: new Date(tumbling.start).toISOString(), end: new Date(tumbling.end).toISOString() },
+    state: tumbling.state,
+    shardId,
+    eventSourceARN: streamArn,
+    isFinalInvokeForWindow: final,
+    isWindowTerminatedEarly: early,
+  };
 }
 
 /** A Lambda context for one invocation, its remaining time counting down from the timeout. */
