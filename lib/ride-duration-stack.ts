@@ -86,6 +86,9 @@ export class RideDurationStack extends Stack {
         // The function's defaults are the alarms' unless the context changes them.
         ...(settings.drift.psiThreshold !== DRIFT_DEFAULTS.psiThreshold && { DRIFT_PSI_THRESHOLD: String(settings.drift.psiThreshold) }),
         ...(settings.drift.jsThreshold !== DRIFT_DEFAULTS.jsThreshold && { DRIFT_JS_THRESHOLD: String(settings.drift.jsThreshold) }),
+        ...(settings.reference !== undefined && {
+          REFERENCE_LOCATION: settings.reference === 'none' ? 'none' : `s3://${settings.reference.bucketName}/${settings.reference.key}`,
+        }),
       },
       packaging: settings.packaging,
       architecture: settings.architecture,
@@ -103,6 +106,23 @@ export class RideDurationStack extends Stack {
     role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [deadLetters.queueArn] }));
     deadLetterData.grantPutLetters(role);
     model.grantReadModel(role);
+    if (settings.reference !== undefined && settings.reference !== 'none') {
+      // The profile REFERENCE_LOCATION names, and nothing else of its bucket.
+      role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['s3:GetObject'],
+          resources: [
+            this.formatArn({
+              service: 's3',
+              region: '',
+              account: '',
+              resource: settings.reference.bucketName,
+              resourceName: settings.reference.key,
+            }),
+          ],
+        }),
+      );
+    }
 
     const source = settings.eventSource;
     addKinesisTrigger(fn, {

@@ -70,6 +70,11 @@ export interface StackSettings {
   alarms: { email?: string; topicArn?: string };
   /** The Drift alarms' thresholds: PSI for numeric features and the predictions, Jensen-Shannon distance for categories. */
   drift: { psiThreshold: number; jsThreshold: number };
+  /**
+   * The model's reference profile elsewhere than beside its model/ directory (REFERENCE_LOCATION),
+   * or 'none' to turn drift off; absent: beside the model, where the function looks by itself.
+   */
+  reference?: { bucketName: string; key: string } | 'none';
   /** Every prediction kept: a Firehose delivery stream from the output stream to an S3 bucket. */
   archive: boolean;
 }
@@ -167,6 +172,7 @@ export function readStackSettings(node: Node): StackSettings {
       jsThreshold: decimal('driftJsThreshold', DRIFT_DEFAULTS.jsThreshold, 0, 1),
     },
     archive: flag('archive', stage === PRODUCTION_STAGE),
+    reference: readReference(raw('referenceLocation'), problems),
   };
   if (settings.eventSource.maxRecordAgeSeconds > settings.streams.retentionHours * 3600) {
     problems.push("context maxRecordAgeSeconds: longer than the streams' retention (retentionHours), so records would expire first");
@@ -230,6 +236,17 @@ export function parseModelLocation(uri: string): { bucketName: string; path: str
     return `${JSON.stringify(uri)}: each part of the path must be letters, digits or !_.()=+,@:~- (not empty, . or ..), got ${JSON.stringify(bad)}`;
   }
   return { bucketName, path };
+}
+
+/** referenceLocation: `s3://bucket/key` of a profile, or `none`. */
+function readReference(location: string | undefined, problems: string[]): StackSettings['reference'] {
+  if (location === undefined || location === 'none') return location;
+  const parsed = parseModelLocation(location);
+  if (typeof parsed === 'string' || parsed.path === '' || parsed.path.endsWith('/')) {
+    problems.push(`context referenceLocation: expected s3://<bucket>/<key of a profile> or none, got ${JSON.stringify(location)}`);
+    return undefined;
+  }
+  return { bucketName: parsed.bucketName, key: parsed.path };
 }
 
 function readAlarmSettings(raw: Raw, problems: string[]): StackSettings['alarms'] {

@@ -456,6 +456,21 @@ describe('drift monitoring and the archive', () => {
     expect(() => synth({ driftJsThreshold: '2' })).toThrow(/context driftJsThreshold: expected a number above 0 and at most 1, got "2"/);
   });
 
+  it('reads a reference profile elsewhere (referenceLocation), granted that one object, or turns drift off', () => {
+    const { template } = synth({
+      modelLocation: 's3://team-mlflow/4/models/m-0a1b2c/artifacts/',
+      referenceLocation: 's3://team-refs/ride/profile.json',
+    });
+    expect(functionEnv(template).REFERENCE_LOCATION).toBe('s3://team-refs/ride/profile.json');
+    expect(byAction(template, 's3:GetObject').flatMap(resources)).toContainEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::team-refs/ride/profile.json']],
+    });
+    expect(functionEnv(synth({ referenceLocation: 'none' }).template).REFERENCE_LOCATION).toBe('none');
+    expect(() => synth({ referenceLocation: 's3://team-refs/ride/' })).toThrow(
+      /context referenceLocation: expected s3:\/\/<bucket>\/<key of a profile> or none/,
+    );
+  });
+
   it('charts drift by feature and the percentiles of the predictions', () => {
     const body = JSON.stringify(properties(synth().template, 'AWS::CloudWatch::Dashboard')[0].DashboardBody);
     expect(body).toMatch(
