@@ -3,6 +3,8 @@
  * stderr): every JSON line it writes, and the EMF documents (the lines with an `_aws` key)
  * among them. It tees process.stdout and process.stderr, so what is read is exactly what
  * Powertools' Metrics and Logger print, for a function running in this process (a local stack).
+ * The JSON lines are kept, not echoed, so that the test's output stays readable; other output
+ * passes through.
  */
 export interface OutputCapture {
   /** Every JSON object printed, one per line, in order. */
@@ -21,18 +23,20 @@ export function captureOutput(): OutputCapture {
       partial += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
       const lines = partial.split('\n');
       partial = lines.pop() ?? '';
+      const others: string[] = [];
       for (const line of lines) {
-        if (!line.startsWith('{')) continue;
         try {
+          if (!line.startsWith('{')) throw new Error('not JSON');
           documents.push(JSON.parse(line) as Record<string, unknown>);
         } catch {
-          // not a JSON line: neither a metric nor a structured log
+          others.push(line); // neither a metric nor a structured log
         }
       }
-      return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
+      return others.length === 0 || (write as (...args: unknown[]) => boolean)(`${others.join('\n')}\n`, ...rest);
     }) as typeof stream.write;
     return () => {
       stream.write = write;
+      if (partial !== '') write(partial);
     };
   });
   return {
