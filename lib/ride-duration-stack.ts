@@ -5,13 +5,14 @@ import { Tracing } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { COURSE_RIDE } from '../events/kinesis-event';
-import { DEFAULT_SERVICE_NAME } from '../lambda/src/names';
+import { DEFAULT_SERVICE_NAME, DRIFT_DEFAULTS } from '../lambda/src/names';
 import { DEMO_RUN_ID } from '../models/demo-model';
 import { DeadLetterData } from './constructs/dead-letter-data';
 import { EncryptedQueue } from './constructs/encrypted-queue';
 import { addKinesisTrigger } from './constructs/kinesis-trigger';
 import { ModelStore } from './constructs/model-store';
 import { Operations } from './constructs/operations';
+import { PredictionArchive } from './constructs/prediction-archive';
 import { PredictionFunction } from './constructs/prediction-function';
 import { defaultStreamProps, removalPolicyOf } from './secure-defaults';
 import { PRODUCTION_STAGE, type StackSettings } from './stack-settings';
@@ -88,6 +89,12 @@ export class RideDurationStack extends Stack {
         DEAD_LETTER_QUEUE_URL: deadLetters.queueUrl,
         DEAD_LETTER_BUCKET: deadLetterData.bucket.bucketName,
         POWERTOOLS_SERVICE_NAME: names.service,
+        // The function's defaults are the alarms' unless the context changes them.
+        ...(settings.drift.psiThreshold !== DRIFT_DEFAULTS.psiThreshold && { DRIFT_PSI_THRESHOLD: String(settings.drift.psiThreshold) }),
+        ...(settings.drift.jsThreshold !== DRIFT_DEFAULTS.jsThreshold && { DRIFT_JS_THRESHOLD: String(settings.drift.jsThreshold) }),
+        ...(settings.reference !== undefined && {
+          REFERENCE_LOCATION: settings.reference === 'none' ? 'none' : `s3://${settings.reference.bucketName}/${settings.reference.key}`,
+        }),
       },
       packaging: settings.packaging,
       architecture: settings.architecture,
@@ -105,6 +112,23 @@ export class RideDurationStack extends Stack {
     role.addToPrincipalPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [deadLetters.queueArn] }));
     deadLetterData.grantPutLetters(role);
     model.grantReadModel(role);
+    if (settings.reference !== undefined && settings.reference !== 'none') {
+      // The profile REFERENCE_LOCATION names, and nothing else of its bucket.
+      role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['s3:GetObject'],
+          resources: [
+            this.formatArn({
+              service: 's3',
+              region: '',
+              account: '',
+              resource: settings.reference.bucketName,
+              resourceName: settings.reference.key,
+            }),
+          ],
+        }),
+      );
+    }
 
     const source = settings.eventSource;
     addKinesisTrigger(fn, {
@@ -118,6 +142,10 @@ export class RideDurationStack extends Stack {
       maxRecordAge: Duration.seconds(source.maxRecordAgeSeconds),
     });
 
+    const archive = settings.archive
+      ? new PredictionArchive(this, 'Archive', { stream: output, deliveryStreamName: names.archiveDeliveryStream })
+      : undefined;
+
     const { alarms } = settings;
     new Operations(this, 'Operations', {
       names,
@@ -130,6 +158,7 @@ export class RideDurationStack extends Stack {
       alarmTopic: alarms.topicArn === undefined ? undefined : Topic.fromTopicArn(this, 'AlarmTopic', alarms.topicArn),
       alarmEmail: alarms.email,
       keyRemovalPolicy: removalPolicy,
+      drift: settings.drift,
     });
     if (settings.stage === PRODUCTION_STAGE && alarms.email === undefined && alarms.topicArn === undefined) {
       Annotations.of(this).addWarningV2(
@@ -151,6 +180,14 @@ export class RideDurationStack extends Stack {
     );
     out('FailedBatchQueueUrl', failedBatches.queueUrl, 'Batches given up on after retries');
     out('FunctionName', fn.functionName, 'The prediction function');
+    if (archive) {
+      out('ArchiveBucketName', archive.bucket.bucketName, 'Every prediction, as gzipped JSON lines under predictions/year=/month=/day=/');
+      out(
+        'ListArchiveCommand',
+        `aws s3 ls --recursive s3://${archive.bucket.bucketName}/predictions/`,
+        'List the archived predictions (Firehose writes every 5 minutes or 64 MB)',
+      );
+    }
     out('ModelLocation', model.uri, 'Where the served model is read from');
     // Only a bucket the stack made starts empty; an existing MLflow bucket holds its runs already.
     if (model.createdBucket && settings.model.kind === 'mlflow-run') {
@@ -158,14 +195,14 @@ export class RideDurationStack extends Stack {
       if (runId === DEMO_RUN_ID) {
         out(
           'UploadDemoModelCommand',
-          `${aws} s3 cp --recursive models/demo ${model.uri}`,
-          'Upload the bundled demo model, which this stage serves',
+          `${aws} s3 cp --recursive models/demo s3://${model.bucket.bucketName}/${settings.model.experimentId}/${runId}/artifacts/`,
+          "Upload the bundled demo model and its reference profile (the run's artifacts: model/ and reference/), which this stage serves",
         );
       } else {
         out(
           'UploadModelCommand',
-          `${aws} s3 cp --recursive mlruns/${settings.model.experimentId}/${runId}/artifacts/model ${model.uri}`,
-          `Upload run ${runId}'s model from a local MLflow store (mlruns/), in the MLflow layout`,
+          `${aws} s3 cp --recursive mlruns/${settings.model.experimentId}/${runId}/artifacts s3://${model.bucket.bucketName}/${settings.model.experimentId}/${runId}/artifacts/`,
+          `Upload run ${runId}'s artifacts (its model/, and reference/ when it has a profile) from a local MLflow store (mlruns/), in the MLflow layout`,
         );
       }
     }

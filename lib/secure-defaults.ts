@@ -6,7 +6,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { StreamEncryption, type StreamProps } from 'aws-cdk-lib/aws-kinesis';
 import type { KeyProps } from 'aws-cdk-lib/aws-kms';
-import { BlockPublicAccess, BucketEncryption, type BucketProps } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, BucketEncryption, type BucketProps, StorageClass } from 'aws-cdk-lib/aws-s3';
 import type { TopicProps } from 'aws-cdk-lib/aws-sns';
 import { QueueEncryption, type QueueProps } from 'aws-cdk-lib/aws-sqs';
 
@@ -41,6 +41,19 @@ export const defaultDeadLetterBucketProps: BucketProps = {
   encryption: BucketEncryption.S3_MANAGED,
   enforceSSL: true,
   lifecycleRules: [{ expiration: Duration.days(14) }],
+  removalPolicy: RemovalPolicy.RETAIN,
+};
+
+/**
+ * Private, encrypted, SSL only; it holds every prediction, the team's record for monitoring
+ * and retraining, so it is kept after `cdk destroy` (a bucket with objects cannot be deleted
+ * by CloudFormation anyway). Objects move to Infrequent Access after 30 days.
+ */
+export const defaultArchiveBucketProps: BucketProps = {
+  blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+  encryption: BucketEncryption.S3_MANAGED,
+  enforceSSL: true,
+  lifecycleRules: [{ transitions: [{ storageClass: StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(30) }] }],
   removalPolicy: RemovalPolicy.RETAIN,
 };
 

@@ -1,3 +1,5 @@
+import { DEFAULT_ARTIFACT_PATH, DEFAULT_EXPERIMENT_ID } from '../lambda/src/names';
+
 /*
  * The stack's defaults, one home for them. No CDK import, so that the local stand-ins
  * (local/event-source-mapping.ts) can use the very same numbers without loading the CDK.
@@ -6,7 +8,8 @@
 /** The context keys' values when none is given (the README's context table says what each means). */
 export const DEFAULTS = {
   stage: 'dev',
-  experimentId: '1',
+  experimentId: DEFAULT_EXPERIMENT_ID,
+  modelArtifactPath: DEFAULT_ARTIFACT_PATH,
   packaging: 'image',
   architecture: 'arm64',
   memorySize: 512,

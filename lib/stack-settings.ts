@@ -4,6 +4,7 @@
  */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { DRIFT_DEFAULTS } from '../lambda/src/names';
 import { DEMO_RUN_ID } from '../models/demo-model';
 import { DEFAULTS } from './stack-defaults';
 
@@ -13,11 +14,13 @@ import { DEFAULTS } from './stack-defaults';
  */
 export type ModelSettings =
   | {
-      /** MLflow's run layout, `s3://<bucket>/<experimentId>/<runId>/artifacts/model/`. */
+      /** MLflow's run layout, `s3://<bucket>/<experimentId>/<runId>/artifacts/<artifactPath>/`. */
       kind: 'mlflow-run';
       /** An existing MLflow artifacts bucket; absent: the stack makes a private one. */
       bucketName?: string;
       experimentId: string;
+      /** Where in the run's artifacts the model was logged (log_model's artifact_path): `model`, or the course's `models_mlflow`. */
+      artifactPath: string;
       runId: string;
       /** A customer-managed key the bucket is encrypted with (SSE-KMS). */
       kmsKeyArn?: string;
@@ -67,6 +70,15 @@ export interface StackSettings {
   };
   /** Where alarms go: an address subscribed to the stack's topic, or an existing topic. */
   alarms: { email?: string; topicArn?: string };
+  /** The Drift alarms' thresholds: PSI for numeric features and the predictions, Jensen-Shannon distance for categories. */
+  drift: { psiThreshold: number; jsThreshold: number };
+  /**
+   * The model's reference profile elsewhere than beside its model/ directory (REFERENCE_LOCATION),
+   * or 'none' to turn drift off; absent: beside the model, where the function looks by itself.
+   */
+  reference?: { bucketName: string; key: string } | 'none';
+  /** Every prediction kept: a Firehose delivery stream from the output stream to an S3 bucket. */
+  archive: boolean;
 }
 
 /** The stage whose data outlives `cdk destroy` and whose stack cannot be deleted by accident. */
@@ -81,7 +93,9 @@ export const CONTEXT_KEYS = [
   'runId',
   'experimentId',
   'modelLocation',
+  'modelArtifactPath',
   'modelBucketKeyArn',
+  'referenceLocation',
   'packaging',
   'architecture',
   'memorySize',
@@ -101,6 +115,9 @@ export const CONTEXT_KEYS = [
   'alarmEmail',
   'alarmTopicArn',
   'removalPolicy',
+  'driftPsiThreshold',
+  'driftJsThreshold',
+  'archive',
 ] as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -116,6 +133,8 @@ const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
  * policy variables, and would widen the read grant beyond the model.
  */
 const KEY_SEGMENT = /^[A-Za-z0-9!_.()=+,@:~-]+$/;
+/** An artifact path inside a run: segments of letters, digits, `_.-`, never `.` or `..` alone (MODEL_ARTIFACT_PATH checks the same). */
+const ARTIFACT_PATH = /^(?!\.\.?(?:\/|$))[A-Za-z0-9_.-]+(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9_.-]+)*$/;
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 // CloudWatch alarm actions publish to standard topics only.
 const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
@@ -144,6 +163,15 @@ export function readStackSettings(node: Node): StackSettings {
     if (!choices.includes(value)) problems.push(`context ${key}: expected one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
     return value;
   };
+  const decimal = (key: ContextKey, fallback: number, min: number, max: number): number => {
+    const value = raw(key) === undefined ? fallback : Number(raw(key));
+    if (!Number.isFinite(value) || value <= min || value > max) {
+      problems.push(`context ${key}: expected a number above ${min} and at most ${max}, got ${JSON.stringify(raw(key))}`);
+    }
+    return value;
+  };
+  const flag = (key: ContextKey, fallback: boolean): boolean =>
+    choice(key, String(fallback) as 'true' | 'false', ['true', 'false'] as const) === 'true';
   const capacity = (key: ContextKey, fallback: number): number | 'on-demand' =>
     raw(key) === 'on-demand' ? 'on-demand' : integer(key, fallback, 1, 500);
 
@@ -179,6 +207,12 @@ export function readStackSettings(node: Node): StackSettings {
       maxRecordAgeSeconds: integer('maxRecordAgeSeconds', DEFAULTS.maxRecordAgeSeconds, 60, 604_800),
     },
     alarms: readAlarmSettings(raw, problems),
+    drift: {
+      psiThreshold: decimal('driftPsiThreshold', DRIFT_DEFAULTS.psiThreshold, 0, 100),
+      jsThreshold: decimal('driftJsThreshold', DRIFT_DEFAULTS.jsThreshold, 0, 1),
+    },
+    archive: flag('archive', stage === PRODUCTION_STAGE),
+    reference: readReference(raw('referenceLocation'), problems),
   };
   if (settings.eventSource.maxRecordAgeSeconds > settings.streams.retentionHours * 3600) {
     problems.push("context maxRecordAgeSeconds: longer than the streams' retention (retentionHours), so records would expire first");
@@ -201,7 +235,7 @@ function readModelSettings(raw: Raw, text: Text, problems: string[]): ModelSetti
   const runId = raw('runId') === undefined ? undefined : text('runId', '');
   const location = raw('modelLocation');
   if (location !== undefined) {
-    for (const key of ['modelBucket', 'experimentId'] as const) {
+    for (const key of ['modelBucket', 'experimentId', 'modelArtifactPath'] as const) {
       if (raw(key) !== undefined) problems.push(`context ${key}: not with modelLocation, which names the model's bucket and path itself`);
     }
     const parsed = parseModelLocation(location);
@@ -223,6 +257,7 @@ function readModelSettings(raw: Raw, text: Text, problems: string[]): ModelSetti
     kind: 'mlflow-run',
     bucketName,
     experimentId: text('experimentId', DEFAULTS.experimentId),
+    artifactPath: text('modelArtifactPath', DEFAULTS.modelArtifactPath, ARTIFACT_PATH),
     runId: runId ?? DEMO_RUN_ID,
     kmsKeyArn,
   };
@@ -242,6 +277,17 @@ export function parseModelLocation(uri: string): { bucketName: string; path: str
     return `${JSON.stringify(uri)}: each part of the path must be letters, digits or !_.()=+,@:~- (not empty, . or ..), got ${JSON.stringify(bad)}`;
   }
   return { bucketName, path };
+}
+
+/** referenceLocation: `s3://bucket/key` of a profile, or `none`. */
+function readReference(location: string | undefined, problems: string[]): StackSettings['reference'] {
+  if (location === undefined || location === 'none') return location;
+  const parsed = parseModelLocation(location);
+  if (typeof parsed === 'string' || parsed.path === '' || parsed.path.endsWith('/')) {
+    problems.push(`context referenceLocation: expected s3://<bucket>/<key of a profile> or none, got ${JSON.stringify(location)}`);
+    return undefined;
+  }
+  return { bucketName: parsed.bucketName, key: parsed.path };
 }
 
 function readAlarmSettings(raw: Raw, problems: string[]): StackSettings['alarms'] {

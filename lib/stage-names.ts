@@ -19,6 +19,8 @@ export interface StageNames {
   logGroup: string;
   deadLetterQueue: string;
   failedBatchQueue: string;
+  /** The Firehose delivery stream that archives every prediction. */
+  archiveDeliveryStream: string;
   alarmTopic: string;
   dashboard: string;
   /** `ride-duration-<stage>-<alarm>` */
@@ -37,6 +39,7 @@ export function stageNames(stage: string, settings: { packaging: Packaging; star
     logGroup: `/aws/lambda/${staged(RESOURCE_NAMES.function)}`,
     deadLetterQueue: staged(RESOURCE_NAMES.deadLetterQueue),
     failedBatchQueue: staged(RESOURCE_NAMES.failedBatchQueue),
+    archiveDeliveryStream: staged(RESOURCE_NAMES.archiveDeliveryStream),
     alarmTopic: `${OPERATIONS_PREFIX}-alarms-${stage}`,
     dashboard: `${OPERATIONS_PREFIX}-${stage}`,
     alarm: (alarm) => `${OPERATIONS_PREFIX}-${stage}-${alarm}`,

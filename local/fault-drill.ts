@@ -77,8 +77,21 @@ export interface DrillReport {
   sqs: Pick<SqsStats, 'sendCalls' | 'failedCalls' | 'failedEntries' | 'refused'>;
   /** Prediction records written again, as a share of the good rides. */
   duplicateShare: number;
+  /** The drift of the drill's own mix against the demo model's reference, when the model has one. */
+  drift?: DrillDrift;
+  /** Prediction records the archive wrote to the local S3 (every one written, duplicates too). */
+  archivedRecords: number;
   elapsedSeconds: number;
   passed: boolean;
+}
+
+/** What the drift monitor saw of the drill: its windows, the rides it counted, and each feature's drift. */
+export interface DrillDrift {
+  windows: number;
+  /** Rides counted in the windows: each predicted ride once, whatever was replayed. */
+  ridesCounted: number;
+  /** By feature (and `prediction`): the statistic, its range over the windows, and how many windows crossed the threshold. */
+  features: { name: string; statistic: string; threshold: number; min: number; max: number; exceeded: number }[];
 }
 
 interface Workload {
@@ -177,8 +190,9 @@ async function wait(stack: LocalStack, work: Workload, options: DrillOptions, lo
     else await sleep(250);
     log(`${rideIds.size}/${work.good.length} rides predicted, ${lettered.size}/${work.bad.length} bad records dead-lettered`);
   }
-  // Let any replays in flight finish, so that duplicates are counted in full.
+  // Let any replays in flight finish, so that duplicates are counted in full; then the archive writes what it holds.
   await stack.mapping.stop();
+  await stack.archive?.stop();
   predictions.push(...(await newPredictions()));
   letters.push(...(await newLetters()));
   const batchesGivenUp = (await drainQueue(stack.clients.sqs, stack.queueUrls.failedBatches)).length;
@@ -249,6 +263,8 @@ async function verdict(
     batchesGivenUp: outputs.batchesGivenUp,
     invocations: stack.mapping.stats.invocations,
     partialFailureInvocations: stack.mapping.stats.partialFailures,
+    drift: driftOf(stack),
+    archivedRecords: stack.archive?.stats.records ?? 0,
     passed: false,
   };
   report.passed =
@@ -256,8 +272,34 @@ async function verdict(
     report.wrongPredictions === 0 &&
     report.missingDeadLetters === 0 &&
     report.wrongReasons === 0 &&
-    report.wrongData === 0;
+    report.wrongData === 0 &&
+    (report.drift === undefined || report.drift.ridesCounted === distinct) &&
+    (stack.archive === undefined || report.archivedRecords === predictions.length);
   return report;
+}
+
+/** The drift monitor's windows, the last one closed now (the drill's end is a local stack's stop). */
+function driftOf(stack: LocalStack): DrillDrift | undefined {
+  const monitor = stack.drift;
+  if (monitor === undefined) return undefined;
+  monitor.flush();
+  const drifts = monitor.closed.filter((w) => w.driftEmitted).flatMap((w) => [...w.features, w.prediction]);
+  const names = [...new Set(drifts.map((d) => d.name))];
+  return {
+    windows: monitor.closed.length,
+    ridesCounted: monitor.counted,
+    features: names.map((name) => {
+      const of = drifts.filter((d) => d.name === name);
+      return {
+        name,
+        statistic: of[0].statistic,
+        threshold: of[0].threshold,
+        min: Math.min(...of.map((d) => d.value)),
+        max: Math.max(...of.map((d) => d.value)),
+        exceeded: of.filter((d) => d.exceeded).length,
+      };
+    }),
+  };
 }
 
 /**
@@ -320,8 +362,28 @@ export function formatDrillReport(r: DrillReport): string {
       `${r.proxy.putRecordsCalls} / ${r.proxy.failedCalls} / ${r.proxy.rejectedEntries}`,
     ),
     row('SendMessageBatch calls / failed whole / entries failed', `${r.sqs.sendCalls} / ${r.sqs.failedCalls} / ${r.sqs.failedEntries}`),
+    row('prediction records archived (local S3)', r.archivedRecords),
+    ...(r.drift
+      ? [
+          row(
+            'drift windows closed / rides counted in them',
+            `${r.drift.windows} / ${r.drift.ridesCounted} (each predicted ride once: ${r.drift.ridesCounted === r.distinctRidesPredicted ? 'yes' : 'NO'})`,
+          ),
+          ...r.drift.features.map((f) =>
+            row(
+              `drift of the drill's mix: ${f.name} (${f.statistic})`,
+              `${f.min.toFixed(3)} to ${f.max.toFixed(3)} over the windows; above ${f.threshold} in ${f.exceeded}`,
+            ),
+          ),
+        ]
+      : [row('drift', 'off (no reference profile)')]),
     row('elapsed', `${r.elapsedSeconds.toFixed(1)} s`),
-    row('result', r.passed ? 'PASSED: every good ride predicted, every bad one dead-lettered with its reason and data' : 'FAILED'),
+    row(
+      'result',
+      r.passed
+        ? 'PASSED: every good ride predicted, every bad one dead-lettered with its reason and data, every prediction archived, each ride counted once for drift'
+        : 'FAILED',
+    ),
     '',
     'Bad records dead-lettered, by kind:',
     ...Object.entries(r.deadLettersByKind)

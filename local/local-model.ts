@@ -2,11 +2,12 @@
  * The model a local stack serves: the bundled demo, or your own (a local MLflow model
  * directory, a model file, or an S3 URI), put into the local S3 the way it is deployed.
  */
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { MLMODEL_FILE_NAME, openModelSource, parseMlmodel } from '../lambda/src';
+import { REFERENCE_PATH } from '../lambda/src/monitoring';
 import { uploadDirectory } from './buckets';
 
 export interface LocalModel {
@@ -36,13 +37,22 @@ async function mlflowRunId(directory: string): Promise<string | undefined> {
 export async function placeModel(s3: S3Client, bucket: string, experimentId: string, model: LocalModel): Promise<ModelEnvironment> {
   const isDirectory = statSync(model.path).isDirectory();
   const runId = isDirectory ? await mlflowRunId(model.path) : undefined;
+  // A run's reference profile travels with its model: reference/ beside model/, in the bucket as on disk.
+  const reference = join(dirname(model.path), REFERENCE_PATH);
+  const withReference = isDirectory && basename(model.path) === 'model' && existsSync(reference);
+  const putReference = async (artifacts: string) => {
+    if (withReference)
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${artifacts}${REFERENCE_PATH}`, Body: readFileSync(reference) }));
+  };
   if (isDirectory && runId !== undefined && model.runId === undefined) {
     await uploadDirectory(s3, model.path, bucket, `${experimentId}/${runId}/artifacts/model/`);
+    await putReference(`${experimentId}/${runId}/artifacts/`);
     return { RUN_ID: runId, MODEL_BUCKET: bucket, MLFLOW_EXPERIMENT_ID: experimentId, MODEL_LOCATION: undefined };
   }
   const key = `local-models/${basename(model.path)}`;
   if (isDirectory) await uploadDirectory(s3, model.path, bucket, `${key}/`);
   else await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(model.path) }));
+  await putReference('local-models/');
   return {
     RUN_ID: model.runId,
     MODEL_BUCKET: undefined,

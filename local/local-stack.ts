@@ -6,9 +6,10 @@
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import type { ServedModelInfo } from '../lambda/src';
+import type { DriftMonitor, ServedModelInfo } from '../lambda/src';
 import { type AwsClients, createClients, parseConfig, RESOURCE_NAMES, startPredictionService } from '../lambda/src';
 import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../models/demo-model';
+import { ArchiveWriter } from './archive-writer';
 import { type Emulators, startEmulators } from './emulators';
 import { useLocalEnvironment } from './environment';
 import { EventSourceMapping, type EventSourceSettings } from './event-source-mapping';
@@ -27,6 +28,8 @@ export const LOCAL_NAMES = {
   bucket: 'mlflow-artifacts',
   /** Where dead letters too large for SQS are put whole (the function's DEAD_LETTER_BUCKET). */
   deadLetterBucket: 'ride-dead-letter-data',
+  /** Where every prediction is archived, as the stack's Firehose delivery stream writes them. */
+  archiveBucket: 'ride-predictions-archive',
   experimentId: '1',
   runId: DEMO_RUN_ID,
 } as const;
@@ -52,6 +55,10 @@ export interface LocalStackOptions {
   outputEndpoint?: (kinesisEndpoint: string) => Promise<string>;
   /** The function's TEST_RUN, as the variable takes it: on, nothing is written and predictions are only returned. */
   testRun?: string;
+  /** The function's variables beyond the stack's (DRIFT_*, REFERENCE_LOCATION, ...). */
+  environment?: Record<string, string>;
+  /** Archive every prediction to the local S3, as the stack's archive does; on unless false. */
+  archive?: boolean;
 }
 
 export interface LocalStack {
@@ -66,6 +73,10 @@ export interface LocalStack {
   served: ServedModelInfo;
   /** Whether the function's TEST_RUN is on: it writes nothing. */
   testRun: boolean;
+  /** The function's drift monitor (its closed windows), when the model has a reference profile. */
+  drift?: DriftMonitor;
+  /** The archive's writer (its stats), unless the archive is off. */
+  archive?: ArchiveWriter;
   stop(): Promise<void>;
 }
 
@@ -88,7 +99,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const ports = options.ports ?? DEFAULT_PORTS;
   useLocalEnvironment({ emulators: true });
   const region = process.env.AWS_REGION!; // set now, if it was not before
-  const emulators = await startEmulators({ ports, buckets: [LOCAL_NAMES.bucket, LOCAL_NAMES.deadLetterBucket] });
+  const emulators = await startEmulators({ ports, buckets: [LOCAL_NAMES.bucket, LOCAL_NAMES.deadLetterBucket, LOCAL_NAMES.archiveBucket] });
   let invokeApi: InvokeApi | undefined;
   try {
     const { endpoints } = emulators;
@@ -121,6 +132,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       SQS_ENDPOINT_URL: sqs,
       AWS_REGION: region,
       TEST_RUN: options.testRun,
+      ...options.environment,
     });
     // What the Lambda entry point does at cold start, with the configuration handed over
     // rather than read from process.env, so that one process can hold several local stacks.
@@ -143,6 +155,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     await mapping.start();
     const api = invokeApi;
+    const archive =
+      options.archive === false
+        ? undefined
+        : await new ArchiveWriter({
+            kinesis: clients.kinesis,
+            s3: clients.s3,
+            streamName: LOCAL_NAMES.outputStream,
+            bucket: LOCAL_NAMES.archiveBucket,
+          }).start();
     return {
       endpoints: { ...endpoints, invoke: api.endpoint },
       queueUrls,
@@ -151,9 +172,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       mapping,
       served: service.served,
       testRun: config.testRun,
+      drift: service.drift,
+      archive,
       async stop() {
         await api.stop();
         await mapping.stop();
+        await archive?.stop();
         for (const client of Object.values(clients)) client.destroy();
         await emulators.stop();
       },

@@ -3,7 +3,7 @@
  * identity and feature checks), prints what it is, predicts the sample rides in events/ and,
  * with --compare, compares those predictions with scikit-learn's own.
  *
- *   npm run model-check -- models/demo
+ *   npm run model-check -- models/demo/model
  *   npm run model-check -- s3://my-mlflow-artifacts/1/<run id>/artifacts/model --compare
  *   npm run model-check -- path/to/lin_reg.bin --run-id my-label
  *

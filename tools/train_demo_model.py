@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
-"""Train the bundled demo model and save it as MLflow logs it under models/demo/.
+"""Train the bundled demo model and save it as MLflow logs it under models/demo/model/.
 
     python3 tools/train_demo_model.py            # needs scikit-learn (Debian: python3-sklearn)
+    npm run profile -- test/fixtures/rides/demo-training.parquet --model models/demo/model   # then its profile
+
+The training rides are written as a parquet file by tools/make_ride_fixtures.py, so that the
+reference profile (models/demo/reference/profile.json) is made from them as a user makes one.
 
 A LinearRegression on DictVectorizer features, like the course's first model, trained on
 synthetic rides; small enough to commit, so the first run needs neither AWS nor Python.
@@ -21,7 +25,7 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 import synthetic_rides  # noqa: E402
 
 DEMO_RUN_ID = "e1efc53e9bd149078b0c12aeaa6365df"
-MODEL_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "models", "demo")
+MODEL_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "models", "demo", "model")
 
 MLMODEL = """artifact_path: model
 flavors:

@@ -8,7 +8,10 @@ import {
   streamNameProblem,
 } from './config-checks';
 import type { ModelLocation } from './model/model-source';
-import { DEFAULT_ARTIFACT_PATH, DEFAULT_EXPERIMENT_ID, mlflowArtifactsPath, RESOURCE_NAMES } from './names';
+import type { DriftSettings } from './monitoring/monitor';
+import type { ReferenceSetting } from './monitoring/reference';
+import { REFERENCE_PATH, referenceBeside } from './monitoring/reference-path';
+import { DEFAULT_ARTIFACT_PATH, DEFAULT_EXPERIMENT_ID, DRIFT_DEFAULTS, mlflowArtifactsPath, RESOURCE_NAMES } from './names';
 import { DEFAULT_RIDE_LIMITS, type RideLimits } from './rides/schema';
 
 /** The settings every function has, test run or not. */
@@ -24,6 +27,10 @@ interface CommonConfig {
   deadLetterBucket?: string;
   /** AWS_LAMBDA_FUNCTION_NAME: set when running as a deployed function. */
   functionName?: string;
+  /** Where the reference profile is (REFERENCE_LOCATION, or beside the model); undefined: drift off. */
+  reference?: ReferenceSetting;
+  /** DRIFT_*: the windows and the thresholds of drift monitoring. */
+  drift: DriftSettings;
 }
 
 /**
@@ -162,6 +169,9 @@ export function parseConfig(env: Env): Config {
     problems.push(`LOCATION_ID_MIN (${rideLimits.locationIdMin}) must not be above LOCATION_ID_MAX (${rideLimits.locationIdMax})`);
   }
 
+  const drift = parseDriftSettings(number, problems);
+  const reference = parseReferenceSetting(value('REFERENCE_LOCATION'), location, artifactsRoot, problems);
+
   // A test run writes nothing; otherwise the queue is required (noted above when missing).
   const writes = testRun ? { testRun, deadLetterQueueUrl } : deadLetterQueueUrl === undefined ? undefined : { testRun, deadLetterQueueUrl };
   if (problems.length > 0 || location === undefined || predictionsStreamName === undefined || writes === undefined) {
@@ -175,6 +185,8 @@ export function parseConfig(env: Env): Config {
     rideLimits,
     deadLetterBucket,
     functionName: value('AWS_LAMBDA_FUNCTION_NAME'),
+    reference,
+    drift,
   };
   return { ...common, ...writes };
 }
@@ -194,6 +206,55 @@ function artifactPathOf(path: string, problems: string[]): string | undefined {
     return undefined;
   }
   return trimmed;
+}
+
+type NumberSetting = (name: string, fallback: number, valid: (n: number) => boolean, what: string) => number;
+
+/** DRIFT_WINDOW_RIDES, DRIFT_WINDOW_SECONDS, DRIFT_MIN_RIDES, DRIFT_PSI_THRESHOLD, DRIFT_JS_THRESHOLD. */
+function parseDriftSettings(number: NumberSetting, problems: string[]): DriftSettings {
+  const integer = (min: number, max: number) => (n: number) => Number.isSafeInteger(n) && n >= min && n <= max;
+  const positive = (n: number) => Number.isFinite(n) && n > 0;
+  const windowRides = number('DRIFT_WINDOW_RIDES', DRIFT_DEFAULTS.windowRides, integer(1, 1_000_000), 'an integer from 1 to 1000000');
+  const minRides = number('DRIFT_MIN_RIDES', DRIFT_DEFAULTS.minRides, integer(1, 1_000_000), 'an integer from 1 to 1000000');
+  if (minRides > windowRides && Number.isSafeInteger(windowRides)) {
+    problems.push(`DRIFT_MIN_RIDES (${minRides}) must not be above DRIFT_WINDOW_RIDES (${windowRides}): no window would report Drift`);
+  }
+  return {
+    windowRides,
+    windowSeconds: number('DRIFT_WINDOW_SECONDS', DRIFT_DEFAULTS.windowSeconds, integer(1, 86_400), 'an integer from 1 to 86400'),
+    minRides,
+    thresholds: {
+      psi: number('DRIFT_PSI_THRESHOLD', DRIFT_DEFAULTS.psiThreshold, positive, 'a number > 0'),
+      jensenShannon: number('DRIFT_JS_THRESHOLD', DRIFT_DEFAULTS.jsThreshold, (n) => positive(n) && n <= 1, 'a number > 0 and <= 1'),
+    },
+  };
+}
+
+/**
+ * REFERENCE_LOCATION: an s3:// URI or a local path, which must then hold a profile; `none`
+ * turns drift off. Unset: `reference/profile.json` in the run's artifacts (by RUN_ID), or beside
+ * the model's `model/` directory (MODEL_LOCATION), if it is there.
+ */
+function parseReferenceSetting(
+  text: string | undefined,
+  model: ModelLocation | undefined,
+  artifactsRoot: ModelLocation | undefined,
+  problems: string[],
+): ReferenceSetting | undefined {
+  if (text === 'none') return undefined;
+  if (text !== undefined) {
+    if (!text.startsWith('s3://')) return { location: { kind: 'local', path: isAbsolute(text) ? text : resolve(text) }, required: true };
+    const [bucket, ...rest] = text.slice('s3://'.length).split('/');
+    const path = rest.join('/');
+    if (!bucket || path === '' || path.endsWith('/')) {
+      problems.push(`REFERENCE_LOCATION must be s3://bucket/key of a profile, a local file or none, got ${JSON.stringify(text)}`);
+      return undefined;
+    }
+    return { location: { kind: 's3', bucket, path }, required: true };
+  }
+  // A run's artifacts hold it at reference/profile.json, whatever the model's artifact path.
+  const beside = artifactsRoot ? { ...artifactsRoot, path: `${artifactsRoot.path}${REFERENCE_PATH}` } : model && referenceBeside(model);
+  return beside && { location: beside, required: false };
 }
 
 /** MODEL_LOCATION: an s3://bucket/key-or-prefix URI, or a local path (a directory or a model file). */

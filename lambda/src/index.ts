@@ -32,6 +32,17 @@ export {
 export { type MlflowModelInfo, parseMlmodel } from './model/mlmodel';
 export { describeLocation, type ModelLocation, type ModelSource, openModelSource } from './model/model-source';
 export type { ModelSummary, Predictions, RideModel } from './model/ride-model';
+// Drift: the reference profile, its builder, the monitor's windows.
+export {
+  buildReferenceProfile,
+  type DriftMonitor,
+  type MonitoredFeature,
+  monitoredFeaturesOf,
+  PROFILE_SCHEMA,
+  parseProfile,
+  type ReferenceProfile,
+  type WindowReport,
+} from './monitoring';
 export * from './names';
 export type { BatchResult } from './process-batch';
 

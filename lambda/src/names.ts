@@ -11,6 +11,8 @@ export const RESOURCE_NAMES = {
   function: 'ride-duration-prediction',
   deadLetterQueue: 'ride-dead-letters',
   failedBatchQueue: 'ride-failed-batches',
+  /** The archive's Firehose delivery stream (the local stack names its writer's objects after it). */
+  archiveDeliveryStream: 'ride-predictions-archive',
 } as const;
 
 /**
@@ -27,6 +29,19 @@ export const DEFAULT_ARTIFACT_PATH = 'model';
 
 /** A run's artifacts, as MLflow lays them out in its artifact store: `{experiment}/{run}/artifacts/`. */
 export const mlflowArtifactsPath = (experimentId: string, runId: string): string => `${experimentId}/${runId}/artifacts/`;
+
+/**
+ * Where the archive of every prediction is written (the stack's Firehose delivery stream, and
+ * the local stack's writer): JSON lines, gzipped, under
+ * `predictions/year=YYYY/month=MM/day=DD/` (UTC, by arrival), in Firehose's own prefix
+ * expressions; records Firehose could not deliver go under `errors/`.
+ */
+export const ARCHIVE_LAYOUT = {
+  prefix: 'predictions/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/',
+  errorPrefix: 'errors/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/',
+  /** Firehose names each object `<delivery stream>-<version>-<yyyy-MM-dd-HH-mm-ss>-<uuid>`, with this suffix for gzip. */
+  suffix: '.gz',
+} as const;
 
 /** Powertools' service name when POWERTOOLS_SERVICE_NAME is not set; the stack sets `<this>-<stage>`. */
 export const DEFAULT_SERVICE_NAME = RESOURCE_NAMES.function;
@@ -47,4 +62,33 @@ export const METRIC_NAMES = {
   /** Records acknowledged without writing anything because TEST_RUN is on; never expected in a deployed function. */
   testRunRecords: 'TestRunRecords',
   modelLoadTime: 'ModelLoadTime',
+  /** Each closed drift window, per feature and for the predictions: PSI, or Jensen-Shannon distance for a category. */
+  drift: 'Drift',
+  /** Each closed drift window: the mean of its predictions. */
+  predictionMean: 'PredictionMean',
+  /** Each closed drift window: its predictions' quantiles as EMF values, for CloudWatch's percentiles. */
+  prediction: 'Prediction',
+  /** Each closed drift window: the rides it counted. */
+  driftWindowRides: 'DriftWindowRides',
+} as const;
+
+/**
+ * The dimensions of `Drift`, besides the service: `Feature` (each monitored feature, and
+ * `prediction`) and, in a second dimension set, `Kind` (numeric, categorical or prediction),
+ * which the stack's alarms watch, each with its own threshold.
+ */
+export const DRIFT_DIMENSIONS = { feature: 'Feature', kind: 'Kind' } as const;
+
+/** The drift monitor's defaults: the function's DRIFT_* variables and the stack's drift context keys. */
+export const DRIFT_DEFAULTS = {
+  /** A shard's window closes at this many rides... */
+  windowRides: 10_000,
+  /** ...or this many seconds after its first ride, whichever comes first. */
+  windowSeconds: 900,
+  /** A window closed with fewer rides reports no Drift: its distances would be mostly sampling noise. */
+  minRides: 1_000,
+  /** PSI above which a numeric feature or the predictions have drifted (the usual "significant shift"). */
+  psiThreshold: 0.2,
+  /** Jensen-Shannon distance above which a categorical feature has drifted. */
+  jsThreshold: 0.1,
 } as const;

@@ -3,10 +3,11 @@ import { deadLetterFor, shardIdOf } from './delivery/dead-letter';
 import type { Deadline } from './delivery/deadline';
 import type { Sinks } from './delivery/sinks';
 import type { RideModel } from './model/ride-model';
+import type { BatchObserver } from './monitoring/monitor';
 import { METRIC_NAMES } from './names';
 import { decodeRideRecord } from './rides/decode-record';
 import { type PredictionEvent, predictionEvent } from './rides/prediction-event';
-import type { RideEvent } from './rides/ride';
+import type { Ride, RideEvent } from './rides/ride';
 import type { RideValidator } from './rides/validate-ride';
 import { logger, MetricUnit, metrics } from './telemetry';
 
@@ -23,12 +24,14 @@ export interface BatchDependencies {
   version: string;
   validator: RideValidator;
   sinks?: Sinks;
+  /** Drift monitoring: told each batch's outcome. */
+  drift?: BatchObserver;
 }
 
 /** What became of one input record on its way through the pipeline. */
 type Outcome =
   | { kind: 'valid'; record: KinesisStreamRecord; ride: RideEvent }
-  | { kind: 'predicted'; record: KinesisStreamRecord; prediction: PredictionEvent }
+  | { kind: 'predicted'; record: KinesisStreamRecord; ride: Ride; prediction: PredictionEvent }
   | { kind: 'rejected'; record: KinesisStreamRecord; reason: string };
 
 type Predicted = Extract<Outcome, { kind: 'predicted' }>;
@@ -53,6 +56,7 @@ export async function processBatch(event: KinesisStreamEvent, deps: BatchDepende
       shardId: shardIdOf(record),
       reason,
     }));
+    deps.drift?.observe(event.Records, predicted, []);
     return { predictions, batchItemFailures: [], rejected: rejectedList };
   }
   const undelivered = await deliver(deps.sinks, predicted, rejected, deadline);
@@ -60,6 +64,7 @@ export async function processBatch(event: KinesisStreamEvent, deps: BatchDepende
   const batchItemFailures = event.Records.filter((r) => undelivered.has(r.kinesis.sequenceNumber)).map((r) => ({
     itemIdentifier: r.kinesis.sequenceNumber,
   }));
+  deps.drift?.observe(event.Records, predicted, batchItemFailures);
   return { predictions, batchItemFailures };
 }
 
@@ -85,7 +90,7 @@ function predict(model: RideModel, version: string, outcomes: Outcome[]): Outcom
     const refusal = refusals.get(index);
     if (refusal !== undefined) return { kind: 'rejected', record: o.record, reason: `features: ${refusal}` };
     return Number.isFinite(duration)
-      ? { kind: 'predicted', record: o.record, prediction: predictionEvent(o.ride.ride_id, duration, version) }
+      ? { kind: 'predicted', record: o.record, ride: o.ride.ride, prediction: predictionEvent(o.ride.ride_id, duration, version) }
       : {
           kind: 'rejected',
           record: o.record,

@@ -8,6 +8,7 @@ import { DEFAULT_TIMEOUT_MS, Deadline } from './delivery/deadline';
 import type { Sinks } from './delivery/sinks';
 import type { ModelFileFormat } from './model/model-files';
 import { describeLocation } from './model/model-source';
+import { type BatchObserver, type DriftMonitor, loadReference, startDriftMonitor } from './monitoring';
 import { METRIC_NAMES } from './names';
 import { type BatchResult, processBatch } from './process-batch';
 import { RideValidator } from './rides/validate-ride';
@@ -26,6 +27,8 @@ export interface ServedModelInfo {
 
 export interface PredictionService {
   readonly served: ServedModelInfo;
+  /** The drift monitor, when the model has a reference profile: its closed windows, for local tools. */
+  readonly drift?: DriftMonitor;
   /**
    * Processes one batch. The context's remaining time is the deadline of delivery retries;
    * without one (local tools), a 60 s function timeout is assumed from the call.
@@ -61,9 +64,10 @@ export async function startPredictionService(config: Config, options: ServiceOpt
   const s3 = options.clients?.s3 ?? createS3Client(config);
   const started = performance.now();
   // The delivery SDKs load while S3 answers: a cold start waits for the model, not for them too.
-  const [served, sinks] = await Promise.all([
+  const [served, sinks, reference] = await Promise.all([
     loadServedModel(config.model, () => s3),
     config.testRun ? undefined : makeSinks(config, s3, options),
+    loadReference(config.reference, () => s3),
   ]);
   const { model, mlmodel, version } = served;
   const loadMs = performance.now() - started;
@@ -89,10 +93,12 @@ export async function startPredictionService(config: Config, options: ServiceOpt
     }),
   });
 
+  const drift = startDriftMonitor(reference, { model, mlflowRunId: mlmodel?.runId }, config.drift);
   const validator = new RideValidator(config.rideLimits);
   const clock = options.clock ?? realClock;
   return {
     served: { path: served.path, format: served.format, estimator: model.summary().estimator, version },
+    drift,
     async handle(event, context) {
       const first = event.Records[0];
       const batchKeys = {
@@ -104,13 +110,23 @@ export async function startPredictionService(config: Config, options: ServiceOpt
       try {
         const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : DEFAULT_TIMEOUT_MS;
         const deadline = Deadline.fromRemainingTime(remaining, clock.now());
-        return await processBatch(event, { model, version, validator, sinks }, deadline);
+        return await processBatch(event, { model, version, validator, sinks, drift: drift && inTime(drift, context) }, deadline);
       } finally {
         metrics.publishStoredMetrics();
         logger.removeKeys(Object.keys(batchKeys));
       }
     },
   };
+}
+
+/**
+ * The monitor, observing only while the invocation is within its timeout: one that outlasted
+ * it has failed for Lambda, which replays its batch (locally its work goes on; on Lambda it is
+ * stopped), so what it did is not counted.
+ */
+function inTime(monitor: DriftMonitor, context?: Pick<Context, 'getRemainingTimeInMillis'>): BatchObserver {
+  if (typeof context?.getRemainingTimeInMillis !== 'function') return monitor;
+  return { observe: (...batch) => void (context.getRemainingTimeInMillis() > 0 && monitor.observe(...batch)) };
 }
 
 async function makeSinks(config: Config & { testRun: false }, s3: S3Client, options: ServiceOptions): Promise<Sinks> {

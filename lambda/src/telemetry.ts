@@ -11,4 +11,6 @@ const serviceName = process.env.POWERTOOLS_SERVICE_NAME || DEFAULT_SERVICE_NAME;
 
 export const logger = new Logger({ serviceName });
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
+/** A Metrics of its own, for a document apart from the batch's (a closed drift window's). */
+export const newMetrics = (): Metrics => new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
 export { MetricUnit };

@@ -2,6 +2,8 @@ import { Validations } from 'aws-cdk-lib';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct, type IConstruct } from 'constructs';
+import { REFERENCE_PATH, referencePathBeside } from '../../lambda/src/monitoring/reference-path';
+import { DEFAULT_ARTIFACT_PATH, mlflowArtifactsPath } from '../../lambda/src/names';
 import { defaultModelBucketProps } from '../secure-defaults';
 import type { ModelSettings } from '../stack-settings';
 import { bucketObjectsWildcardFinding } from './nag-findings';
@@ -37,8 +39,16 @@ export class ModelStore extends Construct {
   readonly path: string;
   /** `s3://<bucket>/<path>`: where the function reads the model. */
   readonly uri: string;
+  /**
+   * The key of the model's reference profile, `reference/profile.json` beside its `model/`
+   * directory (the run's artifacts), which the function reads when it is there; undefined
+   * for a model elsewhere.
+   */
+  readonly referenceKey?: string;
   /** The function's model configuration (docs/design.md): the run layout, or MODEL_LOCATION. */
   readonly environment: Record<string, string>;
+  /** An MLflow run's artifacts, `<experiment>/<run>/artifacts/`, when the model is a run's. */
+  readonly artifactsRoot?: string;
   private readonly kmsKeyArn?: string;
 
   constructor(scope: Construct, id: string, { model }: ModelStoreProps) {
@@ -59,8 +69,14 @@ export class ModelStore extends Construct {
     }
 
     if (model.kind === 'mlflow-run') {
-      this.path = `${model.experimentId}/${model.runId}/artifacts/model/`;
-      this.environment = { MODEL_BUCKET: this.bucket.bucketName, MLFLOW_EXPERIMENT_ID: model.experimentId, RUN_ID: model.runId };
+      this.artifactsRoot = mlflowArtifactsPath(model.experimentId, model.runId);
+      this.path = `${this.artifactsRoot}${model.artifactPath}/`;
+      this.environment = {
+        MODEL_BUCKET: this.bucket.bucketName,
+        MLFLOW_EXPERIMENT_ID: model.experimentId,
+        RUN_ID: model.runId,
+        ...(model.artifactPath !== DEFAULT_ARTIFACT_PATH && { MODEL_ARTIFACT_PATH: model.artifactPath }),
+      };
     } else {
       this.path = model.path;
       this.environment = {
@@ -69,6 +85,7 @@ export class ModelStore extends Construct {
       };
     }
     this.uri = `s3://${this.bucket.bucketName}/${this.path}`;
+    this.referenceKey = this.artifactsRoot === undefined ? referencePathBeside(this.path) : `${this.artifactsRoot}${REFERENCE_PATH}`;
   }
 
   /**
@@ -77,10 +94,13 @@ export class ModelStore extends Construct {
    * directory otherwise (the function tries both), so both are granted and nothing beside.
    */
   get readableKeys(): string[] {
-    return this.path === '' || this.path.endsWith('/') ? [`${this.path}*`] : [this.path, `${this.path}/*`];
+    // A run's artifacts, all of them: its model, a vectorizer logged beside it (the course's preprocessor/), its reference profile.
+    if (this.artifactsRoot !== undefined) return [`${this.artifactsRoot}*`];
+    const model = this.path === '' || this.path.endsWith('/') ? [`${this.path}*`] : [this.path, `${this.path}/*`];
+    return this.referenceKey === undefined ? model : [...model, this.referenceKey];
   }
 
-  /** Read access to the served model's objects (and its bucket's key, if it has one), and nothing else in the bucket. */
+  /** Read access to the served model's objects and its reference profile (and the bucket's key, if it has one), and nothing else in the bucket. */
   grantReadModel(grantee: IGrantable & IConstruct): void {
     const keys = this.readableKeys;
     grantee.grantPrincipal.addToPrincipalPolicy(

@@ -1,5 +1,14 @@
 import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Dashboard, GraphWidget, type IMetric, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  MathExpression,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
@@ -9,7 +18,7 @@ import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRIC_NAMES, METRICS_NAMESPACE } from '../../lambda/src/names';
+import { DRIFT_DEFAULTS, DRIFT_DIMENSIONS, METRIC_NAMES, METRICS_NAMESPACE } from '../../lambda/src/names';
 import { defaultKeyProps, defaultTopicProps } from '../secure-defaults';
 import type { StageNames } from '../stage-names';
 
@@ -38,9 +47,16 @@ export interface OperationsProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly keyRemovalPolicy?: RemovalPolicy;
+  /**
+   * The Drift alarms' thresholds.
+   * @default - PSI 0.2, Jensen-Shannon distance 0.1 (DRIFT_DEFAULTS)
+   */
+  readonly drift?: { psiThreshold: number; jsThreshold: number };
 }
 
 const MINUTE = Duration.minutes(1);
+/** A drift window closes at most this long after it opened: the Drift alarms look at one such period. */
+const DRIFT_PERIOD = Duration.seconds(DRIFT_DEFAULTS.windowSeconds);
 /** The Duration alarm's threshold, as a share of the timeout. */
 const NEAR_TIMEOUT = 0.8;
 
@@ -170,6 +186,37 @@ export class Operations extends Construct {
       'Batches were given up on after retries: each message names the shard and sequence range to replay.',
     );
 
+    const drift = props.drift ?? DRIFT_DEFAULTS;
+    const driftOf = (kind: 'numeric' | 'categorical' | 'prediction') =>
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: METRIC_NAMES.drift,
+        dimensionsMap: { service: names.service, [DRIFT_DIMENSIONS.kind]: kind },
+        statistic: 'Maximum',
+        period: DRIFT_PERIOD,
+      });
+    alarm(
+      'FeatureDrift',
+      driftOf('numeric'),
+      drift.psiThreshold,
+      1,
+      `A numeric feature of the rides has drifted from the model's reference profile: PSI above ${drift.psiThreshold} in a window; the "drift window closed" log line says which feature and how.`,
+    );
+    alarm(
+      'CategoricalDrift',
+      driftOf('categorical'),
+      drift.jsThreshold,
+      1,
+      `A categorical feature of the rides (the zones) has drifted from the model's reference profile: Jensen-Shannon distance above ${drift.jsThreshold} in a window; see the "drift window closed" log line.`,
+    );
+    alarm(
+      'PredictionDrift',
+      driftOf('prediction'),
+      drift.psiThreshold,
+      1,
+      `The model's predictions have drifted from those on its training rides: PSI above ${drift.psiThreshold} in a window; time to look at the model (retrain?).`,
+    );
+
     if (ownTopic)
       this.allowAlarmsToPublish(
         ownTopic,
@@ -206,6 +253,47 @@ export class Operations extends Construct {
           props.failedBatches.metricApproximateNumberOfMessagesVisible(),
         ],
       }),
+    );
+    const prediction = (statistic: string) =>
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: METRIC_NAMES.prediction,
+        dimensionsMap: { service: names.service },
+        statistic,
+        period: DRIFT_PERIOD,
+      });
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Drift by feature (PSI; Jensen-Shannon distance for categories)',
+        left: [
+          new MathExpression({
+            expression: `SEARCH('{${METRICS_NAMESPACE},${DRIFT_DIMENSIONS.feature},service} MetricName="${METRIC_NAMES.drift}" service="${names.service}"', 'Maximum', ${DRIFT_PERIOD.toSeconds()})`,
+            label: '',
+            period: DRIFT_PERIOD,
+          }),
+        ],
+        leftAnnotations: [
+          { value: drift.psiThreshold, label: `PSI alarm (${drift.psiThreshold})` },
+          { value: drift.jsThreshold, label: `Jensen-Shannon alarm (${drift.jsThreshold})` },
+        ],
+      }),
+      new GraphWidget({
+        title: 'Predictions (minutes): percentiles of the drift windows',
+        left: [
+          prediction('p10'),
+          prediction('p50'),
+          prediction('p90'),
+          prediction('p99'),
+          new Metric({
+            namespace: METRICS_NAMESPACE,
+            metricName: METRIC_NAMES.predictionMean,
+            dimensionsMap: { service: names.service },
+            statistic: 'Average',
+            period: DRIFT_PERIOD,
+          }),
+        ],
+      }),
+      new GraphWidget({ title: 'Rides per drift window', left: [app(METRIC_NAMES.driftWindowRides)] }),
     );
   }
 

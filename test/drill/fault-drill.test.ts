@@ -27,6 +27,11 @@ describe('fault drill', () => {
     // Retries within the deadline: replays, and so duplicates, are rare.
     expect(report.duplicateShare).toBeLessThan(0.01);
     expect(report.batchesGivenUp).toBe(0);
+    // Every prediction written was archived, duplicates too; drift counted each predicted ride once, replays or not.
+    expect(report.archivedRecords).toBe(report.predictionsWritten);
+    expect(report.drift?.windows).toBeGreaterThanOrEqual(10);
+    expect(report.drift?.ridesCounted).toBe(report.distinctRidesPredicted);
+    expect(report.drift?.features.map((f) => f.name)).toEqual(['PU_DO', 'trip_distance', 'prediction']);
     expect(report.passed).toBe(true);
   });
 });

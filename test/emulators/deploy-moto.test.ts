@@ -147,9 +147,9 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, { timeout: 300_000
       ),
     });
     modelBucket = new URL(outputs.ModelLocation).host;
-    // With --endpoint-url, which Debian's CLI v2.9 needs: it ignores AWS_ENDPOINT_URL.
+    // The run's artifacts (model/ and, beside it, reference/profile.json), with --endpoint-url, which Debian's CLI v2.9 needs: it ignores AWS_ENDPOINT_URL.
     expect(outputs.UploadDemoModelCommand).toBe(
-      `aws --endpoint-url ${moto.endpoint} s3 cp --recursive models/demo ${outputs.ModelLocation}`,
+      `aws --endpoint-url ${moto.endpoint} s3 cp --recursive models/demo ${outputs.ModelLocation.replace(/model\/$/, '')}`,
     );
     expect(outputs.PutRecordCommand).toContain(`--stream-name ride_events-${STAGE} --partition-key 256`);
     expect(outputs.ReadPredictionsCommand).toContain(`--stream-name ride_predictions-${STAGE}`);
@@ -216,6 +216,8 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, { timeout: 300_000
     const prefix = new URL(outputs.ModelLocation).pathname.slice(1);
     const { Contents } = await clients.s3.send(new ListObjectsV2Command({ Bucket: modelBucket, Prefix: prefix }));
     expect((Contents ?? []).map((o) => o.Key!.slice(prefix.length)).sort()).toEqual(readdirSync(DEMO_MODEL_DIR).sort());
+    const reference = prefix.replace(/model\/$/, 'reference/profile.json');
+    expect((await clients.s3.send(new ListObjectsV2Command({ Bucket: modelBucket, Prefix: reference }))).KeyCount).toBe(1);
 
     // The function's code, as deployed: the zip CloudFormation gave Lambda, from the asset bucket.
     const { TemplateBody: deployed } = await aws<{
@@ -286,6 +288,9 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, { timeout: 300_000
         KINESIS_ENDPOINT_URL: moto.endpoint,
         S3_ENDPOINT_URL: moto.endpoint,
         SQS_ENDPOINT_URL: moto.endpoint,
+        // A drift window of one ride, so that this one good ride closes one: the uploaded profile is read and compared with.
+        DRIFT_WINDOW_RIDES: '1',
+        DRIFT_MIN_RIDES: '1',
       },
     });
     const lines = stdout.split('\n');
@@ -338,6 +343,8 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, { timeout: 300_000
       if (!neverInThisRun.includes(name)) expect([...emittedNames], name).toContain(name);
     }
     for (const m of emitted) expect(m.service).toBe(Environment.Variables.POWERTOOLS_SERVICE_NAME);
+    // Drift, by feature, against the profile uploaded beside the model.
+    expect(emitted.filter((m) => m.Drift !== undefined).map((m) => m.Feature)).toEqual(['PU_DO', 'trip_distance', 'prediction']);
   });
 
   it("redrives a failed batch as the README says: the batch's records back on the input stream, the message deleted", async () => {
@@ -406,9 +413,9 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, { timeout: 300_000
       (error: Error) => (/NotFoundException/.test(error.message) ? 'deleted' : Promise.reject(error)),
     );
     expect(['PendingDeletion', 'deleted']).toContain(keyState);
-    // The model bucket stays, with the model in it.
+    // The model bucket stays, with the model and its reference profile in it.
     const { Contents } = await clients.s3.send(new ListObjectsV2Command({ Bucket: modelBucket }));
-    expect(Contents?.length).toBe(readdirSync(DEMO_MODEL_DIR).length);
+    expect(Contents?.length).toBe(readdirSync(DEMO_MODEL_DIR).length + 1);
     // So does the dead-letter data bucket: it may hold letters at destroy, which expire in 14 days.
     await expect(clients.s3.send(new ListObjectsV2Command({ Bucket: outputs.DeadLetterBucketName }))).resolves.toBeDefined();
 

@@ -224,7 +224,7 @@ describe('default stack (dev stage, container image, new model bucket)', () => {
     const expected: [string, string][] = [
       ['logs:CreateLogStream', ref('PredictionLogs')],
       ['logs:PutLogEvents', ref('PredictionLogs')],
-      ['s3:GetObject', '{"Fn::Join":["",[{"Fn::GetAtt":["ModelBucket'],
+      ['s3:GetObject', '{"Fn::Join":["",[{"Fn::GetAtt":["ModelBucket'], // the run's artifacts: its model, a vectorizer beside it, its profile
       ['s3:ListBucket', ref('ModelBucket')],
       ['kinesis:PutRecords', ref('RidePredictions')],
       ['sqs:SendMessage', ref('DeadLetters')], // the handler's dead letters (SendMessageBatch)
@@ -240,7 +240,7 @@ describe('default stack (dev stage, container image, new model bucket)', () => {
       expect(
         granted.filter((g) => g.startsWith(`${action} ${resource}`)),
         action,
-      ).toHaveLength(1);
+      ).toHaveLength(expected.filter(([a, r]) => a === action && r === resource).length);
     const actions = granted.map((g) => g.split(' ')[0]);
     for (const unused of [
       'kinesis:ListStreams',
@@ -252,11 +252,12 @@ describe('default stack (dev stage, container image, new model bucket)', () => {
     ]) {
       expect(actions).not.toContain(unused);
     }
-    const modelPrefix = `1/${DEMO_RUN_ID}/artifacts/model/`;
+    // One run's artifacts and nothing else of the bucket.
+    const runArtifacts = `1/${DEMO_RUN_ID}/artifacts/`;
     expect(byAction(template, 's3:GetObject')[0].Resource).toEqual({
-      'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^ModelBucket/), 'Arn'] }, `/${modelPrefix}*`]],
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^ModelBucket/), 'Arn'] }, `/${runArtifacts}*`]],
     });
-    expect(byAction(template, 's3:ListBucket')[0].Condition).toEqual({ StringLike: { 's3:prefix': [`${modelPrefix}*`] } });
+    expect(byAction(template, 's3:ListBucket')[0].Condition).toEqual({ StringLike: { 's3:prefix': [`${runArtifacts}*`] } });
     expect(byAction(template, 's3:PutObject')[0].Resource).toEqual({
       'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^DeadLetterData/), 'Arn'] }, `/${DEAD_LETTER_PREFIX}*`]],
     });
@@ -288,7 +289,12 @@ describe('default stack (dev stage, container image, new model bucket)', () => {
         'TestRunRecords',
         'Throttles',
         'Undelivered',
-      ].map((n) => `ride-duration-dev-${n}`),
+        'FeatureDrift',
+        'CategoricalDrift',
+        'PredictionDrift',
+      ]
+        .sort()
+        .map((n) => `ride-duration-dev-${n}`),
     );
     for (const a of alarms) expect(a.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^OperationsAlarms/) }]);
     expect(alarm('IteratorAge')).toMatchObject({ MetricName: 'IteratorAge', Statistic: 'Maximum', Threshold: 60000 });
@@ -386,7 +392,9 @@ describe('default stack (dev stage, container image, new model bucket)', () => {
     const charted = [...body.matchAll(new RegExp(`\\[\\\\"${METRICS_NAMESPACE}\\\\",\\\\"(\\w+)\\\\"`, 'g'))].map((m) => m[1]);
     const alarmed = alarms.filter((a) => a.Namespace === METRICS_NAMESPACE).map((a) => a.MetricName);
     expect(charted.length).toBeGreaterThan(0);
-    expect(alarmed.sort()).toEqual([METRIC_NAMES.deadLettersLost, METRIC_NAMES.testRunRecords, METRIC_NAMES.undelivered].sort());
+    expect(alarmed.sort()).toEqual(
+      [METRIC_NAMES.deadLettersLost, METRIC_NAMES.testRunRecords, METRIC_NAMES.undelivered, ...Array(3).fill(METRIC_NAMES.drift)].sort(),
+    );
     const emitted: string[] = Object.values(METRIC_NAMES);
     for (const name of [...charted, ...alarmed]) expect(emitted).toContain(name);
   });
@@ -409,7 +417,7 @@ describe('default stack (dev stage, container image, new model bucket)', () => {
     expect(JSON.stringify(outputs.ReadPredictionsCommand.Value)).toContain('aws kinesis get-shard-iterator --stream-name ');
     expect(JSON.stringify(outputs.UploadDemoModelCommand.Value)).toMatch(
       new RegExp(
-        `^\\{"Fn::Join":\\["",\\["aws s3 cp --recursive models/demo s3://",\\{"Ref":"ModelBucket\\w+"\\},"/1/${DEMO_RUN_ID}/artifacts/model/"\\]\\]\\}$`,
+        `^\\{"Fn::Join":\\["",\\["aws s3 cp --recursive models/demo s3://",\\{"Ref":"ModelBucket\\w+"\\},"/1/${DEMO_RUN_ID}/artifacts/"\\]\\]\\}$`,
       ),
     );
     expect(outputs.UploadModelCommand).toBeUndefined();
@@ -447,6 +455,88 @@ describe('context keys', () => {
   });
 });
 
+describe('drift monitoring and the archive', () => {
+  it('alarms on Drift by kind, each at its threshold (context keys, PSI 0.2 and Jensen-Shannon 0.1 by default)', () => {
+    const driftAlarms = (template: Template) =>
+      Object.fromEntries(
+        properties(template, 'AWS::CloudWatch::Alarm')
+          .filter((a) => a.MetricName === METRIC_NAMES.drift)
+          .map((a) => [
+            (a.Dimensions as { Name: string; Value: string }[]).find((d) => d.Name === 'Kind')!.Value,
+            { threshold: a.Threshold, period: a.Period, statistic: a.Statistic, name: a.AlarmName },
+          ]),
+      );
+    const { template } = synth();
+    expect(driftAlarms(template)).toEqual({
+      numeric: { threshold: 0.2, period: 900, statistic: 'Maximum', name: 'ride-duration-dev-FeatureDrift' },
+      categorical: { threshold: 0.1, period: 900, statistic: 'Maximum', name: 'ride-duration-dev-CategoricalDrift' },
+      prediction: { threshold: 0.2, period: 900, statistic: 'Maximum', name: 'ride-duration-dev-PredictionDrift' },
+    });
+    // The function's defaults are the same: no variable set.
+    expect(functionEnv(template).DRIFT_PSI_THRESHOLD).toBeUndefined();
+    const tuned = synth({ driftPsiThreshold: '0.25', driftJsThreshold: '0.15' }).template;
+    expect(driftAlarms(tuned)).toMatchObject({
+      numeric: { threshold: 0.25 },
+      categorical: { threshold: 0.15 },
+      prediction: { threshold: 0.25 },
+    });
+    expect(functionEnv(tuned)).toMatchObject({ DRIFT_PSI_THRESHOLD: '0.25', DRIFT_JS_THRESHOLD: '0.15' });
+    expect(() => synth({ driftJsThreshold: '2' })).toThrow(/context driftJsThreshold: expected a number above 0 and at most 1, got "2"/);
+  });
+
+  it('reads a reference profile elsewhere (referenceLocation), granted that one object, or turns drift off', () => {
+    const { template } = synth({
+      modelLocation: 's3://team-mlflow/4/models/m-0a1b2c/artifacts/',
+      referenceLocation: 's3://team-refs/ride/profile.json',
+    });
+    expect(functionEnv(template).REFERENCE_LOCATION).toBe('s3://team-refs/ride/profile.json');
+    expect(byAction(template, 's3:GetObject').flatMap(resources)).toContainEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::team-refs/ride/profile.json']],
+    });
+    expect(functionEnv(synth({ referenceLocation: 'none' }).template).REFERENCE_LOCATION).toBe('none');
+    expect(() => synth({ referenceLocation: 's3://team-refs/ride/' })).toThrow(
+      /context referenceLocation: expected s3:\/\/<bucket>\/<key of a profile> or none/,
+    );
+  });
+
+  it('charts drift by feature and the percentiles of the predictions', () => {
+    const body = JSON.stringify(properties(synth().template, 'AWS::CloudWatch::Dashboard')[0].DashboardBody);
+    expect(body).toMatch(
+      /SEARCH\('\{RideDurationPrediction,Feature,service\} MetricName=\\+"Drift\\+" service=\\+"ride-duration-prediction-dev\\+"', 'Maximum', 900\)/,
+    );
+    for (const p of ['p10', 'p50', 'p90', 'p99']) expect(body).toContain(`\\"stat\\":\\"${p}\\"`);
+    expect(body).toContain(`\\"${METRIC_NAMES.predictionMean}\\"`);
+  });
+
+  it('archives every prediction only when asked, and by default for prod: Firehose from the output stream to a private bucket, JSON lines by date', () => {
+    synth().template.resourceCountIs('AWS::KinesisFirehose::DeliveryStream', 0);
+    for (const context of [{ archive: 'true' }, { stage: 'prod', alarmEmail: 'oncall@example.com' }] as Record<string, string>[]) {
+      const { template } = synth(context);
+      const stage = context.stage ?? 'dev';
+      template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+        DeliveryStreamName: `ride-predictions-archive-${stage}`,
+        DeliveryStreamType: 'KinesisStreamAsSource',
+        KinesisStreamSourceConfiguration: { KinesisStreamARN: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RidePredictions'), 'Arn'] } },
+        ExtendedS3DestinationConfiguration: Match.objectLike({
+          BucketARN: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ArchiveBucket'), 'Arn'] },
+          Prefix: 'predictions/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/',
+          ErrorOutputPrefix: Match.stringLikeRegexp('^errors/!\\{firehose:error-output-type\\}/'),
+          CompressionFormat: 'GZIP',
+          ProcessingConfiguration: { Enabled: true, Processors: [Match.objectLike({ Type: 'AppendDelimiterToRecord' })] },
+        }),
+      });
+      template.hasResourceProperties('AWS::S3::Bucket', {
+        ...PRIVATE_ENCRYPTED_BUCKET,
+        LifecycleConfiguration: { Rules: [Match.objectLike({ Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 30 }] })] },
+      });
+      expect(template.toJSON().Outputs.ListArchiveCommand).toBeDefined();
+    }
+    expect(
+      synth({ stage: 'prod', archive: 'false', alarmEmail: 'oncall@example.com' }).template.toJSON().Outputs.ArchiveBucketName,
+    ).toBeUndefined();
+  });
+});
+
 describe('configured from context', () => {
   it("serves a run from an existing MLflow bucket, reading only that run's model, with no upload command", () => {
     const { template } = synth({ modelBucket: 'team-mlflow', runId: 'abc123', experimentId: '4' });
@@ -456,13 +546,27 @@ describe('configured from context', () => {
     });
     expect(functionEnv(template).MODEL_LOCATION).toBeUndefined();
     const read = byAction(template, 's3:GetObject')[0];
-    expect(read.Resource).toEqual({
-      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::team-mlflow/4/abc123/artifacts/model/*']],
-    });
+    expect(read.Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::team-mlflow/4/abc123/artifacts/*']] });
     const outputs = template.toJSON().Outputs;
     expect(Object.keys(outputs).filter((k) => k.startsWith('Upload'))).toEqual([]);
     expect(outputs.ModelLocation.Value).toBe('s3://team-mlflow/4/abc123/artifacts/model/');
     expect(actionsOfService(template, 'kms:')).toEqual([]);
+  });
+
+  it("serves a model logged at another artifact path (the course's models_mlflow), granted the run's artifacts", () => {
+    const { template } = synth({ modelBucket: 'team-mlflow', runId: 'abc123', modelArtifactPath: 'models_mlflow' });
+    expect(functionEnv(template)).toMatchObject({ RUN_ID: 'abc123', MODEL_ARTIFACT_PATH: 'models_mlflow' });
+    expect(template.toJSON().Outputs.ModelLocation.Value).toBe('s3://team-mlflow/1/abc123/artifacts/models_mlflow/');
+    expect(byAction(template, 's3:GetObject')[0].Resource).toEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::team-mlflow/1/abc123/artifacts/*']],
+    });
+    expect(functionEnv(synth({ modelBucket: 'team-mlflow', runId: 'abc123' }).template).MODEL_ARTIFACT_PATH).toBeUndefined();
+    for (const bad of ['../other-run', 'a//b', '.']) {
+      expect(() => synth({ modelBucket: 'team-mlflow', runId: 'abc123', modelArtifactPath: bad })).toThrow(/context modelArtifactPath/);
+    }
+    expect(() => synth({ modelLocation: 's3://team-mlflow/x/', modelArtifactPath: 'model' })).toThrow(
+      /context modelArtifactPath: not with modelLocation/,
+    );
   });
 
   it("with a new bucket and another run, says how to upload that run's model, never the demo's", () => {
@@ -470,7 +574,7 @@ describe('configured from context', () => {
     const outputs = template.toJSON().Outputs;
     expect(outputs.UploadDemoModelCommand).toBeUndefined();
     expect(JSON.stringify(outputs.UploadModelCommand.Value)).toMatch(
-      /^\{"Fn::Join":\["",\["aws s3 cp --recursive mlruns\/1\/f00dcafe\/artifacts\/model s3:\/\/",\{"Ref":"ModelBucket\w+"\},"\/1\/f00dcafe\/artifacts\/model\/"\]\]\}$/,
+      /^\{"Fn::Join":\["",\["aws s3 cp --recursive mlruns\/1\/f00dcafe\/artifacts s3:\/\/",\{"Ref":"ModelBucket\w+"\},"\/1\/f00dcafe\/artifacts\/"\]\]\}$/,
     );
     expect(JSON.stringify(template.toJSON())).not.toContain(DEMO_RUN_ID);
   });
@@ -697,7 +801,7 @@ describe('configured from context', () => {
     for (const type of ['AWS::SNS::Topic', 'AWS::SNS::TopicPolicy', 'AWS::KMS::Key', 'AWS::SNS::Subscription'])
       template.resourceCountIs(type, 0);
     const alarms = properties(template, 'AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(12);
+    expect(alarms).toHaveLength(15);
     for (const a of alarms) expect(a.AlarmActions).toEqual([topicArn]);
   });
 
@@ -763,6 +867,7 @@ describe('cdk-nag (AWS Solutions)', () => {
       modelBucketKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
     },
     { modelLocation: 's3://team-mlflow/web/model.pkl', stage: 'prod', alarmTopicArn: 'arn:aws:sns:us-east-1:111122223333:oncall' },
+    { archive: 'true', driftPsiThreshold: '0.3' },
   ])('passes for %o, every acknowledgement with a reason', (context) => {
     const { app } = synth(context);
     const acknowledged = app.node

@@ -174,4 +174,45 @@ describe('parseConfig', () => {
       /TEST_RUN must be .*RUN_ID is required.*DEAD_LETTER_QUEUE_URL is required.*SQS_ENDPOINT_URL is not a URL/,
     );
   });
+
+  it('looks for the reference profile beside the model/ directory of the run, unless REFERENCE_LOCATION says where', () => {
+    expect(parseConfig(production).reference).toEqual({
+      location: { kind: 's3', bucket: 'mlflow-artifacts', path: '1/abc123/artifacts/reference/profile.json' },
+      required: false,
+    });
+    expect(parseConfig({ ...production, MODEL_LOCATION: 's3://other/4/xyz/artifacts/model' }).reference?.location).toEqual({
+      kind: 's3',
+      bucket: 'other',
+      path: '4/xyz/artifacts/reference/profile.json',
+    });
+    // Not in a model/ directory (MLflow 3's layout, a single file): no default place.
+    expect(parseConfig({ ...production, MODEL_LOCATION: 's3://other/4/models/m-1/artifacts/' }).reference).toBeUndefined();
+    expect(parseConfig({ ...production, REFERENCE_LOCATION: 's3://refs/ride/profile.json' }).reference).toEqual({
+      location: { kind: 's3', bucket: 'refs', path: 'ride/profile.json' },
+      required: true,
+    });
+    expect(parseConfig({ ...production, REFERENCE_LOCATION: 'none' }).reference).toBeUndefined();
+    expect(() => parseConfig({ ...production, REFERENCE_LOCATION: 's3://refs/' })).toThrow(/REFERENCE_LOCATION must be s3:\/\/bucket\/key/);
+  });
+
+  it('reads the drift windows and thresholds, with their defaults', () => {
+    expect(parseConfig(production).drift).toEqual({
+      windowRides: 10_000,
+      windowSeconds: 900,
+      minRides: 1_000,
+      thresholds: { psi: 0.2, jensenShannon: 0.1 },
+    });
+    const drift = parseConfig({
+      ...production,
+      DRIFT_WINDOW_RIDES: '2000',
+      DRIFT_WINDOW_SECONDS: '60',
+      DRIFT_MIN_RIDES: '500',
+      DRIFT_PSI_THRESHOLD: '0.25',
+      DRIFT_JS_THRESHOLD: '0.15',
+    }).drift;
+    expect(drift).toEqual({ windowRides: 2000, windowSeconds: 60, minRides: 500, thresholds: { psi: 0.25, jensenShannon: 0.15 } });
+    expect(() => parseConfig({ ...production, DRIFT_WINDOW_RIDES: '500', DRIFT_JS_THRESHOLD: '2' })).toThrow(
+      /DRIFT_MIN_RIDES \(1000\) must not be above DRIFT_WINDOW_RIDES \(500\).*DRIFT_JS_THRESHOLD must be a number > 0 and <= 1/,
+    );
+  });
 });

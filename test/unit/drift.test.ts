@@ -1,0 +1,230 @@
+/**
+ * Drift monitoring by itself: PSI and Jensen-Shannon distance, the profile's bins and schema,
+ * and the windows: what they count, when they close, and that a replayed record is counted
+ * once.
+ */
+import { describe, expect, it } from 'vitest';
+import { kinesisEvent } from '../../events/kinesis-event';
+import {
+  buildReferenceProfile,
+  categoricalProfile,
+  DriftMonitor,
+  jensenShannonDistance,
+  monitoredFeaturesOf,
+  numericBin,
+  numericProfile,
+  parseProfile,
+  psi,
+  type ReferenceProfile,
+  type WindowReport,
+} from '../../lambda/src/monitoring';
+import { predictionEvent } from '../../lambda/src/rides/prediction-event';
+import type { Ride } from '../../lambda/src/rides/ride';
+import { seededRandom } from '../../local/kinesis-fault-proxy';
+
+/** Rides of a small city: a few busy zones, distances of a few miles; `shift` doubles distances and moves zones. */
+function rides(n: number, seed: number, shift = false): Ride[] {
+  const random = seededRandom(seed);
+  const zone = () => 1 + Math.floor(random() ** 3 * 40) + (shift ? 100 : 0);
+  return Array.from({ length: n }, () => ({
+    PULocationID: zone(),
+    DOLocationID: zone(),
+    trip_distance: (Math.round(-Math.log(1 - random()) * 300) / 100) * (shift ? 2 : 1),
+  }));
+}
+/** A stand-in model: 3 minutes per mile, plus 4. */
+const predict = (r: readonly Ride[]) => Float64Array.from(r, (ride) => 4 + 3 * ride.trip_distance);
+// The course's model's inputs: the PU_DO pair as a category, the distance as a number.
+const features = monitoredFeaturesOf({
+  inputs: [
+    { name: 'PU_DO', as: 'category' },
+    { name: 'trip_distance', as: 'number' },
+  ],
+});
+
+function profileOf(reference: Ride[]): ReferenceProfile {
+  return buildReferenceProfile({
+    rides: reference,
+    predictions: predict(reference),
+    features,
+    model: { runId: 'run', file: 'model.pkl', sha256: '0'.repeat(64) },
+    data: { source: 'test', format: 'json', rows: reference.length, rejected: 0 },
+  });
+}
+const profile = profileOf(rides(20_000, 1));
+const loaded = { profile, where: 'test', sha256: 'f'.repeat(64) };
+const settings = { windowRides: 5_000, windowSeconds: 900, minRides: 1_000, thresholds: { psi: 0.2, jensenShannon: 0.1 } };
+
+function monitor(options: { now?: () => number; windowRides?: number } = {}) {
+  const reports: WindowReport[] = [];
+  const m = new DriftMonitor({
+    reference: loaded,
+    features,
+    settings: { ...settings, windowRides: options.windowRides ?? settings.windowRides },
+    now: options.now,
+    emit: (r) => void reports.push(r),
+  });
+  return { m, reports };
+}
+
+/** A batch of a shard as process-batch.ts hands it over: every record predicted. */
+function batch(batchRides: Ride[], shardId = 'shardId-000000000000', first = 1n) {
+  const event = kinesisEvent(
+    batchRides.map((ride, i) => ({ ride, ride_id: i })),
+    { shardId, firstSequenceNumber: first },
+  );
+  const durations = predict(batchRides);
+  const predicted = event.Records.map((record, i) => ({
+    record,
+    ride: batchRides[i],
+    prediction: predictionEvent(i, durations[i], 'run'),
+  }));
+  return { records: event.Records, predicted };
+}
+
+describe('PSI and Jensen-Shannon distance', () => {
+  it('are 0 for identical distributions and grow with the difference', () => {
+    expect(psi([0.2, 0.3, 0.5], [0.2, 0.3, 0.5])).toBe(0);
+    expect(psi([0.5, 0.5], [0.9, 0.1])).toBeCloseTo(0.4 * Math.log(1.8) + 0.4 * Math.log(5), 12);
+    expect(jensenShannonDistance([0.2, 0.8], [0.2, 0.8])).toBe(0);
+    expect(jensenShannonDistance([1, 0], [0, 1])).toBe(1);
+    // sqrt(JSD) in bits of P = (1, 0), Q = (0.5, 0.5): M = (0.75, 0.25).
+    const jsd = 0.5 * Math.log2(1 / 0.75) + 0.5 * (0.5 * Math.log2(0.5 / 0.75) + 0.5 * Math.log2(0.5 / 0.25));
+    expect(jensenShannonDistance([1, 0], [0.5, 0.5])).toBeCloseTo(Math.sqrt(jsd), 12);
+    expect(jensenShannonDistance([0.1, 0.9], [0.6, 0.4])).toBeCloseTo(jensenShannonDistance([0.6, 0.4], [0.1, 0.9]), 15);
+  });
+
+  it('floors empty bins for PSI, so that a bin the reference never saw counts, finitely', () => {
+    expect(Number.isFinite(psi([1, 0], [0.5, 0.5]))).toBe(true);
+    expect(psi([1, 0], [0.5, 0.5])).toBeGreaterThan(1);
+    expect(() => psi([1], [0.5, 0.5])).toThrow(/different numbers of bins/);
+  });
+});
+
+describe('the profile', () => {
+  it("bins numbers at the reference's deciles, ties merged, each value in one bin", () => {
+    const values = Array.from({ length: 1000 }, (_, i) => i);
+    const p = numericProfile('x', values);
+    expect(p.edges).toHaveLength(9);
+    expect(p.proportions.every((s) => Math.abs(s - 0.1) < 0.002)).toBe(true);
+    expect(numericBin(p.edges, -1)).toBe(0);
+    expect(numericBin(p.edges, 1e9)).toBe(9);
+    expect(numericBin([1, 2, 3], 2)).toBe(2); // an edge belongs to the bin above it
+    const tied = numericProfile('y', [...Array(900).fill(1), ...Array.from({ length: 100 }, (_, i) => 2 + i)]);
+    expect(tied.edges.length).toBeLessThan(9);
+    expect(tied.proportions.reduce((a, b) => a + b)).toBeCloseTo(1, 12);
+    expect(tied.percentiles.p50).toBe(1);
+  });
+
+  it('keeps the most frequent categories and counts the rest as other', () => {
+    const p = categoricalProfile('c', ['a', 'a', 'a', 'b', 'b', 'c', 'd'], 2);
+    expect(p.categories).toEqual(['a', 'b']);
+    expect(p.proportions).toEqual([3 / 7, 2 / 7]);
+    expect(p.other).toBeCloseTo(2 / 7, 15);
+    expect(p.distinct).toBe(4);
+  });
+
+  it('reads back what the builder writes, and refuses a document that breaks the schema, naming each problem', () => {
+    expect(parseProfile(JSON.parse(JSON.stringify(profile)))).toEqual(profile);
+    expect(profile.features.map((f) => [f.name, f.kind])).toEqual([
+      ['PU_DO', 'categorical'],
+      ['trip_distance', 'numeric'],
+    ]);
+    expect(() => parseProfile({ ...profile, schema: 'other/1' })).toThrow(/^schema: expected "ride-duration-reference-profile\/1"/);
+    const broken = JSON.parse(JSON.stringify(profile)) as ReferenceProfile;
+    const distance = broken.features[1] as Extract<ReferenceProfile['features'][number], { kind: 'numeric' }>;
+    distance.edges = [3, 2];
+    broken.prediction.proportions[0] += 0.5;
+    (broken.features[0] as { kind: string }).kind = 'ordinal';
+    expect(() => parseProfile(broken)).toThrow(
+      /features\[0\]\.kind: expected "numeric" or "categorical", got "ordinal".*features\[1\]\.edges: expected finite numbers in increasing order.*prediction\.proportions: add up to 1\.5/,
+    );
+  });
+});
+
+describe('DriftMonitor', () => {
+  it('stays under the thresholds for rides drawn like the reference, and crosses them for shifted rides', () => {
+    const { m, reports } = monitor();
+    const like = batch(rides(5_000, 2));
+    m.observe(like.records, like.predicted, []);
+    const shifted = batch(rides(5_000, 3, true));
+    m.observe(shifted.records, shifted.predicted, []);
+    expect(reports.map((r) => [r.reason, r.rides])).toEqual([
+      ['rides', 5_000],
+      ['rides', 5_000],
+    ]);
+    const [same, moved] = reports;
+    // Sampling noise alone: 50 categories over 5,000 rides keep a Jensen-Shannon distance of about 0.05.
+    for (const drift of [...same.features, same.prediction]) expect(drift.value, drift.name).toBeLessThan(drift.threshold * 0.6);
+    for (const drift of [...moved.features, moved.prediction]) {
+      expect(drift.exceeded, drift.name).toBe(true);
+      expect(drift.value, drift.name).toBeGreaterThan(drift.threshold * 2);
+    }
+    expect(moved.prediction.mean).toBeGreaterThan(same.prediction.mean * 1.5);
+    expect(same.predictionQuantiles).toHaveLength(100);
+    expect(same.predictionQuantiles[49]).toBeCloseTo(same.prediction.percentiles.p50, 0);
+  });
+
+  it('keeps a window per shard, and closes old windows of every shard, quiet ones too', () => {
+    let now = 0;
+    const { m, reports } = monitor({ now: () => now });
+    const a = batch(rides(1_200, 4), 'shardId-000000000000');
+    const b = batch(rides(300, 5), 'shardId-000000000001');
+    m.observe(a.records, a.predicted, []);
+    m.observe(b.records, b.predicted, []);
+    expect(reports).toHaveLength(0);
+    now = 900_000;
+    m.observe(b.records.slice(0, 1), b.predicted.slice(0, 1), []); // a batch of shard 1 closes shard 0's old window as well
+    expect(reports.map((r) => [r.shardId, r.reason, r.rides, r.driftEmitted])).toEqual([
+      ['shardId-000000000000', 'time', 1_200, true],
+      ['shardId-000000000001', 'time', 300, false], // too few rides for a Drift
+    ]);
+    m.flush();
+    expect(reports.at(-1)).toMatchObject({ shardId: 'shardId-000000000001', reason: 'flushed', rides: 1 });
+  });
+
+  it('counts only what Lambda checkpoints: nothing from the lowest batch item failure on', () => {
+    const { m } = monitor();
+    const { records, predicted } = batch(rides(100, 6));
+    // Records 40 and 70 failed: Lambda replays from 40, so only 0..39 count now.
+    m.observe(
+      records,
+      predicted,
+      [40, 70].map((i) => ({ itemIdentifier: records[i].kinesis.sequenceNumber })),
+    );
+    expect(m.counted).toBe(40);
+    // The replay from 40 succeeds: 60 more, 100 in all, each once.
+    m.observe(records.slice(40), predicted.slice(40), []);
+    expect(m.counted).toBe(100);
+    // A failure Lambda cannot place in the batch replays all of it: nothing counts.
+    m.observe(records, predicted, [{ itemIdentifier: 'not-in-the-batch' }]);
+    expect(m.counted).toBe(100);
+  });
+
+  it('refuses a profile without a monitored feature', () => {
+    const without = { ...profile, features: profile.features.filter((f) => f.name !== 'trip_distance') };
+    expect(() => new DriftMonitor({ reference: { ...loaded, profile: without }, features, settings })).toThrow(
+      /no profile of trip_distance \(the profile has PU_DO\)/,
+    );
+  });
+});
+
+describe('the quantiles of a window', () => {
+  it('are those of the sorted values, ties, negatives and all-equal values included', async () => {
+    const { quantiles } = await import('../../lambda/src/monitoring/order-statistics');
+    const { quantileOfSorted } = await import('../../lambda/src/monitoring/histogram');
+    const random = seededRandom(9);
+    const qs = [0, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 1, ...Array.from({ length: 100 }, (_, i) => (i + 0.5) / 100)];
+    const cases = [
+      Float64Array.from({ length: 10_000 }, () => (random() - 0.3) * 60),
+      Float64Array.from({ length: 5_000 }, () => Math.round(random() * 20) / 4), // many ties
+      Float64Array.from({ length: 3_000 }, () => (random() < 0.9 ? 1 : random() * 1e6)), // a long tail
+      Float64Array.from({ length: 7 }, (_, i) => i * i),
+      new Float64Array(50).fill(-2.5),
+    ];
+    for (const values of cases) {
+      const sorted = values.slice().sort();
+      expect(quantiles(values, qs)).toEqual(qs.map((q) => quantileOfSorted(sorted, q)));
+    }
+  });
+});
