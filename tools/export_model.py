@@ -7,6 +7,7 @@ files. Run it where the model was trained (it needs the same libraries that pick
 
     python3 tools/export_model.py path/to/mlflow/model          # an MLflow sklearn model directory
     python3 tools/export_model.py model.pkl -o out/model.json   # a pickle/joblib Pipeline or (dv, model)
+    python3 tools/export_model.py model.xgb --vectorizer preprocessor.b -o model.json   # a legacy binary Booster
 
 It writes model.json next to the input (inside the MLflow directory, beside MLmodel), with
 the sha256 of the pickle it came from: the function serves a model.json beside a pickle only
@@ -67,12 +68,16 @@ def model_file(path):
     return os.path.join(path, pickled_model_name(path)) if os.path.isdir(path) else path
 
 
+BOOSTER_FILES = (".json", ".ubj", ".xgb", ".model", ".bst")
+
+
 def load_model(path, vectorizer=None):
     """Load the fitted object from a pickle/joblib file or an MLflow sklearn model directory,
-    or an XGBoost Booster saved as JSON together with its pickled DictVectorizer."""
-    if path.endswith(".json"):
+    or an XGBoost Booster file (JSON, UBJSON or the legacy binary model.xgb of xgboost 2.0 and
+    older, which the function does not read) together with its pickled DictVectorizer."""
+    if vectorizer is not None or path.endswith(BOOSTER_FILES):
         if vectorizer is None:
-            raise ExportError("an XGBoost Booster saved as JSON needs --vectorizer, the pickled DictVectorizer it was trained behind")
+            raise ExportError("an XGBoost Booster file needs --vectorizer, the pickled DictVectorizer it was trained behind")
         import xgboost
 
         booster = xgboost.Booster()
@@ -352,7 +357,7 @@ def main(argv=None):
     try:
         model = load_model(args.model, args.vectorizer)
         # The pickle's hash: a model.json beside it is served only while it matches.
-        source_sha256 = None if args.model.endswith(".json") else file_sha256(model_file(args.model))
+        source_sha256 = None if args.vectorizer is not None or args.model.endswith(BOOSTER_FILES) else file_sha256(model_file(args.model))
         exported = export_pipeline(model, os.path.basename(os.path.normpath(args.model)), source_sha256)
     except ExportError as e:
         print(f"export_model: {args.model}: {e}", file=sys.stderr)

@@ -38,6 +38,7 @@ joblib.dump(make_pipeline(DictVectorizer(), SVR()).fit(X[:100], y[:100]), os.pat
 import xgboost
 booster = xgboost.train({'max_depth': 4, 'eta': 0.3}, xgboost.DMatrix(dv.transform(X), label=y), num_boost_round=20)
 booster.save_model(os.path.join(out, 'booster.json'))
+booster.save_model(os.path.join(out, 'booster.xgb'))  # xgboost 1.7's legacy binary format, which the function does not read
 with open(os.path.join(out, 'dv.pkl'), 'wb') as f:
     pickle.dump(dv, f)
 joblib.dump(make_pipeline(DictVectorizer(), xgboost.XGBRegressor(booster='gblinear', n_estimators=5)).fit(X, y), os.path.join(out, 'gblinear.joblib'))
@@ -105,6 +106,20 @@ describe('tools/export_model.py', () => {
     expect(Array.from(model.predict(rides))).toEqual(booster);
   });
 
+  it('exports a legacy binary Booster (model.xgb of xgboost 2.0 and older), which the function refuses as it is', async () => {
+    const refused = await loadModelAt({ kind: 'local', path: join(dir, 'booster.xgb') }).then(
+      () => undefined,
+      (e: Error) => e.message,
+    );
+    expect(refused).toContain("is in XGBoost's legacy binary format");
+    const output = join(dir, 'legacy-model', 'model.json');
+    mkdirSync(join(dir, 'legacy-model'));
+    expect(exportModel(join(dir, 'booster.xgb'), '--vectorizer', join(dir, 'dv.pkl'), '-o', output).stderr).toBe('');
+    const model = await loadModelAt({ kind: 'local', path: join(dir, 'legacy-model') }).then((m) => m.model);
+    const { rides, booster } = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
+    expect(Array.from(model.predict(rides))).toEqual(booster);
+  });
+
   it('leaves out the trees after the best iteration of early stopping, as predict does', async () => {
     mkdirSync(join(dir, 'early-model'));
     expect(exportModel(join(dir, 'early.bin'), '-o', join(dir, 'early-model', 'model.json')).status).toBe(0);
@@ -117,7 +132,7 @@ describe('tools/export_model.py', () => {
   it('asks for the DictVectorizer when given a bare Booster', () => {
     const run = exportModel(join(dir, 'booster.json'));
     expect(run.status).toBe(2);
-    expect(run.stderr).toContain('an XGBoost Booster saved as JSON needs --vectorizer');
+    expect(run.stderr).toContain('an XGBoost Booster file needs --vectorizer');
   });
 
   it.each([

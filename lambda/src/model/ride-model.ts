@@ -55,13 +55,16 @@ export class RideModel {
   /**
    * The rides as the training code's own rows: `{"PU_DO": "130_205", "trip_distance": 3.66}`,
    * each input the model reads, a string where it was a category and a number where it was
-   * one. What scikit-learn's `predict` is given to compare with this model's.
+   * one (a value the ride does not have is left out). What scikit-learn's `predict` is given to
+   * compare with this model's.
    */
   featureRecords(rides: readonly Ride[]): Record<string, string | number>[] {
     return rides.map((ride) =>
       Object.fromEntries(
-        // biome-ignore lint/style/noNonNullAssertion: an input is used as what its recipe makes.
-        this.inputs.map(({ name, as }) => [name, as === 'category' ? RECIPES[name].category!(ride) : RECIPES[name].number!(ride)]),
+        this.inputs
+          // biome-ignore lint/style/noNonNullAssertion: an input is used as what its recipe makes.
+          .map(({ name, as }) => [name, as === 'category' ? RECIPES[name].category!(ride) : RECIPES[name].number!(ride)])
+          .filter(([, value]) => value !== undefined),
       ),
     );
   }

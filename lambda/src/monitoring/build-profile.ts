@@ -42,14 +42,13 @@ export function buildReferenceProfile(input: ProfileInput): ReferenceProfile {
     data: { ...input.data, rides: rides.length },
     features: features.map((f) =>
       f.kind === 'numeric'
-        ? numericProfile(
-            f.name,
-            rides.map((r) => f.value(r) as number),
-            bins,
-          )
+        ? numericProfile(f.name, rides.map((r) => f.value(r)).filter((v) => v !== undefined) as number[], bins)
         : categoricalProfile(
             f.name,
-            rides.map((r) => String(f.value(r))),
+            rides
+              .map((r) => f.value(r))
+              .filter((v) => v !== undefined)
+              .map(String),
             top,
           ),
     ),

@@ -10,7 +10,8 @@ import { RECIPES } from '../rides/schema';
 export interface MonitoredFeature {
   name: string;
   kind: 'numeric' | 'categorical';
-  value(ride: Ride): number | string;
+  /** Undefined: the ride has no value for it (an optional field not sent), and it is not counted. */
+  value(ride: Ride): number | string | undefined;
 }
 
 /** The name the model's predictions are profiled and reported under (the `Feature` dimension of `Drift`). */

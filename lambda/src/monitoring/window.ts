@@ -121,9 +121,13 @@ export class DriftWindow {
   }
 
   add(ride: Ride, prediction: number): void {
-    for (const counter of this.numeric) counter.counts[numericBin(counter.edges, counter.feature.value(ride) as number)]++;
+    for (const counter of this.numeric) {
+      const value = counter.feature.value(ride);
+      if (value !== undefined) counter.counts[numericBin(counter.edges, value as number)]++;
+    }
     for (const counter of this.categorical) {
       const value = counter.feature.value(ride);
+      if (value === undefined) continue;
       counter.counts[counter.index.get(typeof value === 'string' ? value : String(value)) ?? counter.counts.length - 1]++;
     }
     this.predictionCounts[numericBin(this.predictionEdges, prediction)]++;

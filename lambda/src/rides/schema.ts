@@ -8,8 +8,8 @@
  *
  * @example
  * ```typescript
- * // 1. the field, checked as a count from 0 to 9:
- * export const RIDE_FIELDS = { ..., passenger_count: count(0, 9) };
+ * // 1. the field, checked as a count from 0 to 9, optional so that producers not sending it yet are not refused:
+ * export const RIDE_FIELDS = { ..., passenger_count: optional(count(9)) };
  * // 2. the feature, as training made it (a number here; `category` for a one-hot):
  * export const FEATURE_RECIPES = { ..., passenger_count: { number: (ride) => ride.passenger_count } };
  * ```
@@ -35,6 +35,8 @@ export const DEFAULT_RIDE_LIMITS: RideLimits = { locationIdMin: 1, locationIdMax
 export interface FieldRule {
   /** Must be sent as an integer literal (JSON.parse would round `130.00000000000001` to one). */
   readonly integer: boolean;
+  /** A ride may leave it out (a field added after producers started sending rides); absent, it is missing to the model. */
+  readonly optional?: boolean;
   /** Whether the value is valid. */
   valid(value: number, limits: RideLimits): boolean;
   /** What a valid value is, for the reason a record is refused; given the value, as out-of-range values get their own words. */
@@ -57,6 +59,9 @@ const distance: FieldRule = {
     typeof v === 'number' && v > tripDistanceMax ? `at most ${tripDistanceMax} (TRIP_DISTANCE_MAX)` : 'a finite number >= 0',
 };
 
+/** A field a ride may leave out: producers that do not send it yet are not refused. */
+export const optional = <R extends FieldRule>(rule: R): R & { readonly optional: true } => ({ ...rule, optional: true });
+
 /**
  * The fields of a ride, in the order producers send them (docs/design.md's input record):
  * every one is a number, required; extra fields are allowed and ignored.
@@ -69,8 +74,10 @@ export const RIDE_FIELDS = {
 
 export type RideField = keyof typeof RIDE_FIELDS;
 
-/** One ride, as producers send it (validated). */
-export type Ride = { readonly [K in RideField]: number };
+type OptionalField = { [K in RideField]: (typeof RIDE_FIELDS)[K] extends { readonly optional: true } ? K : never }[RideField];
+
+/** One ride, as producers send it (validated): every field a number, the optional ones when sent. */
+export type Ride = { readonly [K in Exclude<RideField, OptionalField>]: number } & { readonly [K in OptionalField]?: number };
 
 /** An integer as Python's `str()` writes it, and so as `astype(str)` made it in training. */
 const INTEGER_TEXT = /^(?:0|-?[1-9][0-9]*)$/;
@@ -82,12 +89,12 @@ const INTEGER_PAIR_TEXT = /^(?:0|-?[1-9][0-9]*)_(?:0|-?[1-9][0-9]*)$/;
  * one-hot column names, `PULocationID=130`), as a number (a column of its own), or both.
  */
 export interface FeatureRecipe {
-  /** The category's text, exactly as the training code's `str()` made it. */
-  readonly category?: (ride: Ride) => string;
+  /** The category's text, exactly as the training code's `str()` made it; undefined when the ride has none (an optional field not sent). */
+  readonly category?: (ride: Ride) => string | undefined;
   /** Every text `category` can make: a one-hot column of any other value can never be filled. */
   readonly categories?: RegExp;
-  /** The value, when the feature is a number (a DictVectorizer's own column, a DataFrame's numeric column). */
-  readonly number?: (ride: Ride) => number;
+  /** The value, when the feature is a number (a DictVectorizer's own column, a DataFrame's numeric column); undefined: missing. */
+  readonly number?: (ride: Ride) => number | undefined;
 }
 
 /**

@@ -83,6 +83,8 @@ const INTEGER_PATHS: readonly (readonly string[])[] = [
 
 type Check = {
   key: RideField;
+  /** A ride may leave it out. */
+  optional: boolean;
   /** Whether the value is valid; `literal`, the number's text as sent, when known. */
   valid: (v: unknown, literal?: string) => boolean;
   /** What a valid value is, for the reason; given the value, as out-of-range values get their own words. */
@@ -93,6 +95,7 @@ type Check = {
 function checkOf(key: RideField, rule: FieldRule, limits: RideLimits): Check {
   return {
     key,
+    optional: rule.optional === true,
     valid: (v, literal) =>
       typeof v === 'number' && Number.isFinite(v) && (!rule.integer || sentAsInteger(v, literal)) && rule.valid(v, limits),
     expected: (v, literal) => (rule.integer && !sentAsInteger(v, literal) ? 'an integer' : rule.expected(v, limits)),
@@ -119,14 +122,17 @@ export class RideValidator {
     // The common case first, without building any message: it is on every record's path.
     if (isPlainObject(record) && Object.hasOwn(record, 'ride_id') && isRideId(record.ride_id) && Object.hasOwn(record, 'ride')) {
       const ride = record.ride;
-      if (isPlainObject(ride) && this.checks.every(({ key, valid }) => Object.hasOwn(ride, key) && valid(ride[key]))) {
+      if (
+        isPlainObject(ride) &&
+        this.checks.every(({ key, optional, valid }) => (Object.hasOwn(ride, key) ? valid(ride[key]) : optional))
+      ) {
         if (text !== undefined && MAY_ROUND_TO_INTEGER.test(text)) {
           const literals = new NumberLiterals(text);
           if (!this.integersSentExactly(literals)) return { ok: false, reason: this.problemsOf(record, literals).join('; ') };
         }
         // Only the schema's fields: extra ones a producer added are not carried along.
         const fields: Record<string, number> = {};
-        for (const { key } of this.checks) fields[key] = ride[key] as number;
+        for (const { key } of this.checks) if (Object.hasOwn(ride, key)) fields[key] = ride[key] as number;
         return { ok: true, event: { ride: fields as RideEvent['ride'], ride_id: record.ride_id as RideEvent['ride_id'] } };
       }
     }
@@ -145,11 +151,15 @@ export class RideValidator {
   private problemsOf(record: unknown, literals: NumberLiterals): string[] {
     if (!isPlainObject(record)) return [`record: expected a JSON object, got ${describeValue(record, literals.at([]))}`];
     const problems: string[] = [];
-    const check = (path: string[], owner: Record<string, unknown>, { valid, expected }: Pick<Check, 'valid' | 'expected'>) => {
+    const check = (
+      path: string[],
+      owner: Record<string, unknown>,
+      { valid, expected, optional }: Pick<Check, 'valid' | 'expected'> & { optional?: boolean },
+    ) => {
       const key = path[path.length - 1];
       const value = owner[key];
       if (!Object.hasOwn(owner, key)) {
-        problems.push(`${path.join('.')}: missing`);
+        if (!optional) problems.push(`${path.join('.')}: missing`);
         return;
       }
       const literal = typeof value === 'number' ? literals.at(path) : undefined;

@@ -18,7 +18,8 @@ export type XGBoostEncoding = 'json' | 'ubjson' | 'legacy-binary' | 'legacy-pick
 export const RESAVE_ADVICE =
   're-save it with the xgboost that wrote it, as UBJSON or JSON: ' +
   'xgb.Booster(model_file="model.xgb").save_model("model.ubj") (an XGBRegressor: model.save_model("model.ubj")), ' +
-  'or log it again with mlflow.xgboost.log_model(model, ..., model_format="ubj")';
+  'or log it again with mlflow.xgboost.log_model(model, ..., model_format="ubj"), ' +
+  'or export it with its DictVectorizer to model.json (python3 tools/export_model.py model.xgb --vectorizer <the pickled DictVectorizer>)';
 
 const ascii = (bytes: Uint8Array, start: number, length: number) => String.fromCharCode(...bytes.subarray(start, start + length));
 

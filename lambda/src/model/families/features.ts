@@ -9,11 +9,11 @@ import type { SparseRows } from '../sparse-rows';
 
 /** One recipe's columns: a value column, or its one-hots by category. */
 export type RecipeColumns =
-  | { readonly name: FeatureName; readonly as: 'number'; readonly value: (ride: Ride) => number; readonly column: number }
+  | { readonly name: FeatureName; readonly as: 'number'; readonly value: (ride: Ride) => number | undefined; readonly column: number }
   | {
       readonly name: FeatureName;
       readonly as: 'category';
-      readonly category: (ride: Ride) => string;
+      readonly category: (ride: Ride) => string | undefined;
       readonly columns: ReadonlyMap<string, number>;
     };
 
@@ -29,7 +29,8 @@ export const usesOf = (recipes: readonly RecipeColumns[]): FeatureUse[] => recip
 
 /**
  * Fills the matrix rows of a batch of rides: for each ride, each recipe's entry (its value, or
- * a 1 in its category's column; a category the model never saw gives no entry, as in sklearn).
+ * a 1 in its category's column; a category the model never saw, or a value the ride does not
+ * have, gives no entry, as in sklearn).
  */
 export function fillRows(rides: readonly Ride[], recipes: readonly RecipeColumns[]): SparseRows {
   const offsets = new Int32Array(rides.length + 1);
@@ -40,10 +41,14 @@ export function fillRows(rides: readonly Ride[], recipes: readonly RecipeColumns
     const ride = rides[r];
     for (const recipe of recipes) {
       if (recipe.as === 'number') {
+        const value = recipe.value(ride);
+        // A missing value (an optional field not sent) is no entry, as a dict without the key is to a DictVectorizer.
+        if (value === undefined) continue;
         indices[n] = recipe.column;
-        values[n++] = recipe.value(ride);
+        values[n++] = value;
       } else {
-        const column = recipe.columns.get(recipe.category(ride));
+        const category = recipe.category(ride);
+        const column = category === undefined ? undefined : recipe.columns.get(category);
         if (column === undefined) continue;
         indices[n] = column;
         values[n++] = 1;

@@ -107,7 +107,7 @@ function parse(spec: Record<string, unknown>, path: string): OneHotEncoderSpec {
 /** One input column's encoding: its recipe, and each category's output column (none for the dropped one). */
 interface Encoded {
   name: FeatureUse['name'];
-  key: (ride: Ride) => string | number;
+  key: (ride: Ride) => string | number | undefined;
   columns: Map<string | number, number | undefined>;
 }
 
@@ -154,7 +154,7 @@ function build(spec: OneHotEncoderSpec, input: StageInput, path: string): Matrix
       for (let r = 0; r < rides.length; r++) {
         for (const e of encoded) {
           const value = e.key(rides[r]);
-          if (!e.columns.has(value)) {
+          if (value === undefined || !e.columns.has(value)) {
             if (refuseUnknown && !refusals.has(r)) {
               refusals.set(
                 r,

@@ -34,7 +34,8 @@ export function numberColumns(columns: readonly string[] | undefined, estimator:
     for (let r = 0, k = 0; r < rides.length; r++) {
       for (let j = 0; j < width; j++, k++) {
         indices[k] = j;
-        values[k] = recipes[j].value(rides[r]);
+        // A missing value is NaN, as pandas holds it: the model's own handling of missing values decides.
+        values[k] = recipes[j].value(rides[r]) ?? Number.NaN;
       }
     }
     return { rowCount: rides.length, offsets, indices, values };
