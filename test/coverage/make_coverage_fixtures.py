@@ -59,7 +59,7 @@ and the ones the course compares (week 1: LinearRegression, Lasso, Ridge; week 2
   family-voting, -voting-weights, -voting-drop, -voting-forests
                                  VotingRegressor (sklearn docs' "Voting Regressor"): plain, weighted, an
                                  estimator set to "drop", and two forests
-  family-ttr-log1p, -ttr-log, -ttr-identity, -ttr-standard-scaler
+  family-ttr-log1p, -ttr-log, -ttr-identity, -ttr-standard-scaler, -ttr-standard-scaler-no-mean (mean_ kept but not added)
                                  a pipeline ending in TransformedTargetRegressor (the sklearn docs'
                                  "Effect of transforming the targets"): log1p/expm1, log/exp, no
                                  functions, and transformer=StandardScaler()
@@ -421,6 +421,9 @@ def family_estimators():
                                    "DictVectorizer + TransformedTargetRegressor(LinearRegression, func=np.sqrt, inverse_func=np.square)", sparse, ()),
         "family-ttr-standard-scaler": (lambda: pipe(dv(), TTR(regressor=lm.LinearRegression(), transformer=pp.StandardScaler())),
                                        "DictVectorizer + TransformedTargetRegressor(LinearRegression, transformer=StandardScaler())", sparse, ()),
+        "family-ttr-standard-scaler-no-mean": (
+            lambda: pipe(dv(), TTR(regressor=lm.LinearRegression(), transformer=pp.StandardScaler(with_mean=False))),
+            "DictVectorizer + TransformedTargetRegressor(LinearRegression, transformer=StandardScaler(with_mean=False))", sparse, ()),
         "family-ttr-around-pipeline": (
             lambda: TTR(regressor=pipe(dv(), lm.LinearRegression()), func=np.log1p, inverse_func=np.expm1),
             "TransformedTargetRegressor(make_pipeline(DictVectorizer, LinearRegression), func=np.log1p, inverse_func=np.expm1)", sparse, ()),

@@ -55,14 +55,15 @@ function fromPickle(object: PyObject, where: string, context: PickleContext): Om
   const t = instanceOf(transformer, [FUNCTION_TRANSFORMER, STANDARD_SCALER], here);
   if ((transformer as PyObject).type === FUNCTION_TRANSFORMER)
     return { estimator: 'TransformedTargetRegressor', regressor, target: inverseFunction(t, here) };
-  const number = (name: string) => {
+  // inverse_transform multiplies by scale_ only with with_std, and adds mean_ only with with_mean (mean_ is kept either way).
+  const number = (name: string, flag: string) => {
     const value = t.get(name);
-    return value === null || value === undefined ? undefined : singleNumber(value, `${here}.${name}`);
+    return t.get(flag) !== true || value === null || value === undefined ? undefined : singleNumber(value, `${here}.${name}`);
   };
   return {
     estimator: 'TransformedTargetRegressor',
     regressor,
-    target: { kind: 'standard_scaler', scale: number('scale_'), mean: number('mean_') },
+    target: { kind: 'standard_scaler', scale: number('scale_', 'with_std'), mean: number('mean_', 'with_mean') },
   };
 }
 
