@@ -40,14 +40,20 @@ const FUNCTION_TRANSFORMER = 'sklearn.preprocessing._function_transformer.Functi
 
 /** A block's columns as names: a list (or array) of names, or of indices into feature_names_in_. */
 function columnNames(value: unknown, names: readonly string[], where: string): string[] {
+  // A boolean mask selects the columns where it is true; an array of names or indices, those.
+  const mask = value instanceof NdArray && value.dtype?.kind === 'b';
   const list =
     value instanceof NdArray
       ? value.dtype?.kind === 'O'
         ? value.items()
-        : Array.from(value.toFloat64Array())
+        : mask
+          ? Array.from(value.toFloat64Array()).flatMap((selected, i) => (selected ? [i] : []))
+          : Array.from(value.toFloat64Array())
       : typeof value === 'string'
         ? [value]
         : sequence(value, where);
+  if (mask && (value as NdArray).size !== names.length) fail(where, `a mask of ${(value as NdArray).size} columns for ${names.length}`);
+  if (Array.isArray(value) && value.some((v) => typeof v === 'boolean')) fail(where, 'a list of booleans: select the columns by name');
   return (list as unknown[]).map((column, i) => {
     if (typeof column === 'string') {
       if (!names.includes(column)) fail(`${where}[${i}]`, `${JSON.stringify(column)} is not one of the DataFrame's columns`);
