@@ -86,7 +86,7 @@ dump('refitted-vectorizer.pkl', (everything, few_forest))
 expected['refitted-widths'] = [len(few.vocabulary_), len(everything.vocabulary_)]
 negative = make_pipeline(DictVectorizer(), LinearRegression()).fit(X, y)
 negative[-1].__dict__['note'] = -2**40
-dump('negative-long.pkl', negative)
+dump('negative-long.pkl', negative, 4, negative.predict)
 huge = make_pipeline(DictVectorizer(), LinearRegression()).fit(X, y)
 huge[-1].__dict__['note'] = 7**100000
 dump('huge-long.pkl', huge)
@@ -164,6 +164,7 @@ describe("pickles of Debian's scikit-learn 1.2.1 with numpy 1 (numpy.core)", () 
     ['passthrough.pkl', 'LinearRegression'], // a 'passthrough' step
     ['big-endian.pkl', 'LinearRegression'], // coefficients stored big-endian
     ['proto-keys.pkl', 'LinearRegression'], // "__proto__" and "constructor" as attribute names
+    ['negative-long.pkl', 'LinearRegression'], // -2**40 in an attribute: a negative LONG1, read exactly
   ])('%s is served as a %s equal to scikit-learn to 1e-9', async (file, estimator) => {
     const served = await loadModelAt({ kind: 'local', path: join(out, file) });
     expect(served.format).toBe('pickle');
@@ -213,8 +214,7 @@ describe('what is refused, with the cause named', () => {
     ['two-outputs.pkl', 'coef_: shape (2, '],
     ['unfitted.pkl', 'steps[0]: has no vocabulary_: it was not fitted'],
     ['three-steps.pkl', 'expected a DictVectorizer then one regressor, got 3 steps'],
-    ['negative-long.pkl', 'the pickle holds a negative integer of 6 bytes (LONG1), which this reader cannot read exactly'],
-    ['huge-long.pkl', 'the pickle holds an integer of 256 bytes or more (LONG4), which no model needs'],
+    ['huge-long.pkl', 'not a pickle this runtime can read (the pickle holds an integer of 35093 bytes (LONG4), which no model needs)'],
     ['out-of-band.pkl', 'not a pickle this runtime can read (pickle stream refers to out-of-band data'],
   ])('%s: %s', async (file, cause) => {
     expect(await refusal(file)).toContain(cause);
@@ -235,7 +235,7 @@ describe('what is refused, with the cause named', () => {
       new ModelFormatError('not a pickle of protocol 2 or later (it does not start with the PROTO opcode)'),
     );
     expect(read(pickle.subarray(0, pickle.length - 500))).toThrow(/^not a pickle this runtime can read \(/);
-    expect(read(Buffer.from([0x80, 0x05, 0xff]))).toThrow(/^not a pickle this runtime can read \(Unsupported opcode/);
+    expect(read(Buffer.from([0x80, 0x05, 0xff]))).toThrow(/^not a pickle this runtime can read \(invalid load key, 0xff/);
   });
 
   it('a pickle that tries to change a shared global, or to give a record fields outside it', () => {

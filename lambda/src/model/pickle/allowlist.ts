@@ -4,8 +4,10 @@
  * refused rather than served as its parent. Anything else stops the unpickling with a
  * message that names it.
  */
+import { ModelFormatError } from '../format';
 import { BUILTIN_GLOBALS, NUMPY_GLOBALS } from './numpy';
-import { type PyGlobal, pythonClass } from './python-object';
+import { describePython, isTuple, PyFloat, PyGlobal, PyObject, pythonCallable, pythonClass } from './python-object';
+import { checkTreeState } from './sklearn-tree';
 
 /** The estimators the runtime evaluates, by the name scikit-learn gives them in a pickle. */
 export const SKLEARN_ESTIMATORS = {
@@ -50,23 +52,68 @@ export const LOSS_LINKS: Readonly<Record<string, 'identity' | 'exp'>> = {
   'sklearn.ensemble._gb_losses.QuantileLossFunction': 'identity',
 };
 
-/** The Cython halves of the common losses, as scikit-learn pickles them. */
-const CYTHON_LOSSES = ['HalfSquaredError', 'AbsoluteError', 'HuberLoss', 'PinballLoss', 'HalfPoissonLoss', 'HalfGammaLoss'];
+/** The Cython halves of the common losses, as scikit-learn pickles them, with their one parameter where they have one. */
+const CYTHON_LOSSES: Readonly<Record<string, string | undefined>> = {
+  HalfSquaredError: undefined,
+  AbsoluteError: undefined,
+  HuberLoss: 'delta',
+  PinballLoss: 'quantile',
+  HalfPoissonLoss: undefined,
+  HalfGammaLoss: undefined,
+};
+
+/** The checksums Cython's `__pyx_unpickle_*` accepts, by the parameters of the class (scikit-learn before 1.4 pickled losses so). */
+const CYTHON_CHECKSUMS: Readonly<Record<string, readonly number[]>> = {
+  '': [0xd41d8cd, 0xe3b0c44, 0xda39a3e],
+  quantile: [0x2494662, 0xde00222, 0x2c73eaf],
+};
+
+const isNumber = (value: unknown) => typeof value === 'number' || value instanceof PyFloat;
+
+/**
+ * A Cython loss, as Python makes it: by REDUCE of the class with its parameter (scikit-learn
+ * 1.4 and later), or by `__pyx_unpickle_Cy*(class, checksum, state)` (before), which checks
+ * the checksum and reads the parameter from the state tuple.
+ */
+function cythonLoss(loss: string, parameter: string | undefined): PyGlobal[] {
+  const name = `sklearn._loss._loss.Cy${loss}`;
+  const arity = parameter === undefined ? 0 : 1;
+  const cls = pythonCallable(
+    name,
+    (...args) => {
+      if (args.length !== arity || !args.every(isNumber))
+        throw new ModelFormatError(`${name} with arguments ${args.map(describePython).join(', ')}`);
+      return new PyObject(name, args);
+    },
+    'class',
+  );
+  const unpickle = pythonCallable(`sklearn._loss._loss.__pyx_unpickle_Cy${loss}`, (...args) => {
+    const [type, checksum, state] = args;
+    const checksums = CYTHON_CHECKSUMS[parameter ?? ''];
+    if (args.length !== 3 || type !== cls) throw new ModelFormatError(`__pyx_unpickle_Cy${loss} of ${describePython(type)}`);
+    if (checksums === undefined || !checksums.includes(checksum as number))
+      throw new ModelFormatError(`__pyx_unpickle_Cy${loss}: incompatible checksums`);
+    if (state !== null && !isTuple(state)) throw new ModelFormatError(`__pyx_unpickle_Cy${loss} with a state that is not a tuple`);
+    if (arity > 0 && (!isTuple(state) || state.length < 1 || !isNumber(state[0])))
+      throw new ModelFormatError(`__pyx_unpickle_Cy${loss} without its ${parameter}`);
+    return new PyObject(name, isTuple(state) ? state.slice(0, arity) : []);
+  });
+  return [cls, unpickle];
+}
+
+/** A function used as a value (an early-stopping scorer's metric): Python never calls it while unpickling. */
+const functionValue = (name: string) => new PyGlobal(name, 'function', () => undefined, false);
 
 /**
  * Helpers the estimators carry that play no part in predicting: losses, links, the binning
  * of a histogram gradient boosting, an early-stopping scorer. Rebuilt as inert records.
  */
-const INERT_HELPERS = [
-  ...Object.keys(LOSS_LINKS),
-  ...CYTHON_LOSSES.flatMap((loss) => [`sklearn._loss._loss.Cy${loss}`, `sklearn._loss._loss.__pyx_unpickle_Cy${loss}`]),
-  'sklearn._loss.link.IdentityLink',
-  'sklearn._loss.link.LogLink',
-  'sklearn._loss.link.Interval',
-  'sklearn.ensemble._hist_gradient_boosting.binning._BinMapper',
-  'sklearn.metrics._scorer._PredictScorer',
-  'sklearn.metrics._scorer._Scorer',
-  'sklearn.metrics._scorer._PassthroughScorer',
+const INERT_HELPERS: readonly PyGlobal[] = [
+  ...Object.keys(LOSS_LINKS).map((name) => pythonClass(name)),
+  ...Object.entries(CYTHON_LOSSES).flatMap(([loss, parameter]) => cythonLoss(loss, parameter)),
+  ...['sklearn._loss.link.IdentityLink', 'sklearn._loss.link.LogLink', 'sklearn._loss.link.Interval'].map((name) => pythonClass(name)),
+  pythonClass('sklearn.ensemble._hist_gradient_boosting.binning._BinMapper', { estimator: true }),
+  ...['_PredictScorer', '_Scorer', '_PassthroughScorer'].map((name) => pythonClass(`sklearn.metrics._scorer.${name}`)),
   ...[
     'r2_score',
     'mean_squared_error',
@@ -80,16 +127,23 @@ const INERT_HELPERS = [
     'mean_gamma_deviance',
     'root_mean_squared_error',
     'root_mean_squared_log_error',
-  ].map((metric) => `sklearn.metrics._regression.${metric}`),
+  ].map((metric) => functionValue(`sklearn.metrics._regression.${metric}`)),
 ];
 
 const ALLOWED: ReadonlyMap<string, PyGlobal> = new Map(
   [
-    ...[...Object.values(SKLEARN_ESTIMATORS), ...Object.values(SKLEARN_PARTS), ...INERT_HELPERS].map(pythonClass),
+    ...Object.values(SKLEARN_ESTIMATORS).map((name) => pythonClass(name, { estimator: true })),
+    pythonClass(SKLEARN_PARTS.Tree, { callable: true, checkState: checkTreeState }),
+    pythonClass(SKLEARN_PARTS.TreePredictor),
+    pythonClass(SKLEARN_PARTS.DummyRegressor, { estimator: true }),
+    ...INERT_HELPERS,
     ...NUMPY_GLOBALS,
     ...BUILTIN_GLOBALS,
   ].map((global) => [global.pythonName, global]),
 );
+
+/** The names of every allowlisted global (for the differential test's Python side). */
+export const ALLOWED_GLOBAL_NAMES: readonly string[] = [...ALLOWED.keys()];
 
 /** The allowlisted global of that name, or undefined. */
 export function allowedGlobal(module: string, name: string): PyGlobal | undefined {

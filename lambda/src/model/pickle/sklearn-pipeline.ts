@@ -4,9 +4,10 @@
  * Reads the fitted attributes sklearn's own `predict` uses, from scikit-learn 1.0 to today.
  */
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelDocument, ModelFormatError, parseModelDocument } from '../format';
+import { chargeEstimators, chargeNodes, withLoadBudget } from '../limits';
 import { LOSS_LINKS, SKLEARN_ESTIMATORS, SKLEARN_PARTS, SUPPORTED_REGRESSOR_NAMES } from './allowlist';
 import { NdArray, NumpyDtype } from './numpy';
-import { attributesOf, describePython, isPyGlobal, PyObject } from './python-object';
+import { attributesOf, describePython, isPyGlobal, PyFloat, PyObject } from './python-object';
 import { unpickle } from './unpickle';
 
 const fail = (where: string, problem: string): never => {
@@ -37,6 +38,7 @@ function ndarray(value: unknown, where: string): NdArray {
 /** A number held as a Python number, a numpy scalar, or a numpy array of one element. */
 function singleNumber(value: unknown, where: string): number {
   if (typeof value === 'number') return value;
+  if (value instanceof PyFloat) return value.value;
   if (value instanceof NdArray && value.size === 1) return value.toFloat64Array()[0];
   return fail(where, `expected one number, got ${describePython(value)}`);
 }
@@ -76,7 +78,7 @@ function vectorizerSpec(value: unknown, where: string) {
   // The matrix's dtype: anything but float64 would round the features before the model sees them.
   const dtype = a.get('dtype');
   const float64 =
-    (isPyGlobal(dtype) && ['numpy.float64', 'builtins.float', '__builtin__.float'].includes(dtype.pythonName)) ||
+    (isPyGlobal(dtype) && ['numpy.float64', 'builtins.float'].includes(dtype.pythonName)) ||
     (dtype instanceof NumpyDtype && dtype.kind === 'f' && dtype.itemSize === 8);
   if (!float64)
     fail(`${where}.dtype`, `DictVectorizer(dtype=${describePython(dtype)}) is not served; only float64 keeps the features exact`);
@@ -91,6 +93,7 @@ function sklearnTree(value: unknown, where: string) {
   const nodes = ndarray(a.get('nodes'), `${where}.nodes`);
   const values = ndarray(a.get('values'), `${where}.values`);
   const count = nodes.size;
+  chargeNodes(count, where);
   if (values.shape[0] !== count || values.size !== count)
     fail(`${where}.values`, `shape (${values.shape.join(', ')}) does not fit ${count} nodes of one output`);
   return {
@@ -111,6 +114,7 @@ function decisionTree(value: unknown, where: string) {
 /** A histogram gradient boosting's tree: node records with the leaf values and float64 thresholds. */
 function predictorTree(value: unknown, where: string) {
   const nodes = ndarray(instanceOf(value, [SKLEARN_PARTS.TreePredictor], where).get('nodes'), `${where}.nodes`);
+  chargeNodes(nodes.size, where);
   const isLeaf = nodes.field('is_leaf');
   if (nodes.hasField('is_categorical') && nodes.field('is_categorical').some((c) => c !== 0)) {
     fail(where, 'has categorical splits, which this runtime does not evaluate');
@@ -137,6 +141,7 @@ function gradientBoostingSpec(type: string, a: Map<unknown, unknown>, where: str
   const stages = ndarray(fitted(a, 'estimators_', where), `${where}.estimators_`);
   if (stages.shape.length !== 2 || stages.shape[1] !== 1)
     fail(`${where}.estimators_`, `shape (${stages.shape.join(', ')}): only single-output regression is served`);
+  chargeEstimators(stages.size, `${where}.estimators_`);
   const init = a.get('init_');
   const initial =
     init === 'zero'
@@ -165,6 +170,7 @@ function histGradientBoostingSpec(type: string, a: Map<unknown, unknown>, where:
   if (link === undefined) fail(`${where}._loss`, `${describePython(loss)} is not a regression loss this runtime serves`);
   const iterations = fitted(a, '_predictors', where);
   if (!Array.isArray(iterations)) return fail(`${where}._predictors`, `expected a list, got ${describePython(iterations)}`);
+  chargeEstimators(iterations.length, `${where}._predictors`);
   const trees = iterations.map((predictors, i) => {
     if (!Array.isArray(predictors) || predictors.length !== 1)
       fail(`${where}._predictors[${i}]`, 'expected one tree per iteration (single-output regression)');
@@ -200,6 +206,7 @@ function estimatorSpec(type: string, a: Map<unknown, unknown>, here: string) {
     case 'ExtraTreesRegressor': {
       const trees = fitted(a, 'estimators_', here);
       if (!Array.isArray(trees)) return fail(`${here}.estimators_`, `expected a list, got ${describePython(trees)}`);
+      chargeEstimators(trees.length, `${here}.estimators_`);
       return { type, trees: trees.map((tree, i) => decisionTree(tree, `${here}.estimators_[${i}]`)) };
     }
     case 'GradientBoostingRegressor':
@@ -214,7 +221,12 @@ function estimatorSpec(type: string, a: Map<unknown, unknown>, here: string) {
  * tuple. Throws ModelFormatError naming what the runtime cannot serve.
  */
 export function readPickledModel(bytes: Uint8Array): ModelDocument {
-  const root = unpickle(bytes);
+  // One budget for the unpickling and the reading: a shared array counts each time it is read.
+  return withLoadBudget(() => documentOfPickled(unpickle(bytes)));
+}
+
+/** The model document of an unpickled root (a pickle's or a joblib file's). */
+export function documentOfPickled(root: unknown): ModelDocument {
   try {
     return documentOf(root);
   } catch (error) {
