@@ -374,8 +374,46 @@ const scalar = (name: string) =>
 export const typeMarker = (name: string): PyGlobal =>
   pythonCallable(name, () => fail(`${name} is only expected as a type, not called`), 'class');
 
-/** numpy's random state: inert here (it only mattered for fitting). */
-const inertResult = (name: string) => pythonCallable(name, (...args) => new PyObject(name, args, { seedState: true }));
+const MT19937 = typeMarker('numpy.random._mt19937.MT19937');
+const isMt19937 = (name: unknown) => name === 'MT19937' || name === MT19937;
+
+/**
+ * An MT19937 state as numpy's setters take it: {'bit_generator': 'MT19937', 'state': {'key':
+ * 624 integers, 'pos': int}} (a RandomState's adds has_gauss and gauss). Inert here, as it only
+ * mattered for fitting, but checked as numpy checks it, so that a state numpy refuses is refused.
+ */
+function checkMt19937State(object: PyObject): void {
+  const state = object.attributes;
+  const inner = state.get('state');
+  if (state.get('bit_generator') !== 'MT19937' || !(inner instanceof Map)) fail(`${object.type}: state dictionary is not valid`);
+  const key = (inner as Map<unknown, unknown>).get('key');
+  const pos = (inner as Map<unknown, unknown>).get('pos');
+  if (!(key instanceof NdArray) || key.size !== 624 || key.shape.length !== 1 || (key.dtype?.kind !== 'u' && key.dtype?.kind !== 'i')) {
+    fail(`${object.type}: an MT19937 key that is not 624 integers`);
+  }
+  if (!Number.isSafeInteger(pos) || (pos as number) < 0 || (pos as number) > 624)
+    fail(`${object.type}: an MT19937 position of ${describePython(pos)}`);
+  for (const [name, ok] of [
+    // A C int in numpy's state
+    ['has_gauss', (v: unknown) => (Number.isSafeInteger(v) && Math.abs(v as number) < 2 ** 31) || typeof v === 'boolean'],
+    ['gauss', (v: unknown) => v instanceof PyFloat || typeof v === 'number'],
+  ] as const) {
+    if (state.has(name) && !ok(state.get(name))) fail(`${object.type}: ${name} of ${describePython(state.get(name))}`);
+  }
+}
+
+/** `__bit_generator_ctor('MT19937')` (numpy 1) or `(MT19937,)` (numpy 2); `__randomstate_ctor('MT19937', ctor)` or `(bit generator,)`. */
+const randomCtor = (name: string, valid: (args: unknown[]) => boolean) =>
+  pythonCallable(name, (...args) => {
+    if (!valid(args)) return fail(`${name} with ${args.map(describePython).join(', ')}: only MT19937, as scikit-learn's random states are`);
+    return new PyObject(name, args, { seedState: true, checkState: checkMt19937State });
+  });
+const BIT_GENERATOR_CTOR = 'numpy.random._pickle.__bit_generator_ctor';
+const randomStateArgs = (args: unknown[]) =>
+  (args.length <= 2 &&
+    (args.length === 0 || isMt19937(args[0])) &&
+    (args.length < 2 || (args[1] as PyGlobal)?.pythonName === BIT_GENERATOR_CTOR)) ||
+  (args.length === 1 && args[0] instanceof PyObject && args[0].type === BIT_GENERATOR_CTOR);
 
 export const NUMPY_GLOBALS: readonly PyGlobal[] = [
   ndarray,
@@ -386,13 +424,10 @@ export const NUMPY_GLOBALS: readonly PyGlobal[] = [
     frombuffer(`${core}.numeric._frombuffer`),
   ]),
   ...['float64', 'float32', 'int64', 'int32', 'bool_'].map((type) => typeMarker(`numpy.${type}`)),
-  ...[
-    'numpy.random._pickle.__randomstate_ctor',
-    'numpy.random._pickle.__bit_generator_ctor',
-    'numpy.random._pickle.__generator_ctor',
-    'numpy.random.__RandomState_ctor',
-  ].map(inertResult),
-  inertResult('numpy.random._mt19937.MT19937'),
+  randomCtor(BIT_GENERATOR_CTOR, (args) => args.length === 1 && isMt19937(args[0])),
+  randomCtor('numpy.random._pickle.__randomstate_ctor', randomStateArgs),
+  randomCtor('numpy.random.__RandomState_ctor', randomStateArgs),
+  MT19937,
 ];
 
 /**

@@ -8,6 +8,14 @@ import { chargeEstimators, chargeNodes, withLoadBudget } from '../limits';
 import { LOSS_LINKS, SKLEARN_ESTIMATORS, SKLEARN_PARTS, SUPPORTED_REGRESSOR_NAMES } from './allowlist';
 import { NdArray, NumpyDtype } from './numpy';
 import { attributesOf, describePython, isPyGlobal, PyFloat, PyObject } from './python-object';
+import {
+  checkBoostingPredict,
+  checkForestPredict,
+  checkHistBoostingPredict,
+  checkTreePredict,
+  checkVectorizerTransform,
+} from './sklearn-predict';
+import { isPredictorNodeLayout } from './sklearn-tree';
 import { unpickle } from './unpickle';
 
 const fail = (where: string, problem: string): never => {
@@ -61,6 +69,7 @@ function pipelineSteps(root: unknown): unknown[] {
 function vectorizerSpec(value: unknown, where: string) {
   const a = instanceOf(value, [SKLEARN_ESTIMATORS.DictVectorizer], where);
   const vocabulary = fitted(a, 'vocabulary_', where);
+  checkVectorizerTransform(a, where);
   if (!(vocabulary instanceof Map)) return fail(`${where}.vocabulary_`, `expected a dict, got ${describePython(vocabulary)}`);
   const featureNames: string[] = new Array(vocabulary.size);
   for (const [name, index] of vocabulary) {
@@ -82,7 +91,13 @@ function vectorizerSpec(value: unknown, where: string) {
     (dtype instanceof NumpyDtype && dtype.kind === 'f' && dtype.itemSize === 8);
   if (!float64)
     fail(`${where}.dtype`, `DictVectorizer(dtype=${describePython(dtype)}) is not served; only float64 keeps the features exact`);
-  return { type: 'DictVectorizer', separator: a.get('separator'), sparse: a.get('sparse') ?? true, feature_names: featureNames };
+  // Python reads both as attributes: a DictVectorizer without them fails in transform.
+  return {
+    type: 'DictVectorizer',
+    separator: fitted(a, 'separator', where),
+    sparse: fitted(a, 'sparse', where),
+    feature_names: featureNames,
+  };
 }
 
 /** sklearn's Tree: node records (children, feature, threshold) and one value per node. */
@@ -107,13 +122,16 @@ function sklearnTree(value: unknown, where: string) {
 
 const DECISION_TREES = [SKLEARN_ESTIMATORS.DecisionTreeRegressor, SKLEARN_ESTIMATORS.ExtraTreeRegressor];
 
-function decisionTree(value: unknown, where: string) {
-  return sklearnTree(fitted(instanceOf(value, DECISION_TREES, where), 'tree_', where), `${where}.tree_`);
+function decisionTree(value: unknown, where: string, columns?: unknown) {
+  const a = instanceOf(value, DECISION_TREES, where);
+  if (columns !== undefined) checkTreePredict(a, columns, where);
+  return sklearnTree(fitted(a, 'tree_', where), `${where}.tree_`);
 }
 
 /** A histogram gradient boosting's tree: node records with the leaf values and float64 thresholds. */
 function predictorTree(value: unknown, where: string) {
   const nodes = ndarray(instanceOf(value, [SKLEARN_PARTS.TreePredictor], where).get('nodes'), `${where}.nodes`);
+  if (!isPredictorNodeLayout(nodes.dtype)) fail(`${where}.nodes`, `records of ${nodes.dtype}, not scikit-learn's predictor nodes`);
   chargeNodes(nodes.size, where);
   const isLeaf = nodes.field('is_leaf');
   if (nodes.hasField('is_categorical') && nodes.field('is_categorical').some((c) => c !== 0)) {
@@ -142,6 +160,7 @@ function gradientBoostingSpec(type: string, a: Map<unknown, unknown>, where: str
   if (stages.shape.length !== 2 || stages.shape[1] !== 1)
     fail(`${where}.estimators_`, `shape (${stages.shape.join(', ')}): only single-output regression is served`);
   chargeEstimators(stages.size, `${where}.estimators_`);
+  checkBoostingPredict(a, where);
   const init = a.get('init_');
   const initial =
     init === 'zero'
@@ -154,11 +173,12 @@ function gradientBoostingSpec(type: string, a: Map<unknown, unknown>, where: str
     type,
     init: initial,
     learning_rate: singleNumber(a.get('learning_rate'), `${where}.learning_rate`),
-    trees: stages.items().map((tree, i) => decisionTree(tree, `${where}.estimators_[${i}]`)),
+    trees: stages.items().map((tree, i) => decisionTree(tree, `${where}.estimators_[${i}]`, a.get('n_features_in_'))),
   };
 }
 
 function histGradientBoostingSpec(type: string, a: Map<unknown, unknown>, where: string) {
+  checkHistBoostingPredict(a, where);
   const preprocessor = a.get('_preprocessor');
   if (preprocessor !== undefined && preprocessor !== null)
     fail(where, 'preprocesses categorical features, which this runtime does not evaluate');
@@ -201,13 +221,15 @@ function estimatorSpec(type: string, a: Map<unknown, unknown>, here: string) {
     case 'ElasticNet':
       return linearSpec(type, a, here);
     case 'DecisionTreeRegressor':
+      checkTreePredict(a, a.get('n_features_in_'), here);
       return { type, tree: sklearnTree(fitted(a, 'tree_', here), `${here}.tree_`) };
     case 'RandomForestRegressor':
     case 'ExtraTreesRegressor': {
       const trees = fitted(a, 'estimators_', here);
       if (!Array.isArray(trees)) return fail(`${here}.estimators_`, `expected a list, got ${describePython(trees)}`);
       chargeEstimators(trees.length, `${here}.estimators_`);
-      return { type, trees: trees.map((tree, i) => decisionTree(tree, `${here}.estimators_[${i}]`)) };
+      checkForestPredict(a, here);
+      return { type, trees: trees.map((tree, i) => decisionTree(tree, `${here}.estimators_[${i}]`, a.get('n_features_in_'))) };
     }
     case 'GradientBoostingRegressor':
       return gradientBoostingSpec(type, a, here);

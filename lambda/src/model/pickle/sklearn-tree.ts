@@ -11,8 +11,14 @@ const fail: (problem: string) => never = (problem) => {
   throw new ModelFormatError(`sklearn Tree: ${problem}`);
 };
 
-/** Tree's node record, field by field: scikit-learn before 1.3, and 1.3 and later (with missing_go_to_left). */
-const NODE_FIELDS: readonly [string, string, number][] = [
+/** A record dtype, field by field: its itemsize, and each field's name, dtype and offset in order. */
+interface RecordLayout {
+  size: number;
+  fields: readonly (readonly [string, string, number])[];
+}
+
+/** Tree's node record: scikit-learn before 1.3, and 1.3 and later (with missing_go_to_left). */
+const NODE_FIELDS = [
   ['left_child', 'i8', 0],
   ['right_child', 'i8', 8],
   ['feature', 'i8', 16],
@@ -20,20 +26,48 @@ const NODE_FIELDS: readonly [string, string, number][] = [
   ['impurity', 'f8', 32],
   ['n_node_samples', 'i8', 40],
   ['weighted_n_node_samples', 'f8', 48],
-];
-const NODE_LAYOUTS: readonly { size: number; fields: readonly [string, string, number][] }[] = [
+] as const;
+const NODE_LAYOUTS: readonly RecordLayout[] = [
   { size: 56, fields: NODE_FIELDS },
   { size: 64, fields: [...NODE_FIELDS, ['missing_go_to_left', 'u1', 56]] },
 ];
 
+/**
+ * The histogram gradient boosting's node record (PREDICTOR_RECORD_DTYPE): feature_idx an
+ * uint32 (scikit-learn 1.0 to 1.2), then an intp. Its Cython predictor reads the records as
+ * its struct, and refuses any other layout (overlapping fields among them).
+ */
+const predictorFields = (featureIndex: 'u4' | 'i8') => {
+  const wide = featureIndex === 'i8' ? 4 : 0;
+  return {
+    size: 52 + wide,
+    fields: [
+      ['value', 'f8', 0],
+      ['count', 'u4', 8],
+      ['feature_idx', featureIndex, 12],
+      ['num_threshold', 'f8', 16 + wide],
+      ['missing_go_to_left', 'u1', 24 + wide],
+      ['left', 'u4', 25 + wide],
+      ['right', 'u4', 29 + wide],
+      ['gain', 'f8', 33 + wide],
+      ['depth', 'u4', 41 + wide],
+      ['is_leaf', 'u1', 45 + wide],
+      ['bin_threshold', 'u1', 46 + wide],
+      ['is_categorical', 'u1', 47 + wide],
+      ['bitset_idx', 'u4', 48 + wide],
+    ],
+  } as const;
+};
+const PREDICTOR_LAYOUTS: readonly RecordLayout[] = [predictorFields('u4'), predictorFields('i8')];
+
 const isLittle = (dtype: NumpyDtype, spec: string) =>
   `${dtype.kind}${dtype.itemSize}` === spec && (dtype.itemSize === 1 ? dtype.byteOrder === '|' : dtype.byteOrder === '<');
 
-/** Whether the records are exactly scikit-learn's NODE_DTYPE, little-endian, of one of its versions. */
-export function isNodeLayout(dtype: NumpyDtype | undefined): boolean {
+/** Whether the records are exactly one of the layouts, little-endian. */
+function hasLayout(dtype: NumpyDtype | undefined, layouts: readonly RecordLayout[]): boolean {
   const fields = dtype?.fields;
   if (dtype === undefined || fields === undefined) return false;
-  return NODE_LAYOUTS.some(
+  return layouts.some(
     (layout) =>
       layout.size === dtype.itemSize &&
       layout.fields.length === fields.length &&
@@ -42,6 +76,12 @@ export function isNodeLayout(dtype: NumpyDtype | undefined): boolean {
       ),
   );
 }
+
+/** Whether the records are exactly scikit-learn's NODE_DTYPE of one of its versions. */
+export const isNodeLayout = (dtype: NumpyDtype | undefined): boolean => hasLayout(dtype, NODE_LAYOUTS);
+
+/** Whether the records are exactly a histogram gradient boosting's node records, of one of scikit-learn's versions. */
+export const isPredictorNodeLayout = (dtype: NumpyDtype | undefined): boolean => hasLayout(dtype, PREDICTOR_LAYOUTS);
 
 const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 
