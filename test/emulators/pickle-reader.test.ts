@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelFormatError } from '../../lambda/src/model/format';
+import { LoadBudget, MODEL_LIMITS, withLoadBudget } from '../../lambda/src/model/limits';
 import { loadModelAt, ModelLoadError } from '../../lambda/src/model/load-model';
 import { readPickledModel } from '../../lambda/src/model/pickle/sklearn-pipeline';
 import { worstRelativeDifference } from '../support/parity';
@@ -94,6 +95,14 @@ polluting = make_pipeline(DictVectorizer(), LinearRegression()).fit(X, y)
 polluting[-1].__dict__['__proto__'] = {'polluted': 'yes'}
 polluting.__dict__['constructor'] = {'prototype': {'polluted': 'yes'}}
 dump('proto-keys.pkl', polluting, 4, polluting.predict)
+# One tree referenced many times through the memo: a tiny file, a huge model.
+shared = make_pipeline(DictVectorizer(), RandomForestRegressor(n_estimators=1, max_depth=1, random_state=1)).fit(X, y)
+shared[-1].estimators_ = shared[-1].estimators_ * 25000
+dump('shared-tree.pkl', shared)
+deep = make_pipeline(DictVectorizer(), RandomForestRegressor(n_estimators=1, random_state=1)).fit(X, y)
+expected['deep-tree-nodes'] = [int(deep[-1].estimators_[0].tree_.node_count)]
+deep[-1].estimators_ = deep[-1].estimators_ * 100
+dump('shared-deep-tree.pkl', deep)
 buffers = []
 with open(os.path.join(out, 'out-of-band.pkl'), 'wb') as f:
     f.write(pickle.dumps(linear, protocol=5, buffer_callback=buffers.append))
@@ -218,6 +227,22 @@ describe('what is refused, with the cause named', () => {
     ['out-of-band.pkl', 'not a pickle this runtime can read (pickle stream refers to out-of-band data'],
   ])('%s: %s', async (file, cause) => {
     expect(await refusal(file)).toContain(cause);
+  });
+
+  it('a tree shared through the memo counts each time it is read: 25,000 references are more trees than the limit', async () => {
+    expect(await refusal('shared-tree.pkl')).toContain(
+      "steps[1] (RandomForestRegressor).estimators_: the model has more than 20,000 trees, beyond any real model's (the limit of this runtime)",
+    );
+  });
+
+  it('and so do its nodes: 100 references of one deep tree count 100 times its nodes', () => {
+    const [nodes] = expected['deep-tree-nodes'];
+    const bytes = readFileSync(join(out, 'shared-deep-tree.pkl'));
+    const budget = (limit: number) => new LoadBudget({ ...MODEL_LIMITS, nodes: limit });
+    expect(withLoadBudget(() => readPickledModel(bytes), budget(100 * nodes)).steps[1].type).toBe('RandomForestRegressor');
+    expect(() => withLoadBudget(() => readPickledModel(bytes), budget(100 * nodes - 1))).toThrow(
+      `the model's trees come to more than ${new Intl.NumberFormat('en-US').format(100 * nodes - 1)} nodes`,
+    );
   });
 
   it('a regressor fitted behind another vectorizer than the one shipped with it (sklearn would refuse to predict)', async () => {
