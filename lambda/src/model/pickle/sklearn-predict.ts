@@ -9,7 +9,7 @@ import { ModelFormatError } from '../format';
 import { NdArray } from './numpy';
 import { describePython, PyObject } from './python-object';
 
-const fail = (where: string, problem: string): never => {
+const fail: (where: string, problem: string) => never = (where, problem) => {
   throw new ModelFormatError(`${where}: ${problem}`);
 };
 
@@ -86,7 +86,7 @@ export function checkHistBoostingPredict(attributes: Map<unknown, unknown>, wher
     fail(`${where}.n_trees_per_iteration_`, 'only single-output regression is served');
   if (attributes.has('_in_fit') && attributes.get('_in_fit') !== false) fail(`${where}._in_fit`, 'the model was pickled while fitting');
   const binMapper = attribute(attributes, '_bin_mapper', where);
-  if (!(binMapper instanceof PyObject)) return fail(`${where}._bin_mapper`, `expected a _BinMapper, got ${describePython(binMapper)}`);
+  if (!(binMapper instanceof PyObject)) fail(`${where}._bin_mapper`, `expected a _BinMapper, got ${describePython(binMapper)}`);
   const categorical = attribute(binMapper.attributes, 'is_categorical_', `${where}._bin_mapper`);
   if (categorical !== null && !(categorical instanceof NdArray && categorical.toFloat64Array().every((c) => c === 0))) {
     fail(`${where}._bin_mapper.is_categorical_`, 'has categorical features, which this runtime does not evaluate');
