@@ -88,6 +88,9 @@ export function withLoadBudget<T>(load: () => T, budget: LoadBudget = new LoadBu
   }
 }
 
+/** The limits of the running load (the defaults outside a load). */
+export const activeLimits = (): ModelLimits => active?.limits ?? MODEL_LIMITS;
+
 /** Charges the running load for a typed array of `count` bytes made from the model. */
 export const chargeArrayBytes = (count: number, where: string): void => active?.chargeArrayBytes(count, where);
 /** Charges the running load for a tree of `count` nodes. */

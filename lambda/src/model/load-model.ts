@@ -10,6 +10,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { MODEL_FILE_NAME, type ModelDocument, ModelFormatError, parseModelDocument } from './format';
 import { type MlflowModelInfo, parseMlmodel } from './mlmodel';
 import { describeLocation, type ModelLocation, type ModelSource, openModelSource } from './model-source';
+import { readJoblibModel } from './pickle/joblib';
+import { joblibCompression, unreadableKind } from './pickle/joblib-kinds';
 import { readPickledModel } from './pickle/sklearn-pipeline';
 import { buildModel, type PipelineModel } from './pipeline';
 
@@ -61,11 +63,18 @@ function parseJsonModel(bytes: Uint8Array): ModelDocument {
   return parseModelDocument(json);
 }
 
-/** A single model file: a pickle (it starts with the PROTO opcode) or a model.json document. */
+/**
+ * A single model file: a pickle or a joblib file (it starts with the PROTO opcode, or is
+ * joblib's zlib or gzip), read as joblib.load reads both, or a model.json document. A file of
+ * another known kind (another compression, XGBoost's binary formats) is refused by name.
+ */
 function readModelFile(bytes: Uint8Array): { document: ModelDocument; format: LoadedModel['format'] } {
-  return bytes[0] === PICKLE_PROTO
-    ? { document: readPickledModel(bytes), format: 'pickle' }
-    : { document: parseJsonModel(bytes), format: 'json' };
+  const compression = joblibCompression(bytes);
+  if (bytes[0] === PICKLE_PROTO || compression === 'zlib' || compression === 'gzip')
+    return { document: readJoblibModel(bytes), format: 'pickle' };
+  const kind = unreadableKind(bytes);
+  if (kind !== undefined) throw new ModelFormatError(`it is ${kind}`);
+  return { document: parseJsonModel(bytes), format: 'json' };
 }
 
 type Loaded = Omit<LoadedModel, 'model' | 'path'> & { document: ModelDocument };

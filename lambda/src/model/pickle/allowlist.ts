@@ -156,7 +156,7 @@ export function adviceFor(qualifiedName: string): string {
     return 'an XGBoost model keeps its booster as opaque bytes inside the pickle: export it with tools/export_model.py and serve the model.json it writes';
   }
   if (qualifiedName.startsWith('joblib.'))
-    return 'a joblib file stores arrays outside the pickle: save the model with pickle.dump or mlflow.sklearn.log_model';
+    return "a joblib file, which MLflow's pickle.load cannot read either: name the file itself in MODEL_LOCATION (a single file is read as joblib.load reads it), or log the model with mlflow.sklearn.log_model";
   if (qualifiedName.startsWith('__main__.'))
     return "a class defined in the training script: only scikit-learn's own estimators are served, never a subclass";
   return '';

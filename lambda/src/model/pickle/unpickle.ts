@@ -7,6 +7,7 @@
 import { ModelFormatError } from '../format';
 import { withLoadBudget } from '../limits';
 import { adviceFor, allowedGlobal, SUPPORTED_REGRESSOR_NAMES } from './allowlist';
+import { joblibCompression, unreadableKind } from './joblib-kinds';
 import { PickleInput, PickleStreamError } from './pickle-input';
 import { unpickleStream } from './unpickler';
 
@@ -55,7 +56,12 @@ export function unpickleFrom(input: PickleInput): unknown {
  * ```
  */
 export function unpickle(bytes: Uint8Array): unknown {
-  if (bytes[0] !== 0x80) throw new ModelFormatError('not a pickle of protocol 2 or later (it does not start with the PROTO opcode)');
+  if (bytes[0] !== 0x80) {
+    const kind = unreadableKind(bytes) ?? (joblibCompression(bytes) && `a joblib file compressed with ${joblibCompression(bytes)}`);
+    throw new ModelFormatError(
+      `not a pickle of protocol 2 or later (it does not start with the PROTO opcode)${kind ? `: it is ${kind}` : ''}`,
+    );
+  }
   // A plain Uint8Array view: sub-arrays are then plain too, never Node Buffers of a shared pool.
   const input = new PickleInput(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   return withLoadBudget(() => unpickleFrom(input));

@@ -26,6 +26,14 @@ export interface NameResolver {
   resolve(module: string, name: string): PyGlobal;
 }
 
+export interface UnpickleOptions {
+  /**
+   * Called after each BUILD with its target; a value returned replaces the target on the
+   * stack (joblib's NumpyUnpickler reads an array's bytes from the stream there).
+   */
+  afterBuild?: (target: unknown) => unknown;
+}
+
 /** The highest protocol CPython 3.11 reads. */
 const HIGHEST_PROTOCOL = 5;
 /** LONG4's integers: a model's integers are counts, indices and seeds, never kilobytes long. */
@@ -69,7 +77,7 @@ const opcodeName = (opcode: number) =>
  * Reads one pickle from `input`, to its STOP; what follows STOP is left unread, as
  * `pickle.load` leaves it. Every global goes through `names`.
  */
-export function unpickleStream(input: PickleInput, names: NameResolver): unknown {
+export function unpickleStream(input: PickleInput, names: NameResolver, options: UnpickleOptions = {}): unknown {
   const stack: unknown[] = [];
   const marks: number[] = [];
   const memo = new Map<number, unknown>();
@@ -389,6 +397,8 @@ export function unpickleStream(input: PickleInput, names: NameResolver): unknown
           fail(`BUILD on ${describePython(target)}, which has no state to set`);
         }
         (target as Buildable).__setstate__(state);
+        const replacement = options.afterBuild?.(target);
+        if (replacement !== undefined) stack[stack.length - 1] = replacement;
         break;
       }
       case 0x69: // INST
