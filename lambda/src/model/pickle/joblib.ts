@@ -100,7 +100,7 @@ export function unjoblib(bytes: Uint8Array): unknown {
       });
     } catch (error) {
       if (error instanceof ModelFormatError && !(error instanceof PickleStreamError)) throw error;
-      throw new ModelFormatError(`not a joblib file this runtime can read (${(error as Error).message})`, { cause: error });
+      throw new ModelFormatError(`not a pickle this runtime can read (${(error as Error).message})`, { cause: error });
     }
   });
 }
