@@ -78,6 +78,27 @@ describe('local files', () => {
   });
 });
 
+describe('model.json', () => {
+  it('of more trees than the limit is refused, as a pickle of them is', async () => {
+    const leaf = { children_left: [-1], children_right: [-1], feature: [-2], threshold: [-2], value: [1] };
+    const path = join(work, 'many-trees.json');
+    writeFileSync(
+      path,
+      JSON.stringify({
+        format: 'sklearn-pipeline-json',
+        format_version: 1,
+        steps: [
+          { type: 'DictVectorizer', separator: '=', feature_names: ['trip_distance'] },
+          { type: 'RandomForestRegressor', trees: Array(MODEL_LIMITS.estimators + 1).fill(leaf) },
+        ],
+      }),
+    );
+    expect(await refusal(loadModelAt({ kind: 'local', path }))).toBe(
+      `cannot serve ${path}: steps[1].trees: the model has more than 20,000 trees, beyond any real model's (the limit of this runtime)`,
+    );
+  });
+});
+
 describe('S3 objects', () => {
   it('an object whose ContentLength is beyond the limit is refused before its body is read', async () => {
     await aws.clients.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'big/model.pkl', Body: 'small' }));

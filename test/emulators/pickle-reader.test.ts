@@ -95,6 +95,11 @@ polluting = make_pipeline(DictVectorizer(), LinearRegression()).fit(X, y)
 polluting[-1].__dict__['__proto__'] = {'polluted': 'yes'}
 polluting.__dict__['constructor'] = {'prototype': {'polluted': 'yes'}}
 dump('proto-keys.pkl', polluting, 4, polluting.predict)
+# A histogram boosting behind a sparse DictVectorizer: scikit-learn's predict refuses sparse input.
+from sklearn.ensemble import HistGradientBoostingRegressor
+sparse_hgb = make_pipeline(DictVectorizer(sparse=False), HistGradientBoostingRegressor(max_iter=3)).fit(X, y)
+sparse_hgb[0].sparse = True
+dump('sparse-hist-boosting.pkl', sparse_hgb)
 # One tree referenced many times through the memo: a tiny file, a huge model.
 shared = make_pipeline(DictVectorizer(), RandomForestRegressor(n_estimators=1, max_depth=1, random_state=1)).fit(X, y)
 shared[-1].estimators_ = shared[-1].estimators_ * 25000
@@ -223,6 +228,10 @@ describe('what is refused, with the cause named', () => {
     ['two-outputs.pkl', 'coef_: shape (2, '],
     ['unfitted.pkl', 'steps[0]: has no vocabulary_: it was not fitted'],
     ['three-steps.pkl', 'expected a DictVectorizer then one regressor, got 3 steps'],
+    [
+      'sparse-hist-boosting.pkl',
+      "HistGradientBoostingRegressor behind a DictVectorizer(sparse=True): scikit-learn's predict refuses sparse input",
+    ],
     ['huge-long.pkl', 'not a pickle this runtime can read (the pickle holds an integer of 35093 bytes (LONG4), which no model needs)'],
     ['out-of-band.pkl', 'not a pickle this runtime can read (pickle stream refers to out-of-band data'],
   ])('%s: %s', async (file, cause) => {

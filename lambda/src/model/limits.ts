@@ -6,7 +6,7 @@
  * every loader path charges one LoadBudget per load. docs/model-format.md says how the
  * limits were chosen.
  */
-import { ModelFormatError } from './format';
+import { type ModelDocument, ModelFormatError } from './format';
 
 const MiB = 2 ** 20;
 
@@ -97,3 +97,15 @@ export const chargeArrayBytes = (count: number, where: string): void => active?.
 export const chargeNodes = (count: number, where: string): void => active?.chargeNodes(count, where);
 /** Charges the running load for `count` trees. */
 export const chargeEstimators = (count: number, where: string): void => active?.chargeEstimators(count, where);
+
+/**
+ * Charges a load for the trees of a model document read from model.json, where nothing is
+ * shared (JSON has no references) but a file within the size limit can still hold more trees
+ * and nodes than a real model.
+ */
+export function chargeDocument(document: ModelDocument): void {
+  const regressor = document.steps[1];
+  const trees = 'trees' in regressor ? regressor.trees : 'tree' in regressor ? [regressor.tree] : [];
+  chargeEstimators(trees.length, 'steps[1].trees');
+  for (const [i, tree] of trees.entries()) chargeNodes(tree.children_left.length, `steps[1].trees[${i}]`);
+}

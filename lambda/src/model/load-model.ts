@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { MODEL_FILE_NAME, type ModelDocument, ModelFormatError, parseModelDocument } from './format';
+import { chargeDocument, withLoadBudget } from './limits';
 import { type MlflowModelInfo, parseMlmodel } from './mlmodel';
 import { describeLocation, type ModelLocation, type ModelSource, openModelSource } from './model-source';
 import { readJoblibModel } from './pickle/joblib';
@@ -60,7 +61,11 @@ function parseJsonModel(bytes: Uint8Array): ModelDocument {
   } catch (error) {
     throw new ModelFormatError(`not valid JSON (${(error as Error).message})`);
   }
-  return parseModelDocument(json);
+  return withLoadBudget(() => {
+    const document = parseModelDocument(json);
+    chargeDocument(document);
+    return document;
+  });
 }
 
 /**

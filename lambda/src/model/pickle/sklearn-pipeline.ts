@@ -10,6 +10,7 @@ import { NdArray, NumpyDtype } from './numpy';
 import { attributesOf, describePython, isPyGlobal, PyFloat, PyObject } from './python-object';
 import {
   checkBoostingPredict,
+  checkDenseInput,
   checkForestPredict,
   checkHistBoostingPredict,
   checkTreePredict,
@@ -263,6 +264,7 @@ function documentOf(root: unknown): ModelDocument {
   if (steps.length !== 2)
     fail('model', `expected a DictVectorizer then one regressor, got ${steps.length} steps (${steps.map(describePython).join(', ')})`);
   const [vectorizer, regressor] = steps;
+  checkDenseInput(vectorizer, regressor, 'steps[1]');
   const sklearnVersion = [vectorizer, regressor]
     .map((step) => (step instanceof PyObject ? attributesOf(step).get('_sklearn_version') : undefined))
     .find((v) => typeof v === 'string');
