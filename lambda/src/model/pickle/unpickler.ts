@@ -5,7 +5,6 @@
  * pickleparser 0.2.1's Parser.read, which diverges from CPython (docs/model-format.md lists
  * how), and keeps pickleparser's BufferReader (PickleInput) and the shape of its resolvers.
  */
-import { chargeArrayBytes } from '../limits';
 import { NdArray } from './numpy';
 import {
   ascii,
@@ -259,10 +258,9 @@ export function unpickleStream(input: PickleInput, names: NameResolver, options:
         stack.push(bytes(input.size64()));
         break;
       case 0x96: {
-        // BYTEARRAY8: a copy, as Python's bytearray is one
+        // BYTEARRAY8: a view of the file's bytes, kept apart from bytes; nothing here writes to it, so no copy is needed
         const data = bytes(input.size64());
-        chargeArrayBytes(data.length, 'a bytearray');
-        stack.push(new PyByteArray(data));
+        stack.push(new PyByteArray(data.buffer as ArrayBuffer, data.byteOffset, data.length));
         break;
       }
 
