@@ -84,6 +84,13 @@ export function checkBoostingPredict(attributes: Map<unknown, unknown>, where: s
 export function checkHistBoostingPredict(attributes: Map<unknown, unknown>, where: string): void {
   if (attribute(attributes, 'n_trees_per_iteration_', where) !== 1)
     fail(`${where}.n_trees_per_iteration_`, 'only single-output regression is served');
+  // Its own check of the columns, against _n_features (set by fit), besides n_features_in_.
+  if (attributes.has('_n_features') && attributes.get('_n_features') !== attributes.get('n_features_in_')) {
+    fail(
+      `${where}._n_features`,
+      `${describePython(attributes.get('_n_features'))}, where n_features_in_ is ${describePython(attributes.get('n_features_in_'))}`,
+    );
+  }
   if (attributes.has('_in_fit') && attributes.get('_in_fit') !== false) fail(`${where}._in_fit`, 'the model was pickled while fitting');
   const binMapper = attribute(attributes, '_bin_mapper', where);
   if (!(binMapper instanceof PyObject)) fail(`${where}._bin_mapper`, `expected a _BinMapper, got ${describePython(binMapper)}`);
