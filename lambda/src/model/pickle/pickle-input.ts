@@ -81,7 +81,7 @@ export function ascii(bytes: Uint8Array): string {
 }
 
 /** An int, as a number when it is exact in a double and a bigint otherwise. */
-export function intValue(value: bigint): number | bigint {
+function intValue(value: bigint): number | bigint {
   return value >= -BigInt(Number.MAX_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
 }
 

@@ -33,10 +33,6 @@ export const tuple = (items: unknown[]): PyTuple => Object.freeze(items);
 export const isTuple = (value: unknown): value is PyTuple => Array.isArray(value) && Object.isFrozen(value);
 export const isList = (value: unknown): value is unknown[] => Array.isArray(value) && !Object.isFrozen(value);
 
-/** A Python int, whichever way it is held. */
-export const isInt = (value: unknown): value is number | bigint =>
-  (typeof value === 'number' && Number.isSafeInteger(value)) || typeof value === 'bigint';
-
 /** How an allowlisted class takes the BUILD opcode, as its Python counterpart does. */
 export interface PyClassOptions {
   /**

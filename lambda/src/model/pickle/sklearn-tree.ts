@@ -78,7 +78,7 @@ function hasLayout(dtype: NumpyDtype | undefined, layouts: readonly RecordLayout
 }
 
 /** Whether the records are exactly scikit-learn's NODE_DTYPE of one of its versions. */
-export const isNodeLayout = (dtype: NumpyDtype | undefined): boolean => hasLayout(dtype, NODE_LAYOUTS);
+const isNodeLayout = (dtype: NumpyDtype | undefined): boolean => hasLayout(dtype, NODE_LAYOUTS);
 
 /** Whether the records are exactly a histogram gradient boosting's node records, of one of scikit-learn's versions. */
 export const isPredictorNodeLayout = (dtype: NumpyDtype | undefined): boolean => hasLayout(dtype, PREDICTOR_LAYOUTS);
