@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PipelineSpec } from '../../lambda/src/model/families/pipeline';
 import { ModelFormatError } from '../../lambda/src/model/format';
+import { LoadBudget, MODEL_LIMITS, withLoadBudget } from '../../lambda/src/model/limits';
 import { loadModelAt, ModelLoadError } from '../../lambda/src/model/load-model';
 import { readPickledModel } from '../../lambda/src/model/model-files';
 import type { Ride } from '../../lambda/src/rides/schema';
@@ -92,7 +93,7 @@ dump('refitted-vectorizer.pkl', (everything, few_forest))
 expected['refitted-widths'] = [len(few.vocabulary_), len(everything.vocabulary_)]
 negative = make_pipeline(DictVectorizer(), LinearRegression()).fit(X, y)
 negative[-1].__dict__['note'] = -2**40
-dump('negative-long.pkl', negative)
+dump('negative-long.pkl', negative, 4, negative.predict)
 huge = make_pipeline(DictVectorizer(), LinearRegression()).fit(X, y)
 huge[-1].__dict__['note'] = 7**100000
 dump('huge-long.pkl', huge)
@@ -100,6 +101,19 @@ polluting = make_pipeline(DictVectorizer(), LinearRegression()).fit(X, y)
 polluting[-1].__dict__['__proto__'] = {'polluted': 'yes'}
 polluting.__dict__['constructor'] = {'prototype': {'polluted': 'yes'}}
 dump('proto-keys.pkl', polluting, 4, polluting.predict)
+# A histogram boosting behind a sparse DictVectorizer: scikit-learn's predict refuses sparse input.
+from sklearn.ensemble import HistGradientBoostingRegressor
+sparse_hgb = make_pipeline(DictVectorizer(sparse=False), HistGradientBoostingRegressor(max_iter=3)).fit(X, y)
+sparse_hgb[0].sparse = True
+dump('sparse-hist-boosting.pkl', sparse_hgb)
+# One tree referenced many times through the memo: a tiny file, a huge model.
+shared = make_pipeline(DictVectorizer(), RandomForestRegressor(n_estimators=1, max_depth=1, random_state=1)).fit(X, y)
+shared[-1].estimators_ = shared[-1].estimators_ * 25000
+dump('shared-tree.pkl', shared)
+deep = make_pipeline(DictVectorizer(), RandomForestRegressor(n_estimators=1, random_state=1)).fit(X, y)
+expected['deep-tree-nodes'] = [int(deep[-1].estimators_[0].tree_.node_count)]
+deep[-1].estimators_ = deep[-1].estimators_ * 100
+dump('shared-deep-tree.pkl', deep)
 buffers = []
 with open(os.path.join(out, 'out-of-band.pkl'), 'wb') as f:
     f.write(pickle.dumps(linear, protocol=5, buffer_callback=buffers.append))
@@ -172,6 +186,7 @@ describe("pickles of Debian's scikit-learn 1.2.1 with numpy 1 (numpy.core)", () 
     ['big-endian.pkl', 'LinearRegression'], // coefficients stored big-endian
     ['proto-keys.pkl', 'LinearRegression'], // "__proto__" and "constructor" as attribute names
     ['xgboost.pkl', 'XGBRegressor'], // its booster's raw UBJSON bytes, read natively
+    ['negative-long.pkl', 'LinearRegression'], // -2**40 in an attribute: a negative LONG1, read exactly
   ])('%s is served as a %s equal to scikit-learn to 1e-9', async (file, estimator) => {
     const served = await loadModelAt({ kind: 'local', path: join(out, file) });
     expect(served.format).toBe('pickle');
@@ -221,11 +236,28 @@ describe('what is refused, with the cause named', () => {
     ['two-outputs.pkl', 'coef_: shape (2, '],
     ['unfitted.pkl', 'unfitted.pkl.steps[0]: has no vocabulary_: it was not fitted'],
     ['three-steps.pkl', 'the files are ambiguous: found 1 vectorizer: DictVectorizer (three-steps.pkl[0]); 2 regressors: '],
-    ['negative-long.pkl', 'the pickle holds a negative integer of 6 bytes (LONG1), which this reader cannot read exactly'],
-    ['huge-long.pkl', 'the pickle holds an integer of 256 bytes or more (LONG4), which no model needs'],
+    ['sparse-hist-boosting.pkl', "HistGradientBoostingRegressor does not take a sparse matrix (scikit-learn's predict refuses one too)"],
+    ['huge-long.pkl', 'not a pickle this runtime can read (the pickle holds an integer of 35093 bytes (LONG4), which no model needs)'],
     ['out-of-band.pkl', 'not a pickle this runtime can read (pickle stream refers to out-of-band data'],
   ])('%s: %s', async (file, cause) => {
     expect(await refusal(file)).toContain(cause);
+  });
+
+  it('a tree shared through the memo counts each time it is read: 25,000 references are more trees than the limit', async () => {
+    expect(await refusal('shared-tree.pkl')).toContain(
+      "shared-tree.pkl.steps[1].estimators_: the model has more than 20,000 trees, beyond any real model's (the limit of this runtime)",
+    );
+  });
+
+  it('and so do its nodes: 100 references of one deep tree count 100 times its nodes', () => {
+    const [nodes] = expected['deep-tree-nodes'];
+    const bytes = readFileSync(join(out, 'shared-deep-tree.pkl'));
+    const budget = (limit: number) => new LoadBudget({ ...MODEL_LIMITS, nodes: limit });
+    const spec = withLoadBudget(() => readPickledModel(bytes), budget(100 * nodes)) as PipelineSpec;
+    expect(spec.steps[1].estimator).toBe('RandomForestRegressor');
+    expect(() => withLoadBudget(() => readPickledModel(bytes), budget(100 * nodes - 1))).toThrow(
+      `the model's trees come to more than ${new Intl.NumberFormat('en-US').format(100 * nodes - 1)} nodes`,
+    );
   });
 
   it('a regressor fitted behind another vectorizer than the one shipped with it (sklearn would refuse to predict)', async () => {
@@ -243,7 +275,7 @@ describe('what is refused, with the cause named', () => {
       new ModelFormatError('not a pickle of protocol 2 or later (it does not start with the PROTO opcode)'),
     );
     expect(read(pickle.subarray(0, pickle.length - 500))).toThrow(/^not a pickle this runtime can read \(/);
-    expect(read(Buffer.from([0x80, 0x05, 0xff]))).toThrow(/^not a pickle this runtime can read \(Unsupported opcode/);
+    expect(read(Buffer.from([0x80, 0x05, 0xff]))).toThrow(/^not a pickle this runtime can read \(invalid load key, 0xff/);
   });
 
   it('a pickle that tries to change a shared global, or to give a record fields outside it', () => {

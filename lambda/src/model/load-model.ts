@@ -132,7 +132,8 @@ async function sklearnFlavor(
     return { file: MODEL_FILE_NAME, ...file, parts: located(file, inside(where, MODEL_FILE_NAME)), mlmodel };
   }
   try {
-    const file = readModelFile(pickle, pickleName);
+    // MLflow loads it with pickle.load (or cloudpickle's, which reads the same), never joblib.load.
+    const file = readModelFile(pickle, pickleName, { pickleOnly: true });
     return {
       file: pickleName,
       ...file,

@@ -1,15 +1,19 @@
 /**
  * One model file, whatever it is, read into the parts it holds: a pickle (MLflow's model.pkl,
- * a joblib file, a `(dv, model)` tuple), a model.json document, an XGBoost model file (JSON,
- * UBJSON; XGBoost's legacy binary is refused with how to re-save it) or LightGBM's text model. The file's first bytes say
- * what it is, never its name; a file that is none of them is refused, saying what it looks like.
+ * a `(dv, model)` tuple), a joblib file (plain, or compressed with zlib or gzip), a model.json
+ * document, an XGBoost model file (JSON, UBJSON, its legacy binary) or LightGBM's text model.
+ * The file's first bytes say what it is, never its name; a file that is none of them is
+ * refused, saying what it looks like. Each file is read under one LoadBudget (limits.ts).
  */
 import { detectXGBoostEncoding } from './boosters';
-import { fail } from './errors';
+import { fail, ModelFormatError } from './errors';
 import { lightgbmFile } from './families/lightgbm';
 import { xgboostFile } from './families/xgboost';
 import { type Producer, parseModelDocument } from './format';
 import { combineParts, type ModelPart, partsOfPickle } from './layouts';
+import { withLoadBudget } from './limits';
+import { unjoblib } from './pickle/joblib';
+import { joblibCompression, unreadableKind } from './pickle/joblib-kinds';
 import { attributesOf, PyObject } from './pickle/python-object';
 import { unpickle } from './pickle/unpickle';
 import type { SpecBase } from './stage';
@@ -67,10 +71,23 @@ function describeBytes(bytes: Uint8Array): string {
   return `a file of ${bytes.length} bytes starting ${JSON.stringify(text)}`;
 }
 
+export interface ReadOptions {
+  /**
+   * Read a pickle as `pickle.load` reads it (MLflow's sklearn flavor loads its model.pkl so),
+   * rather than as `joblib.load`, which reads a plain pickle and joblib's files alike.
+   */
+  readonly pickleOnly?: boolean;
+}
+
 /** Reads a model file into its parts; throws ModelFormatError saying what it is and what is wrong. */
-export function readModelFile(bytes: Uint8Array, name: string): ModelFile {
-  if (bytes[0] === PICKLE_PROTO) {
-    const root = unpickle(bytes);
+export function readModelFile(bytes: Uint8Array, name: string, options: ReadOptions = {}): ModelFile {
+  return withLoadBudget(() => readParts(bytes, name, options));
+}
+
+function readParts(bytes: Uint8Array, name: string, { pickleOnly = false }: ReadOptions): ModelFile {
+  const compression = joblibCompression(bytes);
+  if (bytes[0] === PICKLE_PROTO || (!pickleOnly && (compression === 'zlib' || compression === 'gzip'))) {
+    const root = pickleOnly ? unpickle(bytes) : unjoblib(bytes);
     return { parts: partsOfPickle(root, name), format: 'pickle', sklearnVersion: sklearnVersionOf(root) };
   }
   const encoding = detectXGBoostEncoding(bytes);
@@ -93,10 +110,12 @@ export function readModelFile(bytes: Uint8Array, name: string): ModelFile {
     const { producer } = document;
     return { parts: [{ spec: document.model, from: name }], format: 'json', sklearnVersion: producer?.sklearn_version, producer };
   }
+  const kind = unreadableKind(bytes);
+  if (kind !== undefined) throw new ModelFormatError(`it is ${kind}`);
   return fail('', `${describeBytes(bytes)}: not a pickle, a joblib file, a model.json, an XGBoost or a LightGBM model`);
 }
 
 /** The checked spec of a single pickle that holds one whole model (or its parts); throws ModelFormatError naming what is wrong. */
 export function readPickledModel(bytes: Uint8Array, name = 'model.pkl'): SpecBase {
-  return combineParts(partsOfPickle(unpickle(bytes), name), name).spec;
+  return withLoadBudget(() => combineParts(partsOfPickle(unjoblib(bytes), name), name).spec);
 }

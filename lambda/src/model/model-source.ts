@@ -2,9 +2,11 @@
  * Where a model lives and how its files are read: an MLflow model directory or a single
  * model file, on S3 or on the local disk.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { type FileHandle, open, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type GetObjectCommandOutput, ListObjectsV2Command, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
+import { MODEL_LIMITS } from './limits';
 
 /**
  * A model's location as configured: an S3 bucket and key or prefix, or a local path. Whether
@@ -34,14 +36,56 @@ export type ModelSource =
   | { kind: 'file'; where: string; name: string; bytes: Uint8Array }
   | { kind: 'directory'; where: string; read: ReadModelFile; list: ListModelFiles };
 
-/** A local file, or undefined when there is none. */
+const MiB = 2 ** 20;
+
+/** A model file's size, refused before it is read when it is beyond any model's. */
+function checkSize(size: number, where: string): void {
+  if (size > MODEL_LIMITS.fileBytes) {
+    throw new Error(
+      `${where} is ${Math.ceil(size / MiB)} MiB, beyond the ${MODEL_LIMITS.fileBytes / MiB} MiB a model file may be (docs/model-format.md, Limits)`,
+    );
+  }
+}
+
+/** What a file that is not a regular one is, for the message. */
+function fileKind(stats: Stats): string {
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isDirectory()) return 'a directory';
+  return 'not a regular file';
+}
+
+/**
+ * A local file, or undefined when there is none. Only a regular file is read: opened without
+ * blocking (a FIFO would block the open), checked on the opened descriptor (not the path, which
+ * could change between the check and the read), and read no further than its size allows.
+ */
 async function readLocal(path: string): Promise<Uint8Array | undefined> {
+  let file: FileHandle;
   try {
-    return await readFile(path);
+    file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw error;
+  }
+  try {
+    const stats = await file.stat();
+    if (!stats.isFile()) throw new Error(`${path} is ${fileKind(stats)}, not a regular file: only a regular model file is read`);
+    checkSize(stats.size, path);
+    // Room for one byte more than its size: a file that grows as it is read is refused, not read without end.
+    const bytes = new Uint8Array(stats.size + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await file.read(bytes, length, bytes.length - length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length > stats.size) throw new Error(`${path} grew while it was read`);
+    }
+    return bytes.subarray(0, length);
+  } finally {
+    await file.close();
   }
 }
 
@@ -104,14 +148,34 @@ async function readObject(
   key: string,
   listing: Promise<Set<string> | Error>,
 ): Promise<Uint8Array | undefined> {
+  let object: GetObjectCommandOutput;
   try {
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return (await object.Body?.transformToByteArray()) ?? new Uint8Array(0);
+    object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   } catch (error) {
     if (error instanceof NoSuchKey) return undefined;
     const keys = await listing;
     if (keys instanceof Set && !keys.has(key)) return undefined;
     throw error;
+  }
+  return readBody(object, `s3://${bucket}/${key}`);
+}
+
+/** An object's body, its ContentLength checked before it is read and the read stopped past the limit whatever it says. */
+async function readBody(object: GetObjectCommandOutput, where: string): Promise<Uint8Array> {
+  const body = object.Body as (AsyncIterable<Uint8Array> & { destroy?: () => void }) | undefined;
+  if (body === undefined) return new Uint8Array(0);
+  try {
+    if (object.ContentLength !== undefined) checkSize(object.ContentLength, where);
+    const chunks: Uint8Array[] = [];
+    let length = 0;
+    for await (const chunk of body) {
+      length += chunk.length;
+      checkSize(length, where);
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks, length);
+  } finally {
+    body.destroy?.();
   }
 }
 
@@ -123,8 +187,9 @@ async function readObject(
 export async function openModelSource(location: ModelLocation, s3: () => S3Client): Promise<ModelSource> {
   const where = describeLocation(location);
   if (location.kind === 'local') {
+    // Anything but a directory is read as a file, so that a FIFO or a device is refused by name.
     const isFile = await stat(location.path).then(
-      (s) => s.isFile(),
+      (s) => !s.isDirectory(),
       () => false, // not there: read as a directory, whose files are then all missing
     );
     const bytes = isFile ? await readLocal(location.path) : undefined;

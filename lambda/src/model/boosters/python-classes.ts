@@ -4,7 +4,7 @@
  * the dicts of evaluation results (OrderedDict, defaultdict). pickle/allowlist.ts allows them.
  */
 import { ModelFormatError } from '../errors';
-import { describePython, type PyGlobal, pythonCallable } from '../pickle/python-object';
+import { describePython, PyByteArray, type PyGlobal, pythonCallable } from '../pickle/python-object';
 
 export const BOOSTER_CLASSES = {
   XGBRegressor: 'xgboost.sklearn.XGBRegressor',
@@ -22,23 +22,26 @@ const fail = (problem: string): never => {
 
 /** `bytearray(bytes)` (protocols 2 to 4; protocol 5 has an opcode for it), `bytearray(text, 'latin-1')`, `bytearray()`. */
 const bytearray = (name: string) =>
-  pythonCallable(name, (...args) => {
-    const [data, encoding] = args;
-    if (args.length === 0) return new Uint8Array(0);
-    if (data instanceof Uint8Array && args.length === 1) return data;
-    if (typeof data === 'string' && (encoding === 'latin-1' || encoding === 'latin1')) {
-      return Uint8Array.from(data, (c) => (c.charCodeAt(0) <= 0xff ? c.charCodeAt(0) : fail('bytearray text outside latin-1')));
-    }
-    return fail(`${name} of ${describePython(data)}`);
-  });
+  pythonCallable(
+    name,
+    (...args) => {
+      const [data, encoding] = args;
+      if (args.length === 0) return new PyByteArray(0);
+      if (data instanceof Uint8Array && !(data instanceof PyByteArray) && args.length === 1) return PyByteArray.from(data);
+      if (typeof data === 'string' && args.length === 2 && (encoding === 'latin-1' || encoding === 'latin1')) {
+        return PyByteArray.from(data, (c) => (c.charCodeAt(0) <= 0xff ? c.charCodeAt(0) : fail('bytearray text outside latin-1')));
+      }
+      return fail(`${name} of ${describePython(data)}`);
+    },
+    'class',
+  );
 
 /** A dict subclass rebuilt as a dict (a Map): its items follow as SETITEMS; `defaultdict(factory)` keeps no factory. */
-const dictLike = (name: string) => pythonCallable(name, () => new Map());
+const dictLike = (name: string) => pythonCallable(name, () => new Map(), 'class');
 
 /** The globals of the booster block of the allowlist. */
 export const BOOSTER_GLOBALS: readonly PyGlobal[] = [
   bytearray('builtins.bytearray'),
-  bytearray('__builtin__.bytearray'),
   dictLike('collections.OrderedDict'),
   dictLike('collections.defaultdict'),
 ];

@@ -5,6 +5,7 @@
  * in xgboost 1.x, its best iteration as a Python attribute.
  */
 import { ModelFormatError } from '../errors';
+import { numberOf } from '../pickle/attributes';
 import { attributesOf, describePython, PyObject } from '../pickle/python-object';
 import { BOOSTER_CLASSES, XGBOOST_SKLEARN_REGRESSORS } from './python-classes';
 import { integerOf } from './tree-checks';
@@ -49,9 +50,10 @@ export function xgboostFromPickle(object: PyObject): XGBoostSpec {
   const name = object.type.split('.').pop() as string;
   const attributes = attributesOf(object);
   const missing = attributes.get('missing');
-  if (!(missing === undefined || missing === null || Number.isNaN(missing))) {
+  if (!(missing === undefined || missing === null || Number.isNaN(numberOf(missing)))) {
     // As Python writes a float: 0.0, not 0.
-    const value = typeof missing === 'number' && Number.isInteger(missing) ? missing.toFixed(1) : describePython(missing);
+    const number = numberOf(missing);
+    const value = number !== undefined && Number.isInteger(number) ? number.toFixed(1) : describePython(missing);
     throw new ModelFormatError(
       `${name}(missing=${value}) is not served: XGBoost then treats every ${value} ` +
         `(a trip_distance of ${value}, an absent one-hot column) as missing; train with the default missing=nan`,

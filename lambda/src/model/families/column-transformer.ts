@@ -10,7 +10,8 @@ import { type FeatureUse, RECIPES } from '../../rides/schema';
 import { fail } from '../errors';
 import { fitted, instanceOf, sequence } from '../pickle/attributes';
 import { NdArray } from '../pickle/numpy';
-import { attributesOf, describePython, PyObject } from '../pickle/python-object';
+import { attributesOf, describePython, PyObject, pythonClass } from '../pickle/python-object';
+import { sliceClass } from '../pickle/sklearn-globals';
 import type { SparseRows } from '../sparse-rows';
 import { arrayAt, booleanAt, field, objectAt, stringArray, stringAt } from '../spec-checks';
 import type { Batch, MatrixStage, SpecBase, StageInput } from '../stage';
@@ -225,7 +226,8 @@ function build(spec: ColumnTransformerSpec, input: StageInput, path: string, con
 
 export const columnTransformer: Family<ColumnTransformerSpec> = {
   classes: { [CLASS]: 'ColumnTransformer' },
-  parts: [FUNCTION_TRANSFORMER, 'builtins.slice'],
+  // output_indices_ holds slices, never read here.
+  parts: [pythonClass(FUNCTION_TRANSFORMER, { estimator: true }), sliceClass('builtins.slice')],
   fromPickle,
   parse,
   signature: () => ({ takes: 'rides', makes: 'matrix' }),

@@ -10,6 +10,7 @@ import { fail } from '../errors';
 import { fitted, instanceOf } from '../pickle/attributes';
 import { NumpyDtype } from '../pickle/numpy';
 import { describePython, isPyGlobal, type PyObject } from '../pickle/python-object';
+import { checkVectorizerTransform } from '../pickle/sklearn-predict';
 import { booleanAt, field, stringArray, stringAt } from '../spec-checks';
 import type { MatrixStage, SpecBase, StageInput } from '../stage';
 import type { Family } from './family';
@@ -41,6 +42,7 @@ function isFloat64(dtype: unknown): boolean {
 function fromPickle(object: PyObject, where: string): Omit<DictVectorizerSpec, 'type'> {
   const a = instanceOf(object, [CLASS], where);
   const vocabulary = fitted(a, 'vocabulary_', where);
+  checkVectorizerTransform(a, where);
   if (!(vocabulary instanceof Map)) return fail(`${where}.vocabulary_`, `expected a dict, got ${describePython(vocabulary)}`);
   const names: string[] = new Array(vocabulary.size);
   for (const [name, index] of vocabulary) {
@@ -60,8 +62,9 @@ function fromPickle(object: PyObject, where: string): Omit<DictVectorizerSpec, '
   }
   return {
     estimator: 'DictVectorizer',
-    separator: a.get('separator') as string,
-    sparse: (a.get('sparse') ?? true) as boolean,
+    // Python reads both as attributes: a DictVectorizer without them fails in transform. parse checks their types.
+    separator: fitted(a, 'separator', where) as string,
+    sparse: fitted(a, 'sparse', where) as boolean,
     feature_names: names,
   };
 }

@@ -4,7 +4,7 @@
  * checks that spec goes through, and how it is built into an evaluator. The table of every
  * family (./index.ts) is the only place that routes a class or a spec to its family.
  */
-import type { PyObject } from '../pickle/python-object';
+import type { PyGlobal, PyObject } from '../pickle/python-object';
 import type { SpecBase, Stage, StageInput } from '../stage';
 
 /** What a family's `fromPickle` may ask of the reader: its nested estimators, read by their own families. */
@@ -34,8 +34,12 @@ export interface Signature {
 export interface Family<S extends SpecBase> {
   /** The Python classes of this family, by qualified name, each with the estimator name it serves as. */
   readonly classes: Readonly<Record<string, string>>;
-  /** Other Python classes its pickles hold (trees, losses, links): allowed, and read by `fromPickle` or left inert. */
-  readonly parts?: readonly string[];
+  /**
+   * Other Python globals its pickles hold (trees, losses, links): allowed, and read by
+   * `fromPickle` or left inert. A name is a class instantiated as a plain record; a PyGlobal
+   * says how the pickle may call it (pickle/sklearn-globals.ts).
+   */
+  readonly parts?: readonly (string | PyGlobal)[];
   /** The spec of one of its instances, as the unpickler rebuilt it. */
   fromPickle(object: PyObject, where: string, context: PickleContext): Omit<S, 'type'>;
   /** Checks a spec (from model.json, or one `fromPickle` made) and returns it typed; throws ModelFormatError naming the part at fault. */

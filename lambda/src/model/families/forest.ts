@@ -4,14 +4,16 @@
  * walked on X cast to float32 (`x <= threshold` goes left).
  */
 import { fail } from '../errors';
+import { checkEstimatorCount } from '../limits';
 import { fitted, instanceOf, sequence } from '../pickle/attributes';
 import type { PyObject } from '../pickle/python-object';
+import { checkForestPredict } from '../pickle/sklearn-predict';
 import { field, oneOf } from '../spec-checks';
 import type { PredictionStage, SpecBase, StageInput } from '../stage';
 import { TreeEnsemble } from '../tree-ensemble';
 import type { Family } from './family';
 import { matrixInput } from './matrix-input';
-import { checkTreeFeatures, decisionTreeOf, parseTrees, SKLEARN_TREE, type TreeSpec } from './sklearn-trees';
+import { checkTreeFeatures, decisionTreeOf, parseTrees, TREE_GLOBAL, type TreeSpec } from './sklearn-trees';
 
 const ESTIMATORS = ['DecisionTreeRegressor', 'ExtraTreeRegressor', 'RandomForestRegressor', 'ExtraTreesRegressor'] as const;
 
@@ -34,9 +36,15 @@ const CLASSES: Record<string, (typeof ESTIMATORS)[number]> = {
 
 function fromPickle(object: PyObject, where: string): Omit<ForestSpec, 'type'> {
   const estimator = CLASSES[object.type];
-  if (DECISION_TREES.includes(object.type)) return { estimator, trees: [decisionTreeOf(object, DECISION_TREES, where)] };
-  const members = sequence(fitted(instanceOf(object, [object.type], where), 'estimators_', where), `${where}.estimators_`);
-  return { estimator, trees: members.map((tree, i) => decisionTreeOf(tree, DECISION_TREES, `${where}.estimators_[${i}]`)) };
+  const a = instanceOf(object, [object.type], where);
+  if (DECISION_TREES.includes(object.type))
+    return { estimator, trees: [decisionTreeOf(object, DECISION_TREES, where, a.get('n_features_in_'))] };
+  checkForestPredict(a, where);
+  const members = sequence(fitted(a, 'estimators_', where), `${where}.estimators_`);
+  checkEstimatorCount(members.length, `${where}.estimators_`);
+  // Each tree predicts on the forest's columns.
+  const columns = a.get('n_features_in_');
+  return { estimator, trees: members.map((tree, i) => decisionTreeOf(tree, DECISION_TREES, `${where}.estimators_[${i}]`, columns)) };
 }
 
 function parse(spec: Record<string, unknown>, path: string): ForestSpec {
@@ -61,4 +69,4 @@ function build(spec: ForestSpec, input: StageInput, path: string): PredictionSta
   };
 }
 
-export const forest: Family<ForestSpec> = { classes: CLASSES, parts: [SKLEARN_TREE], fromPickle, parse, build };
+export const forest: Family<ForestSpec> = { classes: CLASSES, parts: [TREE_GLOBAL], fromPickle, parse, build };

@@ -4,8 +4,10 @@
  * error, Huber, quantile) has the identity link, before and after scikit-learn 1.4.
  */
 import { fail } from '../errors';
+import { checkEstimatorCount } from '../limits';
 import { fitted, instanceOf, ndarray, singleNumber } from '../pickle/attributes';
-import type { PyObject } from '../pickle/python-object';
+import { type PyObject, pythonClass } from '../pickle/python-object';
+import { checkBoostingPredict } from '../pickle/sklearn-predict';
 import { field, finiteNumber, parameter, stringAt } from '../spec-checks';
 import type { PredictionStage, SpecBase, StageInput } from '../stage';
 import { TreeEnsemble } from '../tree-ensemble';
@@ -13,7 +15,7 @@ import type { Family } from './family';
 import { DECISION_TREES } from './forest';
 import { LOSS_CLASSES } from './links';
 import { matrixInput } from './matrix-input';
-import { checkTreeFeatures, decisionTreeOf, parseTrees, SKLEARN_TREE, type TreeSpec } from './sklearn-trees';
+import { checkTreeFeatures, decisionTreeOf, parseTrees, TREE_GLOBAL, type TreeSpec } from './sklearn-trees';
 
 export interface GradientBoostingSpec extends SpecBase {
   readonly type: 'gradient_boosting';
@@ -35,6 +37,8 @@ function fromPickle(object: PyObject, where: string): Omit<GradientBoostingSpec,
   const stages = ndarray(fitted(a, 'estimators_', where), `${where}.estimators_`);
   if (stages.shape.length !== 2 || stages.shape[1] !== 1)
     fail(`${where}.estimators_`, `shape (${stages.shape.join(', ')}): only single-output regression is served`);
+  checkEstimatorCount(stages.size, `${where}.estimators_`);
+  checkBoostingPredict(a, where);
   const init = a.get('init_');
   const initial =
     init === 'zero'
@@ -47,7 +51,7 @@ function fromPickle(object: PyObject, where: string): Omit<GradientBoostingSpec,
     estimator: 'GradientBoostingRegressor',
     init: initial,
     learning_rate: singleNumber(a.get('learning_rate'), `${where}.learning_rate`),
-    trees: stages.items().map((tree, i) => decisionTreeOf(tree, DECISION_TREES, `${where}.estimators_[${i}]`)),
+    trees: stages.items().map((tree, i) => decisionTreeOf(tree, DECISION_TREES, `${where}.estimators_[${i}]`, a.get('n_features_in_'))),
   };
 }
 
@@ -77,7 +81,7 @@ function build(spec: GradientBoostingSpec, input: StageInput, path: string): Pre
 
 export const gradientBoosting: Family<GradientBoostingSpec> = {
   classes: { [CLASS]: 'GradientBoostingRegressor' },
-  parts: [SKLEARN_TREE, ...DECISION_TREES, DUMMY_REGRESSOR, ...OLD_LOSSES, ...LOSS_CLASSES],
+  parts: [TREE_GLOBAL, ...DECISION_TREES, pythonClass(DUMMY_REGRESSOR, { estimator: true }), ...OLD_LOSSES, ...LOSS_CLASSES],
   fromPickle,
   parse,
   build,

@@ -6,9 +6,13 @@
  * dtype than float64 (which scikit-learn would sum in) are refused.
  */
 import { fail } from '../errors';
+import { checkEstimatorCount } from '../limits';
 import { fitted, instanceOf, ndarray, sequence } from '../pickle/attributes';
 import { NdArray } from '../pickle/numpy';
-import { describePython, PyObject } from '../pickle/python-object';
+import { describePython, PyFloat, PyObject, pythonClass } from '../pickle/python-object';
+import { functionValue } from '../pickle/sklearn-globals';
+import { checkHistBoostingPredict } from '../pickle/sklearn-predict';
+import { isPredictorNodeLayout } from '../pickle/sklearn-tree';
 import { field, oneOf, parameter } from '../spec-checks';
 import type { PredictionStage, SpecBase, StageInput } from '../stage';
 import { TreeEnsemble } from '../tree-ensemble';
@@ -35,7 +39,7 @@ const OLD_LOSS_LINKS: Readonly<Record<string, Link>> = {
 
 /** What else its pickle holds, none of it read for predicting: the binning, the early-stopping scorer, random states. */
 const INERT_PARTS = [
-  'sklearn.ensemble._hist_gradient_boosting.binning._BinMapper',
+  pythonClass('sklearn.ensemble._hist_gradient_boosting.binning._BinMapper', { estimator: true }),
   'sklearn.metrics._scorer._PredictScorer',
   'sklearn.metrics._scorer._Scorer',
   'sklearn.metrics._scorer._PassthroughScorer',
@@ -52,18 +56,14 @@ const INERT_PARTS = [
     'mean_gamma_deviance',
     'root_mean_squared_error',
     'root_mean_squared_log_error',
-  ].map((metric) => `sklearn.metrics._regression.${metric}`),
-  // numpy's Generator (scikit-learn 1.9's feature subsampling), rebuilt as inert records.
-  'numpy.random._pickle.__generator_ctor',
-  'numpy.random._pickle.__bit_generator_ctor',
-  'numpy.random._pcg64.PCG64',
-  'numpy.random.bit_generator.__pyx_unpickle_SeedSequence',
-  'numpy.random.bit_generator.SeedSequence',
+  ].map((metric) => functionValue(`sklearn.metrics._regression.${metric}`)),
 ];
 
 /** A histogram gradient boosting's tree: node records with the leaf values and float64 thresholds. */
 function predictorTree(value: unknown, where: string): TreeSpec {
   const nodes = ndarray(instanceOf(value, [TREE_PREDICTOR], where).get('nodes'), `${where}.nodes`);
+  // Its Cython predictor reads the records as its struct: any other layout would be read as something else.
+  if (!isPredictorNodeLayout(nodes.dtype)) fail(`${where}.nodes`, `records of ${nodes.dtype}, not scikit-learn's predictor nodes`);
   const isLeaf = nodes.field('is_leaf');
   if (nodes.hasField('is_categorical') && nodes.field('is_categorical').some((c) => c !== 0)) {
     fail(where, 'has categorical splits, which this runtime does not evaluate');
@@ -87,6 +87,7 @@ function lossLink(loss: unknown, where: string): Link {
 /** The baseline raw prediction: float64, as scikit-learn sums the trees in its dtype. */
 function baselineOf(value: unknown, where: string): number {
   if (typeof value === 'number') return value;
+  if (value instanceof PyFloat) return value.value;
   if (!(value instanceof NdArray) || value.size !== 1) return fail(where, `expected one number, got ${describePython(value)}`);
   const { dtype } = value;
   if (dtype === undefined || dtype.kind !== 'f' || dtype.itemSize !== 8) {
@@ -97,6 +98,7 @@ function baselineOf(value: unknown, where: string): number {
 
 function fromPickle(object: PyObject, where: string): Omit<HistGradientBoostingSpec, 'type'> {
   const a = instanceOf(object, [CLASS], where);
+  checkHistBoostingPredict(a, where);
   const preprocessor = a.get('_preprocessor');
   if (preprocessor !== undefined && preprocessor !== null)
     fail(where, 'preprocesses categorical features, which this runtime does not evaluate');
@@ -108,6 +110,7 @@ function fromPickle(object: PyObject, where: string): Omit<HistGradientBoostingS
     fail(where, `has ${describePython(perIteration)} trees per iteration; only single-output regression is served`);
   const link = lossLink(fitted(a, '_loss', where), `${where}._loss`);
   const iterations = sequence(fitted(a, '_predictors', where), `${where}._predictors`);
+  checkEstimatorCount(iterations.length, `${where}._predictors`);
   const trees = iterations.map((predictors, i) => {
     if (!Array.isArray(predictors) || predictors.length !== 1)
       fail(`${where}._predictors[${i}]`, 'expected one tree per iteration (single-output regression)');

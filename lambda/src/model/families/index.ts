@@ -13,7 +13,7 @@
  * ```
  */
 import { fail } from '../errors';
-import { attributesOf, describePython, PyObject } from '../pickle/python-object';
+import { attributesOf, describePython, type PyGlobal, PyObject } from '../pickle/python-object';
 import { integerAt, objectAt } from '../spec-checks';
 import type { SpecBase, Stage, StageInput } from '../stage';
 import { columnTransformer } from './column-transformer';
@@ -78,10 +78,13 @@ const CLASS_FAMILY: ReadonlyMap<string, FamilyName> = (() => {
   return byClass;
 })();
 
-/** Every Python class a model pickle may name: the families' estimators and the parts they hold. */
-export const FAMILY_CLASSES: readonly string[] = [
-  ...new Set(Object.values(FAMILIES).flatMap((family: Family<SpecBase>) => [...Object.keys(family.classes), ...(family.parts ?? [])])),
-];
+/** The Python classes of the estimators the families read. */
+export const FAMILY_CLASSES: readonly string[] = [...CLASS_FAMILY.keys()];
+
+/** The other globals their pickles hold, by name or as the global itself (see Family.parts). */
+export const FAMILY_PARTS: readonly (string | PyGlobal)[] = Object.values(FAMILIES).flatMap(
+  (family: Family<SpecBase>) => family.parts ?? [],
+);
 
 /** The estimators served, by their scikit-learn names, for messages. */
 export const SERVED_ESTIMATORS: readonly string[] = [

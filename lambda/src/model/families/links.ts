@@ -3,7 +3,8 @@
  * object as it was pickled, since `predict` calls that object's `link.inverse`.
  */
 import { fail } from '../errors';
-import { attributesOf, describePython, PyObject } from '../pickle/python-object';
+import { attributesOf, describePython, type PyGlobal, PyObject } from '../pickle/python-object';
+import { cythonLoss } from '../pickle/sklearn-globals';
 
 export const LINKS = ['identity', 'exp'] as const;
 export type Link = (typeof LINKS)[number];
@@ -15,21 +16,22 @@ const LINK_INVERSES: Readonly<Record<string, Link>> = {
 };
 
 /** The common losses of scikit-learn 1.1 and later, and their Cython halves, as pickles name them. */
-const COMMON_LOSSES = [
-  'HalfSquaredError',
-  'AbsoluteError',
-  'HuberLoss',
-  'PinballLoss',
-  'HalfPoissonLoss',
-  'HalfGammaLoss',
-  'HalfTweedieLoss',
-  'HalfTweedieLossIdentity',
-];
+const COMMON_LOSSES: Readonly<Record<string, string | undefined>> = {
+  HalfSquaredError: undefined,
+  AbsoluteError: undefined,
+  HuberLoss: 'delta',
+  PinballLoss: 'quantile',
+  HalfPoissonLoss: undefined,
+  HalfGammaLoss: undefined,
+  HalfTweedieLoss: 'power',
+  HalfTweedieLossIdentity: 'power',
+};
 
 /** The loss and link classes a regressor's pickle may hold; inert records, read only for their link. */
-export const LOSS_CLASSES: readonly string[] = [
-  ...COMMON_LOSSES.map((loss) => `sklearn._loss.loss.${loss}`),
-  ...COMMON_LOSSES.flatMap((loss) => [`sklearn._loss._loss.Cy${loss}`, `sklearn._loss._loss.__pyx_unpickle_Cy${loss}`]),
+export const LOSS_CLASSES: readonly (string | PyGlobal)[] = [
+  ...Object.keys(COMMON_LOSSES).map((loss) => `sklearn._loss.loss.${loss}`),
+  // The Cython halves, which the pickle calls with their parameter (the loss's one number, if any).
+  ...Object.entries(COMMON_LOSSES).flatMap(([loss, parameter]) => cythonLoss(loss, parameter)),
   ...Object.keys(LINK_INVERSES),
   'sklearn._loss.link.Interval',
 ];

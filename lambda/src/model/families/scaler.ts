@@ -8,7 +8,7 @@
  * ColumnTransformer a scaler takes the ride's numeric columns by name.
  */
 import { fail } from '../errors';
-import { fitted, instanceOf, ndarray } from '../pickle/attributes';
+import { fitted, instanceOf, ndarray, numberOf } from '../pickle/attributes';
 import type { PyObject } from '../pickle/python-object';
 import type { SparseRows } from '../sparse-rows';
 import { arrayAt, field, finiteNumber, type NumericArray, numberArray, oneOf } from '../spec-checks';
@@ -63,8 +63,10 @@ function fromPickle(object: PyObject, where: string): Omit<ScalerSpec, 'type'> {
     case 'MaxAbsScaler':
       return { estimator, center: null, scale: array('scale_'), offset: null, clip: flag('clip') ? [-1, 1] : null };
     default: {
+      // A tuple of Python ints or floats: (0, 1) or (0.0, 1.0).
       const range = a.get('feature_range');
-      const clip = flag('clip') ? (arrayAt(range, `${where}.feature_range`, 'a (min, max) pair') as [number, number]) : null;
+      const bounds = Array.isArray(range) ? range.map(numberOf) : range;
+      const clip = flag('clip') ? (arrayAt(bounds, `${where}.feature_range`, 'a (min, max) pair') as [number, number]) : null;
       return { estimator, center: null, scale: array('scale_'), offset: array('min_'), clip };
     }
   }

@@ -4,8 +4,11 @@
  * evaluator they are built into (tree-ensemble.ts).
  */
 import { fail } from '../errors';
+import { chargeEstimators, chargeNodes } from '../limits';
 import { fitted, instanceOf, ndarray } from '../pickle/attributes';
-import type { PyObject } from '../pickle/python-object';
+import type { PyGlobal, PyObject } from '../pickle/python-object';
+import { treeClass } from '../pickle/sklearn-globals';
+import { checkTreePredict } from '../pickle/sklearn-predict';
 import { checkParameter, field, type NumericArray, numberArray, objectAt } from '../spec-checks';
 import type { MatrixShape } from '../stage';
 
@@ -19,6 +22,8 @@ export interface TreeSpec {
 }
 
 export const SKLEARN_TREE = 'sklearn.tree._tree.Tree';
+/** The allowlist's Tree: called with its arguments and checked as scikit-learn checks it when unpickled. */
+export const TREE_GLOBAL: PyGlobal = treeClass(SKLEARN_TREE);
 export const TREE_PREDICTOR = 'sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor';
 
 /** The arrays of one tree, checked: lengths, children after their parent (no cycle), one parent per node, sane leaves. */
@@ -33,6 +38,8 @@ export function parseTree(value: unknown, path: string): TreeSpec {
   };
   const nodes = tree.threshold.length;
   if (nodes === 0) fail(path, 'a tree needs at least one node');
+  // Counted per tree read: a pickle can name one tree a thousand times through its memo.
+  chargeNodes(nodes, path);
   for (const key of ['children_left', 'children_right', 'feature', 'value'] as const) {
     if (tree[key].length !== nodes) fail(`${path}.${key}`, `has ${tree[key].length} entries, expected ${nodes}`);
   }
@@ -58,6 +65,7 @@ export function parseTree(value: unknown, path: string): TreeSpec {
 
 export function parseTrees(value: unknown, path: string): TreeSpec[] {
   if (!Array.isArray(value) || value.length === 0) fail(path, 'expected a non-empty array of trees');
+  chargeEstimators(value.length, path);
   return value.map((tree, i) => parseTree(tree, `${path}[${i}]`));
 }
 
@@ -91,7 +99,12 @@ export function sklearnTree(value: unknown, where: string): TreeSpec {
   };
 }
 
-/** The tree of a fitted DecisionTreeRegressor or ExtraTreeRegressor (a forest's member). */
-export function decisionTreeOf(value: unknown, classes: readonly string[], where: string): TreeSpec {
-  return sklearnTree(fitted(instanceOf(value, classes, where), 'tree_', where), `${where}.tree_`);
+/**
+ * The tree of a fitted DecisionTreeRegressor or ExtraTreeRegressor (alone, or an ensemble's
+ * member), checked as its predict checks it against the `columns` it is given.
+ */
+export function decisionTreeOf(value: unknown, classes: readonly string[], where: string, columns: unknown): TreeSpec {
+  const a = instanceOf(value, classes, where);
+  checkTreePredict(a, columns, where);
+  return sklearnTree(fitted(a, 'tree_', where), `${where}.tree_`);
 }

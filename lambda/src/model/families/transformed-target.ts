@@ -7,7 +7,8 @@
  */
 import { fail } from '../errors';
 import { fitted, instanceOf, singleNumber } from '../pickle/attributes';
-import { describePython, isPyGlobal, type PyObject } from '../pickle/python-object';
+import { describePython, isPyGlobal, type PyObject, pythonClass } from '../pickle/python-object';
+import { functionValue } from '../pickle/sklearn-globals';
 import { field, finiteNumber, objectAt, oneOf } from '../spec-checks';
 import type { PredictionStage, SpecBase, StageInput } from '../stage';
 import type { BuildContext, Family, ParseContext, PickleContext } from './family';
@@ -121,7 +122,7 @@ function build(spec: TransformedTargetSpec, input: StageInput, path: string, con
 
 export const transformedTarget: Family<TransformedTargetSpec> = {
   classes: { [CLASS]: 'TransformedTargetRegressor' },
-  parts: [FUNCTION_TRANSFORMER, STANDARD_SCALER, ...NUMPY_UFUNCS],
+  parts: [pythonClass(FUNCTION_TRANSFORMER, { estimator: true }), STANDARD_SCALER, ...NUMPY_UFUNCS.map(functionValue)],
   fromPickle,
   parse,
   signature: (spec, of) => ({ takes: of(spec.regressor).takes, makes: 'predictions' }),

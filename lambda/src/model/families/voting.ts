@@ -4,7 +4,7 @@
  * fitted and carry no weight.
  */
 import { fail } from '../errors';
-import { fitted, instanceOf, sequence } from '../pickle/attributes';
+import { fitted, instanceOf, numberOf, sequence } from '../pickle/attributes';
 import { NdArray } from '../pickle/numpy';
 import { describePython, type PyObject } from '../pickle/python-object';
 import { arrayAt, field, numberArray } from '../spec-checks';
@@ -27,11 +27,11 @@ function fittedWeights(a: Map<unknown, unknown>, where: string): number[] | null
   const all = weights instanceof NdArray ? Array.from(weights.toFloat64Array()) : sequence(weights, `${where}.weights`);
   const declared = sequence(a.get('estimators'), `${where}.estimators`);
   if (declared.length !== all.length) fail(`${where}.weights`, `${all.length} weights for ${declared.length} estimators`);
-  return all.filter((w, i) => {
-    if (typeof w !== 'number') fail(`${where}.weights[${i}]`, `expected a number, got ${describePython(w)}`);
+  const numbers = all.map((w, i) => numberOf(w) ?? fail(`${where}.weights[${i}]`, `expected a number, got ${describePython(w)}`));
+  return numbers.filter((_, i) => {
     const member = declared[i];
     return !(Array.isArray(member) && (member[1] === 'drop' || member[1] === null));
-  }) as number[];
+  });
 }
 
 function fromPickle(object: PyObject, where: string, context: PickleContext): Omit<VotingSpec, 'type'> {

@@ -6,7 +6,7 @@
  * with a message that names it.
  */
 import { BOOSTER_GLOBALS } from '../boosters/python-classes';
-import { FAMILY_CLASSES, SERVED_ESTIMATORS } from '../families';
+import { FAMILY_CLASSES, FAMILY_PARTS, SERVED_ESTIMATORS } from '../families';
 import { BUILTIN_GLOBALS, NUMPY_GLOBALS } from './numpy';
 import { type PyGlobal, pythonClass, pythonDictClass } from './python-object';
 
@@ -15,20 +15,29 @@ const DICT_CLASSES = ['sklearn.utils._bunch.Bunch'];
 
 /**
  * Built on first use: the families' table imports readers that import the unpickler, so at
- * module load the table may not be there yet.
+ * module load the table may not be there yet. The first global of a name wins: the
+ * estimators (whose BUILD is BaseEstimator's), then the parts as the families declare them.
  */
 let allowed: ReadonlyMap<string, PyGlobal> | undefined;
-const ALLOWED = (): ReadonlyMap<string, PyGlobal> =>
-  (allowed ??= new Map(
-    [
-      ...FAMILY_CLASSES.filter((name) => !DICT_CLASSES.includes(name)).map(pythonClass),
-      ...DICT_CLASSES.map(pythonDictClass),
-      ...NUMPY_GLOBALS,
-      ...BUILTIN_GLOBALS,
-      // XGBoost's raw bytes (bytearray) and the dicts of evaluation results (OrderedDict, defaultdict).
-      ...BOOSTER_GLOBALS,
-    ].map((global) => [global.pythonName, global]),
-  ));
+const ALLOWED = (): ReadonlyMap<string, PyGlobal> => {
+  if (allowed !== undefined) return allowed;
+  const globals = new Map<string, PyGlobal>();
+  const add = (global: PyGlobal) => {
+    if (!globals.has(global.pythonName)) globals.set(global.pythonName, global);
+  };
+  for (const name of FAMILY_CLASSES) add(pythonClass(name, { estimator: true }));
+  // Parts the families give as globals first: a family that names one only by its name gets the same global.
+  for (const part of FAMILY_PARTS) if (typeof part !== 'string') add(part);
+  for (const part of FAMILY_PARTS) if (typeof part === 'string' && !DICT_CLASSES.includes(part)) add(pythonClass(part));
+  DICT_CLASSES.map(pythonDictClass).forEach(add);
+  // numpy's arrays, dtypes, scalars and random states; bytes and float; XGBoost's raw bytes and result dicts.
+  [...NUMPY_GLOBALS, ...BUILTIN_GLOBALS, ...BOOSTER_GLOBALS].forEach(add);
+  allowed = globals;
+  return allowed;
+};
+
+/** The names of every allowlisted global (for the differential test's Python side). */
+export const allowedGlobalNames = (): readonly string[] => [...ALLOWED().keys()];
 
 /** The allowlisted global of that name, or undefined. */
 export function allowedGlobal(module: string, name: string): PyGlobal | undefined {
@@ -40,7 +49,7 @@ export function adviceFor(qualifiedName: string): string {
   if (qualifiedName.startsWith('xgboost.')) return "of XGBoost's classes, only XGBRegressor, XGBRFRegressor and Booster are served";
   if (qualifiedName.startsWith('lightgbm.')) return "of LightGBM's classes, only LGBMRegressor and Booster are served";
   if (qualifiedName.startsWith('joblib.'))
-    return 'a joblib file stores arrays outside the pickle: save the model with pickle.dump or mlflow.sklearn.log_model';
+    return "a joblib file, which MLflow's pickle.load cannot read either: name the file itself in MODEL_LOCATION (a single file is read as joblib.load reads it), or log the model with mlflow.sklearn.log_model";
   if (qualifiedName.startsWith('__main__.'))
     return "a class defined in the training script: only scikit-learn's own estimators are served, never a subclass";
   return '';

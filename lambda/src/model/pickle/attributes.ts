@@ -4,7 +4,7 @@
  */
 import { fail } from '../errors';
 import { NdArray } from './numpy';
-import { attributesOf, describePython, PyObject } from './python-object';
+import { attributesOf, describePython, PyFloat, PyObject } from './python-object';
 
 /** `sklearn.linear_model._base.LinearRegression` -> `LinearRegression`. */
 export const shortName = (type: string) => type.slice(type.lastIndexOf('.') + 1);
@@ -28,9 +28,16 @@ export function ndarray(value: unknown, where: string): NdArray {
   return value as NdArray;
 }
 
+/** A Python int or float (bools are not numbers here) as a number; undefined for anything else. */
+export function numberOf(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  return value instanceof PyFloat ? value.value : undefined;
+}
+
 /** A number held as a Python number, a numpy scalar, or a numpy array of one element. */
 export function singleNumber(value: unknown, where: string): number {
-  if (typeof value === 'number') return value;
+  const number = numberOf(value);
+  if (number !== undefined) return number;
   if (value instanceof NdArray && value.size === 1) return value.toFloat64Array()[0];
   return fail(where, `expected one number, got ${describePython(value)}`);
 }

@@ -1,12 +1,15 @@
 /**
- * Reads a pickle with pickleparser (protocols 0 to 5) behind an allowlist: every global the
- * pickle names must be one of `allowlist.ts`, matched exactly, and is rebuilt as an inert
- * record or a numpy array. Nothing from the file is executed, unlike Python's `pickle.load`,
- * which runs whatever callable the file names.
+ * Reads a pickle (protocols 2 to 5) behind an allowlist: every global the pickle names must be
+ * one of `allowlist.ts`, matched exactly, and is rebuilt as an inert record or a numpy array.
+ * Nothing from the file is executed, unlike Python's `pickle.load`, which runs whatever
+ * callable the file names. The opcodes are read as CPython reads them (unpickler.ts).
  */
-import { BufferReader, Parser } from 'pickleparser';
 import { ModelFormatError } from '../errors';
+import { withLoadBudget } from '../limits';
 import { adviceFor, allowedGlobal, supportedEstimators } from './allowlist';
+import { joblibCompression, unreadableKind } from './joblib-kinds';
+import { PickleInput, PickleStreamError } from './pickle-input';
+import { unpickleStream } from './unpickler';
 
 /** A global the allowlist does not hold; `global` is its `module.name`. */
 export class UnsupportedGlobalError extends ModelFormatError {
@@ -22,78 +25,44 @@ export class UnsupportedGlobalError extends ModelFormatError {
   }
 }
 
-/** The opcodes of integers too large for a 4-byte BININT: a length byte (LONG1) or a 4-byte length (LONG4), then the bytes. */
-const LONG1 = 0x8a;
-const LONG4 = 0x8b;
+const ALLOWLIST = {
+  resolve(module: string, name: string) {
+    const global = allowedGlobal(module, name);
+    if (global === undefined) throw new UnsupportedGlobalError(`${module}.${name}`);
+    return global;
+  },
+};
 
 /**
- * pickleparser's reader, refusing the integers its parser decodes wrongly: negative LONG1
- * integers, read as unsigned (-2**40 would become 280375465082880), and any LONG4, decoded in
- * time quadratic in its length (a 1 MB integer takes minutes: a start that never ends). A
- * model's integers are counts, indices and seeds, never negative beyond 32 bits nor 256 bytes
- * long. The parser reads an opcode with byte() and its length at once after it, so a length
- * read straight after the byte of LONG1 or LONG4 is that opcode's.
+ * Reads one pickle from `input` (a joblib file holds more than one), rebuilding allowlisted
+ * globals only; throws ModelFormatError otherwise.
  */
-class ModelPickleReader extends BufferReader {
-  // The last two bytes read with byte(), and where each read ended.
-  private last = -1;
-  private lastEnd = -1;
-  private beforeLast = -1;
-  private beforeLastEnd = -1;
-
-  override byte(): number {
-    const value = super.byte();
-    this.beforeLast = this.last;
-    this.beforeLastEnd = this.lastEnd;
-    this.last = value;
-    this.lastEnd = this.position;
-    return value;
-  }
-
-  override uint32(): number {
-    if (this.last === LONG4 && this.lastEnd === this.position) {
-      throw new ModelFormatError('the pickle holds an integer of 256 bytes or more (LONG4), which no model needs');
-    }
-    return super.uint32();
-  }
-
-  override bytes(length: number): Uint8Array {
-    const data = super.bytes(length) as Uint8Array;
-    const isLong1 = this.beforeLast === LONG1 && this.beforeLastEnd + 1 === this.lastEnd && this.lastEnd + length === this.position;
-    if (isLong1 && length > 0 && (data[length - 1] & 0x80) !== 0) {
-      throw new ModelFormatError(`the pickle holds a negative integer of ${length} bytes (LONG1), which this reader cannot read exactly`);
-    }
-    return data;
+export function unpickleFrom(input: PickleInput): unknown {
+  try {
+    return unpickleStream(input, ALLOWLIST);
+  } catch (error) {
+    // The model's faults (a global, a dtype, a limit) are named as they are; the stream's are named as the stream's.
+    if (error instanceof ModelFormatError && !(error instanceof PickleStreamError)) throw error;
+    throw new ModelFormatError(`not a pickle this runtime can read (${(error as Error).message})`, { cause: error });
   }
 }
 
-const refuse = (what: string) => () => {
-  throw new ModelFormatError(`the pickle refers to ${what}, which a model pickle never needs`);
-};
-
-/** The object a pickle holds, rebuilt from allowlisted globals only; throws ModelFormatError otherwise. */
+/**
+ * The object a pickle holds, rebuilt from allowlisted globals only; throws ModelFormatError otherwise.
+ *
+ * @example
+ * ```ts
+ * const root = unpickle(readFileSync('model.pkl')); // a PyObject of sklearn.pipeline.Pipeline
+ * ```
+ */
 export function unpickle(bytes: Uint8Array): unknown {
-  const parser = new Parser({
-    nameResolver: {
-      resolve(module: unknown, name: unknown) {
-        if (typeof module !== 'string' || typeof name !== 'string') throw new ModelFormatError('a global whose name is not text');
-        const global = allowedGlobal(module, name);
-        if (global === undefined) throw new UnsupportedGlobalError(`${module}.${name}`);
-        return global;
-      },
-    },
-    persistentResolver: { resolve: refuse('a persistent id') },
-    extensionResolver: { resolve: refuse('an extension code') },
-    // Dicts as Maps: a key such as "__proto__" stays a key and never reaches a prototype.
-    unpicklingTypeOfDictionary: 'Map',
-    unpicklingTypeOfSet: 'array',
-  });
-  if (bytes[0] !== 0x80) throw new ModelFormatError('not a pickle of protocol 2 or later (it does not start with the PROTO opcode)');
-  try {
-    // A plain Uint8Array view: the parser's sub-arrays are then plain too, never Node Buffers of a shared pool.
-    return parser.read(new ModelPickleReader(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)));
-  } catch (error) {
-    if (error instanceof ModelFormatError) throw error;
-    throw new ModelFormatError(`not a pickle this runtime can read (${(error as Error).message})`);
+  if (bytes[0] !== 0x80) {
+    const kind = unreadableKind(bytes) ?? (joblibCompression(bytes) && `a joblib file compressed with ${joblibCompression(bytes)}`);
+    throw new ModelFormatError(
+      `not a pickle of protocol 2 or later (it does not start with the PROTO opcode)${kind ? `: it is ${kind}` : ''}`,
+    );
   }
+  // A plain Uint8Array view: sub-arrays are then plain too, never Node Buffers of a shared pool.
+  const input = new PickleInput(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  return withLoadBudget(() => unpickleFrom(input));
 }
