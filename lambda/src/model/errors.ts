@@ -7,3 +7,8 @@ export class ModelFormatError extends Error {
 export function fail(path: string, problem: string): never {
   throw new ModelFormatError(path === '' ? problem : `${path}: ${problem}`);
 }
+
+/** Throws a ModelFormatError whose problem names its own place (a numpy array, a Python call). */
+export function refuse(problem: string): never {
+  throw new ModelFormatError(problem);
+}

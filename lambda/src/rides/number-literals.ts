@@ -35,7 +35,8 @@ class Literal {
   constructor(readonly text: string) {}
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A JSON object (not an array, not null), as JSON.parse returns one. */
+export const isJsonObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Finds number literals in one JSON text by their path of object keys. */
 export class NumberLiterals {
@@ -58,7 +59,7 @@ export class NumberLiterals {
     }
     let node = this.tree;
     for (const key of path) {
-      if (!isObject(node) || !Object.hasOwn(node, key)) return undefined;
+      if (!isJsonObject(node) || !Object.hasOwn(node, key)) return undefined;
       node = node[key];
     }
     return node instanceof Literal ? node.text : undefined;

@@ -5,8 +5,8 @@
  * importances, the parameters, and the Python package's `pandas_categorical:` line. Read and
  * checked here into what an exact prediction needs; anything else is refused by name.
  */
-import { ModelFormatError } from '../errors';
-import { checkTree, checkValue, fail, integerOf } from './tree-checks';
+import { fail, ModelFormatError } from '../errors';
+import { checkTree, checkValue, integerOf } from './tree-checks';
 
 /** How the raw score (the sum of the trees) becomes a prediction: the objective's ConvertOutput. */
 export type LightGBMLink = 'identity' | 'exp' | 'signed-square';

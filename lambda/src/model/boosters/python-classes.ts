@@ -3,7 +3,7 @@
  * and the globals their state needs besides numpy's: a booster's raw bytes (bytearray) and
  * the dicts of evaluation results (OrderedDict, defaultdict). pickle/allowlist.ts allows them.
  */
-import { ModelFormatError } from '../errors';
+import { refuse } from '../errors';
 import { describePython, PyByteArray, type PyGlobal, pythonCallable } from '../pickle/python-object';
 
 export const BOOSTER_CLASSES = {
@@ -16,10 +16,6 @@ export const BOOSTER_CLASSES = {
 
 export const XGBOOST_SKLEARN_REGRESSORS: readonly string[] = [BOOSTER_CLASSES.XGBRegressor, BOOSTER_CLASSES.XGBRFRegressor];
 
-const fail = (problem: string): never => {
-  throw new ModelFormatError(problem);
-};
-
 /** `bytearray(bytes)` (protocols 2 to 4; protocol 5 has an opcode for it), `bytearray(text, 'latin-1')`, `bytearray()`. */
 const bytearray = (name: string) =>
   pythonCallable(
@@ -29,9 +25,9 @@ const bytearray = (name: string) =>
       if (args.length === 0) return new PyByteArray(0);
       if (data instanceof Uint8Array && !(data instanceof PyByteArray) && args.length === 1) return PyByteArray.from(data);
       if (typeof data === 'string' && args.length === 2 && (encoding === 'latin-1' || encoding === 'latin1')) {
-        return PyByteArray.from(data, (c) => (c.charCodeAt(0) <= 0xff ? c.charCodeAt(0) : fail('bytearray text outside latin-1')));
+        return PyByteArray.from(data, (c) => (c.charCodeAt(0) <= 0xff ? c.charCodeAt(0) : refuse('bytearray text outside latin-1')));
       }
-      return fail(`${name} of ${describePython(data)}`);
+      return refuse(`${name} of ${describePython(data)}`);
     },
     'class',
   );

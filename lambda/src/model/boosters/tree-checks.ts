@@ -3,12 +3,8 @@
  * each reached once from the root (so a walk ends), splits read features the model has, and
  * the values a prediction adds up are finite and of a sane size.
  */
-import { ModelFormatError } from '../errors';
+import { fail } from '../errors';
 import { MAX_PARAMETER_MAGNITUDE } from '../spec-checks';
-
-export const fail = (where: string, problem: string): never => {
-  throw new ModelFormatError(`${where}: ${problem}`);
-};
 
 /** A finite value of a sane size; `where()` builds the message only when the check fails. */
 export function checkValue(value: number, where: () => string): number {

@@ -9,6 +9,7 @@
  * pickles of 1.0 to 1.2 hold) is recognised by its header and refused with how to re-save it.
  */
 import { ModelFormatError } from '../errors';
+import { isObject } from '../spec-checks';
 import { decodeUbjson } from './ubjson';
 
 /** How an XGBoost model's bytes are encoded. */
@@ -61,8 +62,6 @@ export function detectXGBoostEncoding(bytes: Uint8Array): XGBoostEncoding {
   if (looksLikeHeaderlessBinary(bytes)) return 'legacy-binary';
   return 'unknown';
 }
-
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** An own property only: a UBJSON key such as `__proto__` set a prototype, not a field. */
 export const own = (object: Record<string, unknown>, key: string): unknown => (Object.hasOwn(object, key) ? object[key] : undefined);

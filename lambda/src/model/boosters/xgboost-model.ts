@@ -5,8 +5,9 @@
  * and, for dart, each tree's weight. Anything that would not be served exactly is refused
  * with a message that names it.
  */
-import { ModelFormatError } from '../errors';
-import { checkTree, checkValue, fail, integerOf } from './tree-checks';
+import { fail, ModelFormatError } from '../errors';
+import { isObject } from '../spec-checks';
+import { checkTree, checkValue, integerOf } from './tree-checks';
 import { own, readXGBoostDocument } from './xgboost-document';
 import { baseMarginOf, refusedObjective, XGBOOST_OBJECTIVES, type XGBoostLink } from './xgboost-objectives';
 
@@ -78,8 +79,6 @@ export interface XGBoostReadOptions {
 }
 
 type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function object(parent: Json, key: string, where: string): Json {
   const value = own(parent, key);

@@ -8,7 +8,7 @@
  * .npy files), are refused by name.
  */
 import { gunzipSync, inflateSync } from 'node:zlib';
-import { ModelFormatError } from '../errors';
+import { fail as failAt, ModelFormatError } from '../errors';
 import { activeLimits, withLoadBudget } from '../limits';
 import { allowedGlobal } from './allowlist';
 import { joblibCompression } from './joblib-kinds';
@@ -21,9 +21,7 @@ import { unpickleStream } from './unpickler';
 const WRAPPER = 'joblib.numpy_pickle.NumpyArrayWrapper';
 const NUMPY_ARRAY_WRAPPER = pythonClass(WRAPPER);
 
-const fail = (problem: string): never => {
-  throw new ModelFormatError(`joblib: ${problem}`);
-};
+const fail = (problem: string): never => failAt('joblib', problem);
 
 /** The pickle inside: inflated when compressed, never beyond the limit (a small file can inflate without end). */
 function inflated(bytes: Uint8Array): Uint8Array {

@@ -6,13 +6,9 @@
  * - protocol 5 (MLflow's default cloudpickle): `_frombuffer(buffer, dtype, shape, order)`;
  * and both module names, numpy 1's `numpy.core` and numpy 2's `numpy._core`.
  */
-import { ModelFormatError } from '../errors';
+import { refuse } from '../errors';
 import { chargeArrayBytes, MODEL_LIMITS } from '../limits';
 import { describePython, isList, isTuple, PyByteArray, PyFloat, type PyGlobal, PyObject, pythonCallable, tuple } from './python-object';
-
-const fail: (problem: string) => never = (problem) => {
-  throw new ModelFormatError(problem);
-};
 
 /** One field of a structured dtype (sklearn's tree nodes are records). */
 export interface DtypeField {
@@ -39,10 +35,10 @@ export class NumpyDtype {
 
   constructor(spec: unknown, align?: unknown, copy?: unknown) {
     const match =
-      (typeof spec === 'string' && NUMBER_SPECS.exec(spec)) || fail(`numpy dtype ${describePython(spec)} is not one this runtime reads`);
+      (typeof spec === 'string' && NUMBER_SPECS.exec(spec)) || refuse(`numpy dtype ${describePython(spec)} is not one this runtime reads`);
     // numpy writes dtype(spec, False, True): a copy, never the shared dtype object itself.
     if (align !== false || copy !== true)
-      fail(`numpy.dtype(${describePython(spec)}, ${describePython(align)}, ${describePython(copy)}), not as numpy pickles a dtype`);
+      refuse(`numpy.dtype(${describePython(spec)}, ${describePython(align)}, ${describePython(copy)}), not as numpy pickles a dtype`);
     this.kind = match[1][0];
     this.itemSize = Number(match[1].slice(1));
     this.byteOrder = this.singleByte ? '|' : '<';
@@ -55,11 +51,11 @@ export class NumpyDtype {
 
   /** numpy's dtype state: (3, byte order, subarray, names, fields, elsize, alignment, flags), exactly as numpy writes it. */
   __setstate__(state: unknown): void {
-    if (this.built) fail('a second BUILD on one numpy dtype');
+    if (this.built) refuse('a second BUILD on one numpy dtype');
     this.built = true;
-    if (!isTuple(state) || state.length !== 8) fail(`numpy dtype ${this} with a state that is not the 8-tuple numpy writes`);
+    if (!isTuple(state) || state.length !== 8) refuse(`numpy dtype ${this} with a state that is not the 8-tuple numpy writes`);
     const [version, byteOrder, subarray, names, fields, elsize, alignment, flags] = state as readonly unknown[];
-    const wrong = (what: string): never => fail(`numpy dtype ${this} with ${what}, not what numpy writes for it`);
+    const wrong = (what: string): never => refuse(`numpy dtype ${this} with ${what}, not what numpy writes for it`);
     if (version !== 3) wrong(`state version ${describePython(version)}`);
     if (!(this.singleByte ? byteOrder === '|' : byteOrder === '<' || byteOrder === '>')) wrong(`byte order ${describePython(byteOrder)}`);
     this.byteOrder = byteOrder as string;
@@ -82,7 +78,7 @@ export class NumpyDtype {
       if (!(dtype instanceof NumpyDtype) || dtype.kind === 'V' || dtype.kind === 'O')
         return wrong(`field ${describePython(name)} of ${describePython(dtype)}`);
       if (!Number.isSafeInteger(offset) || (offset as number) < 0 || (offset as number) + dtype.itemSize > this.itemSize) {
-        fail(`structured numpy dtype field ${describePython(name)} does not fit its ${this.itemSize}-byte records`);
+        refuse(`structured numpy dtype field ${describePython(name)} does not fit its ${this.itemSize}-byte records`);
       }
       return { name, dtype, offset: offset as number };
     });
@@ -112,7 +108,7 @@ function readNumber(view: DataView, offset: number, dtype: NumpyDtype): number {
       const high =
         dtype.kind === 'i' ? view.getInt32(offset + (little ? 4 : 0), little) : view.getUint32(offset + (little ? 4 : 0), little);
       const value = high * 2 ** 32 + low;
-      if (!Number.isSafeInteger(value)) fail(`a ${dtype} value beyond 2^53`);
+      if (!Number.isSafeInteger(value)) refuse(`a ${dtype} value beyond 2^53`);
       return value;
     }
     case 'i4':
@@ -131,7 +127,7 @@ function readNumber(view: DataView, offset: number, dtype: NumpyDtype): number {
       // numpy's bool: any byte but 0 is True
       return view.getUint8(offset) === 0 ? 0 : 1;
     default:
-      return fail(`numpy dtype ${dtype} is not a number type this runtime reads`);
+      return refuse(`numpy dtype ${dtype} is not a number type this runtime reads`);
   }
 }
 
@@ -140,13 +136,13 @@ const product = (shape: readonly number[]) => shape.reduce((n, d) => n * d, 1);
 /** A shape as numpy takes it from a pickle: a tuple of at most 32 non-negative ints, whose size is exact. */
 function checkedShape(shape: unknown): number[] {
   if (!isTuple(shape) || !shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0))
-    return fail(`a numpy array shape ${describePython(shape)}`);
+    return refuse(`a numpy array shape ${describePython(shape)}`);
   if (shape.length > MODEL_LIMITS.arrayDimensions) {
-    fail(
+    refuse(
       `a numpy array of ${shape.length} dimensions; numpy reads at most ${MODEL_LIMITS.arrayDimensions} (and a model's arrays have at most 3)`,
     );
   }
-  if (!Number.isSafeInteger(product(shape as number[]))) fail(`a numpy array shape whose size is beyond 2^53`);
+  if (!Number.isSafeInteger(product(shape as number[]))) refuse(`a numpy array shape whose size is beyond 2^53`);
   return [...(shape as number[])];
 }
 
@@ -182,7 +178,7 @@ const fortranAxes = (n: number) => Array.from({ length: n }, (_, k) => n - 1 - k
 function intFlag(value: unknown, what: string): boolean {
   if (typeof value === 'boolean') return value;
   if (typeof value === 'number' && Number.isSafeInteger(value) && Math.abs(value) < 2 ** 31) return value !== 0;
-  return fail(`a numpy array ${what} of ${describePython(value)}`);
+  return refuse(`a numpy array ${what} of ${describePython(value)}`);
 }
 
 /** A numpy array: shape, dtype and either raw bytes (numbers, records) or a list (object arrays). */
@@ -198,29 +194,29 @@ export class NdArray {
 
   /** numpy's ndarray.__setstate__: (1, shape, dtype, is_fortran, data), or the 4-tuple without the version. */
   __setstate__(state: unknown): void {
-    if (this.built) fail('a second BUILD on one numpy array');
+    if (this.built) refuse('a second BUILD on one numpy array');
     this.built = true;
-    if (!isTuple(state) || (state.length !== 4 && state.length !== 5)) fail('a numpy array state that is not the tuple numpy writes');
-    if (state.length === 5 && state[0] !== 1) fail(`a numpy array state of version ${describePython(state[0])}`);
+    if (!isTuple(state) || (state.length !== 4 && state.length !== 5)) refuse('a numpy array state that is not the tuple numpy writes');
+    if (state.length === 5 && state[0] !== 1) refuse(`a numpy array state of version ${describePython(state[0])}`);
     const [shape, dtype, fortran, data] = (state as readonly unknown[]).slice(-4);
     // numpy's setstate takes bytes, or text of latin-1 code points (a Python 2 str), for numbers; a list for objects.
-    if (data instanceof PyByteArray) fail("numpy array data given as a bytearray, which numpy's setstate does not take");
+    if (data instanceof PyByteArray) refuse("numpy array data given as a bytearray, which numpy's setstate does not take");
     this.fill(shape, dtype, intFlag(fortran, 'order flag'), typeof data === 'string' ? latin1Bytes(data) : data);
   }
 
   fill(shape: unknown, dtype: unknown, fortran: boolean, data: unknown, axisOrder?: readonly number[]): this {
     this.shape = checkedShape(shape);
-    if (!(dtype instanceof NumpyDtype)) fail(`a numpy array whose dtype is ${describePython(dtype)}`);
+    if (!(dtype instanceof NumpyDtype)) refuse(`a numpy array whose dtype is ${describePython(dtype)}`);
     this.dtype = dtype as NumpyDtype;
     this.fortranOrder = fortran;
     this.axisOrder = axisOrder ?? (fortran ? fortranAxes(this.shape.length) : undefined);
     if (this.dtype.kind === 'O') {
-      if (!isList(data) || data.length !== this.size) fail('a numpy object array whose items are not a list that matches its shape');
+      if (!isList(data) || data.length !== this.size) refuse('a numpy object array whose items are not a list that matches its shape');
       this.objects = data as unknown[];
     } else {
-      if (!(data instanceof Uint8Array)) return fail(`numpy array data that is ${describePython(data)}, not bytes`);
+      if (!(data instanceof Uint8Array)) return refuse(`numpy array data that is ${describePython(data)}, not bytes`);
       if (data.length !== this.size * this.dtype.itemSize) {
-        fail(`a numpy array of shape (${this.shape.join(', ')}) and dtype ${this.dtype} with ${data.length} bytes of data`);
+        refuse(`a numpy array of shape (${this.shape.join(', ')}) and dtype ${this.dtype} with ${data.length} bytes of data`);
       }
       this.bytes = data;
     }
@@ -234,7 +230,7 @@ export class NdArray {
   /** The items of an object array (estimators of a gradient boosting model), in C order. */
   items(): unknown[] {
     const { objects } = this;
-    if (objects === undefined) return fail(`expected a numpy object array, got dtype ${this.dtype}`);
+    if (objects === undefined) return refuse(`expected a numpy object array, got dtype ${this.dtype}`);
     chargeArrayBytes(8 * this.size, 'a numpy object array');
     const at = storageIndex(this.shape, this.axisOrder);
     return Array.from({ length: this.size }, (_, i) => objects[at(i)]);
@@ -244,7 +240,7 @@ export class NdArray {
   toFloat64Array(): Float64Array {
     const { dtype, bytes } = this;
     if (bytes === undefined || dtype === undefined || dtype.fields !== undefined)
-      return fail(`expected a numeric numpy array, got dtype ${this.dtype}`);
+      return refuse(`expected a numeric numpy array, got dtype ${this.dtype}`);
     chargeArrayBytes(8 * this.size, `a numpy array of shape (${this.shape.join(', ')})`);
     // A little-endian float64 array in C order is the common case: one aligned copy of the bytes.
     if (dtype.kind === 'f' && dtype.itemSize === 8 && dtype.littleEndian && storageIndex(this.shape, this.axisOrder)(1) === 1) {
@@ -283,14 +279,14 @@ export class NdArray {
       for (let i = 0, offset = field.offset; i < count; i++, offset += recordSize) {
         const low = view.getInt32(offset, true);
         const high = view.getInt32(offset + 4, true);
-        if (high !== (low < 0 ? -1 : 0) || (kind === 'u' && low < 0)) fail(`a ${field.dtype} value of field "${name}" beyond int32`);
+        if (high !== (low < 0 ? -1 : 0) || (kind === 'u' && low < 0)) refuse(`a ${field.dtype} value of field "${name}" beyond int32`);
         out[i] = low;
       }
       return out;
     }
     for (let i = 0, offset = field.offset; i < count; i++, offset += recordSize) {
       const value = readNumber(view, offset, field.dtype);
-      if (!Number.isInteger(value) || value !== (value | 0)) fail(`a value ${value} of field "${name}" that is not an int32`);
+      if (!Number.isInteger(value) || value !== (value | 0)) refuse(`a value ${value} of field "${name}" that is not an int32`);
       out[i] = value;
     }
     return out;
@@ -300,8 +296,8 @@ export class NdArray {
     const { dtype, bytes } = this;
     const field = dtype?.fields?.find((f) => f.name === name);
     if (bytes === undefined || dtype === undefined || field === undefined)
-      return fail(`expected numpy records with a field "${name}", got dtype ${this.dtype}`);
-    if (this.shape.length !== 1) fail(`expected one-dimensional numpy records, got shape (${this.shape.join(', ')})`);
+      return refuse(`expected numpy records with a field "${name}", got dtype ${this.dtype}`);
+    if (this.shape.length !== 1) refuse(`expected one-dimensional numpy records, got shape (${this.shape.join(', ')})`);
     return {
       field,
       bytes,
@@ -322,7 +318,7 @@ function latin1Bytes(text: string): Uint8Array {
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (code > 0xff) fail('bytes given as text outside latin-1');
+    if (code > 0xff) refuse('bytes given as text outside latin-1');
     bytes[i] = code;
   }
   return bytes;
@@ -330,7 +326,7 @@ function latin1Bytes(text: string): Uint8Array {
 
 const ndarray: PyGlobal = pythonCallable(
   'numpy.ndarray',
-  () => fail('numpy.ndarray is only expected as the type of a rebuilt array'),
+  () => refuse('numpy.ndarray is only expected as the type of a rebuilt array'),
   'class',
 );
 
@@ -349,8 +345,8 @@ const isReconstructArgs = (args: unknown[]) =>
 /** `_reconstruct(ndarray, (0,), b'b')`: an empty plain ndarray that `__setstate__` then fills. */
 const reconstruct = (name: string) =>
   pythonCallable(name, (...args) => {
-    if (args[0] !== ndarray) return fail(`${name} of ${describePython(args[0])}: only plain numpy arrays are supported (not subclasses)`);
-    if (!isReconstructArgs(args)) return fail(`${name} with arguments other than numpy's (ndarray, (0,), b'b')`);
+    if (args[0] !== ndarray) return refuse(`${name} of ${describePython(args[0])}: only plain numpy arrays are supported (not subclasses)`);
+    if (!isReconstructArgs(args)) return refuse(`${name} with arguments other than numpy's (ndarray, (0,), b'b')`);
     return new NdArray();
   });
 
@@ -367,17 +363,17 @@ const isPermutation = (value: unknown, n: number): value is readonly number[] =>
 const frombuffer = (name: string) =>
   pythonCallable(name, (...args) => {
     const [buffer, dtype, shape, order, axisOrder] = args;
-    if (args.length !== 4 && args.length !== 5) fail(`${name} with ${args.length} arguments`);
+    if (args.length !== 4 && args.length !== 5) refuse(`${name} with ${args.length} arguments`);
     if (order === 'K' && axisOrder !== undefined && axisOrder !== null) {
       const dims = checkedShape(shape);
-      if (!isPermutation(axisOrder, dims.length)) fail(`${name} with axis_order ${describePython(axisOrder)}`);
-      if (!(buffer instanceof Uint8Array)) fail(`${name} of ${describePython(buffer)}, not a buffer`);
+      if (!isPermutation(axisOrder, dims.length)) refuse(`${name} with axis_order ${describePython(axisOrder)}`);
+      if (!(buffer instanceof Uint8Array)) refuse(`${name} of ${describePython(buffer)}, not a buffer`);
       const transposed = tuple((axisOrder as readonly number[]).map((axis) => dims[axis]));
       return new NdArray().fill(transposed, dtype, false, buffer, axisOrder as readonly number[]);
     }
-    if (order !== 'C' && order !== 'F') fail(`${name} with order ${describePython(order)}`);
-    if (!(buffer instanceof Uint8Array)) fail(`${name} of ${describePython(buffer)}, not a buffer`);
-    if (dtype instanceof NumpyDtype && dtype.kind === 'O') fail('cannot create an OBJECT array from memory buffer');
+    if (order !== 'C' && order !== 'F') refuse(`${name} with order ${describePython(order)}`);
+    if (!(buffer instanceof Uint8Array)) refuse(`${name} of ${describePython(buffer)}, not a buffer`);
+    if (dtype instanceof NumpyDtype && dtype.kind === 'O') refuse('cannot create an OBJECT array from memory buffer');
     return new NdArray().fill(shape, dtype, order === 'F', buffer);
   });
 
@@ -388,11 +384,11 @@ const frombuffer = (name: string) =>
 const scalar = (name: string) =>
   pythonCallable(name, (...args) => {
     const [dtype, data] = args;
-    if (!(dtype instanceof NumpyDtype) || args.length !== 2) return fail(`${name} of ${describePython(dtype)}`);
+    if (!(dtype instanceof NumpyDtype) || args.length !== 2) return refuse(`${name} of ${describePython(dtype)}`);
     if (dtype.kind === 'O') return data;
-    if (dtype.kind === 'V') return fail(`a numpy record scalar of ${dtype}`);
+    if (dtype.kind === 'V') return refuse(`a numpy record scalar of ${dtype}`);
     const bytes = typeof data === 'string' ? latin1Bytes(data) : data;
-    if (bytes instanceof PyByteArray) return fail(`${name} of a bytearray`);
+    if (bytes instanceof PyByteArray) return refuse(`${name} of a bytearray`);
     const value = new NdArray().fill(tuple([]), dtype, false, bytes).toFloat64Array()[0];
     if (dtype.kind === 'f') return new PyFloat(value);
     return dtype.kind === 'b' ? value !== 0 : value;
@@ -400,7 +396,7 @@ const scalar = (name: string) =>
 
 /** A numpy or Python type used as a value (DictVectorizer's dtype), never called. */
 export const typeMarker = (name: string): PyGlobal =>
-  pythonCallable(name, () => fail(`${name} is only expected as a type, not called`), 'class');
+  pythonCallable(name, () => refuse(`${name} is only expected as a type, not called`), 'class');
 
 /*
  * numpy's random states, which estimators keep from fitting (a RandomState, or since
@@ -436,15 +432,15 @@ function checkMt19937State(type: string, state: Map<unknown, unknown>, inner: Ma
   const key = inner.get('key');
   const pos = inner.get('pos');
   if (!(key instanceof NdArray) || key.size !== 624 || key.shape.length !== 1 || (key.dtype?.kind !== 'u' && key.dtype?.kind !== 'i')) {
-    fail(`${type}: an MT19937 key that is not 624 integers`);
+    refuse(`${type}: an MT19937 key that is not 624 integers`);
   }
   if (!Number.isSafeInteger(pos) || (pos as number) < 0 || (pos as number) > 624)
-    fail(`${type}: an MT19937 position of ${describePython(pos)}`);
+    refuse(`${type}: an MT19937 position of ${describePython(pos)}`);
   for (const [name, ok] of [
     ['has_gauss', isCInt],
     ['gauss', (v: unknown) => v instanceof PyFloat || typeof v === 'number'],
   ] as const) {
-    if (state.has(name) && !ok(state.get(name))) fail(`${type}: ${name} of ${describePython(state.get(name))}`);
+    if (state.has(name) && !ok(state.get(name))) refuse(`${type}: ${name} of ${describePython(state.get(name))}`);
   }
 }
 
@@ -452,10 +448,10 @@ function checkMt19937State(type: string, state: Map<unknown, unknown>, inner: Ma
 function checkPcg64State(type: string, state: Map<unknown, unknown>, inner: Map<unknown, unknown>): void {
   for (const name of ['state', 'inc']) {
     if (!isUint128(inner.get(name)))
-      fail(`${type}: a PCG64 ${name} of ${describePython(inner.get(name))}, not an unsigned 128-bit integer`);
+      refuse(`${type}: a PCG64 ${name} of ${describePython(inner.get(name))}, not an unsigned 128-bit integer`);
   }
   for (const name of ['has_uint32', 'uinteger']) {
-    if (!isCInt(state.get(name))) fail(`${type}: a PCG64 ${name} of ${describePython(state.get(name))}`);
+    if (!isCInt(state.get(name))) refuse(`${type}: a PCG64 ${name} of ${describePython(state.get(name))}`);
   }
 }
 
@@ -464,7 +460,7 @@ const checkBitGeneratorState = (expected: BitGeneratorName) => (object: PyObject
   const state = object.attributes;
   const inner = state.get('state');
   if (state.get('bit_generator') !== expected || !(inner instanceof Map))
-    fail(`${object.type}: state dictionary is not valid for ${expected}`);
+    refuse(`${object.type}: state dictionary is not valid for ${expected}`);
   (expected === 'MT19937' ? checkMt19937State : checkPcg64State)(object.type, state, inner as Map<unknown, unknown>);
 };
 
@@ -487,7 +483,7 @@ const randomCtor = (name: string, accepts: readonly BitGeneratorName[], takesCto
     const bitGenerator = args.length === 0 ? 'MT19937' : bitGeneratorName(built ? (args[0] as PyObject).args[0] : args[0]);
     const validArgs = args.length <= 1 || (takesCtor && args.length === 2 && isBitGeneratorCtor(args[1]));
     if (bitGenerator === undefined || !accepts.includes(bitGenerator) || !validArgs) {
-      return fail(`${name} with ${args.map(describePython).join(', ')}: only ${accepts.join(' or ')}, as numpy pickles it`);
+      return refuse(`${name} with ${args.map(describePython).join(', ')}: only ${accepts.join(' or ')}, as numpy pickles it`);
     }
     return new PyObject(name, args, { seedState: true, checkState: checkBitGeneratorState(bitGenerator) });
   });
@@ -500,21 +496,21 @@ class SeedSequence {
   private built = false;
 
   __setstate__(state: unknown): void {
-    if (this.built) fail('a second BUILD on one numpy SeedSequence');
+    if (this.built) refuse('a second BUILD on one numpy SeedSequence');
     this.built = true;
-    if (!isTuple(state) || state.length !== 5) fail(`a numpy SeedSequence state of ${describePython(state)}, not its 5 fields`);
+    if (!isTuple(state) || state.length !== 5) refuse(`a numpy SeedSequence state of ${describePython(state)}, not its 5 fields`);
     const [, children, pool, poolSize, spawnKey] = state as readonly unknown[];
     const isCount = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
-    if (!isCount(children) || !isCount(poolSize) || !isTuple(spawnKey)) fail('a numpy SeedSequence state that is not as numpy writes it');
+    if (!isCount(children) || !isCount(poolSize) || !isTuple(spawnKey)) refuse('a numpy SeedSequence state that is not as numpy writes it');
     if (!(pool instanceof NdArray) || pool.shape.length !== 1 || pool.dtype?.kind !== 'u' || pool.dtype.itemSize !== 4) {
-      fail(`a numpy SeedSequence pool of ${describePython(pool)}, not a uint32 array`);
+      refuse(`a numpy SeedSequence pool of ${describePython(pool)}, not a uint32 array`);
     }
   }
 }
 const SEED_SEQUENCE = typeMarker('numpy.random.bit_generator.SeedSequence');
 const unpickleSeedSequence = pythonCallable('numpy.random.bit_generator.__pyx_unpickle_SeedSequence', (...args) => {
   if (args.length !== 3 || args[0] !== SEED_SEQUENCE || !Number.isSafeInteger(args[1]) || args[2] !== null) {
-    return fail(`numpy.random.bit_generator.__pyx_unpickle_SeedSequence with ${args.map(describePython).join(', ')}`);
+    return refuse(`numpy.random.bit_generator.__pyx_unpickle_SeedSequence with ${args.map(describePython).join(', ')}`);
   }
   return new SeedSequence();
 });
@@ -547,9 +543,9 @@ export const BUILTIN_GLOBALS: readonly PyGlobal[] = [
   pythonCallable('_codecs.encode', (...args) => {
     const [text, encoding] = args;
     if (args.length !== 2 || typeof text !== 'string' || (encoding !== 'latin1' && encoding !== 'latin-1'))
-      return fail(`_codecs.encode with ${describePython(encoding)}`);
+      return refuse(`_codecs.encode with ${describePython(encoding)}`);
     return latin1Bytes(text);
   }),
-  pythonCallable('builtins.bytes', (...args) => (args.length === 0 ? new Uint8Array(0) : fail('builtins.bytes with arguments')), 'class'),
+  pythonCallable('builtins.bytes', (...args) => (args.length === 0 ? new Uint8Array(0) : refuse('builtins.bytes with arguments')), 'class'),
   typeMarker('builtins.float'),
 ];

@@ -5,13 +5,9 @@
  * scikit-learn cannot serve: it is refused, rather than served with predictions scikit-learn
  * would never make. Found by the differential test (test/emulators/pickle-differential.test.ts).
  */
-import { ModelFormatError } from '../errors';
+import { fail } from '../errors';
 import { NdArray } from './numpy';
 import { describePython, PyObject } from './python-object';
-
-const fail: (where: string, problem: string) => never = (where, problem) => {
-  throw new ModelFormatError(`${where}: ${problem}`);
-};
 
 const isInt = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value);
 

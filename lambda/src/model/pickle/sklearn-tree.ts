@@ -3,13 +3,11 @@
  * arguments, then `__setstate__`), made at the same point: a Tree scikit-learn would refuse to
  * load is refused even where the runtime never reads it.
  */
-import { ModelFormatError } from '../errors';
+import { fail as failAt } from '../errors';
 import { NdArray, type NumpyDtype } from './numpy';
 import { describePython, type PyObject } from './python-object';
 
-const fail: (problem: string) => never = (problem) => {
-  throw new ModelFormatError(`sklearn Tree: ${problem}`);
-};
+const fail = (problem: string): never => failAt('sklearn Tree', problem);
 
 /** A record dtype, field by field: its itemsize, and each field's name, dtype and offset in order. */
 interface RecordLayout {
