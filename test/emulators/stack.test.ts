@@ -1,13 +1,13 @@
 /** The CDK app synthesized in-process (no Docker, no AWS account), checked resource by resource. */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
-import { afterAll, describe, expect, it } from 'vitest';
-import { BUNDLE, bundleHandler } from '../../lambda/build';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { bundleHandler } from '../../lambda/build';
 import { DEAD_LETTER_PREFIX, METRIC_NAMES, METRICS_NAMESPACE } from '../../lambda/src/names';
 import { addRideDurationStack } from '../../lib/app';
 import { SettingsError } from '../../lib/stack-settings';
@@ -15,8 +15,6 @@ import { DEFAULT_EVENT_SOURCE } from '../../local/event-source-mapping';
 import { DEMO_RUN_ID } from '../../models/demo-model';
 import { CREATE_ONLY, replacementCollisions } from '../support/replacements';
 
-// The app stages lambda/dist as the function's code; bin/app.ts builds it before synth, this file once.
-if (!existsSync(BUNDLE)) bundleHandler();
 // Environment-agnostic stacks, whatever account and region this shell has.
 delete process.env.CDK_DEFAULT_ACCOUNT;
 delete process.env.CDK_DEFAULT_REGION;
@@ -29,10 +27,20 @@ afterAll(() => {
 /** Every template synthesized in this file, for the checks that hold for all of them. */
 const synthesized: { context: object; template: Template }[] = [];
 
-function synth(context: Record<string, string | number> = {}) {
+type Context = Record<string, string | number>;
+
+/**
+ * An app in a directory of its own (removed after the file), its function's code not bundled,
+ * as `cdk ls` leaves it: only the tests of that code below bundle it.
+ */
+function newApp(context: Context = {}, { bundling = false } = {}): App {
   const outdir = mkdtempSync(join(tmpdir(), 'cdk-'));
   outdirs.push(outdir);
-  const app = new App({ context, outdir });
+  return new App({ context: bundling ? context : { 'aws:cdk:bundling-stacks': [], ...context }, outdir });
+}
+
+function synth(context: Context = {}, options: { bundling?: boolean } = {}) {
+  const app = newApp(context, options);
   const stack = addRideDurationStack(app);
   // Synthesizing the app runs the cdk-nag plugin; a finding not acknowledged throws here.
   app.synth();
@@ -634,7 +642,7 @@ describe('configured from context', () => {
       ['s3://', 'expected s3://<bucket>/<prefix>/'],
       ['s3://Team_MLflow/model/', '"Team_MLflow" is not an S3 bucket name'],
     ])('refuses modelLocation %s, which would widen the grant or cannot be read', (modelLocation, message) => {
-      expect(() => addRideDurationStack(new App({ context: { modelLocation } }))).toThrow(message);
+      expect(() => addRideDurationStack(newApp({ modelLocation }))).toThrow(message);
     });
   });
 
@@ -810,12 +818,10 @@ describe('configured from context', () => {
     process.env.CDK_DEFAULT_REGION = 'eu-west-1';
     try {
       const context = { alarmTopicArn: 'arn:aws:sns:us-east-1:111122223333:oncall' };
-      expect(() => addRideDurationStack(new App({ context }))).toThrow(
+      expect(() => addRideDurationStack(newApp(context))).toThrow(
         'context alarmTopicArn: the topic is in us-east-1, the stack deploys to eu-west-1',
       );
-      expect(() =>
-        addRideDurationStack(new App({ context: { alarmTopicArn: 'arn:aws:sns:eu-west-1:111122223333:oncall' } })),
-      ).not.toThrow();
+      expect(() => addRideDurationStack(newApp({ alarmTopicArn: 'arn:aws:sns:eu-west-1:111122223333:oncall' }))).not.toThrow();
     } finally {
       if (region === undefined) delete process.env.CDK_DEFAULT_REGION;
       else process.env.CDK_DEFAULT_REGION = region;
@@ -852,8 +858,8 @@ describe('configured from context', () => {
     [{ runId: '../other' }, 'context runId:'],
     [{ maxRecordAgeSeconds: 172800 }, "context maxRecordAgeSeconds: longer than the streams' retention"],
   ])('refuses %o, naming the context key', (context, message) => {
-    expect(() => addRideDurationStack(new App({ context }))).toThrow(SettingsError);
-    expect(() => addRideDurationStack(new App({ context }))).toThrow(message);
+    expect(() => addRideDurationStack(newApp(context))).toThrow(SettingsError);
+    expect(() => addRideDurationStack(newApp(context))).toThrow(message);
   });
 });
 
@@ -879,13 +885,81 @@ describe('cdk-nag (AWS Solutions)', () => {
   });
 
   it('fails synth on a finding nobody acknowledged', () => {
-    const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'cdk-')) });
-    outdirs.push(app.outdir);
+    const app = newApp();
     const stack = addRideDurationStack(app);
     // An unacknowledged wildcard grant, as a careless change would add.
     const role = stack.node.findAll().find((c): c is Role => c instanceof Role)!;
     role.addToPolicy(new PolicyStatement({ actions: ['s3:*'], resources: ['*'] }));
     expect(() => app.synth()).toThrow(/The IAM entity contains wildcard permissions/);
+  });
+});
+
+describe("the function's code", () => {
+  type AssetsManifest = {
+    files: Record<string, { source: { path: string; packaging: string } }>;
+    dockerImages: Record<string, { source: { directory: string } }>;
+  };
+  const assetsOf = (app: App, stack: { artifactId: string }): AssetsManifest =>
+    JSON.parse(readFileSync(join(app.outdir, `${stack.artifactId}.assets.json`), 'utf8'));
+  const filesIn = (dir: string): string[] =>
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => relative(dir, join(e.parentPath, e.name)))
+      .sort();
+  /** What the CDK says as it bundles an asset, on stderr (kept out of the test's output). */
+  const bundlingSaid = <T>(run: () => T): { result: T; said: string[] } => {
+    const said: string[] = [];
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      said.push(String(chunk));
+      return true;
+    });
+    try {
+      return { result: run(), said: said.filter((line) => line.startsWith('Bundling asset')) };
+    } finally {
+      write.mockRestore();
+    }
+  };
+
+  it('is the handler bundle of npm run build, made in this process when the asset is staged, in the zip and the image alike', () => {
+    const expected = mkdtempSync(join(tmpdir(), 'bundle-'));
+    outdirs.push(expected);
+    bundleHandler(expected);
+    const sameAs = (dir: string, file: string) => readFileSync(join(dir, file)).equals(readFileSync(join(expected, file)));
+    // Where local bundling declined, the CDK would run Docker: there is none to run.
+    process.env.CDK_DOCKER = '/nonexistent/docker';
+    try {
+      const { result: zip, said } = bundlingSaid(() => synth({ packaging: 'zip' }, { bundling: true }));
+      expect(said).toEqual(['Bundling asset RideDuration-dev/Prediction/Function/Code/Stage...\n']);
+      const [zipAsset] = Object.entries(assetsOf(zip.app, zip.stack).files).filter(([, a]) => a.source.packaging === 'zip');
+      const [hash, { source }] = zipAsset;
+      zip.template.hasResourceProperties('AWS::Lambda::Function', { Code: { S3Key: `${hash}.zip` } });
+      const zipDir = join(zip.app.outdir, source.path);
+      expect(filesIn(zipDir)).toEqual(['index.mjs', 'index.mjs.map']);
+      for (const file of ['index.mjs', 'index.mjs.map']) expect(sameAs(zipDir, file), file).toBe(true);
+
+      const { result: image, said: saidForImage } = bundlingSaid(() => synth({}, { bundling: true }));
+      expect(saidForImage).toEqual(['Bundling asset RideDuration-dev/Prediction/ImageContext...\n']);
+      const [{ source: context }] = Object.values(assetsOf(image.app, image.stack).dockerImages);
+      const contextDir = join(image.app.outdir, context.directory);
+      expect(filesIn(contextDir)).toEqual(expect.arrayContaining(['Dockerfile', 'dist/index.mjs', 'dist/index.mjs.map']));
+      expect(readFileSync(join(contextDir, 'Dockerfile'), 'utf8')).toBe(readFileSync('lambda/Dockerfile', 'utf8'));
+      for (const file of ['index.mjs', 'index.mjs.map']) expect(sameAs(join(contextDir, 'dist'), file), file).toBe(true);
+    } finally {
+      delete process.env.CDK_DOCKER;
+    }
+  });
+
+  it('is not bundled where bundling is skipped, as cdk ls and cdk destroy skip it', () => {
+    for (const packaging of ['image', 'zip']) {
+      const { result: app, said } = bundlingSaid(() => synth({ packaging }).app);
+      expect(said, packaging).toEqual([]);
+      const staged = readdirSync(app.outdir).filter((name) => name.startsWith('asset.'));
+      for (const name of staged) expect(filesIn(join(app.outdir, name)), name).not.toContain('index.mjs');
+      expect(
+        filesIn(app.outdir).filter((f) => f.endsWith('index.mjs')),
+        packaging,
+      ).toEqual([]);
+    }
   });
 });
 
