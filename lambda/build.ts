@@ -11,9 +11,7 @@ import { buildSync, type OutputFile } from 'esbuild';
 
 export const LAMBDA_DIR = fileURLToPath(new URL('.', import.meta.url));
 export const DIST_DIR = fileURLToPath(new URL('./dist', import.meta.url));
-/** The bundle's file name, in lambda/dist/, in the zip and in the image (Lambda's `index.handler`). */
-export const BUNDLE_FILE = 'index.mjs';
-export const BUNDLE = `${DIST_DIR}/${BUNDLE_FILE}`;
+export const BUNDLE = `${DIST_DIR}/index.mjs`;
 
 export interface BundleOptions {
   minify?: boolean;

@@ -5,11 +5,11 @@
  */
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AssetHashType, AssetStaging, type BundlingOptions, DockerImage, type ILocalBundling } from 'aws-cdk-lib';
+import { AssetHashType, AssetStaging, type BundlingOptions, DockerImage, type ILocalBundling, Stack } from 'aws-cdk-lib';
 import type { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import { Code, DockerImageCode } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import { BUNDLE_FILE, bundleHandler, LAMBDA_DIR } from '../../lambda/build';
+import { bundleHandler, LAMBDA_DIR } from '../../lambda/build';
 
 /** The image's build context as lambda/ lays it out for `docker build lambda/`: its Dockerfile copies dist/. */
 const DOCKERFILE = 'Dockerfile';
@@ -66,7 +66,7 @@ export function handlerImageCode(scope: Construct, platform: Platform): DockerIm
   });
   return DockerImageCode.fromImageAsset(context.absoluteStagedPath, {
     platform,
-    // With bundling skipped, the staged path is lambda/ itself: of it, only what the Dockerfile reads.
-    exclude: ['*', `!${DOCKERFILE}`, `!${IMAGE_DIST}/${BUNDLE_FILE}`, `!${IMAGE_DIST}/${BUNDLE_FILE}.map`],
+    // With bundling skipped (cdk ls, destroy), the staged path is lambda/ itself: of it, the Dockerfile only.
+    exclude: Stack.of(scope).bundlingRequired ? undefined : ['*', `!${DOCKERFILE}`],
   });
 }
