@@ -10,6 +10,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { bundleHandler } from '../../lambda/build';
+import { parseConfig } from '../../lambda/src/config';
 import { DEAD_LETTER_PREFIX, METRIC_NAMES, METRICS_NAMESPACE } from '../../lambda/src/names';
 import { addRideDurationStack } from '../../lib/app';
 import { SettingsError } from '../../lib/stack-settings';
@@ -654,6 +655,33 @@ describe('configured from context', () => {
     });
   });
 
+  it.each<[Context, string, string]>([
+    [{ modelBucket: 'team-mlflow', runId: 'abc123', experimentId: '4' }, 'team-mlflow', '4/abc123/artifacts/model/'],
+    [
+      { modelBucket: 'team-mlflow', runId: 'abc123', modelArtifactPath: 'models_mlflow' },
+      'team-mlflow',
+      '1/abc123/artifacts/models_mlflow/',
+    ],
+    [{ modelLocation: 's3://team-mlflow/4/models/m-0a1b2c/artifacts/' }, 'team-mlflow', '4/models/m-0a1b2c/artifacts/'],
+    [{ modelLocation: 's3://team-mlflow/web/lin_reg.pkl', runId: 'label-1' }, 'team-mlflow', 'web/lin_reg.pkl'],
+    [{ modelLocation: 's3://team-mlflow' }, 'team-mlflow', ''],
+  ])('configures the function to read %o where the stack grants it (one rule for the location on both sides)', (context, bucket, path) => {
+    const { template } = synth(context);
+    // The model's variables as the stack sets them (the others are references to its resources).
+    const model = Object.entries(functionEnv(template)).filter(([name]) =>
+      ['RUN_ID', 'MODEL_BUCKET', 'MLFLOW_EXPERIMENT_ID', 'MODEL_ARTIFACT_PATH', 'MODEL_LOCATION'].includes(name),
+    );
+    const config = parseConfig({ ...Object.fromEntries(model), TEST_RUN: 'true' });
+    expect(config.model.location).toEqual({ kind: 's3', bucket, path });
+    // The keys granted in that bucket: the model's own, or a prefix (`*`) that holds it.
+    const granted = byAction(template, 's3:GetObject')
+      .flatMap(resources)
+      .map((r) => JSON.stringify(r).match(new RegExp(`:s3:::${bucket}/([^"]*)"`))?.[1])
+      .filter((key) => key !== undefined);
+    const holds = (key: string) => key === path || (key.endsWith('*') && path.startsWith(key.slice(0, -1)));
+    expect(granted.some(holds), granted.join(' ')).toBe(true);
+  });
+
   it('deploys stages side by side under their own names', () => {
     const stg = synth({ stage: 'stg' });
     const prod = synth({ stage: 'prod', alarmEmail: 'oncall@example.com' });
@@ -872,6 +900,8 @@ describe('configured from context', () => {
     [{ stage: 'Prod!' }, 'context stage:'],
     [{ runId: '../other' }, 'context runId:'],
     [{ maxRecordAgeSeconds: 172800 }, "context maxRecordAgeSeconds: longer than the streams' retention"],
+    [{ modelBucket: 'Team_MLflow', runId: 'r' }, 'context modelBucket: "Team_MLflow" is not an S3 bucket name'],
+    [{ modelBucket: 'team..mlflow', runId: 'r' }, 'context modelBucket: "team..mlflow" is not an S3 bucket name'],
   ])('refuses %o, naming the context key', (context, message) => {
     expect(() => addRideDurationStack(newApp(context))).toThrow(SettingsError);
     expect(() => addRideDurationStack(newApp(context))).toThrow(message);
