@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { MLMODEL_FILE_NAME, openModelSource, parseMlmodel, parseS3Uri } from '../lambda/src';
+import { MLMODEL_FILE_NAME, mlflowArtifactsPath, mlflowModelPath, openModelSource, parseMlmodel, parseS3Uri } from '../lambda/src';
 import { REFERENCE_PATH } from '../lambda/src/monitoring';
 import { uploadDirectory } from './buckets';
 
@@ -45,8 +45,8 @@ export async function placeModel(s3: S3Client, bucket: string, experimentId: str
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${artifacts}${REFERENCE_PATH}`, Body: readFileSync(reference) }));
   };
   if (isDirectory && runId !== undefined && model.runId === undefined) {
-    await uploadDirectory(s3, model.path, bucket, `${experimentId}/${runId}/artifacts/model/`);
-    await putReference(`${experimentId}/${runId}/artifacts/`);
+    await uploadDirectory(s3, model.path, bucket, mlflowModelPath(experimentId, runId));
+    await putReference(mlflowArtifactsPath(experimentId, runId));
     return { RUN_ID: runId, MODEL_BUCKET: bucket, MLFLOW_EXPERIMENT_ID: experimentId, MODEL_LOCATION: undefined };
   }
   const key = `local-models/${basename(model.path)}`;

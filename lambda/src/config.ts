@@ -11,7 +11,14 @@ import type { ModelLocation } from './model/model-source';
 import type { DriftSettings } from './monitoring/monitor';
 import type { ReferenceSetting } from './monitoring/reference';
 import { REFERENCE_PATH, referenceBeside } from './monitoring/reference-path';
-import { DEFAULT_ARTIFACT_PATH, DEFAULT_EXPERIMENT_ID, DRIFT_DEFAULTS, mlflowArtifactsPath, RESOURCE_NAMES } from './names';
+import {
+  DEFAULT_ARTIFACT_PATH,
+  DEFAULT_EXPERIMENT_ID,
+  DRIFT_DEFAULTS,
+  mlflowArtifactsPath,
+  mlflowModelPath,
+  RESOURCE_NAMES,
+} from './names';
 import { DEFAULT_RIDE_LIMITS, type RideLimits } from './rides/schema';
 import { parseS3Uri } from './s3-uri';
 
@@ -142,7 +149,7 @@ export function parseConfig(env: Env): Config {
   } else {
     // The layout MLflow writes: {experiment}/{run}/artifacts/{artifact path}/
     artifactsRoot = { kind: 's3', bucket, path: mlflowArtifactsPath(experimentId ?? DEFAULT_EXPERIMENT_ID, runId) };
-    location = { kind: 's3', bucket, path: `${artifactsRoot.path}${artifactPath ?? DEFAULT_ARTIFACT_PATH}/` };
+    location = { kind: 's3', bucket, path: mlflowModelPath(experimentId ?? DEFAULT_EXPERIMENT_ID, runId, artifactPath) };
   }
 
   const deadLetterQueueUrl = checked('DEAD_LETTER_QUEUE_URL', queueUrlProblem);

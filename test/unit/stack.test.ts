@@ -591,7 +591,7 @@ describe('configured from context', () => {
     const outputs = template.toJSON().Outputs;
     expect(outputs.UploadDemoModelCommand).toBeUndefined();
     expect(JSON.stringify(outputs.UploadModelCommand.Value)).toMatch(
-      /^\{"Fn::Join":\["",\["aws s3 cp --recursive mlruns\/1\/f00dcafe\/artifacts s3:\/\/",\{"Ref":"ModelBucket\w+"\},"\/1\/f00dcafe\/artifacts\/"\]\]\}$/,
+      /^\{"Fn::Join":\["",\["aws s3 cp --recursive mlruns\/1\/f00dcafe\/artifacts\/ s3:\/\/",\{"Ref":"ModelBucket\w+"\},"\/1\/f00dcafe\/artifacts\/"\]\]\}$/,
     );
     expect(JSON.stringify(template.toJSON())).not.toContain(DEMO_RUN_ID);
   });
