@@ -10,10 +10,12 @@ import { DEMO_RUN_ID } from '../models/demo-model';
 import { DEFAULTS } from './stack-defaults';
 
 /**
- * Where the served model is. The function reads it with the layout that `kind` names; the
- * stack grants read access to exactly that place.
+ * Where the served model is, as the stack's context chooses it (the function's own
+ * ModelSettings, in lambda/src/config.ts, is what it parses from the variables the stack sets).
+ * The function reads it with the layout that `kind` names; the stack grants read access to
+ * exactly that place.
  */
-export type ModelSettings =
+export type StackModelSettings =
   | {
       /** MLflow's run layout, `s3://<bucket>/<experimentId>/<runId>/artifacts/<artifactPath>/`. */
       kind: 'mlflow-run';
@@ -44,7 +46,7 @@ export type StartingPosition = 'TRIM_HORIZON' | 'LATEST';
 export interface StackSettings {
   /** Names the stack and every resource, so that one app deploys side by side as dev, stg, prod, ... */
   stage: string;
-  model: ModelSettings;
+  model: StackModelSettings;
   packaging: Packaging;
   architecture: 'arm64' | 'x86_64';
   memorySize: number;
@@ -184,7 +186,7 @@ export function readStackSettings(node: Node): StackSettings {
 
   const settings: StackSettings = {
     stage,
-    model: readModelSettings(raw, text, problems),
+    model: readStackModelSettings(raw, text, problems),
     packaging: choice('packaging', DEFAULTS.packaging, ['image', 'zip'] as const),
     architecture: choice('architecture', DEFAULTS.architecture, ['arm64', 'x86_64'] as const),
     memorySize: integer('memorySize', DEFAULTS.memorySize, 128, 10_240),
@@ -225,7 +227,7 @@ type Raw = (key: ContextKey) => string | undefined;
 type Text = (key: ContextKey, fallback: string, pattern?: RegExp) => string;
 
 /** modelBucket + runId (+ experimentId), or modelLocation (+ runId), or neither: a new bucket for the demo run. */
-function readModelSettings(raw: Raw, text: Text, problems: string[]): ModelSettings {
+function readStackModelSettings(raw: Raw, text: Text, problems: string[]): StackModelSettings {
   const kmsKeyArn = raw('modelBucketKeyArn');
   if (kmsKeyArn !== undefined && !KMS_KEY_ARN.test(kmsKeyArn)) {
     problems.push(

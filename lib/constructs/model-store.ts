@@ -5,7 +5,7 @@ import { Construct, type IConstruct } from 'constructs';
 import { REFERENCE_PATH, referencePathBeside } from '../../lambda/src/monitoring/reference-path';
 import { DEFAULT_ARTIFACT_PATH, mlflowArtifactsPath, mlflowModelPath } from '../../lambda/src/names';
 import { defaultModelBucketProps } from '../secure-defaults';
-import type { ModelSettings } from '../stack-settings';
+import type { StackModelSettings } from '../stack-settings';
 import { bucketObjectsWildcardFinding } from './nag-findings';
 
 export interface ModelStoreProps {
@@ -13,7 +13,7 @@ export interface ModelStoreProps {
    * Where the served model is: MLflow's run layout in an existing bucket or a new one, or any
    * key or prefix (`modelLocation`).
    */
-  readonly model: ModelSettings;
+  readonly model: StackModelSettings;
 }
 
 /**
