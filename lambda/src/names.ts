@@ -1,7 +1,8 @@
 /*
  * Names shared by the function, the CDK stack and the local stack: resource names, the
- * service name and the metrics the handler emits. Names only, no runtime code, so that
- * `lib/` can import this module without pulling the handler into the CDK app.
+ * service name, the metrics the handler emits, MLflow's run layout and the defaults both
+ * sides use. No imports, so that `lib/` can import this module without pulling the handler
+ * into the CDK app (s3-uri.ts is the same for S3 locations).
  */
 
 /** Resource names without a stage; the stack appends `-<stage>`, the local stack uses them as they are. */
