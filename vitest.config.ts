@@ -3,9 +3,10 @@ import { LOCAL_CREDENTIALS, QUIET_TELEMETRY } from './local/environment.ts';
 
 /**
  * Three tiers, one folder each; `npm test` runs all of them:
- * - unit (test/unit): the code alone, in seconds: `npm run test:unit` while working;
+ * - unit (test/unit): the code alone, the stack's templates synthesized in-process, in
+ *   seconds: `npm run test:unit` while working;
  * - emulators (test/emulators): against local Kinesis, S3 and SQS servers, scikit-learn, the
- *   AWS CLI, the CDK and moto's emulated account;
+ *   AWS CLI, the CDK CLI and moto's emulated account;
  * - drill (test/drill): 100,000 rides through the local stream under injected faults.
  */
 export default defineConfig({

@@ -17,7 +17,15 @@ import { gzipSync } from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { kinesisEvent } from '../events/kinesis-event';
 import { BUNDLE, bundle, bundleHandler } from '../lambda/build';
-import { buildReferenceProfile, createClients, loadModelAt, monitoredFeaturesOf, type Ride } from '../lambda/src';
+import {
+  buildReferenceProfile,
+  createClients,
+  DEFAULT_EXPERIMENT_ID,
+  loadModelAt,
+  mlflowModelPath,
+  monitoredFeaturesOf,
+  type Ride,
+} from '../lambda/src';
 import { DEFAULTS } from '../lib/stack-defaults';
 import { createQueue, createStream, uploadDirectory } from '../local/aws-setup';
 import { startKinesis, startS3, startSqs } from '../local/emulators';
@@ -241,19 +249,19 @@ async function coldStart() {
     const put = (key: string, body: Buffer | string) =>
       clients.s3.send(new PutObjectCommand({ Bucket: 'bench-models', Key: key, Body: body }));
     for (const model of MODELS) {
-      await uploadDirectory(clients.s3, join(CACHE, model), 'bench-models', `1/${model}/artifacts/model/`);
+      await uploadDirectory(clients.s3, join(CACHE, model), 'bench-models', mlflowModelPath(DEFAULT_EXPERIMENT_ID, model));
       // The same model as model.json only (no pickle beside it), under a run of its own.
       const jsonRun = `${model}-json`;
       await put(
-        `1/${jsonRun}/artifacts/model/MLmodel`,
+        `${mlflowModelPath(DEFAULT_EXPERIMENT_ID, jsonRun)}MLmodel`,
         readFileSync(join(CACHE, model, 'MLmodel'), 'utf8').replace(`run_id: ${model}`, `run_id: ${jsonRun}`),
       );
-      await put(`1/${jsonRun}/artifacts/model/model.json`, readFileSync(join(CACHE, model, 'model.json')));
+      await put(`${mlflowModelPath(DEFAULT_EXPERIMENT_ID, jsonRun)}model.json`, readFileSync(join(CACHE, model, 'model.json')));
       const env = (runId: string) => ({
         TEST_RUN: 'true',
         RUN_ID: runId,
         MODEL_BUCKET: 'bench-models',
-        MLFLOW_EXPERIMENT_ID: '1',
+        MLFLOW_EXPERIMENT_ID: DEFAULT_EXPERIMENT_ID,
         S3_ENDPOINT_URL: s3.endpoint,
       });
       results[model] = { typescript: 0, typescriptJson: 0, course: 0 };

@@ -5,16 +5,13 @@ import { readStackSettings, SettingsError, unknownContextKeys } from './stack-se
 import { stageNames } from './stage-names';
 
 /**
- * Adds the stage's stack to the app, with cdk-nag's AWS Solutions checks on every synth. The
- * handler's bundle (lambda/dist) must be built first: bin/app.ts does, as does `npm run build`.
+ * Adds the stage's stack to the app, with cdk-nag's AWS Solutions checks on every synth.
  *
  * @example
  * ```typescript
  * import { App } from 'aws-cdk-lib';
- * import { bundleHandler } from '../lambda/build';
  * import { addRideDurationStack } from '../lib/app';
  *
- * bundleHandler();
  * addRideDurationStack(new App({ context: { stage: 'stg', packaging: 'zip' } }));
  * ```
  */

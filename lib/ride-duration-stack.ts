@@ -190,18 +190,20 @@ export class RideDurationStack extends Stack {
     }
     out('ModelLocation', model.uri, 'Where the served model is read from');
     // Only a bucket the stack made starts empty; an existing MLflow bucket holds its runs already.
-    if (model.createdBucket && settings.model.kind === 'mlflow-run') {
+    if (model.createdBucket && model.artifactsRoot !== undefined && settings.model.kind === 'mlflow-run') {
       const runId = settings.model.runId;
+      const artifacts = `s3://${model.bucket.bucketName}/${model.artifactsRoot}`;
       if (runId === DEMO_RUN_ID) {
         out(
           'UploadDemoModelCommand',
-          `${aws} s3 cp --recursive models/demo s3://${model.bucket.bucketName}/${settings.model.experimentId}/${runId}/artifacts/`,
+          `${aws} s3 cp --recursive models/demo ${artifacts}`,
           "Upload the bundled demo model and its reference profile (the run's artifacts: model/ and reference/), which this stage serves",
         );
       } else {
         out(
           'UploadModelCommand',
-          `${aws} s3 cp --recursive mlruns/${settings.model.experimentId}/${runId}/artifacts s3://${model.bucket.bucketName}/${settings.model.experimentId}/${runId}/artifacts/`,
+          // A local MLflow store lays the run out as its artifact store does.
+          `${aws} s3 cp --recursive mlruns/${model.artifactsRoot} ${artifacts}`,
           `Upload run ${runId}'s artifacts (its model/, and reference/ when it has a profile) from a local MLflow store (mlruns/), in the MLflow layout`,
         );
       }

@@ -1,4 +1,4 @@
-import { DEFAULT_ARTIFACT_PATH, DEFAULT_EXPERIMENT_ID } from '../lambda/src/names';
+import { DEFAULT_ARTIFACT_PATH, DEFAULT_EXPERIMENT_ID, DEFAULT_TIMEOUT_SECONDS } from '../lambda/src/names';
 
 /*
  * The stack's defaults, one home for them. No CDK import, so that the local stand-ins
@@ -13,7 +13,7 @@ export const DEFAULTS = {
   packaging: 'image',
   architecture: 'arm64',
   memorySize: 512,
-  timeoutSeconds: 60,
+  timeoutSeconds: DEFAULT_TIMEOUT_SECONDS,
   logRetentionDays: 30,
   // Off: the handler is not instrumented (no X-Ray SDK or Powertools Tracer), so a trace holds
   // only Lambda's own invoke segment, which the Duration and IteratorAge metrics already show.

@@ -5,14 +5,17 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { DRIFT_DEFAULTS } from '../lambda/src/names';
+import { isBucketName, parseS3Uri } from '../lambda/src/s3-uri';
 import { DEMO_RUN_ID } from '../models/demo-model';
 import { DEFAULTS } from './stack-defaults';
 
 /**
- * Where the served model is. The function reads it with the layout that `kind` names; the
- * stack grants read access to exactly that place.
+ * Where the served model is, as the stack's context chooses it (the function's own
+ * ModelSettings, in lambda/src/config.ts, is what it parses from the variables the stack sets).
+ * The function reads it with the layout that `kind` names; the stack grants read access to
+ * exactly that place.
  */
-export type ModelSettings =
+export type StackModelSettings =
   | {
       /** MLflow's run layout, `s3://<bucket>/<experimentId>/<runId>/artifacts/<artifactPath>/`. */
       kind: 'mlflow-run';
@@ -43,7 +46,7 @@ export type StartingPosition = 'TRIM_HORIZON' | 'LATEST';
 export interface StackSettings {
   /** Names the stack and every resource, so that one app deploys side by side as dev, stg, prod, ... */
   stage: string;
-  model: ModelSettings;
+  model: StackModelSettings;
   packaging: Packaging;
   architecture: 'arm64' | 'x86_64';
   memorySize: number;
@@ -127,7 +130,6 @@ export class SettingsError extends Error {
   override name = 'SettingsError';
 }
 
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 /**
  * One segment of a model's key. No `*`, `?` or `$`: in an IAM resource they are wildcards or
  * policy variables, and would widen the read grant beyond the model.
@@ -184,7 +186,7 @@ export function readStackSettings(node: Node): StackSettings {
 
   const settings: StackSettings = {
     stage,
-    model: readModelSettings(raw, text, problems),
+    model: readStackModelSettings(raw, text, problems),
     packaging: choice('packaging', DEFAULTS.packaging, ['image', 'zip'] as const),
     architecture: choice('architecture', DEFAULTS.architecture, ['arm64', 'x86_64'] as const),
     memorySize: integer('memorySize', DEFAULTS.memorySize, 128, 10_240),
@@ -225,7 +227,7 @@ type Raw = (key: ContextKey) => string | undefined;
 type Text = (key: ContextKey, fallback: string, pattern?: RegExp) => string;
 
 /** modelBucket + runId (+ experimentId), or modelLocation (+ runId), or neither: a new bucket for the demo run. */
-function readModelSettings(raw: Raw, text: Text, problems: string[]): ModelSettings {
+function readStackModelSettings(raw: Raw, text: Text, problems: string[]): StackModelSettings {
   const kmsKeyArn = raw('modelBucketKeyArn');
   if (kmsKeyArn !== undefined && !KMS_KEY_ARN.test(kmsKeyArn)) {
     problems.push(
@@ -238,14 +240,17 @@ function readModelSettings(raw: Raw, text: Text, problems: string[]): ModelSetti
     for (const key of ['modelBucket', 'experimentId', 'modelArtifactPath'] as const) {
       if (raw(key) !== undefined) problems.push(`context ${key}: not with modelLocation, which names the model's bucket and path itself`);
     }
-    const parsed = parseModelLocation(location);
+    const parsed = grantableLocation(location);
     if (typeof parsed === 'string') {
       problems.push(`context modelLocation: ${parsed}`);
       return { kind: 'location', bucketName: 'invalid', path: '', runId, kmsKeyArn };
     }
     return { kind: 'location', ...parsed, runId, kmsKeyArn };
   }
-  const bucketName = raw('modelBucket') === undefined ? undefined : text('modelBucket', '', BUCKET_NAME);
+  const bucketName = raw('modelBucket');
+  if (bucketName !== undefined && !isBucketName(bucketName)) {
+    problems.push(`context modelBucket: ${JSON.stringify(bucketName)} is not an S3 bucket name (3 to 63 lowercase letters, digits, . -)`);
+  }
   // A new bucket starts out for the demo model; an existing one needs the run to serve.
   if (bucketName !== undefined && runId === undefined) {
     problems.push('context runId: required with modelBucket (the MLflow run whose model is served)');
@@ -263,13 +268,16 @@ function readModelSettings(raw: Raw, text: Text, problems: string[]): ModelSetti
   };
 }
 
-/** `s3://bucket/key-or-prefix` into its bucket and path, or why it cannot be served from. */
-export function parseModelLocation(uri: string): { bucketName: string; path: string } | string {
+/**
+ * `s3://bucket/key-or-prefix` (parseS3Uri, the function's rule too) into its bucket and path,
+ * or why the stack cannot grant reading exactly there.
+ */
+function grantableLocation(uri: string): { bucketName: string; path: string } | string {
   const expected = 'expected s3://<bucket>/<prefix>/ or s3://<bucket>/<key of a model file>';
-  const match = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(uri);
-  if (!match) return `${expected}, got ${JSON.stringify(uri)}`;
-  const [, bucketName, path = ''] = match;
-  if (!BUCKET_NAME.test(bucketName)) return `${JSON.stringify(bucketName)} is not an S3 bucket name`;
+  const parsed = parseS3Uri(uri);
+  if (parsed === undefined) return `${expected}, got ${JSON.stringify(uri)}`;
+  const { bucket: bucketName, key: path } = parsed;
+  if (!isBucketName(bucketName)) return `${JSON.stringify(bucketName)} is not an S3 bucket name`;
   if (path === '') return { bucketName, path };
   const segments = (path.endsWith('/') ? path.slice(0, -1) : path).split('/');
   const bad = segments.find((s) => !KEY_SEGMENT.test(s) || s === '.' || s === '..');
@@ -282,7 +290,7 @@ export function parseModelLocation(uri: string): { bucketName: string; path: str
 /** referenceLocation: `s3://bucket/key` of a profile, or `none`. */
 function readReference(location: string | undefined, problems: string[]): StackSettings['reference'] {
   if (location === undefined || location === 'none') return location;
-  const parsed = parseModelLocation(location);
+  const parsed = grantableLocation(location);
   if (typeof parsed === 'string' || parsed.path === '' || parsed.path.endsWith('/')) {
     problems.push(`context referenceLocation: expected s3://<bucket>/<key of a profile> or none, got ${JSON.stringify(location)}`);
     return undefined;

@@ -15,7 +15,7 @@ import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { BAD_RECORDS, type BadRecord, isReasonFor } from '../events/bad-records';
 import type { DeadLetter, PredictionEvent } from '../lambda/src';
-import { loadModelAt } from '../lambda/src';
+import { loadModelAt, parseS3Uri } from '../lambda/src';
 import { DEMO_MODEL_DIR } from '../models/demo-model';
 import { type FaultStats, seededRandom, startKinesisFaultProxy } from './kinesis-fault-proxy';
 import { LOCAL_NAMES, type LocalStack, type LocalStackOptions, startLocalStack } from './local-stack';
@@ -203,8 +203,8 @@ async function wait(stack: LocalStack, work: Workload, options: DrillOptions, lo
 async function hasItsData(stack: LocalStack, letter: DeadLetter, record: BadRecord): Promise<boolean> {
   const sent = record.bytes!.toString('base64');
   if (letter.dataLocation !== undefined) {
-    const [, bucket, key] = /^s3:\/\/([^/]+)\/(.+)$/.exec(letter.dataLocation) ?? [];
-    const object = await stack.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const at = parseS3Uri(letter.dataLocation);
+    const object = await stack.clients.s3.send(new GetObjectCommand({ Bucket: at?.bucket, Key: at?.key }));
     return (JSON.parse(await object.Body!.transformToString()) as DeadLetter).data === sent;
   }
   return letter.dataTruncated ? sent.startsWith(letter.data) : letter.data === sent;

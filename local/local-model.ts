@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { MLMODEL_FILE_NAME, openModelSource, parseMlmodel } from '../lambda/src';
+import { MLMODEL_FILE_NAME, mlflowArtifactsPath, mlflowModelPath, openModelSource, parseMlmodel, parseS3Uri } from '../lambda/src';
 import { REFERENCE_PATH } from '../lambda/src/monitoring';
 import { uploadDirectory } from './buckets';
 
@@ -45,8 +45,8 @@ export async function placeModel(s3: S3Client, bucket: string, experimentId: str
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${artifacts}${REFERENCE_PATH}`, Body: readFileSync(reference) }));
   };
   if (isDirectory && runId !== undefined && model.runId === undefined) {
-    await uploadDirectory(s3, model.path, bucket, `${experimentId}/${runId}/artifacts/model/`);
-    await putReference(`${experimentId}/${runId}/artifacts/`);
+    await uploadDirectory(s3, model.path, bucket, mlflowModelPath(experimentId, runId));
+    await putReference(mlflowArtifactsPath(experimentId, runId));
     return { RUN_ID: runId, MODEL_BUCKET: bucket, MLFLOW_EXPERIMENT_ID: experimentId, MODEL_LOCATION: undefined };
   }
   const key = `local-models/${basename(model.path)}`;
@@ -67,8 +67,10 @@ export async function placeModel(s3: S3Client, bucket: string, experimentId: str
  * (an MLflow model, or a run's artifacts whose files make one model together).
  */
 export async function downloadModel(uri: string): Promise<string> {
-  const [bucket, ...rest] = uri.slice('s3://'.length).split('/');
-  const source = await openModelSource({ kind: 's3', bucket, path: rest.join('/') }, () => new S3Client({ followRegionRedirects: true }));
+  const parsed = parseS3Uri(uri);
+  if (parsed === undefined) throw new Error(`expected s3://<bucket>/<key or prefix>, got ${JSON.stringify(uri)}`);
+  const location = { kind: 's3', bucket: parsed.bucket, path: parsed.key } as const;
+  const source = await openModelSource(location, () => new S3Client({ followRegionRedirects: true }));
   const directory = mkdtempSync(join(tmpdir(), 'ride-model-'));
   if (source.kind === 'file') {
     writeFileSync(join(directory, source.name), source.bytes);

@@ -7,7 +7,7 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import type { DriftMonitor, ServedModelInfo } from '../lambda/src';
-import { type AwsClients, createClients, parseConfig, RESOURCE_NAMES, startPredictionService } from '../lambda/src';
+import { type AwsClients, createClients, DEFAULT_EXPERIMENT_ID, parseConfig, RESOURCE_NAMES, startPredictionService } from '../lambda/src';
 import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../models/demo-model';
 import { ArchiveWriter } from './archive-writer';
 import { type Emulators, startEmulators } from './emulators';
@@ -30,7 +30,7 @@ export const LOCAL_NAMES = {
   deadLetterBucket: 'ride-dead-letter-data',
   /** Where every prediction is archived, as the stack's Firehose delivery stream writes them. */
   archiveBucket: 'ride-predictions-archive',
-  experimentId: '1',
+  experimentId: DEFAULT_EXPERIMENT_ID,
   runId: DEMO_RUN_ID,
 } as const;
 

@@ -6,7 +6,7 @@
  * - the zip packaging (no Docker, and moto runs no function anyway);
  * - the KMS key's Tags left out of the template moto gets: moto's CloudFormation tagger fails
  *   on them with `KeyError: 'TagKey'` and then reports the stack CREATE_COMPLETE with none of
- *   its resources; test/emulators/stack.test.ts asserts those tags;
+ *   its resources; test/unit/stack.test.ts asserts those tags;
  * - `cdk deploy --require-approval never --method=direct`: no prompt without a terminal, and a
  *   plain CreateStack;
  * - success checked on the resources, never on the CLI's exit code (see checkDeployed).
@@ -28,7 +28,7 @@ export const MOTO_LIMITS =
   'moto records the stack; it does not run it. It runs no function: rides put on the input stream stay there, nothing is ' +
   'predicted (npm run local runs the stream). It ignores the alarms (they never fire or notify), encryption (of the streams, ' +
   'queues, buckets and topic), the IAM policies (nothing is enforced) and the architecture. So a deploy here shows that the ' +
-  'template deploys, its outputs, and that the stage can be destroyed and deployed again; test/emulators/stack.test.ts checks what moto ignores.';
+  'template deploys, its outputs, and that the stage can be destroyed and deployed again; test/unit/stack.test.ts checks what moto ignores.';
 
 /** A synthesized cloud assembly of one stage's stack. */
 export interface MotoAssembly {

@@ -19,7 +19,15 @@ import { basename, join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import type { ModelLocation, Ride, ServedPart } from '../lambda/src';
-import { createClients, decodeRideRecord, describeLocation, loadServedModel, openModelSource, parseConfig } from '../lambda/src';
+import {
+  createClients,
+  decodeRideRecord,
+  describeLocation,
+  loadServedModel,
+  openModelSource,
+  parseConfig,
+  parseS3Uri,
+} from '../lambda/src';
 import { localS3Holds } from '../local/buckets';
 import { fail, MODEL_OPTIONS, readCommandLine } from '../local/cli';
 import { LOCAL_CREDENTIALS, useLocalEnvironment } from '../local/environment';
@@ -113,13 +121,14 @@ async function libraryPredictions(
 
 /** s3://bucket/key as a model location. */
 function s3Location(uri: string): ModelLocation {
-  const [bucket, ...key] = uri.slice('s3://'.length).split('/');
-  return { kind: 's3', bucket, path: key.join('/') };
+  const parsed = parseS3Uri(uri);
+  if (parsed === undefined) throw new Error(`expected s3://<bucket>/<key>, got ${JSON.stringify(uri)}`);
+  return { kind: 's3', bucket: parsed.bucket, path: parsed.key };
 }
 
 /** The local stack's S3 (npm run local's), where an s3:// URI without S3_ENDPOINT_URL is read when it holds the bucket. */
 const LOCAL_S3 = `http://127.0.0.1:${DEFAULT_PORTS.s3}`;
-const bucket = /^s3:\/\/([^/]+)/.exec(where)?.[1];
+const bucket = parseS3Uri(where)?.bucket;
 let hint = '';
 if (bucket !== undefined && process.env.S3_ENDPOINT_URL === undefined) {
   if (await localS3Holds(LOCAL_S3, bucket)) {

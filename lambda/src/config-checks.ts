@@ -3,6 +3,7 @@
  * prefixes with the variable's name) or undefined when the value is fine. They run once at
  * start, so that a bad value fails there, named, rather than at the first delivery.
  */
+import { isBucketName } from './s3-uri';
 
 /** Kinesis stream names: 1 to 128 of letters, digits, `_`, `.` and `-`. */
 const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
@@ -10,8 +11,6 @@ const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
 const QUEUE_NAME = /^[a-zA-Z0-9_-]{1,80}(\.fifo)?$/;
 /** AWS region names: us-east-1, eu-central-2, us-gov-west-1, cn-northwest-1, eusc-de-east-1, ... */
 const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
-/** S3 bucket names: 3 to 63 of lowercase letters, digits, `.` and `-`, starting and ending with a letter or digit. */
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 const quote = (value: string) => JSON.stringify(value);
 
@@ -70,7 +69,5 @@ export function regionProblem(value: string): string | undefined {
 }
 
 export function bucketNameProblem(value: string): string | undefined {
-  return BUCKET_NAME.test(value) && !value.includes('..')
-    ? undefined
-    : `must be an S3 bucket name (3 to 63 lowercase letters, digits, . -), got ${quote(value)}`;
+  return isBucketName(value) ? undefined : `must be an S3 bucket name (3 to 63 lowercase letters, digits, . -), got ${quote(value)}`;
 }

@@ -11,8 +11,16 @@ import type { ModelLocation } from './model/model-source';
 import type { DriftSettings } from './monitoring/monitor';
 import type { ReferenceSetting } from './monitoring/reference';
 import { REFERENCE_PATH, referenceBeside } from './monitoring/reference-path';
-import { DEFAULT_ARTIFACT_PATH, DEFAULT_EXPERIMENT_ID, DRIFT_DEFAULTS, mlflowArtifactsPath, RESOURCE_NAMES } from './names';
+import {
+  DEFAULT_ARTIFACT_PATH,
+  DEFAULT_EXPERIMENT_ID,
+  DRIFT_DEFAULTS,
+  mlflowArtifactsPath,
+  mlflowModelPath,
+  RESOURCE_NAMES,
+} from './names';
 import { DEFAULT_RIDE_LIMITS, type RideLimits } from './rides/schema';
+import { parseS3Uri } from './s3-uri';
 
 /** The settings every function has, test run or not. */
 interface CommonConfig {
@@ -141,7 +149,7 @@ export function parseConfig(env: Env): Config {
   } else {
     // The layout MLflow writes: {experiment}/{run}/artifacts/{artifact path}/
     artifactsRoot = { kind: 's3', bucket, path: mlflowArtifactsPath(experimentId ?? DEFAULT_EXPERIMENT_ID, runId) };
-    location = { kind: 's3', bucket, path: `${artifactsRoot.path}${artifactPath ?? DEFAULT_ARTIFACT_PATH}/` };
+    location = { kind: 's3', bucket, path: mlflowModelPath(experimentId ?? DEFAULT_EXPERIMENT_ID, runId, artifactPath) };
   }
 
   const deadLetterQueueUrl = checked('DEAD_LETTER_QUEUE_URL', queueUrlProblem);
@@ -244,28 +252,30 @@ function parseReferenceSetting(
   if (text === 'none') return undefined;
   if (text !== undefined) {
     if (!text.startsWith('s3://')) return { location: { kind: 'local', path: isAbsolute(text) ? text : resolve(text) }, required: true };
-    const [bucket, ...rest] = text.slice('s3://'.length).split('/');
-    const path = rest.join('/');
-    if (!bucket || path === '' || path.endsWith('/')) {
+    const parsed = parseS3Uri(text);
+    if (parsed === undefined || parsed.key === '' || parsed.key.endsWith('/')) {
       problems.push(`REFERENCE_LOCATION must be s3://bucket/key of a profile, a local file or none, got ${JSON.stringify(text)}`);
       return undefined;
     }
-    return { location: { kind: 's3', bucket, path }, required: true };
+    return { location: { kind: 's3', bucket: parsed.bucket, path: parsed.key }, required: true };
   }
   // A run's artifacts hold it at reference/profile.json, whatever the model's artifact path.
   const beside = artifactsRoot ? { ...artifactsRoot, path: `${artifactsRoot.path}${REFERENCE_PATH}` } : model && referenceBeside(model);
   return beside && { location: beside, required: false };
 }
 
-/** MODEL_LOCATION: an s3://bucket/key-or-prefix URI, or a local path (a directory or a model file). */
+/**
+ * MODEL_LOCATION: an s3://bucket/key-or-prefix URI (parseS3Uri, the stack's rule too), its
+ * key's leading slashes dropped, or a local path (a directory or a model file).
+ */
 function parseModelLocation(uri: string, problems: string[]): ModelLocation | undefined {
   if (!uri.startsWith('s3://')) return { kind: 'local', path: isAbsolute(uri) ? uri : resolve(uri) };
-  const [bucket, ...rest] = uri.slice('s3://'.length).split('/');
-  if (!bucket) {
+  const parsed = parseS3Uri(uri);
+  if (parsed === undefined) {
     problems.push(
       `MODEL_LOCATION must be s3://bucket/prefix, s3://bucket/key of a model file, or a local path, got ${JSON.stringify(uri)}`,
     );
     return undefined;
   }
-  return { kind: 's3', bucket, path: rest.join('/').replace(/^\/+/, '') };
+  return { kind: 's3', bucket: parsed.bucket, path: parsed.key.replace(/^\/+/, '') };
 }

@@ -1,7 +1,8 @@
 /**
  * The public face of the function's code: what the local stream (local/), the tools (tools/),
  * the sample events (events/) and the benchmark (bench/) use. Everything else in lambda/src is
- * the function's own. The CDK app (lib/) imports only ./names, which holds no runtime code.
+ * the function's own. The CDK app (lib/) imports only the pure modules: ./names, ./s3-uri and
+ * ./monitoring/reference-path, which load nothing of the handler.
  *
  * @example
  * ```typescript
@@ -52,6 +53,7 @@ export { MODEL_NAME, type PredictionEvent } from './rides/prediction-event';
 export type { Ride, RideEvent, RideId } from './rides/ride';
 export { escapeNonPrintable } from './rides/safe-text';
 export { FEATURE_RECIPES, type FeatureName, type FeatureUse, RIDE_FIELDS } from './rides/schema';
+export { isBucketName, parseS3Uri, type S3Uri } from './s3-uri';
 // The model: where it is, how it loads, and the checks that it may be served.
 export { loadServedModel, type ServedModel } from './served-model';
 export { type PredictionService, type ServedModelInfo, type ServiceOptions, startPredictionService } from './service';

@@ -1,7 +1,8 @@
 /*
  * Names shared by the function, the CDK stack and the local stack: resource names, the
- * service name and the metrics the handler emits. Names only, no runtime code, so that
- * `lib/` can import this module without pulling the handler into the CDK app.
+ * service name, the metrics the handler emits, MLflow's run layout and the defaults both
+ * sides use. No imports, so that `lib/` can import this module without pulling the handler
+ * into the CDK app (s3-uri.ts is the same for S3 locations).
  */
 
 /** Resource names without a stage; the stack appends `-<stage>`, the local stack uses them as they are. */
@@ -24,11 +25,24 @@ export const DEAD_LETTER_PREFIX = 'dead-letters/';
 /** MLflow's default experiment id in an artifact path (MLFLOW_EXPERIMENT_ID, the stack's experimentId). */
 export const DEFAULT_EXPERIMENT_ID = '1';
 
+/**
+ * The function's timeout, in seconds, unless the stack is told otherwise (its timeoutSeconds);
+ * the deadline a batch works to when no Lambda context gives one (local tools).
+ */
+export const DEFAULT_TIMEOUT_SECONDS = 60;
+
 /** Where log_model puts the model in a run's artifacts unless told otherwise (MODEL_ARTIFACT_PATH). */
 export const DEFAULT_ARTIFACT_PATH = 'model';
 
-/** A run's artifacts, as MLflow lays them out in its artifact store: `{experiment}/{run}/artifacts/`. */
+/**
+ * A run's artifacts, as MLflow lays them out in its artifact store (a bucket, or a local
+ * `mlruns/`): `{experiment}/{run}/artifacts/`.
+ */
 export const mlflowArtifactsPath = (experimentId: string, runId: string): string => `${experimentId}/${runId}/artifacts/`;
+
+/** A model logged by a run, in its artifacts: `{experiment}/{run}/artifacts/{artifact path}/`. */
+export const mlflowModelPath = (experimentId: string, runId: string, artifactPath: string = DEFAULT_ARTIFACT_PATH): string =>
+  `${mlflowArtifactsPath(experimentId, runId)}${artifactPath}/`;
 
 /**
  * Where the archive of every prediction is written (the stack's Firehose delivery stream, and

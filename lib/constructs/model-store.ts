@@ -3,9 +3,9 @@ import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct, type IConstruct } from 'constructs';
 import { REFERENCE_PATH, referencePathBeside } from '../../lambda/src/monitoring/reference-path';
-import { DEFAULT_ARTIFACT_PATH, mlflowArtifactsPath } from '../../lambda/src/names';
+import { DEFAULT_ARTIFACT_PATH, mlflowArtifactsPath, mlflowModelPath } from '../../lambda/src/names';
 import { defaultModelBucketProps } from '../secure-defaults';
-import type { ModelSettings } from '../stack-settings';
+import type { StackModelSettings } from '../stack-settings';
 import { bucketObjectsWildcardFinding } from './nag-findings';
 
 export interface ModelStoreProps {
@@ -13,7 +13,7 @@ export interface ModelStoreProps {
    * Where the served model is: MLflow's run layout in an existing bucket or a new one, or any
    * key or prefix (`modelLocation`).
    */
-  readonly model: ModelSettings;
+  readonly model: StackModelSettings;
 }
 
 /**
@@ -70,7 +70,7 @@ export class ModelStore extends Construct {
 
     if (model.kind === 'mlflow-run') {
       this.artifactsRoot = mlflowArtifactsPath(model.experimentId, model.runId);
-      this.path = `${this.artifactsRoot}${model.artifactPath}/`;
+      this.path = mlflowModelPath(model.experimentId, model.runId, model.artifactPath);
       this.environment = {
         MODEL_BUCKET: this.bucket.bucketName,
         MLFLOW_EXPERIMENT_ID: model.experimentId,

@@ -1,20 +1,11 @@
-import { existsSync } from 'node:fs';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import {
-  Architecture,
-  Code,
-  DockerImageCode,
-  DockerImageFunction,
-  Function as LambdaFunction,
-  Runtime,
-  Tracing,
-} from 'aws-cdk-lib/aws-lambda';
+import { Architecture, DockerImageFunction, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { BUNDLE, DIST_DIR, LAMBDA_DIR } from '../../lambda/build';
 import { DEFAULTS, type Packaging } from '../stack-settings';
+import { handlerImageCode, handlerZipCode } from './handler-code';
 
 /** At or below this memory size, V8 is told to keep its young generation small. */
 export const SMALL_FUNCTION_MB = 256;
@@ -27,7 +18,7 @@ export interface PredictionFunctionProps {
   readonly environment: Record<string, string>;
   /**
    * A container image built from lambda/Dockerfile, or a zip on the Node.js 22 runtime; both
-   * ship lambda/dist/index.mjs, which must be built first (`npm run build`; bin/app.ts does).
+   * ship the handler's esbuild bundle, made when the CDK stages the code (handler-code.ts).
    * @default 'image'
    */
   readonly packaging?: Packaging;
@@ -57,10 +48,8 @@ export interface PredictionFunctionProps {
  *
  * @example
  * ```typescript
- * import { bundleHandler } from '../lambda/build';
  * import { PredictionFunction } from './constructs/prediction-function';
  *
- * bundleHandler(); // once, before synth: lambda/dist/index.mjs
  * const { function: fn, role } = new PredictionFunction(this, 'Prediction', {
  *   functionName: 'ride-duration-prediction-stg',
  *   logGroupName: '/aws/lambda/ride-duration-prediction-stg',
@@ -75,9 +64,6 @@ export class PredictionFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: PredictionFunctionProps) {
     super(scope, id);
-    if (!existsSync(BUNDLE)) {
-      throw new Error(`${BUNDLE} is missing: build the handler first (npm run build); the CDK app (bin/app.ts) builds it before synth`);
-    }
     const packaging = props.packaging ?? DEFAULTS.packaging;
     const memorySize = props.memorySize ?? DEFAULTS.memorySize;
 
@@ -109,17 +95,14 @@ export class PredictionFunction extends Construct {
       this.function = new DockerImageFunction(this, 'Function', {
         ...common,
         // Staged at synth; built by `cdk deploy`, which needs Docker (and QEMU/buildx for arm64 on x86).
-        code: DockerImageCode.fromImageAsset(LAMBDA_DIR, {
-          platform: arm ? Platform.LINUX_ARM64 : Platform.LINUX_AMD64,
-          exclude: ['*', '!Dockerfile', '!dist/index.mjs', '!dist/index.mjs.map'],
-        }),
+        code: handlerImageCode(this, arm ? Platform.LINUX_ARM64 : Platform.LINUX_AMD64),
       });
     } else {
       this.function = new LambdaFunction(this, 'Function', {
         ...common,
         runtime: Runtime.NODEJS_22_X,
         handler: 'index.handler',
-        code: Code.fromAsset(DIST_DIR),
+        code: handlerZipCode(),
       });
       Validations.of(this.function).acknowledge({
         id: 'AwsSolutions::AwsSolutions-L1',

@@ -7,7 +7,7 @@
  * stage deployed again; and the check that catches moto's deploy that "succeeds" with nothing.
  *
  * moto runs no Lambda, enforces no IAM, and ignores some properties (architecture, stream
- * encryption, alarm actions, topic policies): test/emulators/stack.test.ts asserts those in
+ * encryption, alarm actions, topic policies): test/unit/stack.test.ts asserts those in
  * the template.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';

@@ -1,8 +1,7 @@
 /*
- * Where a model's reference profile is by default: pure, so that the CDK stack (which grants
- * reading it) and the function agree without the stack loading the function's code.
+ * Where a model's reference profile is by default: pure (no imports), so that the CDK stack
+ * (which grants reading it) and the function agree without the stack loading the function's code.
  */
-import type { ModelLocation } from '../model/model-source';
 
 /** The profile's path under a run's artifacts, beside `model/`. */
 export const REFERENCE_PATH = 'reference/profile.json';
@@ -23,7 +22,8 @@ export function referencePathBeside(modelPath: string): string | undefined {
   return path.slice(at + 1) === 'model' ? `${path.slice(0, at + 1)}${REFERENCE_PATH}` : undefined;
 }
 
-export function referenceBeside(model: ModelLocation): ModelLocation | undefined {
+/** The profile's location beside a model's location (a ModelLocation, local or in S3), or undefined. */
+export function referenceBeside<Location extends { path: string }>(model: Location): Location | undefined {
   const path = referencePathBeside(model.path);
   return path === undefined ? undefined : { ...model, path };
 }

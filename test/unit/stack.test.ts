@@ -1,13 +1,16 @@
-/** The CDK app synthesized in-process (no Docker, no AWS account), checked resource by resource. */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+/**
+ * The CDK app synthesized in-process (no Docker, no AWS account), checked resource by resource;
+ * test/emulators/cdk-cli.test.ts runs the CDK CLI on it.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
-import { afterAll, describe, expect, it } from 'vitest';
-import { BUNDLE, bundleHandler } from '../../lambda/build';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { bundleHandler } from '../../lambda/build';
+import { parseConfig } from '../../lambda/src/config';
 import { DEAD_LETTER_PREFIX, METRIC_NAMES, METRICS_NAMESPACE } from '../../lambda/src/names';
 import { addRideDurationStack } from '../../lib/app';
 import { SettingsError } from '../../lib/stack-settings';
@@ -15,8 +18,6 @@ import { DEFAULT_EVENT_SOURCE } from '../../local/event-source-mapping';
 import { DEMO_RUN_ID } from '../../models/demo-model';
 import { CREATE_ONLY, replacementCollisions } from '../support/replacements';
 
-// The app stages lambda/dist as the function's code; bin/app.ts builds it before synth, this file once.
-if (!existsSync(BUNDLE)) bundleHandler();
 // Environment-agnostic stacks, whatever account and region this shell has.
 delete process.env.CDK_DEFAULT_ACCOUNT;
 delete process.env.CDK_DEFAULT_REGION;
@@ -29,10 +30,26 @@ afterAll(() => {
 /** Every template synthesized in this file, for the checks that hold for all of them. */
 const synthesized: { context: object; template: Template }[] = [];
 
-function synth(context: Record<string, string | number> = {}) {
+type Context = Record<string, string | number>;
+
+/**
+ * An app in a directory of its own (removed after the file), its function's code not bundled,
+ * as `cdk ls` leaves it: only the tests of that code below bundle it.
+ */
+function newApp(context: Context = {}, { bundling = false } = {}): App {
   const outdir = mkdtempSync(join(tmpdir(), 'cdk-'));
   outdirs.push(outdir);
-  const app = new App({ context, outdir });
+  return new App({
+    context: bundling ? context : { 'aws:cdk:bundling-stacks': [], ...context },
+    outdir,
+    // aws-cdk-lib's own CloudFormation validation, which only warns, would take most of this
+    // file's time; npx cdk synth runs it, and test/emulators/cdk-cli.test.ts sees it find nothing.
+    builtinCloudFormationValidation: false,
+  });
+}
+
+function synth(context: Context = {}, options: { bundling?: boolean } = {}) {
+  const app = newApp(context, options);
   const stack = addRideDurationStack(app);
   // Synthesizing the app runs the cdk-nag plugin; a finding not acknowledged throws here.
   app.synth();
@@ -574,7 +591,7 @@ describe('configured from context', () => {
     const outputs = template.toJSON().Outputs;
     expect(outputs.UploadDemoModelCommand).toBeUndefined();
     expect(JSON.stringify(outputs.UploadModelCommand.Value)).toMatch(
-      /^\{"Fn::Join":\["",\["aws s3 cp --recursive mlruns\/1\/f00dcafe\/artifacts s3:\/\/",\{"Ref":"ModelBucket\w+"\},"\/1\/f00dcafe\/artifacts\/"\]\]\}$/,
+      /^\{"Fn::Join":\["",\["aws s3 cp --recursive mlruns\/1\/f00dcafe\/artifacts\/ s3:\/\/",\{"Ref":"ModelBucket\w+"\},"\/1\/f00dcafe\/artifacts\/"\]\]\}$/,
     );
     expect(JSON.stringify(template.toJSON())).not.toContain(DEMO_RUN_ID);
   });
@@ -634,8 +651,35 @@ describe('configured from context', () => {
       ['s3://', 'expected s3://<bucket>/<prefix>/'],
       ['s3://Team_MLflow/model/', '"Team_MLflow" is not an S3 bucket name'],
     ])('refuses modelLocation %s, which would widen the grant or cannot be read', (modelLocation, message) => {
-      expect(() => addRideDurationStack(new App({ context: { modelLocation } }))).toThrow(message);
+      expect(() => addRideDurationStack(newApp({ modelLocation }))).toThrow(message);
     });
+  });
+
+  it.each<[Context, string, string]>([
+    [{ modelBucket: 'team-mlflow', runId: 'abc123', experimentId: '4' }, 'team-mlflow', '4/abc123/artifacts/model/'],
+    [
+      { modelBucket: 'team-mlflow', runId: 'abc123', modelArtifactPath: 'models_mlflow' },
+      'team-mlflow',
+      '1/abc123/artifacts/models_mlflow/',
+    ],
+    [{ modelLocation: 's3://team-mlflow/4/models/m-0a1b2c/artifacts/' }, 'team-mlflow', '4/models/m-0a1b2c/artifacts/'],
+    [{ modelLocation: 's3://team-mlflow/web/lin_reg.pkl', runId: 'label-1' }, 'team-mlflow', 'web/lin_reg.pkl'],
+    [{ modelLocation: 's3://team-mlflow' }, 'team-mlflow', ''],
+  ])('configures the function to read %o where the stack grants it (one rule for the location on both sides)', (context, bucket, path) => {
+    const { template } = synth(context);
+    // The model's variables as the stack sets them (the others are references to its resources).
+    const model = Object.entries(functionEnv(template)).filter(([name]) =>
+      ['RUN_ID', 'MODEL_BUCKET', 'MLFLOW_EXPERIMENT_ID', 'MODEL_ARTIFACT_PATH', 'MODEL_LOCATION'].includes(name),
+    );
+    const config = parseConfig({ ...Object.fromEntries(model), TEST_RUN: 'true' });
+    expect(config.model.location).toEqual({ kind: 's3', bucket, path });
+    // The keys granted in that bucket: the model's own, or a prefix (`*`) that holds it.
+    const granted = byAction(template, 's3:GetObject')
+      .flatMap(resources)
+      .map((r) => JSON.stringify(r).match(new RegExp(`:s3:::${bucket}/([^"]*)"`))?.[1])
+      .filter((key) => key !== undefined);
+    const holds = (key: string) => key === path || (key.endsWith('*') && path.startsWith(key.slice(0, -1)));
+    expect(granted.some(holds), granted.join(' ')).toBe(true);
   });
 
   it('deploys stages side by side under their own names', () => {
@@ -707,7 +751,14 @@ describe('configured from context', () => {
     expect(of(zip, 'AWS::Logs::LogGroup').map(([, r]) => r.Properties.LogGroupName)).toEqual(['/aws/lambda/ride-duration-prediction-stg']);
   });
 
-  it.each<Record<string, string | number>>([
+  /** The default stg stage as deployed, which the changes below are deployed over: synthesized once. */
+  let deployed: TemplateJson | undefined;
+  const deployedStage = (): TemplateJson => {
+    deployed ??= synth({ stage: 'stg' }).template.toJSON() as TemplateJson;
+    return structuredClone(deployed);
+  };
+
+  it.each<Context>([
     { packaging: 'zip' },
     { startingPosition: 'LATEST' },
     { packaging: 'zip', startingPosition: 'LATEST' },
@@ -721,14 +772,14 @@ describe('configured from context', () => {
     { runId: 'f00dcafe', experimentId: '7' },
     { removalPolicy: 'retain' },
   ])('deploys %o over a deployed default stage without replacing a named resource under its own name', (context) => {
-    const before = synth({ stage: 'stg' }).template.toJSON() as TemplateJson;
+    const before = deployedStage();
     const after = synth({ stage: 'stg', ...context }).template.toJSON() as TemplateJson;
     expect(replacementCollisions(before, after)).toEqual([]);
     expect(replacementCollisions(after, before)).toEqual([]);
   });
 
   it('catches a replacement that would collide (the check above can fail)', () => {
-    const before = synth({ stage: 'stg' }).template.toJSON() as TemplateJson;
+    const before = deployedStage();
     const after = structuredClone(before);
     const [fn] = Object.values(after.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
     fn.Properties!.PackageType = 'Zip'; // a packaging switch under the same name
@@ -810,12 +861,10 @@ describe('configured from context', () => {
     process.env.CDK_DEFAULT_REGION = 'eu-west-1';
     try {
       const context = { alarmTopicArn: 'arn:aws:sns:us-east-1:111122223333:oncall' };
-      expect(() => addRideDurationStack(new App({ context }))).toThrow(
+      expect(() => addRideDurationStack(newApp(context))).toThrow(
         'context alarmTopicArn: the topic is in us-east-1, the stack deploys to eu-west-1',
       );
-      expect(() =>
-        addRideDurationStack(new App({ context: { alarmTopicArn: 'arn:aws:sns:eu-west-1:111122223333:oncall' } })),
-      ).not.toThrow();
+      expect(() => addRideDurationStack(newApp({ alarmTopicArn: 'arn:aws:sns:eu-west-1:111122223333:oncall' }))).not.toThrow();
     } finally {
       if (region === undefined) delete process.env.CDK_DEFAULT_REGION;
       else process.env.CDK_DEFAULT_REGION = region;
@@ -851,9 +900,11 @@ describe('configured from context', () => {
     [{ stage: 'Prod!' }, 'context stage:'],
     [{ runId: '../other' }, 'context runId:'],
     [{ maxRecordAgeSeconds: 172800 }, "context maxRecordAgeSeconds: longer than the streams' retention"],
+    [{ modelBucket: 'Team_MLflow', runId: 'r' }, 'context modelBucket: "Team_MLflow" is not an S3 bucket name'],
+    [{ modelBucket: 'team..mlflow', runId: 'r' }, 'context modelBucket: "team..mlflow" is not an S3 bucket name'],
   ])('refuses %o, naming the context key', (context, message) => {
-    expect(() => addRideDurationStack(new App({ context }))).toThrow(SettingsError);
-    expect(() => addRideDurationStack(new App({ context }))).toThrow(message);
+    expect(() => addRideDurationStack(newApp(context))).toThrow(SettingsError);
+    expect(() => addRideDurationStack(newApp(context))).toThrow(message);
   });
 });
 
@@ -879,13 +930,81 @@ describe('cdk-nag (AWS Solutions)', () => {
   });
 
   it('fails synth on a finding nobody acknowledged', () => {
-    const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'cdk-')) });
-    outdirs.push(app.outdir);
+    const app = newApp();
     const stack = addRideDurationStack(app);
     // An unacknowledged wildcard grant, as a careless change would add.
     const role = stack.node.findAll().find((c): c is Role => c instanceof Role)!;
     role.addToPolicy(new PolicyStatement({ actions: ['s3:*'], resources: ['*'] }));
     expect(() => app.synth()).toThrow(/The IAM entity contains wildcard permissions/);
+  });
+});
+
+describe("the function's code", () => {
+  type AssetsManifest = {
+    files: Record<string, { source: { path: string; packaging: string } }>;
+    dockerImages: Record<string, { source: { directory: string } }>;
+  };
+  const assetsOf = (app: App, stack: { artifactId: string }): AssetsManifest =>
+    JSON.parse(readFileSync(join(app.outdir, `${stack.artifactId}.assets.json`), 'utf8'));
+  const filesIn = (dir: string): string[] =>
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => relative(dir, join(e.parentPath, e.name)))
+      .sort();
+  /** What the CDK says as it bundles an asset, on stderr (kept out of the test's output). */
+  const bundlingSaid = <T>(run: () => T): { result: T; said: string[] } => {
+    const said: string[] = [];
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      said.push(String(chunk));
+      return true;
+    });
+    try {
+      return { result: run(), said: said.filter((line) => line.startsWith('Bundling asset')) };
+    } finally {
+      write.mockRestore();
+    }
+  };
+
+  it('is the handler bundle of npm run build, made in this process when the asset is staged, in the zip and the image alike', () => {
+    const expected = mkdtempSync(join(tmpdir(), 'bundle-'));
+    outdirs.push(expected);
+    bundleHandler(expected);
+    const sameAs = (dir: string, file: string) => readFileSync(join(dir, file)).equals(readFileSync(join(expected, file)));
+    // Where local bundling declined, the CDK would run Docker: there is none to run.
+    process.env.CDK_DOCKER = '/nonexistent/docker';
+    try {
+      const { result: zip, said } = bundlingSaid(() => synth({ packaging: 'zip' }, { bundling: true }));
+      expect(said).toEqual(['Bundling asset RideDuration-dev/Prediction/Function/Code/Stage...\n']);
+      const [zipAsset] = Object.entries(assetsOf(zip.app, zip.stack).files).filter(([, a]) => a.source.packaging === 'zip');
+      const [hash, { source }] = zipAsset;
+      zip.template.hasResourceProperties('AWS::Lambda::Function', { Code: { S3Key: `${hash}.zip` } });
+      const zipDir = join(zip.app.outdir, source.path);
+      expect(filesIn(zipDir)).toEqual(['index.mjs', 'index.mjs.map']);
+      for (const file of ['index.mjs', 'index.mjs.map']) expect(sameAs(zipDir, file), file).toBe(true);
+
+      const { result: image, said: saidForImage } = bundlingSaid(() => synth({}, { bundling: true }));
+      expect(saidForImage).toEqual(['Bundling asset RideDuration-dev/Prediction/ImageContext...\n']);
+      const [{ source: context }] = Object.values(assetsOf(image.app, image.stack).dockerImages);
+      const contextDir = join(image.app.outdir, context.directory);
+      expect(filesIn(contextDir)).toEqual(expect.arrayContaining(['Dockerfile', 'dist/index.mjs', 'dist/index.mjs.map']));
+      expect(readFileSync(join(contextDir, 'Dockerfile'), 'utf8')).toBe(readFileSync('lambda/Dockerfile', 'utf8'));
+      for (const file of ['index.mjs', 'index.mjs.map']) expect(sameAs(join(contextDir, 'dist'), file), file).toBe(true);
+    } finally {
+      delete process.env.CDK_DOCKER;
+    }
+  });
+
+  it('is not bundled where bundling is skipped, as cdk ls and cdk destroy skip it', () => {
+    for (const packaging of ['image', 'zip']) {
+      const { result: app, said } = bundlingSaid(() => synth({ packaging }).app);
+      expect(said, packaging).toEqual([]);
+      const staged = readdirSync(app.outdir).filter((name) => name.startsWith('asset.'));
+      for (const name of staged) expect(filesIn(join(app.outdir, name)), name).not.toContain('index.mjs');
+      expect(
+        filesIn(app.outdir).filter((f) => f.endsWith('index.mjs')),
+        packaging,
+      ).toEqual([]);
+    }
   });
 });
 
@@ -896,23 +1015,5 @@ describe('every stack synthesized above', () => {
       expect(Object.keys(functionEnv(template)), JSON.stringify(context)).not.toContain('TEST_RUN');
       expect(functionEnv(template).DEAD_LETTER_QUEUE_URL, JSON.stringify(context)).toBeDefined();
     }
-  });
-});
-
-describe('npx cdk synth', () => {
-  it('produces the template with no Docker engine and no AWS credentials, and warns of a prod stage that alarms nobody', () => {
-    const outdir = mkdtempSync(join(tmpdir(), 'cdk-cli-'));
-    outdirs.push(outdir);
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
-    const run = spawnSync('node_modules/.bin/cdk', ['synth', '-q', '-o', outdir, '-c', 'stage=prod'], {
-      env: { ...env, DOCKER_HOST: 'unix:///nonexistent.sock' },
-      encoding: 'utf8',
-    });
-    expect(run.status, run.stderr).toBe(0);
-    const template = JSON.parse(readFileSync(join(outdir, 'RideDuration-prod.template.json'), 'utf8'));
-    expect(Object.values(template.Resources).filter((r) => (r as { Type: string }).Type === 'AWS::Kinesis::Stream')).toHaveLength(2);
-    expect(run.stderr).toMatch(
-      /WARNING stage prod has no alarm subscriber: its alarms go to a topic nobody reads\. Deploy with -c alarmEmail=/,
-    );
   });
 });
