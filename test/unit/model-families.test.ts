@@ -10,6 +10,7 @@ import { ModelFormatError } from '../../lambda/src/model/errors';
 import type { DictVectorizerSpec } from '../../lambda/src/model/families/dict-vectorizer';
 import type { LinearSpec } from '../../lambda/src/model/families/linear';
 import type { PipelineSpec } from '../../lambda/src/model/families/pipeline';
+import { numberColumns } from '../../lambda/src/model/families/ride-columns';
 import { parseModelDocument } from '../../lambda/src/model/format';
 import { loadModelAt } from '../../lambda/src/model/load-model';
 import { readPickledModel } from '../../lambda/src/model/model-files';
@@ -181,5 +182,26 @@ describe('the committed demo model', () => {
     const coef = (name: string) => (dv.feature_names.includes(name) ? lr.coef[dv.feature_names.indexOf(name)] : 0);
     expect(dv.feature_names).toContain('trip_distance');
     expect(demo.predict([ride(130, 205, 3.66)])[0]).toBe(1 * coef('PU_DO=130_205') + 3.66 * coef('trip_distance') + lr.intercept);
+  });
+});
+
+describe("a DataFrame's number column without a value", () => {
+  // The validator requires every field the schema does not mark optional; a ride without one stands in for an optional field left out.
+  const partial = [{ PULocationID: 1, DOLocationID: 2 } as unknown as Ride, { PULocationID: 1, DOLocationID: 2, trip_distance: 3.5 }];
+
+  it('refuses the ride where scikit-learn would be given NaN', () => {
+    const refusals = new Map<number, string>();
+    const rows = numberColumns(['trip_distance'], 'StandardScaler', 'model.steps[0]', 'refuse').fill(partial, refusals);
+    expect([...refusals]).toEqual([
+      [0, 'the ride has no trip_distance, which StandardScaler takes as a number (scikit-learn would be given NaN)'],
+    ]);
+    expect(rows.values[1]).toBe(3.5);
+  });
+
+  it('is NaN, missing, for a booster that treats NaN as missing', () => {
+    const refusals = new Map<number, string>();
+    const rows = numberColumns(['trip_distance'], 'XGBRegressor', 'model', 'nan').fill(partial, refusals);
+    expect(refusals.size).toBe(0);
+    expect(Number.isNaN(rows.values[0])).toBe(true);
   });
 });

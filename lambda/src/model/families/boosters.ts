@@ -37,13 +37,14 @@ export function boosterStage(options: {
 }): PredictionStage {
   const { name, numFeatures, featureNames, input, path } = options;
   if (input.kind === 'rides') {
-    const columns = numberColumns(rideColumnsOf(featureNames), name, path);
+    const columns = numberColumns(rideColumnsOf(featureNames), name, path, 'nan');
     const evaluator = options.evaluator(true);
     return {
       output: 'predictions',
       name,
       inputs: columns.uses,
-      predict: (batch) => ('kind' in batch ? evaluator.predict(columns.fill(batch.rides)) : fail(path, `${name} takes the ride here`)),
+      predict: (batch) =>
+        'kind' in batch ? evaluator.predict(columns.fill(batch.rides, batch.refusals)) : fail(path, `${name} takes the ride here`),
       describe: () => evaluator.describe(),
     };
   }

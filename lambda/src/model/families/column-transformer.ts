@@ -140,10 +140,10 @@ interface Built {
 
 function buildBlock(block: ColumnBlock, path: string, context: BuildContext): Built {
   if (block.transformer === 'passthrough') {
-    const columns = numberColumns(block.columns, 'a passthrough', path);
+    const columns = numberColumns(block.columns, 'a passthrough', path, 'refuse');
     const width = block.columns.length;
     return {
-      transform: (batch) => ('kind' in batch ? columns.fill(batch.rides) : fail(path, 'a passthrough takes rides')),
+      transform: (batch) => ('kind' in batch ? columns.fill(batch.rides, batch.refusals) : fail(path, 'a passthrough takes rides')),
       width,
       groups: Int32Array.from({ length: width }, (_, i) => i),
       groupCount: width,

@@ -15,8 +15,24 @@ export function recipeColumn(column: string, path: string): FeatureName {
   return column as FeatureName;
 }
 
-/** Numeric columns by name: a dense block, one entry per column per ride, in the columns' order. */
-export function numberColumns(columns: readonly string[] | undefined, estimator: string, path: string) {
+/**
+ * What a ride without a value of an optional column becomes: NaN, as pandas holds a missing
+ * value, where the model treats NaN as missing exactly as its library does (XGBoost, LightGBM);
+ * otherwise the ride is refused, since scikit-learn's predict would fail on NaN or route it by
+ * rules this runtime does not evaluate.
+ */
+export type MissingValues = 'nan' | 'refuse';
+
+/**
+ * Numeric columns by name: a dense block, one entry per column per ride, in the columns' order.
+ *
+ * @example
+ * ```typescript
+ * const columns = numberColumns(['trip_distance'], 'StandardScaler', 'model.steps[0]', 'refuse');
+ * const rows = columns.fill(batch.rides, batch.refusals);
+ * ```
+ */
+export function numberColumns(columns: readonly string[] | undefined, estimator: string, path: string, missing: MissingValues) {
   if (columns === undefined)
     fail(path, `${estimator} takes the columns of a DataFrame here, and nothing names them (a ColumnTransformer first)`);
   const recipes = columns.map((column) => {
@@ -26,7 +42,7 @@ export function numberColumns(columns: readonly string[] | undefined, estimator:
     return { name, value };
   });
   const uses: FeatureUse[] = recipes.map(({ name }) => ({ name, as: 'number' }));
-  const fill = (rides: readonly Ride[]): SparseRows => {
+  const fill = (rides: readonly Ride[], refusals: Map<number, string>): SparseRows => {
     const width = recipes.length;
     const offsets = Int32Array.from({ length: rides.length + 1 }, (_, r) => r * width);
     const indices = new Int32Array(rides.length * width);
@@ -34,8 +50,11 @@ export function numberColumns(columns: readonly string[] | undefined, estimator:
     for (let r = 0, k = 0; r < rides.length; r++) {
       for (let j = 0; j < width; j++, k++) {
         indices[k] = j;
-        // A missing value is NaN, as pandas holds it: the model's own handling of missing values decides.
-        values[k] = recipes[j].value(rides[r]) ?? Number.NaN;
+        const value = recipes[j].value(rides[r]);
+        if (value === undefined && missing === 'refuse' && !refusals.has(r)) {
+          refusals.set(r, `the ride has no ${recipes[j].name}, which ${estimator} takes as a number (scikit-learn would be given NaN)`);
+        }
+        values[k] = value ?? Number.NaN;
       }
     }
     return { rowCount: rides.length, offsets, indices, values };
