@@ -184,7 +184,7 @@ async function driftOverhead(events: Record<number, string>) {
       rides,
       predictions: Float64Array.from(served.predict(rides)),
       features: monitoredFeaturesOf(served),
-      model: { runId: model, file, sha256: 'bench' },
+      model: { runId: model, file: file.name, sha256: 'bench' },
       data: { source: 'bench/.cache/rides.json', format: 'json', rows: rides.length, rejected: 0 },
     });
     writeFileSync(profile, JSON.stringify(profiled));

@@ -2,8 +2,10 @@
  * What a deployment can choose, read from CDK context (`cdk deploy -c key=value`), checked
  * once, with every problem naming its context key. The README's context table documents them.
  */
+
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { RideDurationError } from '../lambda/src/errors';
 import { DRIFT_DEFAULTS } from '../lambda/src/names';
 import { isBucketName, parseS3Uri } from '../lambda/src/s3-uri';
 import { DEMO_RUN_ID } from '../models/demo-model';
@@ -126,7 +128,7 @@ export const CONTEXT_KEYS = [
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
 /** A context value the app cannot deploy; the message names every key at fault. */
-export class SettingsError extends Error {
+export class SettingsError extends RideDurationError {
   override name = 'SettingsError';
 }
 

@@ -6,7 +6,7 @@
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import type { DriftMonitor, ServedModelInfo } from '../lambda/src';
+import type { DriftMonitor, ServedModel } from '../lambda/src';
 import { type AwsClients, createClients, DEFAULT_EXPERIMENT_ID, parseConfig, RESOURCE_NAMES, startPredictionService } from '../lambda/src';
 import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../models/demo-model';
 import { ArchiveWriter } from './archive-writer';
@@ -70,7 +70,7 @@ export interface LocalStack {
   emulators: Emulators;
   mapping: EventSourceMapping;
   /** What the function serves: the model file and the version its predictions carry. */
-  served: ServedModelInfo;
+  served: ServedModel & { readonly version: string };
   /** Whether the function's TEST_RUN is on: it writes nothing. */
   testRun: boolean;
   /** The function's drift monitor (its closed windows), when the model has a reference profile. */

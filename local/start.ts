@@ -75,7 +75,7 @@ const aws = cli.command;
 const tailArgs = ports.kinesis === DEFAULT_PORTS.kinesis && ports.sqs === DEFAULT_PORTS.sqs ? '' : ` -- --kinesis ${kinesis} --sqs ${sqs}`;
 console.log(`Local ride-duration stream is running.
 
-  Model    ${values.model ?? 'the bundled demo model'}: ${served.estimator}, served from ${served.path}
+  Model    ${values.model ?? 'the bundled demo model'}: ${served.model.summary().estimator}, served from ${served.file.uri}
   Version  ${served.version} (every prediction carries it)${
     stack.testRun ? '\n  TEST_RUN on: nothing is written anywhere; the invoke API returns the predictions' : ''
   }

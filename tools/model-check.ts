@@ -90,10 +90,10 @@ async function libraryPredictions(
   try {
     const plan = await Promise.all(
       parts.map(async (part, i) => {
-        const location: ModelLocation = part.path.startsWith('s3://') ? s3Location(part.path) : { kind: 'local', path: part.path };
+        const location: ModelLocation = part.uri.startsWith('s3://') ? s3Location(part.uri) : { kind: 'local', path: part.uri };
         const source = await openModelSource(location, s3);
-        if (source.kind !== 'file') throw new Error(`${part.path} is not a file`);
-        const file = join(dir, `${i}-${basename(part.path)}`);
+        if (source.kind !== 'file') throw new Error(`${part.uri} is not a file`);
+        const file = join(dir, `${i}-${basename(part.uri)}`);
         writeFileSync(file, source.bytes);
         return { path: file, key: part.key, format: part.format, role: part.role };
       }),
@@ -147,7 +147,7 @@ try {
   const { model, mlmodel } = served;
 
   line('model', describeLocation(config.model.location));
-  line('file', `${served.path} (${served.format === 'pickle' ? 'pickle, read natively' : 'model.json'})`);
+  line('file', `${served.file.uri} (${served.format === 'pickle' ? 'pickle, read natively' : 'model.json'})`);
   if (served.note) line('note', served.note);
   for (const [key, value] of Object.entries(model.summary())) if (value !== undefined) line(key, value);
   if (mlmodel) {

@@ -66,8 +66,8 @@ const profile = buildReferenceProfile({
   features: monitoredFeaturesOf(loaded.model),
   model: {
     runId: values['run-id'] ?? loaded.mlmodel?.runId,
-    file: loaded.file,
-    sha256: createHash('sha256').update(readFileSync(loaded.path)).digest('hex'),
+    file: loaded.file.name,
+    sha256: createHash('sha256').update(readFileSync(loaded.file.uri)).digest('hex'),
   },
   data: { source: basename(positionals[0]), format: data.format, rows: data.rows, rejected: data.rows - data.rides.length },
   bins,
@@ -82,7 +82,7 @@ const lines = [
   `profile  ${output} (sha256 ${createHash('sha256').update(text).digest('hex')})`,
   `rides    ${data.rides.length} of ${data.rows} rows (${data.format})${data.rejected.size > 0 ? '; refused:' : ''}`,
   ...[...data.rejected].slice(0, 5).map(([reason, n]) => `           ${n} x ${reason}`),
-  `model    ${loaded.path} (run ${profile.model.runId ?? 'none'})`,
+  `model    ${loaded.file.uri} (run ${profile.model.runId ?? 'none'})`,
   ...profile.features.map((f) =>
     f.kind === 'numeric'
       ? `feature  ${f.name}: ${f.edges.length + 1} bins, median ${f.percentiles.p50}, p99 ${f.percentiles.p99}`

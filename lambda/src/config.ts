@@ -7,6 +7,7 @@ import {
   regionProblem,
   streamNameProblem,
 } from './config-checks';
+import { RideDurationError } from './errors';
 import type { ModelLocation } from './model/model-source';
 import type { DriftSettings } from './monitoring/monitor';
 import type { ReferenceSetting } from './monitoring/reference';
@@ -75,7 +76,7 @@ export interface ModelSettings {
 }
 
 /** A missing or contradictory setting; the message names every variable at fault. */
-export class ConfigError extends Error {
+export class ConfigError extends RideDurationError {
   override name = 'ConfigError';
 }
 

@@ -55,5 +55,5 @@ export { escapeNonPrintable } from './rides/safe-text';
 export { FEATURE_RECIPES, type FeatureName, type FeatureUse, RIDE_FIELDS } from './rides/schema';
 export { isBucketName, parseS3Uri, type S3Uri } from './s3-uri';
 // The model: where it is, how it loads, and the checks that it may be served.
-export { loadServedModel, type ServedModel } from './served-model';
-export { type PredictionService, type ServedModelInfo, type ServiceOptions, startPredictionService } from './service';
+export { loadServedModel, ModelIdentityError, type ServedModel } from './served-model';
+export { type PredictionService, type ServiceOptions, startPredictionService } from './service';

@@ -7,10 +7,19 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ModelSettings } from './config';
+import { RideDurationError } from './errors';
 import { type LoadedModel, loadModelAt, ModelLoadError } from './model/load-model';
 import { describeLocation } from './model/model-source';
 import type { RideModel } from './model/ride-model';
 import { describeRecipes, isFeatureName } from './rides/schema';
+
+/**
+ * The model found is not the run it is said to be, or has no run to label its predictions
+ * with: serving it would put another run's name on them.
+ */
+export class ModelIdentityError extends RideDurationError {
+  override name = 'ModelIdentityError';
+}
 
 export interface ServedModel extends LoadedModel {
   model: RideModel;
@@ -53,27 +62,27 @@ function servedVersion(settings: ModelSettings, loaded: LoadedModel, requireVers
   if (locatedByRunId) {
     // RUN_ID built the path: what is there must be that run's model, not a copy of another's.
     if (mlflowRunId === undefined) {
-      throw new ModelLoadError(
-        `cannot serve run ${runId}: ${loaded.where} has no MLmodel with a run_id, so it cannot be checked to be that run's model`,
+      throw new ModelIdentityError(
+        `cannot serve run ${runId}: ${loaded.location} has no MLmodel with a run_id, so it cannot be checked to be that run's model`,
       );
     }
     if (mlflowRunId !== runId) {
-      throw new ModelLoadError(
-        `cannot serve run ${runId}: the MLmodel at ${loaded.where} is run ${mlflowRunId}'s (the artifacts were copied from another run); ` +
+      throw new ModelIdentityError(
+        `cannot serve run ${runId}: the MLmodel at ${loaded.location} is run ${mlflowRunId}'s (the artifacts were copied from another run); ` +
           'set RUN_ID to the run the model belongs to, or serve it with MODEL_LOCATION and RUN_ID as its label',
       );
     }
   }
   const version = runId ?? mlflowRunId;
   if (version === undefined && requireVersion) {
-    throw new ModelLoadError(
-      `set RUN_ID: the model at ${loaded.where} has no MLflow run id (no MLmodel with a run_id) to label its predictions with`,
+    throw new ModelIdentityError(
+      `set RUN_ID: the model at ${loaded.location} has no MLflow run id (no MLmodel with a run_id) to label its predictions with`,
     );
   }
   return version;
 }
 
-/** Loads the configured model and checks it; throws ModelLoadError with the cause. */
+/** Loads the configured model and checks it; throws ModelLoadError or ModelIdentityError with the cause. */
 export async function loadServedModel(settings: ModelSettings, s3: () => S3Client): Promise<ServedModel & { version: string }>;
 export async function loadServedModel(settings: ModelSettings, s3: () => S3Client, options: ServeOptions): Promise<ServedModel>;
 export async function loadServedModel(settings: ModelSettings, s3: () => S3Client, options: ServeOptions = {}): Promise<ServedModel> {

@@ -6,27 +6,17 @@ import type { Config } from './config';
 import { type RetryClock, type RetryPolicy, realClock } from './delivery/batch-delivery';
 import { DEFAULT_TIMEOUT_MS, Deadline } from './delivery/deadline';
 import type { Sinks } from './delivery/sinks';
-import type { ModelFileFormat } from './model/model-files';
 import { describeLocation } from './model/model-source';
 import { type BatchObserver, type DriftMonitor, loadReference, startDriftMonitor } from './monitoring';
 import { METRIC_NAMES } from './names';
 import { type BatchResult, processBatch } from './process-batch';
 import { RideValidator } from './rides/validate-ride';
-import { loadServedModel } from './served-model';
+import { loadServedModel, type ServedModel } from './served-model';
 import { logger, MetricUnit, metrics } from './telemetry';
 
-/** What a started service serves, for banners and checks. */
-export interface ServedModelInfo {
-  /** The model file read: its path or S3 URI. */
-  path: string;
-  format: ModelFileFormat;
-  estimator: string;
-  /** Every output event's "version". */
-  version: string;
-}
-
 export interface PredictionService {
-  readonly served: ServedModelInfo;
+  /** The model it serves, as loaded and checked; `version` is every output event's. */
+  readonly served: ServedModel & { readonly version: string };
   /** The drift monitor, when the model has a reference profile: its closed windows, for local tools. */
   readonly drift?: DriftMonitor;
   /**
@@ -53,7 +43,7 @@ export interface ServiceOptions {
  *
  * // Once per process, as the Lambda entry point does at cold start:
  * const service = await startPredictionService(parseConfig(process.env));
- * console.log(service.served); // { path, format: 'pickle', estimator, version }
+ * console.log(service.served.file.uri, service.served.version);
  *
  * // Then for each Kinesis batch:
  * const { predictions, batchItemFailures } = await service.handle(event, context);
@@ -74,7 +64,7 @@ export async function startPredictionService(config: Config, options: ServiceOpt
   metrics.addMetric(METRIC_NAMES.modelLoadTime, MetricUnit.Milliseconds, loadMs);
   logger.info('model loaded', {
     location: describeLocation(config.model.location),
-    file: served.path,
+    file: served.file.uri,
     format: served.format,
     note: served.note,
     // Which file gave which part, and the features the model reads (decided from its own columns).
@@ -97,7 +87,7 @@ export async function startPredictionService(config: Config, options: ServiceOpt
   const validator = new RideValidator(config.rideLimits);
   const clock = options.clock ?? realClock;
   return {
-    served: { path: served.path, format: served.format, estimator: model.summary().estimator, version },
+    served,
     drift,
     async handle(event, context) {
       const first = event.Records[0];

@@ -42,12 +42,12 @@ describe('npm run local --model', () => {
   it('serves an MLflow model directory by its run id, from the MLflow layout in local S3', async () => {
     const path = join(FIXTURES, 'boosting-protocol4');
     const stack = await serve({ path });
-    expect(stack.served).toEqual({
-      path: `s3://${LOCAL_NAMES.bucket}/1/fixtureboosting4/artifacts/model/model.pkl`,
+    expect(stack.served).toMatchObject({
+      file: { uri: `s3://${LOCAL_NAMES.bucket}/1/fixtureboosting4/artifacts/model/model.pkl` },
       format: 'pickle',
-      estimator: 'GradientBoostingRegressor',
       version: 'fixtureboosting4',
     });
+    expect(stack.served.model.summary().estimator).toBe('GradientBoostingRegressor');
     const { model } = await loadModelAt({ kind: 'local', path });
     expect(await predictRide(stack)).toEqual({
       model: 'ride_duration_prediction_model',
@@ -58,7 +58,7 @@ describe('npm run local --model', () => {
 
   it('serves a single pickle file under the label --run-id gives it', async () => {
     const stack = await serve({ path: join(FIXTURES, 'linear-protocol5', 'model.pkl'), runId: 'my-label' });
-    expect(stack.served).toMatchObject({ path: `s3://${LOCAL_NAMES.bucket}/local-models/model.pkl`, version: 'my-label' });
+    expect(stack.served).toMatchObject({ file: { uri: `s3://${LOCAL_NAMES.bucket}/local-models/model.pkl` }, version: 'my-label' });
     expect((await predictRide(stack)).version).toBe('my-label');
   });
 

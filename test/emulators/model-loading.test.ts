@@ -10,7 +10,7 @@ import { NoSuchKey, PutObjectCommand, S3Client, S3ServiceException } from '@aws-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lambda/src/config';
 import { loadModelAt, ModelLoadError } from '../../lambda/src/model/load-model';
-import { loadServedModel } from '../../lambda/src/served-model';
+import { loadServedModel, ModelIdentityError } from '../../lambda/src/served-model';
 import { type LocalAws, startLocalAws, uploadDirectory } from '../../local/aws-setup';
 import { DEMO_MODEL_DIR, DEMO_RUN_ID } from '../../models/demo-model';
 import { rideOf, worstRelativeDifference } from '../support/parity';
@@ -85,12 +85,15 @@ function serve(env: Record<string, string>) {
   return loadServedModel(parseConfig({ TEST_RUN: 'true', ...aws.env, ...env }).model, s3);
 }
 
-async function refusal(starting: Promise<unknown>): Promise<string> {
+async function refusal(
+  starting: Promise<unknown>,
+  kind: typeof ModelLoadError | typeof ModelIdentityError = ModelLoadError,
+): Promise<string> {
   const error = await starting.then(
     () => undefined,
     (e: unknown) => e,
   );
-  expect(error).toBeInstanceOf(ModelLoadError);
+  expect(error).toBeInstanceOf(kind);
   return (error as Error).message;
 }
 
@@ -105,7 +108,7 @@ describe('an MLflow directory holding only MLmodel and model.pkl, on S3', () => 
     const served = await serve({ RUN_ID: 'fixtureforest5', MODEL_BUCKET: BUCKET });
     expect(served).toMatchObject({
       format: 'pickle',
-      path: `s3://${BUCKET}/1/fixtureforest5/artifacts/model/model.pkl`,
+      file: { name: 'model.pkl', uri: `s3://${BUCKET}/1/fixtureforest5/artifacts/model/model.pkl` },
       version: 'fixtureforest5',
     });
     const cases = forestCases();
@@ -131,7 +134,7 @@ describe('an MLflow directory holding only MLmodel and model.pkl, on S3', () => 
 
   it("is refused by RUN_ID when its MLmodel is another run's: the artifacts were copied", async () => {
     await uploadDirectory(aws.clients.s3, FOREST, BUCKET, '1/run-b/artifacts/model/');
-    expect(await refusal(serve({ RUN_ID: 'run-b', MODEL_BUCKET: BUCKET }))).toBe(
+    expect(await refusal(serve({ RUN_ID: 'run-b', MODEL_BUCKET: BUCKET }), ModelIdentityError)).toBe(
       `cannot serve run run-b: the MLmodel at s3://${BUCKET}/1/run-b/artifacts/model/ is run fixtureforest5's (the artifacts were copied from another run); ` +
         'set RUN_ID to the run the model belongs to, or serve it with MODEL_LOCATION and RUN_ID as its label',
     );
@@ -139,7 +142,7 @@ describe('an MLflow directory holding only MLmodel and model.pkl, on S3', () => 
 
   it('is refused by RUN_ID when there is no MLmodel to check the run against', async () => {
     await put('1/no-mlmodel/artifacts/model/model.pkl', readFileSync(join(FOREST, 'model.pkl')));
-    expect(await refusal(serve({ RUN_ID: 'no-mlmodel', MODEL_BUCKET: BUCKET }))).toBe(
+    expect(await refusal(serve({ RUN_ID: 'no-mlmodel', MODEL_BUCKET: BUCKET }), ModelIdentityError)).toBe(
       `cannot serve run no-mlmodel: s3://${BUCKET}/1/no-mlmodel/artifacts/model/ has no MLmodel with a run_id, so it cannot be checked to be that run's model`,
     );
   });
@@ -224,14 +227,14 @@ print(repr(float(lr.predict(dv.transform([{'PU_DO': '130_205', 'trip_distance': 
     ]);
     await put('web-service/lin_reg.bin', readFileSync(join(work, 'lin_reg.bin')));
     const served = await serve({ MODEL_LOCATION: `s3://${BUCKET}/web-service/lin_reg.bin`, RUN_ID: 'lin-reg-v1' });
-    expect(served).toMatchObject({ format: 'pickle', file: 'lin_reg.bin', version: 'lin-reg-v1' });
+    expect(served).toMatchObject({ format: 'pickle', file: { name: 'lin_reg.bin' }, version: 'lin-reg-v1' });
     expect(served.mlmodel).toBeUndefined();
     const [duration] = served.model.predict([{ PULocationID: 130, DOLocationID: 205, trip_distance: 3.66 }]);
     expect(duration).toBe(Number(course.trim())); // Python's repr of a float reads back to the very same double
   });
 
   it('refuses a file with no MLflow run id when RUN_ID does not label it', async () => {
-    expect(await refusal(serve({ MODEL_LOCATION: join(work, 'lin_reg.bin') }))).toBe(
+    expect(await refusal(serve({ MODEL_LOCATION: join(work, 'lin_reg.bin') }), ModelIdentityError)).toBe(
       `set RUN_ID: the model at ${join(work, 'lin_reg.bin')} has no MLflow run id (no MLmodel with a run_id) to label its predictions with`,
     );
   });
@@ -250,7 +253,7 @@ describe('a model.json beside a pickle is never served stale', () => {
     const served = await loadModelAt({ kind: 'local', path });
     expect(served).toMatchObject({
       format: 'pickle',
-      file: 'model.pkl',
+      file: { name: 'model.pkl' },
       note: 'model.pkl served; the pickle wins, so a model.json beside it would be read only if the pickle could not be',
     });
   });
@@ -305,7 +308,7 @@ describe('a model.json beside a pickle is never served stale', () => {
     rmSync(join(path, 'model.pkl'));
     writeFileSync(join(path, 'model.json'), JSON.stringify(JSON_MODEL));
     const served = await loadModelAt({ kind: 'local', path });
-    expect(served).toMatchObject({ format: 'json', file: 'model.json', mlmodel: { runId: DEMO_RUN_ID } });
+    expect(served).toMatchObject({ format: 'json', file: { name: 'model.json' }, mlmodel: { runId: DEMO_RUN_ID } });
   });
 });
 

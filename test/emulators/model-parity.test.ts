@@ -51,7 +51,7 @@ describe.each([
     const served = await loadModelAt({ kind: 'local', path: join(out, name, 'mlflow') });
     // The pickle is read natively, XGBoost's booster among it; the model.json export beside it is not needed.
     expect(served.format).toBe('pickle');
-    expect(served.file).toBe('model.pkl');
+    expect(served.file.name).toBe('model.pkl');
     expect(served.model.summary().estimator).toBe(estimator);
     expect(rides.length).toBeGreaterThanOrEqual(3000);
     expect(worstRelativeDifference(served.model.predict(rides), expected[name])).toBeLessThanOrEqual(1e-9);

@@ -156,7 +156,7 @@ describe('pickles of scikit-learn 1.9.1 with numpy 2 (numpy._core), protocols 4 
   it.each(folders)('%s: served from its MLflow directory equals scikit-learn to 1e-9', async (folder) => {
     const served = await loadModelAt({ kind: 'local', path: join(FIXTURES, folder) });
     expect(served.format).toBe('pickle');
-    expect(served.file).toBe('model.pkl');
+    expect(served.file.name).toBe('model.pkl');
     expect(served.model.summary().sklearnVersion).toBe('1.9.1');
     const cases = JSON.parse(readFileSync(join(FIXTURES, folder, 'expected.json'), 'utf8')) as {
       features: { PU_DO: string; trip_distance: number };

@@ -1,5 +1,6 @@
 /** A model file that cannot be served; the message says where and what is wrong. */
-export class ModelFormatError extends Error {
+import { RideDurationError } from '../errors';
+export class ModelFormatError extends RideDurationError {
   override name = 'ModelFormatError';
 }
 

@@ -8,8 +8,10 @@
  * tools/export_model.py beside a pickle is served only where the pickle cannot be, and only
  * when it records that very pickle's sha256, so it is never served stale.
  */
+
 import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { RideDurationError } from '../errors';
 import { ModelFormatError } from './errors';
 import { signatureOf } from './families';
 import { lightgbmFlavorSpec } from './families/lightgbm';
@@ -23,7 +25,7 @@ import { buildModel, type RideModel } from './ride-model';
 import type { SpecBase } from './stage';
 
 /** The model could not be loaded; the message names the location and what is wrong. */
-export class ModelLoadError extends Error {
+export class ModelLoadError extends RideDurationError {
   override name = 'ModelLoadError';
 }
 
@@ -39,12 +41,10 @@ const MAX_MODEL_FILES = 16;
 
 export interface LoadedModel {
   model: RideModel;
-  /** Where it was read from: a directory or a file. */
-  where: string;
-  /** The file served (the one with the regressor), relative to `where`, or the single file the location names. */
-  file: string;
-  /** The served file's full path or S3 URI. */
-  path: string;
+  /** The location it was loaded from: a directory, or the single file, as a path or S3 URI. */
+  location: string;
+  /** The file that predicts (the one with the regressor). */
+  file: ServedFile;
   format: ModelFileFormat;
   /** MLflow's MLmodel of the model's directory, when there is one. */
   mlmodel?: MlflowModelInfo;
@@ -54,12 +54,18 @@ export interface LoadedModel {
   note?: string;
 }
 
+/** A served file: its name within the location (a single file's own name) and its full path or S3 URI. */
+export interface ServedFile {
+  readonly name: string;
+  readonly uri: string;
+}
+
 /** One part of the served model and the file it came from. */
 export interface ServedPart {
   readonly estimator: string;
   readonly role: Role;
   /** The file's full path or S3 URI. */
-  readonly path: string;
+  readonly uri: string;
   /** The key or index inside the file, when the part is one value of a pickled dict or sequence. */
   readonly key?: string | number;
   readonly format: ModelFileFormat;
@@ -312,24 +318,23 @@ export async function loadModel(source: ModelSource, openAround?: () => Promise<
   const model = await attempt(`cannot build the model from ${source.where}`, () =>
     buildModel(combined.spec as SpecBase, found.sklearnVersion),
   );
-  const path = source.kind === 'file' ? source.where : inside(source.where, found.file);
+  const uri = source.kind === 'file' ? source.where : inside(source.where, found.file);
   return {
     model,
-    where: source.where,
-    file: found.file,
-    path,
+    location: source.where,
+    file: { name: found.file, uri },
     format: found.format,
     mlmodel: found.mlmodel,
     parts: combined.parts.map((p) => {
       const estimator = p.spec.estimator ?? p.spec.type;
-      const path = p.path ?? source.where;
+      const uri = p.path ?? source.where;
       return {
         estimator,
         role: roleOf(p.spec),
-        path,
+        uri,
         key: p.key,
         format: p.format ?? found.format,
-        description: `${estimator} from ${path}${p.key === undefined ? '' : `[${JSON.stringify(p.key)}]`}`,
+        description: `${estimator} from ${uri}${p.key === undefined ? '' : `[${JSON.stringify(p.key)}]`}`,
       };
     }),
     note: found.note,

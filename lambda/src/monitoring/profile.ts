@@ -5,6 +5,7 @@
  * function at start. Numbers are binned at fixed edges (deciles of the reference);
  * categories are the most frequent values plus "other".
  */
+import { RideDurationError } from '../errors';
 
 /** The `schema` field of every profile this runtime reads. */
 export const PROFILE_SCHEMA = 'ride-duration-reference-profile/1';
@@ -57,7 +58,7 @@ export interface ReferenceProfile {
 }
 
 /** A profile that cannot be used; the message says where and what. */
-export class ProfileError extends Error {
+export class ProfileError extends RideDurationError {
   override name = 'ProfileError';
 }
 
