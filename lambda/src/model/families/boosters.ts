@@ -37,7 +37,7 @@ export function boosterStage(options: {
 }): PredictionStage {
   const { name, numFeatures, featureNames, input, path } = options;
   if (input.kind === 'rides') {
-    const columns = numberColumns(rideColumnsOf(featureNames), name, path, 'nan');
+    const columns = numberColumns(rideColumnsOf(featureNames), name, path);
     const evaluator = options.evaluator(true);
     return {
       output: 'predictions',

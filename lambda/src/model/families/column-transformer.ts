@@ -140,7 +140,7 @@ interface Built {
 
 function buildBlock(block: ColumnBlock, path: string, context: BuildContext): Built {
   if (block.transformer === 'passthrough') {
-    const columns = numberColumns(block.columns, 'a passthrough', path, 'refuse');
+    const columns = numberColumns(block.columns, 'a passthrough', path);
     const width = block.columns.length;
     return {
       transform: (batch) => ('kind' in batch ? columns.fill(batch.rides, batch.refusals) : fail(path, 'a passthrough takes rides')),

@@ -16,23 +16,18 @@ export function recipeColumn(column: string, path: string): FeatureName {
 }
 
 /**
- * What a ride without a value of an optional column becomes: NaN, as pandas holds a missing
- * value, where the model treats NaN as missing exactly as its library does (XGBoost, LightGBM);
- * otherwise the ride is refused, since scikit-learn's predict would fail on NaN or route it by
- * rules this runtime does not evaluate.
- */
-export type MissingValues = 'nan' | 'refuse';
-
-/**
  * Numeric columns by name: a dense block, one entry per column per ride, in the columns' order.
+ * A ride without a value of a column (an optional field left out) is refused: pandas would hold
+ * NaN, on which scikit-learn's predict fails or which its trees and the boosters route by
+ * missing-value rules this runtime does not evaluate on a DataFrame's columns.
  *
  * @example
  * ```typescript
- * const columns = numberColumns(['trip_distance'], 'StandardScaler', 'model.steps[0]', 'refuse');
+ * const columns = numberColumns(['trip_distance'], 'StandardScaler', 'model.steps[0]');
  * const rows = columns.fill(batch.rides, batch.refusals);
  * ```
  */
-export function numberColumns(columns: readonly string[] | undefined, estimator: string, path: string, missing: MissingValues) {
+export function numberColumns(columns: readonly string[] | undefined, estimator: string, path: string) {
   if (columns === undefined)
     fail(path, `${estimator} takes the columns of a DataFrame here, and nothing names them (a ColumnTransformer first)`);
   const recipes = columns.map((column) => {
@@ -51,8 +46,8 @@ export function numberColumns(columns: readonly string[] | undefined, estimator:
       for (let j = 0; j < width; j++, k++) {
         indices[k] = j;
         const value = recipes[j].value(rides[r]);
-        if (value === undefined && missing === 'refuse' && !refusals.has(r)) {
-          refusals.set(r, `the ride has no ${recipes[j].name}, which ${estimator} takes as a number (scikit-learn would be given NaN)`);
+        if (value === undefined && !refusals.has(r)) {
+          refusals.set(r, `the ride has no ${recipes[j].name}, which ${estimator} takes as a number (the DataFrame would hold NaN)`);
         }
         values[k] = value ?? Number.NaN;
       }

@@ -127,7 +127,7 @@ function scaled(rows: SparseRows, operation: (value: number, column: number) => 
 function build(spec: ScalerSpec, input: StageInput, path: string): MatrixStage {
   const width = (spec.scale ?? spec.center ?? spec.offset)?.length;
   // Inside a ColumnTransformer: the ride's numeric columns by name, a dense block of them.
-  const columns = input.kind === 'rides' ? numberColumns(input.columns, spec.estimator, path, 'refuse') : undefined;
+  const columns = input.kind === 'rides' ? numberColumns(input.columns, spec.estimator, path) : undefined;
   const shape: MatrixShape =
     input.kind === 'matrix'
       ? input.shape
