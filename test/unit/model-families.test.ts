@@ -12,8 +12,9 @@ import type { LinearSpec } from '../../lambda/src/model/families/linear';
 import type { PipelineSpec } from '../../lambda/src/model/families/pipeline';
 import { numberColumns } from '../../lambda/src/model/families/ride-columns';
 import { parseModelDocument } from '../../lambda/src/model/format';
+import { LoadBudget, MODEL_LIMITS, type ModelLimits, withLoadBudget } from '../../lambda/src/model/limits';
 import { loadModelAt } from '../../lambda/src/model/load-model';
-import { readPickledModel } from '../../lambda/src/model/model-files';
+import { readModelFile, readPickledModel } from '../../lambda/src/model/model-files';
 import { buildModel, type RideModel } from '../../lambda/src/model/ride-model';
 import type { Ride } from '../../lambda/src/rides/schema';
 import { DEMO_MODEL_DIR } from '../../models/demo-model';
@@ -196,5 +197,20 @@ describe("a DataFrame's number column without a value", () => {
       [0, 'the ride has no trip_distance, which StandardScaler takes as a number (the DataFrame would hold NaN)'],
     ]);
     expect(rows.values[1]).toBe(3.5);
+  });
+});
+
+describe("a booster's trees count against the load's limits, as scikit-learn's do", () => {
+  const bytes = new Uint8Array(readFileSync('test/fixtures/lightgbm-4.7.0/booster.lgb'));
+  const load = (limits: Partial<ModelLimits>) => () =>
+    withLoadBudget(() => readModelFile(bytes, 'booster.lgb'), new LoadBudget({ ...MODEL_LIMITS, ...limits }));
+
+  it('is read within the defaults', () => {
+    expect(load({})().format).toBe('lightgbm');
+  });
+
+  it('is refused past the tree limit, and past the node limit', () => {
+    expect(load({ estimators: 1 })).toThrow("booster.lgb.trees: the model has more than 1 trees, beyond any real model's");
+    expect(load({ nodes: 10 })).toThrow("the model's trees come to more than 10 nodes");
   });
 });

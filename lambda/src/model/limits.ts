@@ -3,8 +3,8 @@
  * exhaust the function: a model file that reaches one is refused with a message that names
  * it. A pickle can reference one object many times through its memo (a forest of one tree
  * a thousand times), so sizes are counted as values are materialized, not as the file says:
- * every loader path charges one LoadBudget per load. docs/model-format.md says how the
- * limits were chosen.
+ * each model file is read under one LoadBudget (a directory holds at most 16 candidates, so
+ * a load is bounded by 16 of them). docs/model-format.md says how the limits were chosen.
  */
 import { ModelFormatError } from './errors';
 

@@ -18,6 +18,7 @@ import { lightgbmFlavorSpec } from './families/lightgbm';
 import { xgboostFlavorSpec } from './families/xgboost';
 import { MODEL_FILE_NAME } from './format';
 import { combineParts, type ModelPart, type Role, roleOf } from './layouts';
+import { withLoadBudget } from './limits';
 import { type BoosterFlavor, type MlflowModelInfo, parseMlmodel } from './mlmodel';
 import { type ModelFile, type ModelFileFormat, readModelFile } from './model-files';
 import { describeLocation, type ModelLocation, type ModelSource, openModelSource } from './model-source';
@@ -199,13 +200,16 @@ async function boosterFlavor(source: Directory, mlmodel: MlflowModelInfo, kind: 
   const { where } = source;
   const bytes = await attempt(`cannot load the model from ${where}: cannot read ${flavor.data}`, () => source.read(flavor.data));
   if (bytes === undefined) return undefined;
+  // One load budget for the file, as readModelFile gives every other file (limits.ts).
   const spec = await attempt(`cannot serve ${flavor.data} at ${where}`, () =>
-    kind === 'xgboost'
-      ? xgboostFlavorSpec(
-          { data: flavor.data, model_class: flavor.modelClass, model_format: flavor.modelFormat, xgb_version: flavor.version },
-          bytes,
-        )
-      : lightgbmFlavorSpec({ data: flavor.data, model_class: flavor.modelClass, lgb_version: flavor.version }, bytes),
+    withLoadBudget(() =>
+      kind === 'xgboost'
+        ? xgboostFlavorSpec(
+            { data: flavor.data, model_class: flavor.modelClass, model_format: flavor.modelFormat, xgb_version: flavor.version },
+            bytes,
+          )
+        : lightgbmFlavorSpec({ data: flavor.data, model_class: flavor.modelClass, lgb_version: flavor.version }, bytes),
+    ),
   );
   return { file: flavor.data, format: kind, parts: [{ spec, from: flavor.data, path: inside(where, flavor.data), format: kind }], mlmodel };
 }

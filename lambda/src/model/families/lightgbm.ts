@@ -4,6 +4,7 @@
  * flavor's model.lgb). It predicts as LightGBM's predictor does, in float64, stopping at the
  * booster's best iteration when early stopping set one.
  */
+
 import {
   LightGBMEvaluator,
   type LightGBMFlavor,
@@ -13,6 +14,7 @@ import {
   readLightGBMModel,
 } from '../boosters';
 import { BOOSTER_CLASSES } from '../boosters/python-classes';
+import { chargeEstimators, chargeNodes } from '../limits';
 import type { PyObject } from '../pickle/python-object';
 import { field, isObject, stringAt } from '../spec-checks';
 import type { SpecBase } from '../stage';
@@ -34,7 +36,16 @@ const CLASSES: Record<string, string> = {
 const namesOf = (model: LightGBMModel) => (model.featureNamesGenerated ? undefined : model.featureNames);
 
 /** A spec from a model.json (version 2: the model's own text, `text`), or one the pickle reader made. */
-function parse(spec: Record<string, unknown>, path: string): LightGBMSpec {
+/** Charges the load for the trees (their splits and leaves), as scikit-learn's are charged as they are parsed (limits.ts). */
+function counted(spec: LightGBMSpec, path: string): LightGBMSpec {
+  chargeEstimators(spec.model.trees.length, `${path}.trees`);
+  for (const [i, tree] of spec.model.trees.entries()) chargeNodes(2 * tree.threshold.length + 1, `${path}.trees[${i}]`);
+  return spec;
+}
+
+const parse = (spec: Record<string, unknown>, path: string): LightGBMSpec => counted(parseModel(spec, path), path);
+
+function parseModel(spec: Record<string, unknown>, path: string): LightGBMSpec {
   const estimator = typeof spec.estimator === 'string' ? spec.estimator : 'LightGBM Booster';
   // Typed arrays: made by this runtime's reader from a pickle, never by JSON.
   const model = spec.model;
@@ -67,11 +78,11 @@ export const lightgbm: Family<LightGBMSpec> = {
 
 /** LightGBM's text model format, as a Booster's save_model writes it. */
 export function lightgbmFile(text: string, name: string): LightGBMSpec {
-  return { type: 'lightgbm', estimator: 'LightGBM Booster', model: readLightGBMModel(text, { source: name }) };
+  return counted({ type: 'lightgbm', estimator: 'LightGBM Booster', model: readLightGBMModel(text, { source: name }) }, name);
 }
 
 /** The MLflow lightgbm flavor's data file: a Booster's text model, or a pickled LGBMRegressor. */
 export function lightgbmFlavorSpec(flavor: LightGBMFlavor, bytes: Uint8Array): LightGBMSpec {
   const estimator = flavor.model_class ? (CLASSES[flavor.model_class] ?? 'LightGBM') : 'LightGBM Booster';
-  return { type: 'lightgbm', estimator, model: lightgbmFromFlavor(flavor, bytes) };
+  return counted({ type: 'lightgbm', estimator, model: lightgbmFromFlavor(flavor, bytes) }, flavor.data);
 }

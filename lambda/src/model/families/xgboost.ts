@@ -7,6 +7,7 @@
  * library's expf XGBoost calls rounds the last bit its own way (glibc's on about 1 ride in
  * 1,600), so their predictions cannot be matched exactly.
  */
+
 import {
   readXGBoostModel,
   XGBoostEvaluator,
@@ -18,6 +19,7 @@ import {
 } from '../boosters';
 import { BOOSTER_CLASSES } from '../boosters/python-classes';
 import { fail } from '../errors';
+import { chargeEstimators, chargeNodes } from '../limits';
 import type { PyObject } from '../pickle/python-object';
 import { field, integerAt, isObject, numberArray, objectAt, oneOf, parameter, stringAt } from '../spec-checks';
 import type { SpecBase } from '../stage';
@@ -90,7 +92,16 @@ function fromExport(spec: Record<string, unknown>, path: string): XGBoostModel {
  * with the `api` whose predict it reproduces); version 1, the exporter's arrays. A spec the
  * pickle reader made already holds the checked model.
  */
-function parse(spec: Record<string, unknown>, path: string): XGBoostSpec {
+/** Charges the load for the trees, as scikit-learn's are charged as they are parsed (limits.ts). */
+function counted(spec: XGBoostSpec, path: string): XGBoostSpec {
+  chargeEstimators(spec.model.trees.length, `${path}.trees`);
+  for (const [i, tree] of spec.model.trees.entries()) chargeNodes(tree.left.length, `${path}.trees[${i}]`);
+  return spec;
+}
+
+const parse = (spec: Record<string, unknown>, path: string): XGBoostSpec => counted(parseModel(spec, path), path);
+
+function parseModel(spec: Record<string, unknown>, path: string): XGBoostSpec {
   const estimator = typeof spec.estimator === 'string' ? spec.estimator : 'XGBoost';
   // Typed arrays: made by this runtime's reader from a pickle, never by JSON.
   const model = spec.model;
@@ -136,16 +147,13 @@ export const xgboost: Family<XGBoostSpec> = {
 
 /** An XGBoost model file (model.json, model.ubj, a UBJSON model.xgb), as a Booster of its own or an XGBRegressor's save_model. */
 export function xgboostFile(bytes: Uint8Array, name: string, api: 'Booster' | 'XGBRegressor' = 'Booster'): XGBoostSpec {
-  return {
-    type: 'xgboost',
-    estimator: api === 'Booster' ? 'XGBoost Booster' : 'XGBRegressor',
-    model: servable(readXGBoostModel(bytes, { api, source: name }), name),
-  };
+  const model = servable(readXGBoostModel(bytes, { api, source: name }), name);
+  return counted({ type: 'xgboost', estimator: api === 'Booster' ? 'XGBoost Booster' : 'XGBRegressor', model }, name);
 }
 
 /** The MLflow xgboost flavor's data file, predicting as its model_class does. */
 export function xgboostFlavorSpec(flavor: XGBoostFlavor, bytes: Uint8Array): XGBoostSpec {
   const model = xgboostFromFlavor(flavor, bytes);
   const estimator = flavor.model_class ? (CLASSES[flavor.model_class] ?? 'XGBoost') : 'XGBoost Booster';
-  return { type: 'xgboost', estimator, model: servable(model, flavor.data) };
+  return counted({ type: 'xgboost', estimator, model: servable(model, flavor.data) }, flavor.data);
 }

@@ -102,11 +102,3 @@ export function checkHistBoostingPredict(attributes: Map<unknown, unknown>, wher
   const loss = attribute(attributes, '_loss', where);
   if (loss instanceof PyObject && loss.type.startsWith('sklearn._loss.')) attribute(loss.attributes, 'link', `${where}._loss`);
 }
-
-/** A histogram gradient boosting takes dense input only: behind a sparse DictVectorizer, scikit-learn's predict fails. */
-export function checkDenseInput(vectorizer: unknown, regressor: unknown, where: string): void {
-  const histogram = regressor instanceof PyObject && regressor.type.endsWith('.HistGradientBoostingRegressor');
-  if (histogram && vectorizer instanceof PyObject && vectorizer.attributes.get('sparse') !== false) {
-    fail(where, "HistGradientBoostingRegressor behind a DictVectorizer(sparse=True): scikit-learn's predict refuses sparse input");
-  }
-}
