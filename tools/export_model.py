@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Export a fitted ride-duration pipeline to the portable JSON model format.
 
-The function reads MLflow's model.pkl itself; this exporter is for what a pickle cannot
-carry to it: XGBoost models (their booster is opaque bytes inside the pickle) and joblib
-files. Run it where the model was trained (it needs the same libraries that pickled it):
+The function reads the files users have itself (MLflow's sklearn, xgboost and lightgbm
+flavors, pickles and joblib files, XGBoost's JSON and UBJSON models; the README's "What the
+function serves"). This exporter is for what it cannot read as saved: an XGBoost Booster in
+XGBoost's legacy binary format (model.xgb of xgboost 2.0 and older), a joblib file compressed
+with bz2, xz, lzma or lz4. Run it where the model was trained (it needs the same libraries
+that saved it):
 
     python3 tools/export_model.py path/to/mlflow/model          # an MLflow sklearn model directory
     python3 tools/export_model.py model.pkl -o out/model.json   # a pickle/joblib Pipeline or (dv, model)
@@ -187,6 +190,13 @@ def export_xgboost(booster, tree_limit=None):
         raise ExportError("XGBoost models with several outputs are not supported")
     if objective not in XGBOOST_LINKS:
         raise ExportError(f"XGBoost objective {objective} is not supported; supported: {', '.join(XGBOOST_LINKS)}")
+    if XGBOOST_LINKS[objective] == "exp":
+        # The runtime refuses these (lambda/src/model/families/xgboost.ts): exporting one would only move the refusal to the start.
+        raise ExportError(
+            f"XGBoost objective {objective} predicts exp(margin) through the C library's float32 expf, whose last bit differs "
+            "from one platform to another: the function cannot serve it exactly; train with an identity objective such as "
+            "reg:squarederror (wrap it in a TransformedTargetRegressor for a log target)"
+        )
     trees = gbm["model"]["trees"][:tree_limit]
     if any(t["split_type"] and max(t["split_type"]) > 0 for t in trees):
         raise ExportError("XGBoost categorical splits are not supported")

@@ -44,6 +44,7 @@ with open(os.path.join(out, 'dv.pkl'), 'wb') as f:
 joblib.dump(make_pipeline(DictVectorizer(), xgboost.XGBRegressor(booster='gblinear', n_estimators=5)).fit(X, y), os.path.join(out, 'gblinear.joblib'))
 joblib.dump(make_pipeline(DictVectorizer(), xgboost.XGBRegressor(booster='dart', n_estimators=5)).fit(X, y), os.path.join(out, 'dart.joblib'))
 joblib.dump(make_pipeline(DictVectorizer(), xgboost.XGBRegressor(missing=0.0, n_estimators=5)).fit(X, y), os.path.join(out, 'missing0.joblib'))
+joblib.dump(make_pipeline(DictVectorizer(), xgboost.XGBRegressor(objective='count:poisson', n_estimators=5)).fit(X, y), os.path.join(out, 'poisson.joblib'))
 early = xgboost.XGBRegressor(n_estimators=300, learning_rate=0.5, early_stopping_rounds=3)
 early.fit(dv.transform(X[:600]), y[:600], eval_set=[(dv.transform(X[600:]), y[600:])], verbose=False)
 assert early.best_iteration < 299, early.best_iteration
@@ -141,6 +142,7 @@ describe('tools/export_model.py', () => {
     ['gblinear.joblib', "XGBoost booster 'gblinear' is not supported; only gbtree"],
     ['dart.joblib', "XGBoost booster 'dart' is not supported; only gbtree"],
     ['missing0.joblib', 'XGBRegressor(missing=0.0) is not supported: XGBoost then treats every 0.0'],
+    ['poisson.joblib', "XGBoost objective count:poisson predicts exp(margin) through the C library's float32 expf"],
   ])('refuses %s, naming the unsupported step', (file, message) => {
     const run = exportModel(join(dir, file));
     expect(run.status).toBe(2);
