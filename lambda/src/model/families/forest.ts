@@ -10,10 +10,8 @@ import type { PyObject } from '../pickle/python-object';
 import { checkForestPredict } from '../pickle/sklearn-predict';
 import { field, oneOf } from '../spec-checks';
 import type { PredictionStage, SpecBase, StageInput } from '../stage';
-import { TreeEnsemble } from '../tree-ensemble';
 import type { Family } from './family';
-import { matrixInput } from './matrix-input';
-import { checkTreeFeatures, decisionTreeOf, parseTrees, TREE_GLOBAL, type TreeSpec } from './sklearn-trees';
+import { decisionTreeOf, parseTrees, TREE_GLOBAL, type TreeSpec, treeEnsembleStage } from './sklearn-trees';
 
 const ESTIMATORS = ['DecisionTreeRegressor', 'ExtraTreeRegressor', 'RandomForestRegressor', 'ExtraTreesRegressor'] as const;
 
@@ -56,17 +54,9 @@ function parse(spec: Record<string, unknown>, path: string): ForestSpec {
 }
 
 function build(spec: ForestSpec, input: StageInput, path: string): PredictionStage {
-  const shape = matrixInput(input, spec.estimator, path);
-  checkTreeFeatures(spec.trees, shape, `${path}.trees`);
   if (spec.trees.length === 0) fail(`${path}.trees`, 'a forest of no trees');
-  const ensemble = new TreeEnsemble(spec.trees, { kind: 'mean' }, shape, 'float32');
-  return {
-    output: 'predictions',
-    name: spec.estimator,
-    inputs: [],
-    predict: (rows) => ('kind' in rows ? fail(path, 'trees take a matrix') : ensemble.predict(rows)),
-    describe: () => ensemble.describe(),
-  };
+  // scikit-learn casts X to float32 before it walks a tree.
+  return treeEnsembleStage(spec.trees, { kind: 'mean' }, { name: spec.estimator, input, path, inputs: 'float32' });
 }
 
 export const forest: Family<ForestSpec> = { classes: CLASSES, parts: [TREE_GLOBAL], fromPickle, parse, build };

@@ -10,12 +10,10 @@ import { type PyObject, pythonClass } from '../pickle/python-object';
 import { checkBoostingPredict } from '../pickle/sklearn-predict';
 import { field, finiteNumber, parameter, stringAt } from '../spec-checks';
 import type { PredictionStage, SpecBase, StageInput } from '../stage';
-import { TreeEnsemble } from '../tree-ensemble';
 import type { Family } from './family';
 import { DECISION_TREES } from './forest';
 import { LOSS_CLASSES } from './links';
-import { matrixInput } from './matrix-input';
-import { checkTreeFeatures, decisionTreeOf, parseTrees, TREE_GLOBAL, type TreeSpec } from './sklearn-trees';
+import { decisionTreeOf, parseTrees, TREE_GLOBAL, type TreeSpec, treeEnsembleStage } from './sklearn-trees';
 
 export interface GradientBoostingSpec extends SpecBase {
   readonly type: 'gradient_boosting';
@@ -66,17 +64,8 @@ function parse(spec: Record<string, unknown>, path: string): GradientBoostingSpe
 }
 
 function build(spec: GradientBoostingSpec, input: StageInput, path: string): PredictionStage {
-  const shape = matrixInput(input, 'GradientBoostingRegressor', path);
-  checkTreeFeatures(spec.trees, shape, `${path}.trees`);
   const combine = { kind: 'boosting', init: spec.init, learningRate: spec.learning_rate, link: 'identity' } as const;
-  const ensemble = new TreeEnsemble(spec.trees, combine, shape, 'float32');
-  return {
-    output: 'predictions',
-    name: 'GradientBoostingRegressor',
-    inputs: [],
-    predict: (rows) => ('kind' in rows ? fail(path, 'trees take a matrix') : ensemble.predict(rows)),
-    describe: () => ensemble.describe(),
-  };
+  return treeEnsembleStage(spec.trees, combine, { name: 'GradientBoostingRegressor', input, path, inputs: 'float32' });
 }
 
 export const gradientBoosting: Family<GradientBoostingSpec> = {

@@ -15,11 +15,9 @@ import { checkHistBoostingPredict } from '../pickle/sklearn-predict';
 import { isPredictorNodeLayout } from '../pickle/sklearn-tree';
 import { field, oneOf, parameter } from '../spec-checks';
 import type { PredictionStage, SpecBase, StageInput } from '../stage';
-import { TreeEnsemble } from '../tree-ensemble';
 import type { Family } from './family';
 import { LINKS, type Link, LOSS_CLASSES, linkOfLoss } from './links';
-import { matrixInput } from './matrix-input';
-import { checkTreeFeatures, parseTrees, TREE_PREDICTOR, type TreeSpec } from './sklearn-trees';
+import { parseTrees, TREE_PREDICTOR, type TreeSpec, treeEnsembleStage } from './sklearn-trees';
 
 export interface HistGradientBoostingSpec extends SpecBase {
   readonly type: 'hist_gradient_boosting';
@@ -131,17 +129,9 @@ function parse(spec: Record<string, unknown>, path: string): HistGradientBoostin
 }
 
 function build(spec: HistGradientBoostingSpec, input: StageInput, path: string): PredictionStage {
-  const shape = matrixInput(input, 'HistGradientBoostingRegressor', path, { dense: true });
-  checkTreeFeatures(spec.trees, shape, `${path}.trees`);
   const combine = { kind: 'boosting', init: spec.baseline, learningRate: 1, link: spec.link } as const;
-  const ensemble = new TreeEnsemble(spec.trees, combine, shape, 'float64');
-  return {
-    output: 'predictions',
-    name: 'HistGradientBoostingRegressor',
-    inputs: [],
-    predict: (rows) => ('kind' in rows ? fail(path, 'trees take a matrix') : ensemble.predict(rows)),
-    describe: () => ensemble.describe(),
-  };
+  // Its predictor compares the raw float64 input, and takes dense input only.
+  return treeEnsembleStage(spec.trees, combine, { name: 'HistGradientBoostingRegressor', input, path, inputs: 'float64', dense: true });
 }
 
 export const histGradientBoosting: Family<HistGradientBoostingSpec> = {

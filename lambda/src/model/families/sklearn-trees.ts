@@ -10,7 +10,9 @@ import type { PyGlobal, PyObject } from '../pickle/python-object';
 import { treeClass } from '../pickle/sklearn-globals';
 import { checkTreePredict } from '../pickle/sklearn-predict';
 import { checkParameter, field, type NumericArray, numberArray, objectAt } from '../spec-checks';
-import type { MatrixShape } from '../stage';
+import type { MatrixShape, PredictionStage, StageInput } from '../stage';
+import { type Combine, type INPUTS, TreeEnsemble } from '../tree-ensemble';
+import { matrixInput } from './matrix-input';
 
 /** One tree: children (-1 at a leaf), the split feature and threshold of each node, and each node's value. */
 export interface TreeSpec {
@@ -107,4 +109,31 @@ export function decisionTreeOf(value: unknown, classes: readonly string[], where
   const a = instanceOf(value, classes, where);
   checkTreePredict(a, columns, where);
   return sklearnTree(fitted(a, 'tree_', where), `${where}.tree_`);
+}
+
+/**
+ * The stage of a scikit-learn tree ensemble: its trees, checked against the matrix it is
+ * given, walked with its inputs compared as `inputs` and combined as `combine`.
+ *
+ * @example
+ * ```typescript
+ * return treeEnsembleStage(spec.trees, { kind: 'mean' }, { name: spec.estimator, input, path, inputs: 'float32' });
+ * ```
+ */
+export function treeEnsembleStage(
+  trees: readonly TreeSpec[],
+  combine: Combine,
+  options: { name: string; input: StageInput; path: string; inputs: keyof typeof INPUTS; dense?: boolean },
+): PredictionStage {
+  const { name, input, path } = options;
+  const shape = matrixInput(input, name, path, { dense: options.dense ?? false });
+  checkTreeFeatures(trees, shape, `${path}.trees`);
+  const ensemble = new TreeEnsemble(trees, combine, shape, options.inputs);
+  return {
+    output: 'predictions',
+    name,
+    inputs: [],
+    predict: (rows) => ('kind' in rows ? fail(path, 'trees take a matrix') : ensemble.predict(rows)),
+    describe: () => ensemble.describe(),
+  };
 }
