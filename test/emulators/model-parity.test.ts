@@ -66,8 +66,8 @@ describe.each([
 });
 
 describe('an XGBoost objective whose prediction is exp(margin) in float32 (reg:gamma)', () => {
-  it.each(['mlflow', 'model.json'])(
-    "is refused from %s: the C library's expf rounds its last bit differently by platform",
+  it.each(['mlflow'])(
+    "is refused from %s: the C library's expf rounds its last bit differently by platform (the exporter refuses it too)",
     async (file) => {
       const error = await loadModelAt({ kind: 'local', path: join(out, 'xgboost_gamma', file) }).then(
         () => undefined,

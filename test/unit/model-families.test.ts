@@ -214,3 +214,15 @@ describe("a booster's trees count against the load's limits, as scikit-learn's d
     expect(load({ nodes: 10 })).toThrow("the model's trees come to more than 10 nodes");
   });
 });
+
+describe('an XGBoost exp-link objective in a model.json (written by an exporter before it refused them)', () => {
+  it('is refused, naming why it cannot be served exactly', () => {
+    const tree = { children_left: [-1], children_right: [-1], feature: [0], threshold: [0.5], default_left: [1] };
+    const xgboostStep = { type: 'XGBoost', objective: 'reg:gamma', link: 'exp', base_margin: 2.5, trees: [tree] };
+    const vectorizer = { type: 'DictVectorizer', separator: '=', feature_names: ['trip_distance'], sparse: true };
+    const document = { format: 'sklearn-pipeline-json', format_version: 1, steps: [vectorizer, xgboostStep] };
+    expect(() => parseModelDocument(document)).toThrow(
+      'XGBoost objective "reg:gamma" predicts exp(margin) through the C library\'s float32 expf',
+    );
+  });
+});
