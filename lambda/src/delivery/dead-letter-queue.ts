@@ -1,13 +1,12 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SendMessageBatchCommand, type SendMessageBatchCommandOutput, type SQSClient } from '@aws-sdk/client-sqs';
 import { DEAD_LETTER_PREFIX } from '../names';
+import { callFate, describeError, sqsCallFate, sqsEntryFate } from './aws-errors';
 import {
   type BatchAnswer,
   DEFAULT_RETRY_POLICY,
   type DeliveryOptions,
   deliverInBatches,
-  describeError,
-  isRetryable,
   type Refusal,
   type RetryOutcome,
   realClock,
@@ -21,30 +20,6 @@ export const SQS_BATCH_MAX_ENTRIES = 10;
 export const SQS_MAX_MESSAGE_BYTES = 256 * 1024;
 /** SendMessageBatch calls in flight at once: 10,000 letters take 100 rounds of 10 calls, not 1,000 calls in a row. */
 export const DEAD_LETTER_CONCURRENCY = 10;
-
-/**
- * Whole-call errors that are the fault of a message (its size, its characters), not of the
- * queue or the service: the call is split to find the message, which is then refused.
- */
-const MESSAGE_FAULTS = new Set([
-  'InvalidMessageContents',
-  'MessageTooLong',
-  'BatchRequestTooLong',
-  'InvalidParameterValue',
-  'InvalidParameterValueException',
-  'InvalidAttributeValue',
-  'InvalidBatchEntryId',
-  'BatchEntryIdsNotDistinct',
-  'TooManyEntriesInBatchRequest',
-]);
-
-const errorCode = (error: unknown) => {
-  const e = error as { name?: string; Code?: string };
-  return (e.Code ?? e.name ?? '').replace(/^AWS\.SimpleQueueService\./, '');
-};
-const isMessageFault = (error: unknown) => MESSAGE_FAULTS.has(errorCode(error));
-/** Per-entry failures to retry even when SQS calls them the sender's: throttling. */
-const THROTTLED = /thrott/i;
 
 interface Message {
   letter: DeadLetter;
@@ -191,7 +166,7 @@ export class DeadLetterQueue {
         { abortSignal },
       );
     } catch (error) {
-      if (!isMessageFault(error)) throw error;
+      if (sqsCallFate(error) !== 'split') throw error;
       if (pending.length === 1) return { retry: [], refused: [{ entry: pending[0], error: describeError(error) }] };
       // Refused for one of its messages, or for their sum: find out half by half.
       const half = Math.ceil(pending.length / 2);
@@ -212,7 +187,7 @@ export class DeadLetterQueue {
       if (entry === undefined) continue;
       answered.add(failure.Id);
       const error = `${failure.Code}: ${failure.Message}`;
-      if (failure.SenderFault && !THROTTLED.test(failure.Code ?? '')) refused.push({ entry, error });
+      if (sqsEntryFate(failure) === 'refused') refused.push({ entry, error });
       else retry.push(entry);
       firstError ??= error;
     }
@@ -230,7 +205,7 @@ export class DeadLetterQueue {
     try {
       return await this.sendMessageBatch(part, abortSignal);
     } catch (error) {
-      return isRetryable(error)
+      return callFate(error) === 'retried'
         ? { retry: [...part], error: describeError(error) }
         : { retry: [], failed: [...part], error: describeError(error) };
     }

@@ -1,4 +1,5 @@
 import { type KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { kinesisEntryFate } from './aws-errors';
 import {
   type BatchAnswer,
   DEFAULT_RETRY_POLICY,
@@ -13,9 +14,6 @@ import type { Deadline } from './deadline';
 export const PUT_RECORDS_MAX_ENTRIES = 500;
 export const PUT_RECORDS_MAX_BYTES = 5 * 1024 * 1024;
 export const RECORD_MAX_BYTES = 1024 * 1024;
-
-/** Per-entry errors that another try may clear; any other (a KMS key disabled, say) fails the entry for this invocation. */
-const RETRYABLE_ENTRY_ERRORS = new Set(['ProvisionedThroughputExceededException', 'InternalFailure', 'KMSThrottlingException']);
 
 /** One output record, tied to the input record it answers. */
 export interface OutputRecord {
@@ -80,7 +78,7 @@ export class PredictionWriter {
     entries.forEach((entry, i) => {
       const code = results[i] === undefined ? 'InternalFailure' : results[i].ErrorCode;
       if (code === undefined) return;
-      (RETRYABLE_ENTRY_ERRORS.has(code) ? retry : failed).push(entry);
+      (kinesisEntryFate(code) === 'retried' ? retry : failed).push(entry);
       error ??= `${code}: ${results[i]?.ErrorMessage ?? 'no answer for the entry'}`;
     });
     return { retry, failed, error };
