@@ -35,10 +35,6 @@ export interface DeadLetterQueueOptions extends DeliveryOptions {
    * it, the data is cut to fit.
    */
   offload?: { s3: S3Client; bucket: string };
-  /** The queue's MaximumMessageSize, 256 KiB unless set. */
-  maxMessageBytes?: number;
-  /** SendMessageBatch calls in flight at once. */
-  concurrency?: number;
 }
 
 export interface DeadLetterOutcome extends Omit<RetryOutcome<DeadLetter>, 'refused'>, OffloadStats {
@@ -64,23 +60,15 @@ interface OffloadStats {
  * and only if that is refused too is it lost (the caller logs it at ERROR).
  */
 export class DeadLetterQueue {
-  private readonly maxMessageBytes: number;
-
-  constructor(private readonly options: DeadLetterQueueOptions) {
-    this.maxMessageBytes = options.maxMessageBytes ?? SQS_MAX_MESSAGE_BYTES;
-  }
+  constructor(private readonly options: DeadLetterQueueOptions) {}
 
   async send(letters: readonly DeadLetter[], deadline: Deadline): Promise<DeadLetterOutcome> {
     const stats: OffloadStats = { offloaded: 0, cut: 0 };
-    const messages = await mapWithConcurrency(letters, this.options.concurrency ?? DEAD_LETTER_CONCURRENCY, (letter) =>
-      this.fit(letter, deadline, stats),
-    );
+    const messages = await mapWithConcurrency(letters, DEAD_LETTER_CONCURRENCY, (letter) => this.fit(letter, deadline, stats));
     const whole = await this.deliver(messages, deadline);
     // A refused letter is sent again without its data; where there is a bucket, the data is kept there first.
-    const reducedLetters = await mapWithConcurrency(
-      whole.refused,
-      this.options.concurrency ?? DEAD_LETTER_CONCURRENCY,
-      ({ entry, error }) => this.reduce(entry.letter, error, deadline, stats),
+    const reducedLetters = await mapWithConcurrency(whole.refused, DEAD_LETTER_CONCURRENCY, ({ entry, error }) =>
+      this.reduce(entry.letter, error, deadline, stats),
     );
     const reduced = await this.deliver(reducedLetters.map(message), deadline);
     return {
@@ -100,18 +88,18 @@ export class DeadLetterQueue {
       deadline,
       policy: this.options.policy ?? DEFAULT_RETRY_POLICY,
       clock: this.options.clock ?? realClock,
-      concurrency: this.options.concurrency ?? DEAD_LETTER_CONCURRENCY,
+      concurrency: DEAD_LETTER_CONCURRENCY,
     });
   }
 
   /** The letter as a message that fits: whole, or its data put in S3, or its data cut. */
   private async fit(letter: DeadLetter, deadline: Deadline, stats: OffloadStats): Promise<Message> {
     const whole = message(letter);
-    if (whole.body.length <= this.maxMessageBytes) return whole;
+    if (whole.body.length <= SQS_MAX_MESSAGE_BYTES) return whole;
     const put = await this.putWhole(letter, whole.body, deadline, stats);
     if ('error' in put) {
       stats.cut++;
-      return message(cutToFit(letter, this.maxMessageBytes, put.error));
+      return message(cutToFit(letter, SQS_MAX_MESSAGE_BYTES, put.error));
     }
     return message({
       ...letter,
