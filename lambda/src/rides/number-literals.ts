@@ -6,6 +6,7 @@
  * and on the rare record whose text may hold such a literal (see MAY_ROUND_TO_INTEGER).
  */
 import { parse } from 'lossless-json';
+import { isObject } from '../is-object';
 
 /**
  * Text that may hold a non-integer literal that JSON.parse rounds to an integer. Rounding
@@ -34,8 +35,6 @@ export function isIntegerLiteral(literal: string): boolean {
 class Literal {
   constructor(readonly text: string) {}
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Finds number literals in one JSON text by their path of object keys. */
 export class NumberLiterals {
