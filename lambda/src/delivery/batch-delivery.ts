@@ -6,8 +6,8 @@
  * stream is taking writes, and the rest are sent again at the same pace.
  *
  * These retries are the only ones: the delivery clients are made with the SDK's own retries
- * off (aws-clients.ts), so every resend is counted in DeliveryRetries and none outlives the
- * deadline.
+ * off (clients/delivery-clients.ts), so every resend is counted in DeliveryRetries and none
+ * outlives the deadline. Which failures are retried is aws-errors.ts's to say.
  */
 import { callFate, describeError } from './aws-errors';
 import { mapWithConcurrency } from './concurrency';
@@ -37,7 +37,7 @@ export const realClock: RetryClock = {
   now: () => Date.now(),
 };
 
-/** How the writers retry: the policy, the clock, and how many calls may be in flight. */
+/** How the writers retry: the policy and the clock (how many calls are in flight is each writer's own, see BatchPlan). */
 export interface DeliveryOptions {
   policy?: RetryPolicy;
   clock?: RetryClock;
