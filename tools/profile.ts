@@ -9,14 +9,13 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { fail as failWith } from '../local/cli';
 import { useLocalEnvironment } from '../local/environment';
 
 const USAGE =
   'usage: npm run profile -- <rides.parquet | rides.csv | rides.json[l]> --model <model directory | model file> [-o <profile.json>] [--run-id <id>] [--bins <n>] [--top <n>]';
-const fail = (message: string): never => {
-  console.error(`npm run profile: ${message}`);
-  process.exit(2);
-};
+/** Every mistake exits 2, the command line's or not. */
+const fail = (message: string): never => failWith('npm run profile', message, 2);
 
 let parsed: ReturnType<typeof parse>;
 const parse = () =>

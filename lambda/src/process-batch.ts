@@ -1,4 +1,4 @@
-import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { deadLetterFor, shardIdOf } from './delivery/dead-letter';
 import type { Deadline } from './delivery/deadline';
 import type { Sinks } from './delivery/sinks';
@@ -12,9 +12,9 @@ import type { RideValidator } from './rides/validate-ride';
 import { logger, MetricUnit, metrics } from './telemetry';
 
 /** The handler's return value (docs/design.md), with Lambda's ReportBatchItemFailures shape. */
-export interface BatchResult {
+/** Lambda's partial batch response (ReportBatchItemFailures), with the batch's predictions. */
+export interface BatchResult extends KinesisStreamBatchResponse {
   predictions: PredictionEvent[];
-  batchItemFailures: { itemIdentifier: string }[];
   /** TEST_RUN only: the records that would have been dead-lettered, and why. */
   rejected?: { sequenceNumber: string; shardId: string; reason: string }[];
 }
@@ -106,7 +106,10 @@ function count(records: number, predicted: number, rejected: readonly Rejected[]
   for (const { record, reason } of rejected) logger.warn('rejected record', { sequenceNumber: record.kinesis.sequenceNumber, reason });
 }
 
-/** deliver: predictions and dead letters side by side; returns the sequence numbers that must be replayed. */
+/**
+ * deliver: predictions and dead letters side by side, each sink saying itself what it could
+ * not deliver; returns the sequence numbers that must be replayed.
+ */
 async function deliver(
   sinks: Sinks,
   predicted: readonly Predicted[],
@@ -114,7 +117,7 @@ async function deliver(
   deadline: Deadline,
 ): Promise<Set<string>> {
   const rejectedAt = new Date().toISOString();
-  const [written, lettered] = await Promise.all([
+  const deliveries = await Promise.all([
     sinks.predictions.write(
       predicted.map(({ record, prediction }) => ({
         sequenceNumber: record.kinesis.sequenceNumber,
@@ -128,37 +131,8 @@ async function deliver(
       deadline,
     ),
   ]);
-
-  const undeliveredCount = written.undelivered.length + lettered.undelivered.length;
-  metrics.addMetric(METRIC_NAMES.deadLetters, MetricUnit.Count, rejected.length - lettered.undelivered.length - lettered.lost.length);
-  metrics.addMetric(METRIC_NAMES.deliveryRetries, MetricUnit.Count, written.retried + lettered.retried);
-  metrics.addMetric(METRIC_NAMES.undelivered, MetricUnit.Count, undeliveredCount);
-  if (lettered.lost.length > 0) metrics.addMetric(METRIC_NAMES.deadLettersLost, MetricUnit.Count, lettered.lost.length);
-  if (written.undelivered.length > 0) {
-    logger.error('predictions not delivered; Kinesis will replay their records', {
-      count: written.undelivered.length,
-      lastError: written.lastError,
-    });
-  }
-  if (lettered.undelivered.length > 0) {
-    logger.error('dead letters not delivered; Kinesis will replay their records', {
-      count: lettered.undelivered.length,
-      lastError: lettered.lastError,
-    });
-  }
-  if (lettered.reduced > 0) logger.warn('SQS refused dead letters whole; sent without their data', { count: lettered.reduced });
-  if (lettered.offloadError !== undefined) {
-    logger.warn('dead letters not put whole in DEAD_LETTER_BUCKET: cut to fit, or sent without their data', {
-      cut: lettered.cut,
-      error: lettered.offloadError,
-    });
-  }
-  for (const { letter, error } of lettered.lost) {
-    // Not retried: SQS would refuse it again, and the shard would stall behind it.
-    logger.error('dead letter refused by SQS even without its data; its record is acknowledged and only this log keeps it', {
-      error,
-      letter,
-    });
-  }
-  return new Set([...written.undelivered.map((r) => r.sequenceNumber), ...lettered.undelivered.map((l) => l.sequenceNumber)]);
+  const undelivered = deliveries.flatMap((d) => d.undelivered.map((entry) => entry.sequenceNumber));
+  metrics.addMetric(METRIC_NAMES.deliveryRetries, MetricUnit.Count, deliveries[0].retried + deliveries[1].retried);
+  metrics.addMetric(METRIC_NAMES.undelivered, MetricUnit.Count, undelivered.length);
+  return new Set(undelivered);
 }

@@ -120,7 +120,7 @@ function inTime(monitor: DriftMonitor, context?: Pick<Context, 'getRemainingTime
 }
 
 async function makeSinks(config: Config & { testRun: false }, s3: S3Client, options: ServiceOptions): Promise<Sinks> {
-  const { createSinks } = await import('./delivery/sinks');
+  const { createSinks } = await import('./delivery/create-sinks');
   return createSinks(config, { clients: options.clients, s3, policy: options.retryPolicy, clock: options.clock });
 }
 

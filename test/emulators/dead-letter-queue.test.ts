@@ -8,6 +8,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { kinesisEvent, type RawData } from '../../events/kinesis-event';
 import { type DeadLetter, deadLetterFor, messageBody } from '../../lambda/src/delivery/dead-letter';
+import { DeadLetterOffload } from '../../lambda/src/delivery/dead-letter-offload';
 import { DeadLetterQueue, type DeadLetterQueueOptions, SQS_MAX_MESSAGE_BYTES } from '../../lambda/src/delivery/dead-letter-queue';
 import { Deadline } from '../../lambda/src/delivery/deadline';
 import { createQueue, drainQueue, type LocalAws, startLocalAws } from '../../local/aws-setup';
@@ -130,7 +131,7 @@ describe('DeadLetterQueue', () => {
   it('puts a letter SQS refuses whole in S3 first, where there is a bucket, so that the reduced letter points to its data', async () => {
     const url = await freshQueue({ MaximumMessageSize: '4096' });
     const sent = letters(['small', 'y'.repeat(6_000)]);
-    const outcome = await queue(url, { offload: { s3: aws.clients.s3, bucket: BUCKET } }).send(sent, deadline());
+    const outcome = await queue(url, { offload: new DeadLetterOffload({ s3: aws.clients.s3, bucket: BUCKET }) }).send(sent, deadline());
     expect(outcome).toMatchObject({ undelivered: [], lost: [], reduced: 1, offloaded: 1, cut: 0 });
     const received = ((await drainQueue(aws.clients.sqs, url)) as DeadLetter[]).find((l) => l.reason === 'bad record 1');
     const key = `dead-letters/ride_events/shardId-000000000000/${sent[1].sequenceNumber}.json`;
@@ -222,7 +223,7 @@ describe('DeadLetterQueue', () => {
   it('puts a letter too large for a message whole in S3, and sends a pointer to it', async () => {
     const url = await freshQueue();
     const [big] = letters(['q'.repeat(400_000)]);
-    const outcome = await queue(url, { offload: { s3: aws.clients.s3, bucket: BUCKET } }).send([big], deadline());
+    const outcome = await queue(url, { offload: new DeadLetterOffload({ s3: aws.clients.s3, bucket: BUCKET }) }).send([big], deadline());
     expect(outcome).toMatchObject({ undelivered: [], offloaded: 1, cut: 0 });
     const [received] = (await drainQueue(aws.clients.sqs, url)) as DeadLetter[];
     expect(received).toMatchObject({ reason: big.reason, sequenceNumber: big.sequenceNumber, data: '', dataTruncated: true });
@@ -235,7 +236,10 @@ describe('DeadLetterQueue', () => {
   it('cuts instead when the offload fails, saying why', async () => {
     const url = await freshQueue();
     const [big] = letters(['q'.repeat(400_000)]);
-    const outcome = await queue(url, { offload: { s3: aws.clients.s3, bucket: 'no-such-bucket' } }).send([big], deadline());
+    const outcome = await queue(url, { offload: new DeadLetterOffload({ s3: aws.clients.s3, bucket: 'no-such-bucket' }) }).send(
+      [big],
+      deadline(),
+    );
     expect(outcome).toMatchObject({
       undelivered: [],
       offloaded: 0,

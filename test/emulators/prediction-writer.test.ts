@@ -6,7 +6,8 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Deadline } from '../../lambda/src/delivery/deadline';
-import { type OutputRecord, PredictionWriter, type PredictionWriterOptions } from '../../lambda/src/delivery/prediction-writer';
+import { PredictionWriter, type PredictionWriterOptions } from '../../lambda/src/delivery/prediction-writer';
+import type { OutputRecord } from '../../lambda/src/delivery/sinks';
 import { createStream, type LocalAws, readStream, startLocalAws } from '../../local/aws-setup';
 import { seededRandom, startKinesisFaultProxy } from '../../local/kinesis-fault-proxy';
 

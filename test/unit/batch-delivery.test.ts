@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type BatchAnswer,
-  type BatchPlan,
-  chunk,
-  deliverInBatches,
-  isRetryable,
-  type RetryClock,
-} from '../../lambda/src/delivery/batch-delivery';
+import { type BatchAnswer, type BatchPlan, chunk, deliverInBatches, type RetryClock } from '../../lambda/src/delivery/batch-delivery';
 import { Deadline } from '../../lambda/src/delivery/deadline';
 
 /** Virtual time: sleeping advances it at once; jitter at its ceiling unless told. */
@@ -254,26 +247,5 @@ describe('deliverInBatches', () => {
     const clock = virtualClock(0.25);
     await deliverInBatches([1], plan(throttleAll, clock, { policy: { ...policy, maxAttempts: 3 } }));
     expect(clock.sleeps).toEqual([25, 50]);
-  });
-});
-
-describe('isRetryable', () => {
-  const error = (name: string, status?: number) =>
-    Object.assign(new Error(name), { name, ...(status && { $metadata: { httpStatusCode: status } }) });
-  it.each([
-    ['throttling', error('ProvisionedThroughputExceededException', 400), true],
-    ['KMS throttling', error('KMSThrottlingException', 400), true],
-    ['a server fault', error('InternalFailure', 500), true],
-    ['no answer (a reset connection)', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), true],
-    ['no answer in time', error('TimeoutError'), true],
-    ['SQS KMS throttling', error('KmsThrottled', 400), true],
-    ['a bug: a RangeError', new RangeError('The value of "delay" is out of range'), false],
-    ['a bug: a TypeError', new TypeError("Cannot read properties of undefined (reading 'Records')"), false],
-    ['too many requests', error('TooManyRequests', 429), true],
-    ['no such stream', error('ResourceNotFoundException', 400), false],
-    ['access denied', error('AccessDeniedException', 400), false],
-    ['no such queue', error('QueueDoesNotExist', 400), false],
-  ])('%s: %s', (_, e, retryable) => {
-    expect(isRetryable(e)).toBe(retryable);
   });
 });

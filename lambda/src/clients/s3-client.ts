@@ -2,8 +2,9 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { ClientSettings } from './settings';
 
 /**
- * The S3 client that reads the model at start (and puts the odd oversize dead letter). It
- * keeps the SDK's own retries: a cold start should survive a transient error.
+ * The S3 client that reads the model at start, and puts whole the odd dead letter SQS cannot
+ * take (delivery/dead-letter-offload.ts). It keeps the SDK's own retries: a cold start should
+ * survive a transient error.
  */
 export function createS3Client({ region, endpoints }: ClientSettings): S3Client {
   return new S3Client({

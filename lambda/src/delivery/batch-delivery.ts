@@ -6,9 +6,10 @@
  * stream is taking writes, and the rest are sent again at the same pace.
  *
  * These retries are the only ones: the delivery clients are made with the SDK's own retries
- * off (aws-clients.ts), so every resend is counted in DeliveryRetries and none outlives the
- * deadline.
+ * off (clients/delivery-clients.ts), so every resend is counted in DeliveryRetries and none
+ * outlives the deadline. Which failures are retried is aws-errors.ts's to say.
  */
+import { callFate, describeError } from './aws-errors';
 import { mapWithConcurrency } from './concurrency';
 import type { Deadline } from './deadline';
 
@@ -36,7 +37,7 @@ export const realClock: RetryClock = {
   now: () => Date.now(),
 };
 
-/** How the writers retry: the policy, the clock, and how many calls may be in flight. */
+/** How the writers retry: the policy and the clock (how many calls are in flight is each writer's own, see BatchPlan). */
 export interface DeliveryOptions {
   policy?: RetryPolicy;
   clock?: RetryClock;
@@ -59,7 +60,7 @@ export interface BatchAnswer<T> {
   error?: string;
 }
 
-/** Sends one call's entries. A throw fails them all; whether they are retried depends on the error (isRetryable). */
+/** Sends one call's entries. A throw fails them all; whether they are retried depends on the error (aws-errors.ts). */
 export type SendBatch<T> = (entries: readonly T[], signal: AbortSignal) => Promise<BatchAnswer<T>>;
 
 export interface RetryOutcome<T> {
@@ -70,39 +71,6 @@ export interface RetryOutcome<T> {
   retried: number;
   /** The last reason a call or an entry failed, for the log. */
   lastError?: string;
-}
-
-const THROTTLING = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'Throttling',
-  'ThrottledException',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'TooManyRequestsException',
-  'LimitExceededException',
-  'KMSThrottlingException',
-  'KmsThrottled',
-  'RequestLimitExceeded',
-  'SlowDown',
-]);
-
-/** Errors of this program (a bad argument, a bug), not of the call: another try fails the same way. */
-const PROGRAM_ERRORS = [TypeError, RangeError, ReferenceError, SyntaxError];
-
-/** Whether a failed call may succeed if made again: throttling, a server fault, or no answer at all. */
-export function isRetryable(error: unknown): boolean {
-  const e = error as { name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
-  if (e.$retryable || THROTTLING.has(e.name ?? '')) return true;
-  if (PROGRAM_ERRORS.some((type) => error instanceof type)) return false;
-  const status = e.$metadata?.httpStatusCode;
-  // No status: the call never got an answer (a reset connection, a timeout).
-  return status === undefined || status >= 500 || status === 429;
-}
-
-export function describeError(error: unknown): string {
-  const e = error as { name?: string; message?: string };
-  return e.name && e.message && !e.message.startsWith(e.name) ? `${e.name}: ${e.message}` : String(e.message ?? error);
 }
 
 async function sendWithRetries<T>(
@@ -125,7 +93,7 @@ async function sendWithRetries<T>(
       outcome.lastError = answer.error ?? outcome.lastError;
     } catch (error) {
       outcome.lastError = describeError(error);
-      if (!isRetryable(error)) return { ...outcome, undelivered: [...outcome.undelivered, ...pending] };
+      if (callFate(error) === 'failed') return { ...outcome, undelivered: [...outcome.undelivered, ...pending] };
       retry = [...pending];
     }
     if (retry.length === 0) break;

@@ -1,50 +1,34 @@
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+/**
+ * The dead-letter sink: letters to the SQS queue, in batches within SQS's limits, several
+ * calls at a time, resending the entries SQS did not take until the deadline. A letter too
+ * large for a message is put whole in S3 first (dead-letter-offload.ts), or cut to fit. A
+ * letter SQS refuses for what it is never blocks the others and is never retried as it is:
+ * it is sent once more reduced, and only if that is refused too is it lost, said at ERROR.
+ */
 import { SendMessageBatchCommand, type SendMessageBatchCommandOutput, type SQSClient } from '@aws-sdk/client-sqs';
-import { DEAD_LETTER_PREFIX } from '../names';
+import { METRIC_NAMES } from '../names';
+import { logger, MetricUnit, metrics } from '../telemetry';
+import { callFate, describeError, sqsCallFate, sqsEntryFate } from './aws-errors';
 import {
   type BatchAnswer,
   DEFAULT_RETRY_POLICY,
   type DeliveryOptions,
   deliverInBatches,
-  describeError,
-  isRetryable,
   type Refusal,
   type RetryOutcome,
   realClock,
 } from './batch-delivery';
 import { mapWithConcurrency } from './concurrency';
 import { cutToFit, type DeadLetter, messageBody, reducedLetter } from './dead-letter';
+import type { DeadLetterOffload, Offloaded } from './dead-letter-offload';
 import type { Deadline } from './deadline';
+import type { DeadLetterSink } from './sinks';
 
 /** SQS limits: entries per SendMessageBatch, and bytes per message and per batch (the default MaximumMessageSize). */
 export const SQS_BATCH_MAX_ENTRIES = 10;
 export const SQS_MAX_MESSAGE_BYTES = 256 * 1024;
 /** SendMessageBatch calls in flight at once: 10,000 letters take 100 rounds of 10 calls, not 1,000 calls in a row. */
 export const DEAD_LETTER_CONCURRENCY = 10;
-
-/**
- * Whole-call errors that are the fault of a message (its size, its characters), not of the
- * queue or the service: the call is split to find the message, which is then refused.
- */
-const MESSAGE_FAULTS = new Set([
-  'InvalidMessageContents',
-  'MessageTooLong',
-  'BatchRequestTooLong',
-  'InvalidParameterValue',
-  'InvalidParameterValueException',
-  'InvalidAttributeValue',
-  'InvalidBatchEntryId',
-  'BatchEntryIdsNotDistinct',
-  'TooManyEntriesInBatchRequest',
-]);
-
-const errorCode = (error: unknown) => {
-  const e = error as { name?: string; Code?: string };
-  return (e.Code ?? e.name ?? '').replace(/^AWS\.SimpleQueueService\./, '');
-};
-const isMessageFault = (error: unknown) => MESSAGE_FAULTS.has(errorCode(error));
-/** Per-entry failures to retry even when SQS calls them the sender's: throttling. */
-const THROTTLED = /thrott/i;
 
 interface Message {
   letter: DeadLetter;
@@ -54,16 +38,8 @@ interface Message {
 export interface DeadLetterQueueOptions extends DeliveryOptions {
   sqs: SQSClient;
   queueUrl: string;
-  /**
-   * Where a letter too large for a message is put whole (the SQS extended-client pattern):
-   * the message then carries everything but the data, and the object's s3:// URI. Without
-   * it, the data is cut to fit.
-   */
-  offload?: { s3: S3Client; bucket: string };
-  /** The queue's MaximumMessageSize, 256 KiB unless set. */
-  maxMessageBytes?: number;
-  /** SendMessageBatch calls in flight at once. */
-  concurrency?: number;
+  /** Where a letter too large for a message is put whole (DEAD_LETTER_BUCKET). Without it, the data is cut to fit. */
+  offload?: DeadLetterOffload;
 }
 
 export interface DeadLetterOutcome extends Omit<RetryOutcome<DeadLetter>, 'refused'>, OffloadStats {
@@ -83,32 +59,29 @@ interface OffloadStats {
 }
 
 /**
- * Sends dead letters to the SQS queue: in batches within SQS's limits, several calls at a
- * time, resending entries SQS did not take until the deadline. A letter SQS refuses for what
- * it is never blocks the others and is never retried as it is: it is sent once more reduced,
- * and only if that is refused too is it lost (the caller logs it at ERROR).
+ * Sends dead letters to the queue, and says what became of them: the DeadLetters metric
+ * (letters in the queue), DeadLettersLost and an ERROR log per lost letter, a WARN for
+ * letters sent reduced or cut, an ERROR for letters undelivered (Kinesis replays them).
+ *
+ * @example
+ * ```typescript
+ * const queue = new DeadLetterQueue({ sqs, queueUrl, offload: new DeadLetterOffload({ s3, bucket }) });
+ * const { undelivered, lost } = await queue.send(letters, deadline);
+ * ```
  */
-export class DeadLetterQueue {
-  private readonly maxMessageBytes: number;
-
-  constructor(private readonly options: DeadLetterQueueOptions) {
-    this.maxMessageBytes = options.maxMessageBytes ?? SQS_MAX_MESSAGE_BYTES;
-  }
+export class DeadLetterQueue implements DeadLetterSink {
+  constructor(private readonly options: DeadLetterQueueOptions) {}
 
   async send(letters: readonly DeadLetter[], deadline: Deadline): Promise<DeadLetterOutcome> {
     const stats: OffloadStats = { offloaded: 0, cut: 0 };
-    const messages = await mapWithConcurrency(letters, this.options.concurrency ?? DEAD_LETTER_CONCURRENCY, (letter) =>
-      this.fit(letter, deadline, stats),
-    );
+    const messages = await mapWithConcurrency(letters, DEAD_LETTER_CONCURRENCY, (letter) => this.fit(letter, deadline, stats));
     const whole = await this.deliver(messages, deadline);
     // A refused letter is sent again without its data; where there is a bucket, the data is kept there first.
-    const reducedLetters = await mapWithConcurrency(
-      whole.refused,
-      this.options.concurrency ?? DEAD_LETTER_CONCURRENCY,
-      ({ entry, error }) => this.reduce(entry.letter, error, deadline, stats),
+    const reducedLetters = await mapWithConcurrency(whole.refused, DEAD_LETTER_CONCURRENCY, ({ entry, error }) =>
+      this.reduce(entry.letter, error, deadline, stats),
     );
     const reduced = await this.deliver(reducedLetters.map(message), deadline);
-    return {
+    const outcome: DeadLetterOutcome = {
       undelivered: [...whole.undelivered, ...reduced.undelivered].map((m) => m.letter),
       lost: reduced.refused.map(({ entry, error }) => ({ letter: entry.letter, error })),
       retried: whole.retried + reduced.retried,
@@ -116,6 +89,8 @@ export class DeadLetterQueue {
       reduced: whole.refused.length,
       ...stats,
     };
+    report(letters.length, outcome);
+    return outcome;
   }
 
   private deliver(messages: readonly Message[], deadline: Deadline): Promise<RetryOutcome<Message>> {
@@ -125,18 +100,18 @@ export class DeadLetterQueue {
       deadline,
       policy: this.options.policy ?? DEFAULT_RETRY_POLICY,
       clock: this.options.clock ?? realClock,
-      concurrency: this.options.concurrency ?? DEAD_LETTER_CONCURRENCY,
+      concurrency: DEAD_LETTER_CONCURRENCY,
     });
   }
 
   /** The letter as a message that fits: whole, or its data put in S3, or its data cut. */
   private async fit(letter: DeadLetter, deadline: Deadline, stats: OffloadStats): Promise<Message> {
     const whole = message(letter);
-    if (whole.body.length <= this.maxMessageBytes) return whole;
+    if (whole.body.length <= SQS_MAX_MESSAGE_BYTES) return whole;
     const put = await this.putWhole(letter, whole.body, deadline, stats);
     if ('error' in put) {
       stats.cut++;
-      return message(cutToFit(letter, this.maxMessageBytes, put.error));
+      return message(cutToFit(letter, SQS_MAX_MESSAGE_BYTES, put.error));
     }
     return message({
       ...letter,
@@ -158,26 +133,14 @@ export class DeadLetterQueue {
     return reducedLetter('location' in put ? { ...letter, dataLocation: put.location } : letter, refusal);
   }
 
-  /** Puts the whole letter in the dead-letter bucket (the SQS extended-client pattern): its s3:// URI, or why it is not there. */
-  private async putWhole(
-    letter: DeadLetter,
-    body: string,
-    deadline: Deadline,
-    stats: OffloadStats,
-  ): Promise<{ location: string } | { error: string }> {
-    const { offload, clock = realClock } = this.options;
+  /** Puts the whole letter in the dead-letter bucket, counting the puts and keeping the last failure. */
+  private async putWhole(letter: DeadLetter, body: string, deadline: Deadline, stats: OffloadStats): Promise<Offloaded> {
+    const { offload } = this.options;
     if (offload === undefined) return { error: 'no DEAD_LETTER_BUCKET to put the whole letter in' };
-    const key = offloadKey(letter);
-    try {
-      await offload.s3.send(new PutObjectCommand({ Bucket: offload.bucket, Key: key, Body: body, ContentType: 'application/json' }), {
-        abortSignal: deadline.signal(clock.now()),
-      });
-      stats.offloaded++;
-      return { location: `s3://${offload.bucket}/${key}` };
-    } catch (error) {
-      stats.offloadError = `putting the whole letter in s3://${offload.bucket} failed (${describeError(error)})`;
-      return { error: stats.offloadError };
-    }
+    const put = await offload.put(letter, body, deadline);
+    if ('location' in put) stats.offloaded++;
+    else stats.offloadError = put.error;
+    return put;
   }
 
   private async sendMessageBatch(pending: readonly Message[], abortSignal: AbortSignal): Promise<BatchAnswer<Message>> {
@@ -191,7 +154,7 @@ export class DeadLetterQueue {
         { abortSignal },
       );
     } catch (error) {
-      if (!isMessageFault(error)) throw error;
+      if (sqsCallFate(error) !== 'split') throw error;
       if (pending.length === 1) return { retry: [], refused: [{ entry: pending[0], error: describeError(error) }] };
       // Refused for one of its messages, or for their sum: find out half by half.
       const half = Math.ceil(pending.length / 2);
@@ -212,7 +175,7 @@ export class DeadLetterQueue {
       if (entry === undefined) continue;
       answered.add(failure.Id);
       const error = `${failure.Code}: ${failure.Message}`;
-      if (failure.SenderFault && !THROTTLED.test(failure.Code ?? '')) refused.push({ entry, error });
+      if (sqsEntryFate(failure) === 'refused') refused.push({ entry, error });
       else retry.push(entry);
       firstError ??= error;
     }
@@ -230,7 +193,7 @@ export class DeadLetterQueue {
     try {
       return await this.sendMessageBatch(part, abortSignal);
     } catch (error) {
-      return isRetryable(error)
+      return callFate(error) === 'retried'
         ? { retry: [...part], error: describeError(error) }
         : { retry: [], failed: [...part], error: describeError(error) };
     }
@@ -239,9 +202,28 @@ export class DeadLetterQueue {
 
 const message = (letter: DeadLetter): Message => ({ letter, body: messageBody(letter) });
 
-/** One key per record, so that a replay overwrites rather than adds: dead-letters/<stream>/<shard>/<sequence number>.json. */
-function offloadKey(letter: DeadLetter): string {
-  const safe = (part: string) => part.replace(/[^A-Za-z0-9._-]/g, '_') || '_';
-  const stream = letter.eventSourceARN.split('/').pop() ?? '';
-  return `${DEAD_LETTER_PREFIX}${safe(stream)}/${safe(letter.shardId)}/${safe(letter.sequenceNumber)}.json`;
+/** The queue's own metrics and logs for one batch's letters. */
+function report(sent: number, outcome: DeadLetterOutcome): void {
+  metrics.addMetric(METRIC_NAMES.deadLetters, MetricUnit.Count, sent - outcome.undelivered.length - outcome.lost.length);
+  if (outcome.lost.length > 0) metrics.addMetric(METRIC_NAMES.deadLettersLost, MetricUnit.Count, outcome.lost.length);
+  if (outcome.undelivered.length > 0) {
+    logger.error('dead letters not delivered; Kinesis will replay their records', {
+      count: outcome.undelivered.length,
+      lastError: outcome.lastError,
+    });
+  }
+  if (outcome.reduced > 0) logger.warn('SQS refused dead letters whole; sent without their data', { count: outcome.reduced });
+  if (outcome.offloadError !== undefined) {
+    logger.warn('dead letters not put whole in DEAD_LETTER_BUCKET: cut to fit, or sent without their data', {
+      cut: outcome.cut,
+      error: outcome.offloadError,
+    });
+  }
+  for (const { letter, error } of outcome.lost) {
+    // Not retried: SQS would refuse it again, and the shard would stall behind it.
+    logger.error('dead letter refused by SQS even without its data; its record is acknowledged and only this log keeps it', {
+      error,
+      letter,
+    });
+  }
 }

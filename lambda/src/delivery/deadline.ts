@@ -4,6 +4,7 @@
  * item failures and return. An invocation that overran its timeout would fail whole, and
  * Lambda would replay the whole batch, so stopping early is cheaper than one more try.
  */
+import { DEFAULT_TIMEOUT_SECONDS } from '../names';
 
 export interface DeadlineMargins {
   /** No new attempt, backoff included, starts later than this before the timeout. */
@@ -15,7 +16,7 @@ export interface DeadlineMargins {
 export const DEFAULT_MARGINS: DeadlineMargins = { retryMs: 3_000, abortMs: 1_000 };
 
 /** The function timeout assumed when no Lambda context is given (the stack's default, 60 s). */
-export const DEFAULT_TIMEOUT_MS = 60_000;
+export const DEFAULT_TIMEOUT_MS = DEFAULT_TIMEOUT_SECONDS * 1000;
 
 export class Deadline {
   private constructor(

@@ -1,4 +1,9 @@
+/**
+ * The prediction sink: output records to the Kinesis stream with PutRecords.
+ */
 import { type KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { logger } from '../telemetry';
+import { kinesisEntryFate } from './aws-errors';
 import {
   type BatchAnswer,
   DEFAULT_RETRY_POLICY,
@@ -8,21 +13,12 @@ import {
   realClock,
 } from './batch-delivery';
 import type { Deadline } from './deadline';
+import type { OutputRecord, PredictionSink } from './sinks';
 
 /** Kinesis PutRecords limits. */
 export const PUT_RECORDS_MAX_ENTRIES = 500;
 export const PUT_RECORDS_MAX_BYTES = 5 * 1024 * 1024;
 export const RECORD_MAX_BYTES = 1024 * 1024;
-
-/** Per-entry errors that another try may clear; any other (a KMS key disabled, say) fails the entry for this invocation. */
-const RETRYABLE_ENTRY_ERRORS = new Set(['ProvisionedThroughputExceededException', 'InternalFailure', 'KMSThrottlingException']);
-
-/** One output record, tied to the input record it answers. */
-export interface OutputRecord {
-  sequenceNumber: string;
-  partitionKey: string;
-  data: Uint8Array;
-}
 
 export interface PredictionWriterOptions extends DeliveryOptions {
   kinesis: KinesisClient;
@@ -36,13 +32,13 @@ const bytesOf = (r: OutputRecord) => r.data.byteLength + Buffer.byteLength(r.par
  * Writes prediction records with PutRecords within the API's limits, one call at a time in
  * the order given; resends only the entries Kinesis rejected (throttling, internal failure)
  * until the deadline. What is still undelivered then, and every record after it, is
- * returned for Kinesis to replay.
+ * returned for Kinesis to replay, and said at ERROR with the last error.
  *
  * Order on the output stream is not guaranteed: an entry resent after throttling lands
  * behind the entries of its call that were taken the first time. Consumers must not rely
  * on it (they dedupe on (ride_id, version) in any case).
  */
-export class PredictionWriter {
+export class PredictionWriter implements PredictionSink {
   constructor(private readonly options: PredictionWriterOptions) {}
 
   async write(records: readonly OutputRecord[], deadline: Deadline): Promise<RetryOutcome<OutputRecord>> {
@@ -56,12 +52,21 @@ export class PredictionWriter {
       clock: this.options.clock ?? realClock,
       concurrency: 1,
     });
-    if (tooLarge.length === 0) return outcome;
-    return {
-      ...outcome,
-      undelivered: [...tooLarge, ...outcome.undelivered],
-      lastError: `${tooLarge.length} output record(s) over Kinesis's ${RECORD_MAX_BYTES}-byte limit`,
-    };
+    const delivered =
+      tooLarge.length === 0
+        ? outcome
+        : {
+            ...outcome,
+            undelivered: [...tooLarge, ...outcome.undelivered],
+            lastError: `${tooLarge.length} output record(s) over Kinesis's ${RECORD_MAX_BYTES}-byte limit`,
+          };
+    if (delivered.undelivered.length > 0) {
+      logger.error('predictions not delivered; Kinesis will replay their records', {
+        count: delivered.undelivered.length,
+        lastError: delivered.lastError,
+      });
+    }
+    return delivered;
   }
 
   private async putRecords(entries: readonly OutputRecord[], abortSignal: AbortSignal): Promise<BatchAnswer<OutputRecord>> {
@@ -80,7 +85,7 @@ export class PredictionWriter {
     entries.forEach((entry, i) => {
       const code = results[i] === undefined ? 'InternalFailure' : results[i].ErrorCode;
       if (code === undefined) return;
-      (RETRYABLE_ENTRY_ERRORS.has(code) ? retry : failed).push(entry);
+      (kinesisEntryFate(code) === 'retried' ? retry : failed).push(entry);
       error ??= `${code}: ${results[i]?.ErrorMessage ?? 'no answer for the entry'}`;
     });
     return { retry, failed, error };

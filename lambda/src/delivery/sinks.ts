@@ -1,45 +1,39 @@
 /**
- * The batch's two sinks, wired: the prediction writer (Kinesis) and the dead-letter queue
- * (SQS, with S3 for letters too large for it). The service imports this module on its own,
- * while the model loads: it is where the Kinesis and SQS SDKs come in.
+ * Where a batch's results go, as the batch step sees them: a sink for predictions and one for
+ * dead letters. Each owns its logs and its own metrics (what it could not deliver and why, the
+ * dead letters sent or lost); the batch step learns only which input records must be replayed
+ * and how many resends delivery took. Types only: the SDKs come in with create-sinks.ts.
  */
-import type { S3Client } from '@aws-sdk/client-s3';
-import { createDeliveryClients, type DeliveryClients } from '../clients/delivery-clients';
-import type { ClientSettings } from '../clients/settings';
-import type { RetryClock, RetryPolicy } from './batch-delivery';
-import { DeadLetterQueue } from './dead-letter-queue';
-import { PredictionWriter } from './prediction-writer';
+import type { DeadLetter } from './dead-letter';
+import type { Deadline } from './deadline';
 
-/** Where a batch's results go: both writers, or none in a test run (nothing is written anywhere). */
+/** One output record, tied to the input record it answers. */
+export interface OutputRecord {
+  sequenceNumber: string;
+  partitionKey: string;
+  data: Uint8Array;
+}
+
+/** What a sink did with a batch's entries. */
+export interface Delivery {
+  /** Entries that did not get through, by their input record: reported as batch item failures, for Kinesis to replay. */
+  undelivered: readonly { sequenceNumber: string }[];
+  /** Entries sent again after a failure, summed over attempts (the DeliveryRetries metric). */
+  retried: number;
+}
+
+/** The output stream (Kinesis, prediction-writer.ts). */
+export interface PredictionSink {
+  write(records: readonly OutputRecord[], deadline: Deadline): Promise<Delivery>;
+}
+
+/** The dead-letter queue (SQS, dead-letter-queue.ts): every letter is delivered, lost (and said so), or undelivered. */
+export interface DeadLetterSink {
+  send(letters: readonly DeadLetter[], deadline: Deadline): Promise<Delivery>;
+}
+
+/** Both sinks of a batch; none in a test run (nothing is written anywhere). */
 export interface Sinks {
-  predictions: PredictionWriter;
-  deadLetters: DeadLetterQueue;
-}
-
-export interface SinkSettings extends ClientSettings {
-  predictionsStreamName: string;
-  deadLetterQueueUrl: string;
-  deadLetterBucket?: string;
-}
-
-export interface SinkOptions {
-  /** Made from the settings when absent. */
-  clients?: DeliveryClients;
-  /** For dead letters too large for SQS, with a DEAD_LETTER_BUCKET. */
-  s3: S3Client;
-  policy?: RetryPolicy;
-  clock?: RetryClock;
-}
-
-export function createSinks(settings: SinkSettings, { clients = createDeliveryClients(settings), s3, policy, clock }: SinkOptions): Sinks {
-  return {
-    predictions: new PredictionWriter({ kinesis: clients.kinesis, streamName: settings.predictionsStreamName, policy, clock }),
-    deadLetters: new DeadLetterQueue({
-      sqs: clients.sqs,
-      queueUrl: settings.deadLetterQueueUrl,
-      offload: settings.deadLetterBucket === undefined ? undefined : { s3, bucket: settings.deadLetterBucket },
-      policy,
-      clock,
-    }),
-  };
+  predictions: PredictionSink;
+  deadLetters: DeadLetterSink;
 }

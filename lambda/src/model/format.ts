@@ -5,9 +5,11 @@
  * builds; version 1 (`steps`: a DictVectorizer and one regressor), which tools/export_model.py
  * has written since the first release, is read into the same tree.
  */
+
+import { isObject } from '../is-object';
 import { fail } from './errors';
 import { parseSpec } from './families';
-import { arrayAt, field, isObject, objectAt } from './spec-checks';
+import { arrayAt, field, objectAt } from './spec-checks';
 import type { SpecBase } from './stage';
 
 export { ModelFormatError } from './errors';

@@ -2,6 +2,7 @@
  * The checks every model spec goes through, whether it came from a model.json or from a
  * pickle: each family's `parse` uses these to name, by its path, the first thing wrong.
  */
+import { isObject } from '../is-object';
 import { fail } from './errors';
 
 /** A numeric array: JSON numbers, packed (little-endian bytes in base64) as the exporter writes trees, or typed (from a pickle). */
@@ -13,10 +14,6 @@ export type NumericArray = ArrayLike<number>;
  * be garbage or overflow.
  */
 export const MAX_PARAMETER_MAGNITUDE = 1e9;
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value);
-}
 
 export function objectAt(value: unknown, path: string, what = 'an object'): Record<string, unknown> {
   if (!isObject(value)) fail(path, `expected ${what}`);

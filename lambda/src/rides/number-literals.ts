@@ -6,6 +6,7 @@
  * and on the rare record whose text may hold such a literal (see MAY_ROUND_TO_INTEGER).
  */
 import { parse } from 'lossless-json';
+import { isObject } from '../is-object';
 
 /**
  * Text that may hold a non-integer literal that JSON.parse rounds to an integer. Rounding
@@ -35,9 +36,6 @@ class Literal {
   constructor(readonly text: string) {}
 }
 
-/** A JSON object (not an array, not null), as JSON.parse returns one. */
-export const isJsonObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** Finds number literals in one JSON text by their path of object keys. */
 export class NumberLiterals {
   private tree: unknown;
@@ -59,7 +57,7 @@ export class NumberLiterals {
     }
     let node = this.tree;
     for (const key of path) {
-      if (!isJsonObject(node) || !Object.hasOwn(node, key)) return undefined;
+      if (!isObject(node) || !Object.hasOwn(node, key)) return undefined;
       node = node[key];
     }
     return node instanceof Literal ? node.text : undefined;

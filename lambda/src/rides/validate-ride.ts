@@ -1,4 +1,5 @@
-import { isIntegerLiteral, isJsonObject, MAY_ROUND_TO_INTEGER, NumberLiterals } from './number-literals';
+import { isObject } from '../is-object';
+import { isIntegerLiteral, MAY_ROUND_TO_INTEGER, NumberLiterals } from './number-literals';
 import type { RideEvent } from './ride';
 import { quote } from './safe-text';
 import { DEFAULT_RIDE_LIMITS, type FieldRule, RIDE_FIELDS, type RideField, type RideLimits } from './schema';
@@ -116,9 +117,9 @@ export class RideValidator {
    */
   validate(record: unknown, text?: string): Validation {
     // The common case first, without building any message: it is on every record's path.
-    if (isJsonObject(record) && Object.hasOwn(record, 'ride_id') && isRideId(record.ride_id) && Object.hasOwn(record, 'ride')) {
+    if (isObject(record) && Object.hasOwn(record, 'ride_id') && isRideId(record.ride_id) && Object.hasOwn(record, 'ride')) {
       const ride = record.ride;
-      if (isJsonObject(ride) && this.checks.every(({ key, optional, valid }) => (Object.hasOwn(ride, key) ? valid(ride[key]) : optional))) {
+      if (isObject(ride) && this.checks.every(({ key, optional, valid }) => (Object.hasOwn(ride, key) ? valid(ride[key]) : optional))) {
         if (text !== undefined && MAY_ROUND_TO_INTEGER.test(text)) {
           const literals = new NumberLiterals(text);
           if (!this.integersSentExactly(literals)) return { ok: false, reason: this.problemsOf(record, literals).join('; ') };
@@ -142,7 +143,7 @@ export class RideValidator {
 
   /** Every way the record misses the contract; not empty when the fast check failed. */
   private problemsOf(record: unknown, literals: NumberLiterals): string[] {
-    if (!isJsonObject(record)) return [`record: expected a JSON object, got ${describeValue(record, literals.at([]))}`];
+    if (!isObject(record)) return [`record: expected a JSON object, got ${describeValue(record, literals.at([]))}`];
     const problems: string[] = [];
     const check = (
       path: string[],
@@ -161,7 +162,7 @@ export class RideValidator {
     };
     const ride = record.ride;
     if (!Object.hasOwn(record, 'ride')) problems.push('ride: missing');
-    else if (!isJsonObject(ride)) problems.push(`ride: expected an object, got ${describeValue(ride)}`);
+    else if (!isObject(ride)) problems.push(`ride: expected an object, got ${describeValue(ride)}`);
     else for (const rule of this.checks) check(['ride', rule.key], ride, rule);
     check(['ride_id'], record, { valid: isRideId, expected: rideIdExpectation });
     return problems;

@@ -8,8 +8,9 @@
  * XGBoost's legacy binary format (what 2.0 and older write for any other file name, and what
  * pickles of 1.0 to 1.2 hold) is recognised by its header and refused with how to re-save it.
  */
+
+import { isObject } from '../../is-object';
 import { ModelFormatError } from '../errors';
-import { isObject } from '../spec-checks';
 import { decodeUbjson } from './ubjson';
 
 /** How an XGBoost model's bytes are encoded. */

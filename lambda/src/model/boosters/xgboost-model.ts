@@ -5,8 +5,9 @@
  * and, for dart, each tree's weight. Anything that would not be served exactly is refused
  * with a message that names it.
  */
+
+import { isObject } from '../../is-object';
 import { fail, ModelFormatError } from '../errors';
-import { isObject } from '../spec-checks';
 import { checkTree, checkValue, integerOf } from './tree-checks';
 import { own, readXGBoostDocument } from './xgboost-document';
 import { baseMarginOf, refusedObjective, XGBOOST_OBJECTIVES, type XGBoostLink } from './xgboost-objectives';

@@ -5,6 +5,7 @@
  * booster's best iteration when early stopping set one.
  */
 
+import { isObject } from '../../is-object';
 import {
   LightGBMEvaluator,
   type LightGBMFlavor,
@@ -16,7 +17,7 @@ import {
 import { BOOSTER_CLASSES } from '../boosters/python-classes';
 import { chargeEstimators, chargeNodes } from '../limits';
 import type { PyObject } from '../pickle/python-object';
-import { field, isObject, stringAt } from '../spec-checks';
+import { field, stringAt } from '../spec-checks';
 import type { SpecBase } from '../stage';
 import { boosterSignature, boosterStage } from './boosters';
 import type { Family } from './family';

@@ -8,6 +8,7 @@
  * 1,600), so their predictions cannot be matched exactly.
  */
 
+import { isObject } from '../../is-object';
 import {
   readXGBoostModel,
   XGBoostEvaluator,
@@ -21,7 +22,7 @@ import { BOOSTER_CLASSES } from '../boosters/python-classes';
 import { fail } from '../errors';
 import { chargeEstimators, chargeNodes } from '../limits';
 import type { PyObject } from '../pickle/python-object';
-import { field, integerAt, isObject, numberArray, objectAt, oneOf, parameter, stringAt } from '../spec-checks';
+import { field, integerAt, numberArray, objectAt, oneOf, parameter, stringAt } from '../spec-checks';
 import type { SpecBase } from '../stage';
 import { boosterSignature, boosterStage } from './boosters';
 import type { Family } from './family';
