@@ -8,9 +8,11 @@
  */
 import { fail } from './errors';
 import { isEstimator, parseSpec, signatureOf, specFromPickle } from './families';
-import type { ModelFileFormat } from './model-files';
 import { describePython } from './pickle/python-object';
 import type { SpecBase } from './stage';
+
+/** How a served file was written: a pickle (or joblib file), a model.json, an XGBoost or a LightGBM model file. */
+export type ModelFileFormat = 'pickle' | 'json' | 'xgboost' | 'lightgbm';
 
 /** One estimator found in a file, and what it is. */
 export interface ModelPart {

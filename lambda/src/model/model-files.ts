@@ -10,7 +10,7 @@ import { fail, ModelFormatError } from './errors';
 import { lightgbmFile } from './families/lightgbm';
 import { xgboostFile } from './families/xgboost';
 import { type Producer, parseModelDocument } from './format';
-import { combineParts, type ModelPart, partsOfPickle } from './layouts';
+import { combineParts, type ModelFileFormat, type ModelPart, partsOfPickle } from './layouts';
 import { withLoadBudget } from './limits';
 import { unjoblib } from './pickle/joblib';
 import { joblibCompression, unreadableKind } from './pickle/joblib-kinds';
@@ -18,8 +18,7 @@ import { attributesOf, PyObject } from './pickle/python-object';
 import { unpickle } from './pickle/unpickle';
 import type { SpecBase } from './stage';
 
-/** How a served file was written: a pickle (or joblib file), a model.json, an XGBoost or a LightGBM model file. */
-export type ModelFileFormat = 'pickle' | 'json' | 'xgboost' | 'lightgbm';
+export type { ModelFileFormat } from './layouts';
 
 export interface ModelFile {
   readonly parts: readonly ModelPart[];

@@ -1,8 +1,17 @@
 import type { Link } from './families/links';
-import type { TreeSpec } from './families/sklearn-trees';
 import { PackedTrees } from './packed-trees';
 import type { SparseRows } from './sparse-rows';
+import type { NumericArray } from './spec-checks';
 import type { MatrixShape } from './stage';
+
+/** One tree: children (-1 at a leaf), the split feature and threshold of each node, and each node's value. */
+export interface TreeSpec {
+  readonly children_left: NumericArray;
+  readonly children_right: NumericArray;
+  readonly feature: NumericArray;
+  readonly threshold: NumericArray;
+  readonly value: NumericArray;
+}
 
 /** How the trees' outputs make one prediction. */
 export type Combine =

@@ -5,7 +5,7 @@
  */
 import { DRIFT_DIMENSIONS, METRIC_NAMES } from '../names';
 import { logger, MetricUnit, newMetrics } from '../telemetry';
-import type { WindowReport } from './monitor';
+import type { WindowReport } from './window';
 
 /** With POWERTOOLS_METRICS_DISABLED nothing is stored, and publishing would only warn of that. */
 const publish = (metrics: ReturnType<typeof newMetrics>) => metrics.hasStoredMetrics() && metrics.publishStoredMetrics();

@@ -13,23 +13,15 @@ import type { Ride } from '../rides/ride';
 import { emitWindow } from './emit';
 import type { MonitoredFeature } from './features';
 import type { ReferenceProfile } from './profile';
-import { DriftWindow, profiledFeatures, type Thresholds, type WindowComparison } from './window';
+import { DriftWindow, profiledFeatures, type Thresholds, type WindowReport } from './window';
+
+export type { WindowReport } from './window';
 
 export interface DriftSettings {
   windowRides: number;
   windowSeconds: number;
   minRides: number;
   thresholds: Thresholds;
-}
-
-export interface WindowReport extends WindowComparison {
-  shardId: string;
-  /** Why it closed: full, old enough, or the monitor was flushed (a local stack stopping). */
-  reason: 'rides' | 'time' | 'flushed';
-  openedAt: string;
-  closedAt: string;
-  /** False when it had fewer than minRides rides: no Drift metric then. */
-  driftEmitted: boolean;
 }
 
 /** A reference profile as loaded: the profile, where it was read and its bytes' sha256. */

@@ -202,3 +202,14 @@ export class DriftWindow {
     };
   }
 }
+
+/** A closed window of one shard, as the monitor reports and emits it. */
+export interface WindowReport extends WindowComparison {
+  shardId: string;
+  /** Why it closed: full, old enough, or the monitor was flushed (a local stack stopping). */
+  reason: 'rides' | 'time' | 'flushed';
+  openedAt: string;
+  closedAt: string;
+  /** False when it had fewer than minRides rides: no Drift metric then. */
+  driftEmitted: boolean;
+}

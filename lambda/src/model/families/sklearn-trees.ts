@@ -9,19 +9,13 @@ import { fitted, instanceOf, ndarray } from '../pickle/attributes';
 import type { PyGlobal, PyObject } from '../pickle/python-object';
 import { treeClass } from '../pickle/sklearn-globals';
 import { checkTreePredict } from '../pickle/sklearn-predict';
-import { checkParameter, field, type NumericArray, numberArray, objectAt } from '../spec-checks';
+import { checkParameter, field, numberArray, objectAt } from '../spec-checks';
 import type { MatrixShape, PredictionStage, StageInput } from '../stage';
-import { type Combine, type INPUTS, TreeEnsemble } from '../tree-ensemble';
-import { matrixInput } from './matrix-input';
+import { type Combine, type INPUTS, TreeEnsemble, type TreeSpec } from '../tree-ensemble';
 
-/** One tree: children (-1 at a leaf), the split feature and threshold of each node, and each node's value. */
-export interface TreeSpec {
-  readonly children_left: NumericArray;
-  readonly children_right: NumericArray;
-  readonly feature: NumericArray;
-  readonly threshold: NumericArray;
-  readonly value: NumericArray;
-}
+export type { TreeSpec } from '../tree-ensemble';
+
+import { matrixInput } from './matrix-input';
 
 export const SKLEARN_TREE = 'sklearn.tree._tree.Tree';
 /** The allowlist's Tree: called with its arguments and checked as scikit-learn checks it when unpickled. */
