@@ -20,6 +20,7 @@ import {
 } from '../../lambda/src/monitoring';
 import { predictionEvent } from '../../lambda/src/rides/prediction-event';
 import type { Ride } from '../../lambda/src/rides/ride';
+import { RECIPES } from '../../lambda/src/rides/schema';
 import { seededRandom } from '../../local/kinesis-fault-proxy';
 
 /** Rides of a small city: a few busy zones, distances of a few miles; `shift` doubles distances and moves zones. */
@@ -206,6 +207,41 @@ describe('DriftMonitor', () => {
     expect(() => new DriftMonitor({ reference: { ...loaded, profile: without }, features, settings })).toThrow(
       /no profile of trip_distance \(the profile has PU_DO\)/,
     );
+  });
+});
+
+describe("a category's key", () => {
+  it("is equal for two rides exactly when their recipe's texts are, at and beyond the pair key's span", () => {
+    const values = [0, 1, 7, 130, 265, 32_767, 32_768, 40_000, -1, -0, 1e6];
+    const pairs = values.flatMap((a) => values.map((b) => ({ PULocationID: a, DOLocationID: b, trip_distance: 1 })));
+    for (const name of ['PU_DO', 'PULocationID', 'DOLocationID'] as const) {
+      const recipe = RECIPES[name];
+      for (const x of pairs) {
+        for (const y of pairs) {
+          const [kx, ky] = [recipe.categoryKey?.(x), recipe.categoryKey?.(y)];
+          if (kx === undefined || ky === undefined) continue;
+          expect(kx === ky, `${name} of ${JSON.stringify([x, y])}`).toBe(recipe.category?.(x) === recipe.category?.(y));
+        }
+      }
+    }
+    // Beyond the span, a pair has no key: the text counts it.
+    expect(RECIPES.PU_DO.categoryKey?.({ PULocationID: 40_000, DOLocationID: 1, trip_distance: 1 })).toBeUndefined();
+  });
+
+  it('counts the same windows as the texts do', () => {
+    const byText = features.map(({ key: _key, ...feature }) => feature);
+    const reports = [features, byText].map((f) => {
+      const kept: WindowReport[] = [];
+      const m = new DriftMonitor({ reference: loaded, features: f, settings, now: () => 0, emit: (r) => void kept.push(r) });
+      for (const seed of [7, 8]) {
+        const { records, predicted } = batch(rides(5_000, seed, seed === 8));
+        m.observe(records, predicted, []);
+      }
+      return kept;
+    });
+    expect(features.find((f) => f.name === 'PU_DO')?.key).toBeDefined();
+    expect(reports[0]).toHaveLength(2);
+    expect(reports[0]).toEqual(reports[1]);
   });
 });
 

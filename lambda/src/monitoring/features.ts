@@ -12,6 +12,8 @@ export interface MonitoredFeature {
   kind: 'numeric' | 'categorical';
   /** Undefined: the ride has no value for it (an optional field not sent), and it is not counted. */
   value(ride: Ride): number | string | undefined;
+  /** A category's number, equal exactly when `value` is (its recipe's `categoryKey`): counted by it when defined. */
+  key?: (ride: Ride) => number | undefined;
 }
 
 /** The name the model's predictions are profiled and reported under (the `Feature` dimension of `Drift`). */
@@ -30,7 +32,9 @@ export const PREDICTION = 'prediction';
 export function monitoredFeaturesOf(model: Pick<RideModel, 'inputs'>): MonitoredFeature[] {
   return model.inputs.map(({ name, as }) => {
     const recipe = RECIPES[name];
-    // biome-ignore lint/style/noNonNullAssertion: the model uses an input only as what its recipe makes.
-    return as === 'category' ? { name, kind: 'categorical', value: recipe.category! } : { name, kind: 'numeric', value: recipe.number! };
+    // The model uses an input only as what its recipe makes.
+    const value = as === 'category' ? recipe.category : recipe.number;
+    if (value === undefined) throw new TypeError(`${name} has no recipe as a ${as}`);
+    return as === 'category' ? { name, kind: 'categorical', value, key: recipe.categoryKey } : { name, kind: 'numeric', value };
   });
 }

@@ -10,10 +10,11 @@ import type { KinesisStreamRecord } from 'aws-lambda';
 import { shardIdOf } from '../delivery/dead-letter';
 import type { PredictionEvent } from '../rides/prediction-event';
 import type { Ride } from '../rides/ride';
+import { ReferenceBins } from './bins';
 import { emitWindow } from './emit';
 import type { MonitoredFeature } from './features';
 import type { ReferenceProfile } from './profile';
-import { DriftWindow, profiledFeatures, type Thresholds, type WindowReport } from './window';
+import { DriftWindow, type Thresholds, type WindowReport } from './window';
 
 export type { WindowReport } from './window';
 
@@ -74,13 +75,14 @@ export class DriftMonitor implements BatchObserver {
   /** Rides counted so far, in closed and open windows. */
   counted = 0;
   private readonly windows = new Map<string, DriftWindow>();
+  private readonly bins: ReferenceBins;
   private readonly now: () => number;
   private readonly emit: NonNullable<DriftMonitorOptions['emit']>;
 
   constructor(private readonly options: DriftMonitorOptions) {
     this.now = options.now ?? Date.now;
     this.emit = options.emit ?? emitWindow;
-    profiledFeatures(options.reference.profile, options.features); // refuses a profile without the features, at start
+    this.bins = new ReferenceBins(options.reference.profile, options.features); // refuses a profile without the features, at start
   }
 
   observe(
@@ -111,7 +113,7 @@ export class DriftMonitor implements BatchObserver {
   private windowOf(shardId: string): DriftWindow {
     let window = this.windows.get(shardId);
     if (window === undefined) {
-      window = new DriftWindow(this.options.reference.profile, this.options.features, this.now(), this.options.settings.windowRides);
+      window = new DriftWindow(this.bins, this.now(), this.options.settings.windowRides);
       this.windows.set(shardId, window);
     }
     return window;

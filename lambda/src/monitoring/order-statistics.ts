@@ -28,9 +28,14 @@ export function quantiles(values: Float64Array, qs: readonly number[], length = 
   }
   if (min === max) return qs.map(() => min);
   const scale = BINS / (max - min);
-  const binOf = (x: number) => Math.min(BINS - 1, Math.floor((x - min) * scale));
+  // Each value's bin, kept for the pass that collects the wanted bins' values.
+  const binOf = new Uint16Array(length);
   const counts = new Uint32Array(BINS);
-  for (let i = 0; i < length; i++) counts[binOf(values[i])]++;
+  for (let i = 0; i < length; i++) {
+    const bin = Math.min(BINS - 1, Math.floor((values[i] - min) * scale));
+    binOf[i] = bin;
+    counts[bin]++;
+  }
   // starts[b]: the rank of the first value of bin b.
   const starts = new Uint32Array(BINS + 1);
   for (let b = 0; b < BINS; b++) starts[b + 1] = starts[b] + counts[b];
@@ -56,7 +61,7 @@ export function quantiles(values: Float64Array, qs: readonly number[], length = 
     if (slots[bin] < 0) slots[bin] = held.push([]) - 1;
   }
   for (let i = 0; i < length; i++) {
-    const slot = slots[binOf(values[i])];
+    const slot = slots[binOf[i]];
     if (slot >= 0) held[slot].push(values[i]);
   }
   for (const values of held) values.sort((a, b) => a - b);

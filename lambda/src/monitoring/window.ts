@@ -3,19 +3,11 @@
  * the reference when it closes.
  */
 import type { Ride } from '../rides/ride';
+import type { ReferenceBins } from './bins';
 import { jensenShannonDistance, psi } from './distance';
-import type { MonitoredFeature } from './features';
-import { numericBin, shares } from './histogram';
+import { shares } from './histogram';
 import { quantiles } from './order-statistics';
-import {
-  type CategoricalProfile,
-  type FeatureProfile,
-  type NumericProfile,
-  PERCENTILES,
-  type Percentiles,
-  ProfileError,
-  type ReferenceProfile,
-} from './profile';
+import { PERCENTILES, type Percentiles } from './profile';
 
 /** The statistic a feature is compared with: PSI for numbers (and the predictions), Jensen-Shannon distance for categories. */
 export type DriftStatistic = 'psi' | 'jensen-shannon';
@@ -52,85 +44,39 @@ export interface Thresholds {
   jensenShannon: number;
 }
 
-/** A feature's counter: bins for a number, category indices for a category. */
-interface NumericCounter {
-  feature: MonitoredFeature;
-  profile: NumericProfile;
-  edges: Float64Array;
-  counts: Float64Array;
-}
-interface CategoricalCounter {
-  feature: MonitoredFeature;
-  profile: CategoricalProfile;
-  index: Map<string, number>;
-  counts: Float64Array;
-}
-
-/** Matches the monitored features with the profile's; throws with what is missing or of another kind. */
-export function profiledFeatures(profile: ReferenceProfile, features: readonly MonitoredFeature[]): FeatureProfile[] {
-  const byName = new Map(profile.features.map((f) => [f.name, f]));
-  const problems: string[] = [];
-  const matched: FeatureProfile[] = [];
-  for (const feature of features) {
-    const found = byName.get(feature.name);
-    if (found === undefined) problems.push(`no profile of ${feature.name}`);
-    else if (found.kind !== feature.kind) problems.push(`${feature.name} is ${feature.kind} in the model, ${found.kind} in the profile`);
-    else matched.push(found);
-  }
-  if (problems.length > 0) {
-    throw new ProfileError(`${problems.join('; ')} (the profile has ${profile.features.map((f) => f.name).join(', ')})`);
-  }
-  return matched;
-}
-
 export class DriftWindow {
   rides = 0;
-  /** Apart, so that each loop of add() sees one shape. */
-  private readonly numeric: NumericCounter[] = [];
-  private readonly categorical: CategoricalCounter[] = [];
-  /** Both, in the features' order, for the comparison. */
-  private readonly counters: (NumericCounter | CategoricalCounter)[] = [];
-  private readonly predictionEdges: Float64Array;
+  /** Each feature's count in each of its bins, in the features' order; and the same arrays as add() walks them. */
+  private readonly counts: Float64Array[];
+  private readonly numericCounts: Float64Array[];
+  private readonly categoryCounts: Float64Array[];
   private readonly predictionCounts: Float64Array;
   private predictions: Float64Array;
 
   constructor(
-    private readonly profile: ReferenceProfile,
-    features: readonly MonitoredFeature[],
+    private readonly bins: ReferenceBins,
     /** Where the window started, in ms since the epoch. */
     readonly openedAt: number,
     capacity: number,
   ) {
-    const profiles = profiledFeatures(profile, features);
-    features.forEach((feature, i) => {
-      const p = profiles[i];
-      if (p.kind === 'numeric') {
-        const counter = { feature, profile: p, edges: Float64Array.from(p.edges), counts: new Float64Array(p.edges.length + 1) };
-        this.numeric.push(counter);
-        this.counters.push(counter);
-      } else {
-        const index = new Map(p.categories.map((c, j) => [c, j]));
-        const counter = { feature, profile: p, index, counts: new Float64Array(p.categories.length + 1) };
-        this.categorical.push(counter);
-        this.counters.push(counter);
-      }
-    });
-    this.predictionEdges = Float64Array.from(profile.prediction.edges);
-    this.predictionCounts = new Float64Array(profile.prediction.edges.length + 1);
+    this.counts = bins.all.map((b) => new Float64Array(b.size));
+    this.numericCounts = bins.numeric.map((b) => this.counts[bins.all.indexOf(b)]);
+    this.categoryCounts = bins.categorical.map((b) => this.counts[bins.all.indexOf(b)]);
+    this.predictionCounts = new Float64Array(bins.predictionEdges.length + 1);
     this.predictions = new Float64Array(Math.min(capacity, 1024));
   }
 
   add(ride: Ride, prediction: number): void {
-    for (const counter of this.numeric) {
-      const value = counter.feature.value(ride);
-      if (value !== undefined) counter.counts[numericBin(counter.edges, value as number)]++;
+    const { numeric, categorical } = this.bins;
+    for (let i = 0; i < numeric.length; i++) {
+      const bin = numeric[i].binOf(ride);
+      if (bin !== undefined) this.numericCounts[i][bin]++;
     }
-    for (const counter of this.categorical) {
-      const value = counter.feature.value(ride);
-      if (value === undefined) continue;
-      counter.counts[counter.index.get(typeof value === 'string' ? value : String(value)) ?? counter.counts.length - 1]++;
+    for (let i = 0; i < categorical.length; i++) {
+      const bin = categorical[i].binOf(ride);
+      if (bin !== undefined) this.categoryCounts[i][bin]++;
     }
-    this.predictionCounts[numericBin(this.predictionEdges, prediction)]++;
+    this.predictionCounts[this.bins.predictionBin(prediction)]++;
     if (this.rides === this.predictions.length) {
       const grown = new Float64Array(this.predictions.length * 2);
       grown.set(this.predictions);
@@ -140,8 +86,8 @@ export class DriftWindow {
   }
 
   compare(thresholds: Thresholds): WindowComparison {
-    const features = this.counters.map((counter): FeatureDrift => {
-      const window = shares(counter.counts);
+    const features = this.bins.all.map((counter, i): FeatureDrift => {
+      const window = shares(this.counts[i]);
       if (counter.profile.kind === 'numeric') {
         const reference = counter.profile.proportions;
         const value = psi(reference, window);
@@ -175,7 +121,7 @@ export class DriftWindow {
     const wanted = [...PERCENTILES.map((p) => p / 100), ...Array.from({ length: EMF_VALUES }, (_, i) => (i + 0.5) / EMF_VALUES)];
     const found = quantiles(this.predictions, wanted, this.rides);
     const percentiles = Object.fromEntries(PERCENTILES.map((p, i) => [`p${p}`, found[i]])) as Percentiles;
-    const reference = this.profile.prediction;
+    const reference = this.bins.profile.prediction;
     const window = shares(this.predictionCounts);
     const value = psi(reference.proportions, window);
     return {
