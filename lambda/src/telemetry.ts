@@ -11,6 +11,10 @@ const serviceName = process.env.POWERTOOLS_SERVICE_NAME || DEFAULT_SERVICE_NAME;
 
 export const logger = new Logger({ serviceName });
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
-/** A Metrics of its own, for a document apart from the batch's (a closed drift window's). */
-export const newMetrics = (): Metrics => new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
+/**
+ * The closed drift windows' documents, apart from the batch's: one instance for all of them
+ * (each publish clears what was added; a new Metrics per document costs more than a window's
+ * whole comparison).
+ */
+export const windowMetrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
 export { MetricUnit };
