@@ -60,6 +60,10 @@ export const MODEL_OPTIONS = {
 /** Their usage. */
 export const MODEL_USAGE = '[--model <model directory | model file | s3://bucket/prefix-or-key>] [--run-id <label>]';
 
+/** A start failure in the command line's words: a model with no run id to label it with wants `--run-id`, not the function's RUN_ID. */
+export const withModelOptions = (message: string): string =>
+  message.startsWith('set RUN_ID') ? `${message} (pass --run-id <label>)` : message;
+
 /** A port given on the command line: an integer from 0 (any free port) to 65535. */
 export function readPort(command: string, flag: string, value: string): number {
   const port = Number(value);

@@ -11,7 +11,7 @@
 import { COURSE_RIDE } from '../events/kinesis-event';
 import { DEMO_MODEL_DIR } from '../models/demo-model';
 import { chooseAwsCli } from './aws-cli';
-import { fail as failWith, MODEL_OPTIONS, MODEL_USAGE, readCommandLine, readPort } from './cli';
+import { fail as failWith, MODEL_OPTIONS, MODEL_USAGE, readCommandLine, readPort, withModelOptions } from './cli';
 import { EXPORT_LOCAL_CREDENTIALS, useLocalEnvironment } from './environment';
 import { explainPortInUse, LOCAL_SERVICES, type LocalService } from './port-in-use';
 
@@ -62,11 +62,7 @@ const [stack, cli] = await Promise.all([
         ? undefined
         : { path: modelPath ?? DEMO_MODEL_DIR, runId: values['run-id'] },
     testRun: process.env.TEST_RUN,
-  }).catch(async (error: Error) =>
-    fail(
-      (await explainPortInUse(error, ports)) ?? error.message + (error.message.startsWith('set RUN_ID') ? ' (pass --run-id <label>)' : ''),
-    ),
-  ),
+  }).catch(async (error: Error) => fail((await explainPortInUse(error, ports)) ?? withModelOptions(error.message))),
   chooseAwsCli(),
 ]);
 const { kinesis, s3, sqs, invoke } = stack.endpoints;

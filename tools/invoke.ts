@@ -15,7 +15,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { fail, MODEL_OPTIONS, MODEL_USAGE, readCommandLine } from '../local/cli';
+import { fail, MODEL_OPTIONS, MODEL_USAGE, readCommandLine, withModelOptions } from '../local/cli';
 import { useLocalEnvironment } from '../local/environment';
 import { invokeWithTimeout } from '../local/invocation';
 import { DEMO_MODEL_DIR } from '../models/demo-model';
@@ -35,7 +35,8 @@ const [eventFile] = positionals;
 
 const env = process.env;
 env.TEST_RUN ??= 'true';
-if (values.model !== undefined || values['run-id'] !== undefined) {
+const byCommandLine = values.model !== undefined || values['run-id'] !== undefined;
+if (byCommandLine) {
   // The command line chooses the model, as npm run local's does: nothing of the shell's settings.
   for (const name of ['RUN_ID', 'MODEL_BUCKET', 'MLFLOW_EXPERIMENT_ID']) delete env[name];
   env.MODEL_LOCATION = values.model ?? DEMO_MODEL_DIR;
@@ -56,7 +57,8 @@ try {
 const { describeLocation, handler, parseConfig } = await import('../lambda/src');
 try {
   const { model } = parseConfig(env);
-  const label = model.runId === undefined ? "its MLmodel's run id, as RUN_ID is not set" : `RUN_ID ${model.runId}`;
+  const unset = byCommandLine ? '--run-id is not given' : 'RUN_ID is not set';
+  const label = model.runId === undefined ? `its MLmodel's run id, as ${unset}` : `${byCommandLine ? '--run-id' : 'RUN_ID'} ${model.runId}`;
   const which = demo || env.MODEL_LOCATION === DEMO_MODEL_DIR ? 'the bundled demo model, ' : '';
   console.error(`${COMMAND}: serving ${which}${describeLocation(model.location)}, labelled with ${label}`);
 } catch (error) {
@@ -66,5 +68,6 @@ try {
   // As Lambda invokes it: a context counting down the stack's timeout.
   console.log(JSON.stringify(await invokeWithTimeout((context) => handler(event!, context)), null, 2));
 } catch (error) {
-  fail(COMMAND, (error as Error).message);
+  const message = (error as Error).message;
+  fail(COMMAND, byCommandLine ? withModelOptions(message) : message);
 }

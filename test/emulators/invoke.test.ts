@@ -88,6 +88,13 @@ describe('npm run invoke', () => {
     });
     // --run-id alone labels the demo model.
     expect((await invoke(['--run-id', 'demo-label', 'events/ride.json'])).result.predictions[0].version).toBe('demo-label');
+    // A pickle file without --run-id has nothing to be labelled with: the answer names the option, whatever RUN_ID says.
+    const unlabelled = await invoke(['--model', `${FIXTURES}/linear-protocol5/model.pkl`, 'events/ride.json'], { RUN_ID: 'shell-run' });
+    expect(unlabelled.status).toBe(1);
+    expect(unlabelled.stderr).toContain("labelled with its MLmodel's run id, as --run-id is not given");
+    expect(unlabelled.stderr).toContain(
+      'no MLflow run id (no MLmodel with a run_id) to label its predictions with (pass --run-id <label>)',
+    );
   });
 
   it('serves a model from an S3 URI, through S3_ENDPOINT_URL for a local S3', async () => {
