@@ -59,19 +59,26 @@ const { readRideFile } = await import('./ride-files');
 const data = await readRideFile(positionals[0]).catch((error: Error) => fail(error.message));
 if (data.rides.length === 0) fail(`${positionals[0]}: no ride the function would accept among its ${data.rows} rows`);
 const loaded = await loadModelAt({ kind: 'local', path: modelPath }).catch((error: Error) => fail(error.message));
-const profile = buildReferenceProfile({
-  rides: data.rides,
-  predictions: Float64Array.from(loaded.model.predict(data.rides)),
-  features: monitoredFeaturesOf(loaded.model),
-  model: {
-    runId: values['run-id'] ?? loaded.mlmodel?.runId,
-    file: loaded.file.name,
-    sha256: createHash('sha256').update(readFileSync(loaded.file.uri)).digest('hex'),
-  },
-  data: { source: basename(positionals[0]), format: data.format, rows: data.rows, rejected: data.rows - data.rides.length },
-  bins,
-  top,
-});
+const profile = (() => {
+  try {
+    return buildReferenceProfile({
+      rides: data.rides,
+      predictions: Float64Array.from(loaded.model.predict(data.rides)),
+      features: monitoredFeaturesOf(loaded.model),
+      model: {
+        runId: values['run-id'] ?? loaded.mlmodel?.runId,
+        file: loaded.file.name,
+        sha256: createHash('sha256').update(readFileSync(loaded.file.uri)).digest('hex'),
+      },
+      data: { source: basename(positionals[0]), format: data.format, rows: data.rows, rejected: data.rows - data.rides.length },
+      bins,
+      top,
+    });
+  } catch (error) {
+    // A feature no accepted ride has a value of (an optional field the file lacks): say which, in the file's words.
+    return fail(`${(error as Error).message} in the ${data.rides.length} rides of ${positionals[0]} the function would accept`);
+  }
+})();
 mkdirSync(dirname(output!), { recursive: true });
 const text = `${JSON.stringify(profile, null, 2)}\n`;
 writeFileSync(output!, text);

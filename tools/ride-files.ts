@@ -7,12 +7,17 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { decodeRideRecord, type Ride } from '../lambda/src';
+import { RIDE_FIELDS, type RideField } from '../lambda/src/rides/schema';
 import { RideValidator, type Validation } from '../lambda/src/rides/validate-ride';
 
-export const RIDE_COLUMNS = ['PULocationID', 'DOLocationID', 'trip_distance'] as const;
+/** The columns read: a ride's fields, as the function's schema declares them. */
+export const RIDE_COLUMNS = Object.keys(RIDE_FIELDS) as RideField[];
+/** The ones a ride may leave out: a file may lack the column, and a row's empty value is the field not sent. */
+const OPTIONAL_COLUMNS = new Set(RIDE_COLUMNS.filter((c) => (RIDE_FIELDS[c] as { optional?: boolean }).optional));
+const REQUIRED_COLUMNS = RIDE_COLUMNS.filter((c) => !OPTIONAL_COLUMNS.has(c));
 
 export interface RideFile {
   format: 'parquet' | 'csv' | 'json';
@@ -36,20 +41,38 @@ export async function readRideFile(path: string): Promise<RideFile> {
 async function readParquet(path: string): Promise<Row[]> {
   const file = await asyncBufferFromFile(path);
   try {
-    return (await parquetReadObjects({ file, columns: [...RIDE_COLUMNS], compressors })) as Row[];
+    const metadata = await parquetMetadataAsync(file);
+    const present = new Set(parquetSchema(metadata).children.map((c) => c.element.name));
+    const columns = RIDE_COLUMNS.filter((c) => present.has(c) || !OPTIONAL_COLUMNS.has(c));
+    return (await parquetReadObjects({ file, metadata, columns, compressors })) as Row[];
   } catch (error) {
-    throw new Error(`${path}: cannot read the ride columns (${RIDE_COLUMNS.join(', ')}): ${(error as Error).message}`);
+    throw new Error(`${path}: cannot read the ride columns (${REQUIRED_COLUMNS.join(', ')}): ${(error as Error).message}`);
   }
 }
 
 function readCsv(path: string): Row[] {
   const rows = parseCsv(readFileSync(path), { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
-  const missing = RIDE_COLUMNS.filter((c) => rows.length > 0 && !(c in rows[0]));
+  const missing = REQUIRED_COLUMNS.filter((c) => rows.length > 0 && !(c in rows[0]));
   if (missing.length > 0) throw new Error(`${path}: no column ${missing.join(', ')} (it has ${Object.keys(rows[0]).join(', ')})`);
   // CSV has no types: an empty field is a missing value, anything else is read as a number if it is one.
   return rows.map((row) =>
-    Object.fromEntries(RIDE_COLUMNS.map((c) => [c, row[c] === '' ? null : Number.isNaN(Number(row[c])) ? row[c] : Number(row[c])])),
+    Object.fromEntries(
+      RIDE_COLUMNS.filter((c) => c in row).map((c) => [c, row[c] === '' ? null : Number.isNaN(Number(row[c])) ? row[c] : Number(row[c])]),
+    ),
   );
+}
+
+/**
+ * A row's ride: its fields, each as the number it holds; an optional one left out where the
+ * file has no value for it (a null, an empty CSV field), as a producer not sending it would.
+ */
+function rideOf(row: Row): Row {
+  const ride: Row = {};
+  for (const c of RIDE_COLUMNS) {
+    const value = asNumber(row[c]);
+    if (!(OPTIONAL_COLUMNS.has(c) && (value === null || value === undefined))) ride[c] = value;
+  }
+  return ride;
 }
 
 /** Parquet's int64 columns come as BigInt; a ride's fields are JSON numbers. */
@@ -71,7 +94,7 @@ function tally(format: RideFile['format'], results: Validation[]): RideFile {
 function checked(format: RideFile['format'], rows: Row[]): RideFile {
   return tally(
     format,
-    rows.map((row, i) => validator.validate({ ride: Object.fromEntries(RIDE_COLUMNS.map((c) => [c, asNumber(row[c])])), ride_id: i })),
+    rows.map((row, i) => validator.validate({ ride: rideOf(row), ride_id: i })),
   );
 }
 
