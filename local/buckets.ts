@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import { HeadBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './environment';
 
-/** Uploads every file of a local model directory under an S3 prefix, as MLflow would. */
+/** Uploads every file of a local directory, its subdirectories included, under an S3 prefix, as MLflow logs artifacts. */
 export async function uploadDirectory(s3: S3Client, directory: string, bucket: string, prefix: string): Promise<void> {
-  for (const name of await readdir(directory)) {
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}${name}`, Body: await readFile(join(directory, name)) }));
+  for (const entry of await readdir(directory, { withFileTypes: true })) {
+    const path = join(directory, entry.name);
+    if (entry.isDirectory()) await uploadDirectory(s3, path, bucket, `${prefix}${entry.name}/`);
+    else await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}${entry.name}`, Body: await readFile(path) }));
   }
 }
 

@@ -6,7 +6,15 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { MLMODEL_FILE_NAME, mlflowArtifactsPath, mlflowModelPath, openModelSource, parseMlmodel, parseS3Uri } from '../lambda/src';
+import {
+  DEFAULT_ARTIFACT_PATH,
+  MLMODEL_FILE_NAME,
+  mlflowArtifactsPath,
+  mlflowModelPath,
+  openModelSource,
+  parseMlmodel,
+  parseS3Uri,
+} from '../lambda/src';
 import { REFERENCE_PATH } from '../lambda/src/monitoring';
 import { uploadDirectory } from './buckets';
 
@@ -18,7 +26,10 @@ export interface LocalModel {
 }
 
 /** The function's model settings for a model put into the local S3. */
-export type ModelEnvironment = Record<'RUN_ID' | 'MODEL_BUCKET' | 'MLFLOW_EXPERIMENT_ID' | 'MODEL_LOCATION', string | undefined>;
+export type ModelEnvironment = Record<
+  'RUN_ID' | 'MODEL_BUCKET' | 'MLFLOW_EXPERIMENT_ID' | 'MODEL_ARTIFACT_PATH' | 'MODEL_LOCATION',
+  string | undefined
+>;
 
 async function mlflowRunId(directory: string): Promise<string | undefined> {
   try {
@@ -31,32 +42,49 @@ async function mlflowRunId(directory: string): Promise<string | undefined> {
 /**
  * Uploads the model to the local S3 bucket and returns the function's settings for it. A
  * directory with an MLflow run id and no other label goes where MLflow puts it
- * ({experiment}/{run}/artifacts/model/) and is served by RUN_ID, as a deployed stack serves
- * it; anything else is served by MODEL_LOCATION, labelled with `runId`.
+ * ({experiment}/{run}/artifacts/model/; a model in a run's artifacts on disk,
+ * .../artifacts/models_mlflow/, comes with the rest of those artifacts, under the artifact path
+ * it has) and is served by RUN_ID (and MODEL_ARTIFACT_PATH), as a deployed stack serves it; anything else is served by MODEL_LOCATION, labelled with `runId`.
  */
 export async function placeModel(s3: S3Client, bucket: string, experimentId: string, model: LocalModel): Promise<ModelEnvironment> {
   const isDirectory = statSync(model.path).isDirectory();
   const runId = isDirectory ? await mlflowRunId(model.path) : undefined;
-  // A run's reference profile travels with its model: reference/ beside model/, in the bucket as on disk.
+  // A run's reference profile travels with its model: reference/ beside the model, in the bucket as on disk.
   const reference = join(dirname(model.path), REFERENCE_PATH);
-  const withReference = isDirectory && basename(model.path) === 'model' && existsSync(reference);
   const putReference = async (artifacts: string) => {
-    if (withReference)
+    if (existsSync(reference))
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${artifacts}${REFERENCE_PATH}`, Body: readFileSync(reference) }));
   };
   if (isDirectory && runId !== undefined && model.runId === undefined) {
-    await uploadDirectory(s3, model.path, bucket, mlflowModelPath(experimentId, runId));
-    await putReference(mlflowArtifactsPath(experimentId, runId));
-    return { RUN_ID: runId, MODEL_BUCKET: bucket, MLFLOW_EXPERIMENT_ID: experimentId, MODEL_LOCATION: undefined };
+    // In a run's layout on disk (.../artifacts/models_mlflow), the artifact path it was logged with; else MLflow's default.
+    const name = basename(model.path);
+    const inRun = basename(dirname(model.path)) === 'artifacts' && /^[^\s.][^\s]*$/.test(name);
+    const artifactPath = inRun ? name : DEFAULT_ARTIFACT_PATH;
+    if (inRun) {
+      // The run's artifacts, all of them: a vectorizer logged apart (preprocessor/) and reference/ come along.
+      await uploadDirectory(s3, dirname(model.path), bucket, mlflowArtifactsPath(experimentId, runId));
+    } else {
+      await uploadDirectory(s3, model.path, bucket, mlflowModelPath(experimentId, runId));
+      if (name === DEFAULT_ARTIFACT_PATH) await putReference(mlflowArtifactsPath(experimentId, runId));
+    }
+    return {
+      RUN_ID: runId,
+      MODEL_BUCKET: bucket,
+      MLFLOW_EXPERIMENT_ID: experimentId,
+      MODEL_ARTIFACT_PATH: artifactPath === DEFAULT_ARTIFACT_PATH ? undefined : artifactPath,
+      MODEL_LOCATION: undefined,
+    };
   }
   const key = `local-models/${basename(model.path)}`;
   if (isDirectory) await uploadDirectory(s3, model.path, bucket, `${key}/`);
   else await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(model.path) }));
-  await putReference('local-models/');
+  // The function looks beside a directory named model/ only (docs/monitoring.md).
+  if (isDirectory && basename(model.path) === DEFAULT_ARTIFACT_PATH) await putReference('local-models/');
   return {
     RUN_ID: model.runId,
     MODEL_BUCKET: undefined,
     MLFLOW_EXPERIMENT_ID: undefined,
+    MODEL_ARTIFACT_PATH: undefined,
     MODEL_LOCATION: `s3://${bucket}/${key}${isDirectory ? '/' : ''}`,
   };
 }

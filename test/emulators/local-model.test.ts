@@ -56,6 +56,21 @@ describe('npm run local --model', () => {
     });
   });
 
+  it("serves a model in a run's artifacts on disk with the rest of them, under the artifact path it was logged with", async () => {
+    // The course's week-3 run with LightGBM: the booster in models_mlflow/, its DictVectorizer apart in preprocessor/.
+    const runId = '127b053098eacbf3a25159a463a82497';
+    const artifacts = `test/fixtures/coverage-sklearn-1.9.1/lightgbm-run/artifact/1/${runId}/artifacts`;
+    const stack = await serve({ path: join(artifacts, 'models_mlflow') });
+    expect(stack.served).toMatchObject({
+      file: { uri: `s3://${LOCAL_NAMES.bucket}/1/${runId}/artifacts/models_mlflow/model.lgb` },
+      version: runId,
+    });
+    const { model } = await loadModelAt({ kind: 'local', path: artifacts });
+    expect((await predictRide(stack)).prediction.ride_duration).toBe(
+      model.predict([{ PULocationID: 130, DOLocationID: 205, trip_distance: 3.66 }])[0],
+    );
+  });
+
   it('serves a single pickle file under the label --run-id gives it', async () => {
     const stack = await serve({ path: join(FIXTURES, 'linear-protocol5', 'model.pkl'), runId: 'my-label' });
     expect(stack.served).toMatchObject({ file: { uri: `s3://${LOCAL_NAMES.bucket}/local-models/model.pkl` }, version: 'my-label' });
