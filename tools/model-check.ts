@@ -161,7 +161,7 @@ try {
   } else {
     line('mlflow', 'no MLmodel: signature not checked');
   }
-  line('features', model.inputs.map(({ name, as }) => (as === 'category' ? `${name} one-hots` : name)).join(', '));
+  line('ride inputs', model.inputs.map(({ name, as }) => (as === 'category' ? `${name} one-hots` : name)).join(', '));
   for (const part of served.parts) line('part', part.description);
   line('version', served.version ?? 'none: the model has no MLflow run id; serve it with RUN_ID set to label its predictions');
 
