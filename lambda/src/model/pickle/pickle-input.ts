@@ -14,9 +14,11 @@ export class PickleStreamError extends ModelFormatError {
   override name = 'PickleStreamError';
 }
 
-const fail: (problem: string) => never = (problem) => {
+/** Refuses the stream with the problem found in it. */
+export const failStream: (problem: string) => never = (problem) => {
   throw new PickleStreamError(problem);
 };
+const fail = failStream;
 
 // Strict, and keeping a leading U+FEFF: a string comes back byte for byte or not at all.
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

@@ -9,10 +9,10 @@ import { NdArray } from './numpy';
 import {
   ascii,
   decimalInt,
+  failStream,
   floatText,
   memoIndex,
   type PickleInput,
-  PickleStreamError,
   quotedString,
   rawUnicodeEscape,
   signedLittleEndian,
@@ -38,9 +38,7 @@ const HIGHEST_PROTOCOL = 5;
 /** LONG4's integers: a model's integers are counts, indices and seeds, never kilobytes long. */
 const LONG4_MAX_BYTES = 1024;
 
-const fail: (problem: string) => never = (problem) => {
-  throw new PickleStreamError(problem);
-};
+const fail = failStream;
 
 /** Anything BUILD may give state to: the records of allowlisted classes, numpy arrays and dtypes. */
 interface Buildable {
