@@ -42,7 +42,18 @@ function categoriesOf(value: unknown, where: string): string[] | number[] {
   }
   if (value.dtype?.kind === 'U')
     fail(where, 'numpy unicode categories are not read; the zones were strings of an object column in every model seen');
-  return Array.from(value.toFloat64Array());
+  // scikit-learn encodes numbers by np.searchsorted, which finds a value only in sorted categories
+  // (a NaN category last): in any other order it encodes them otherwise than by value.
+  const numbers = Array.from(value.toFloat64Array());
+  numbers.forEach((c, i) => {
+    const next = numbers[i + 1];
+    if (i < numbers.length - 1 && (Number.isNaN(c) || !(c < next || Number.isNaN(next))))
+      fail(
+        where,
+        `numeric categories out of order (${c} before ${next}): scikit-learn's searchsorted would encode them otherwise than by value`,
+      );
+  });
+  return numbers;
 }
 
 /** drop_idx_ (after infrequent grouping where scikit-learn keeps both): one index or None per column, or None for no drop. */

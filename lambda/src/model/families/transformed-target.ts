@@ -6,7 +6,7 @@
  * inverse is refused by name.
  */
 import { fail } from '../errors';
-import { fitted, instanceOf, singleNumber } from '../pickle/attributes';
+import { fitted, flag, instanceOf, singleNumber } from '../pickle/attributes';
 import { describePython, isPyGlobal, type PyObject, pythonClass } from '../pickle/python-object';
 import { functionValue } from '../pickle/sklearn-globals';
 import { field, finiteNumber, objectAt, oneOf } from '../spec-checks';
@@ -57,9 +57,12 @@ function fromPickle(object: PyObject, where: string, context: PickleContext): Om
   if ((transformer as PyObject).type === FUNCTION_TRANSFORMER)
     return { estimator: 'TransformedTargetRegressor', regressor, target: inverseFunction(t, here) };
   // inverse_transform multiplies by scale_ only with with_std, and adds mean_ only with with_mean (mean_ is kept either way).
-  const number = (name: string, flag: string) => {
+  const number = (name: string, flagName: string) => {
+    if (!flag(t, flagName, here)) return undefined;
     const value = t.get(name);
-    return t.get(flag) !== true || value === null || value === undefined ? undefined : singleNumber(value, `${here}.${name}`);
+    if (value === null || value === undefined)
+      fail(`${here}.${name}`, `is None with ${flagName}=True, which inverse_transform cannot apply`);
+    return singleNumber(value, `${here}.${name}`);
   };
   return {
     estimator: 'TransformedTargetRegressor',
