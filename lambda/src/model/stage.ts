@@ -65,6 +65,11 @@ export interface MatrixStage extends StageInfo {
 /** A predictor: one number per row, in row order. */
 export interface PredictionStage extends StageInfo {
   readonly output: 'predictions';
+  /**
+   * The predictions are numpy float32 (an XGBRegressor's): the steps around it that compute with
+   * them (a target's inverse, a vote) compute in float32, as numpy does with a float32 array.
+   */
+  readonly float32?: boolean;
   predict(batch: Batch): Float64Array;
 }
 
