@@ -101,6 +101,13 @@ case("target-scaler-with-std-and-no-scale",
      TransformedTargetRegressor(make_pipeline(DictVectorizer(), LinearRegression()), transformer=StandardScaler()), False,
      lambda m: setattr(m.transformer_, "scale_", None), refusal=r"scale_: is None with with_std=True")
 
+# No fit makes a zero scale (fit replaces it by 1); divided by it every ride is infinite, which the regressor refuses.
+case("standard-scaler-scale-zero", make_pipeline(columns(StandardScaler()), LinearRegression()), True,
+     setting(step(0, 0), scale_=np.array([0.0])), refusal=r"scale: holds a 0, which no fit makes")
+case("one-hot-infrequent-enabled-1",
+     make_pipeline(columns(StandardScaler(), OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=10)), LinearRegression()), True,
+     setting(step(0, 1), _infrequent_enabled=1), refusal=r"groups infrequent categories")
+
 
 # Numeric categories are encoded by np.searchsorted, which needs them sorted.
 def reverse_categories(model):

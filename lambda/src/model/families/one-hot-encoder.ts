@@ -8,7 +8,7 @@
  */
 import { type FeatureUse, RECIPES, type Ride } from '../../rides/schema';
 import { fail } from '../errors';
-import { fitted, instanceOf, sequence, text } from '../pickle/attributes';
+import { fitted, flag, instanceOf, sequence, text } from '../pickle/attributes';
 import { NdArray } from '../pickle/numpy';
 import { describePython, type PyObject } from '../pickle/python-object';
 import type { SparseRows } from '../sparse-rows';
@@ -69,7 +69,8 @@ function dropOf(value: unknown, columns: number, where: string): (number | null)
 
 function fromPickle(object: PyObject, where: string): Omit<OneHotEncoderSpec, 'type'> {
   const a = instanceOf(object, [CLASS], where);
-  if (a.get('_infrequent_enabled') === true)
+  // Read as Python reads `if self._infrequent_enabled:`; absent before scikit-learn 1.1.
+  if (flag(a, '_infrequent_enabled', where, false))
     fail(where, 'groups infrequent categories (min_frequency, max_categories), which this runtime does not evaluate');
   const categories = sequence(fitted(a, 'categories_', where), `${where}.categories_`).map((c, i) =>
     categoriesOf(c, `${where}.categories_[${i}]`),

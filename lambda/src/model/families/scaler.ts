@@ -94,6 +94,9 @@ function parse(spec: Record<string, unknown>, path: string): ScalerSpec {
     offset: optional('offset'),
     clip: clip === null ? null : [finiteNumber(clip[0], `${path}.clip[0]`), finiteNumber(clip[1], `${path}.clip[1]`)],
   };
+  // No fit makes a zero scale (scikit-learn's fit replaces one by 1): dividing by it makes every ride infinite, which the estimator after it refuses.
+  if (parsed.scale !== null && Array.prototype.some.call(parsed.scale, (s: number) => s === 0))
+    fail(`${path}.scale`, 'holds a 0, which no fit makes: every ride would scale to infinity, which scikit-learn refuses');
   const lengths = [parsed.center, parsed.scale, parsed.offset].filter((a) => a !== null).map((a) => a.length);
   if (new Set(lengths).size > 1) fail(path, `its arrays have different lengths (${lengths.join(', ')})`);
   if (parsed.estimator === 'MinMaxScaler' && (parsed.scale === null || parsed.offset === null))
