@@ -109,6 +109,17 @@ case("one-hot-infrequent-enabled-1",
      setting(step(0, 1), _infrequent_enabled=1), refusal=r"groups infrequent categories")
 
 
+
+# Zones fitted as astype(str) of a float column ("130.0"): no ride's zone text is one of them, so every ride would be unknown.
+def float_text_categories(model):
+    encoder = step(0, 1)(model)
+    encoder.categories_ = [np.array([f"{float(c)}" for c in cats], dtype=object) for cats in encoder.categories_]
+
+
+case("one-hot-float-text-zones",
+     make_pipeline(columns(StandardScaler(), OneHotEncoder(handle_unknown="ignore")), LinearRegression()), True,
+     float_text_categories, refusal=r"PULocationID has categories the handler never makes from a ride.*\"1\.0\"")
+
 # Numeric categories are encoded by np.searchsorted, which needs them sorted.
 def reverse_categories(model):
     encoder = step(0, 1)(model)

@@ -137,6 +137,19 @@ function build(spec: OneHotEncoderSpec, input: StageInput, path: string): Matrix
     const key = numeric ? recipe.number : recipe.category;
     if (key === undefined)
       fail(path, `${column} is one-hot encoded by ${numeric ? 'number' : 'string'}, which the handler does not prepare it as`);
+    // A category the recipe's text can never be ("130.0", from astype(str) of a float column) is a
+    // one-hot no ride fills: every ride would be encoded as unknown. Refused, as DictVectorizer's are.
+    const never = numeric ? [] : (categories as readonly string[]).filter((c) => recipe.categories?.test(c) === false);
+    if (never.length > 0) {
+      fail(
+        path,
+        `${column} has categories the handler never makes from a ride (it writes ${column} as ${recipe.categories}): ` +
+          `${never
+            .slice(0, 3)
+            .map((c) => JSON.stringify(c))
+            .join(', ')}${never.length > 3 ? ` and ${never.length - 3} more` : ''}`,
+      );
+    }
     const map = new Map<string | number, number | undefined>();
     categories.forEach((category, c) => {
       map.set(category, spec.drop[i] === c ? undefined : width++);
