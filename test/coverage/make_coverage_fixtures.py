@@ -100,6 +100,10 @@ Mixed Types"), OneHotEncoder on PULocationID/DOLocationID and trip_distance pass
   columns-scaled-distance        StandardScaler on trip_distance inside the ColumnTransformer
   columns-numpy-array            fitted on a numpy array: its columns have no names to match the ride's
                                  fields, refused
+  columns-onehot-float32-ridge, -float32-forest
+                                 OneHotEncoder(dtype=np.float32) alone in the ColumnTransformer: its matrix
+                                 is float32, so Ridge is fitted and predicts in float32 (refused); a forest
+                                 casts to float32 anyway (served)
 
 layouts (how the artifact is written)
   layout-mlflow-pickle           MLflow's directory, serialization_format "pickle" (pickle protocol 4)
@@ -617,7 +621,7 @@ def family_cases():
 def column_cases():
     from sklearn.compose import ColumnTransformer
     from sklearn.ensemble import RandomForestRegressor
-    from sklearn.linear_model import LinearRegression
+    from sklearn.linear_model import LinearRegression, Ridge
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
     zones = ["PULocationID", "DOLocationID"]
@@ -674,6 +678,14 @@ def column_cases():
         Case("columns-scaled-distance", desc.format('handle_unknown="ignore"', '("num", StandardScaler(), ["trip_distance"])', "LinearRegression"),
              "mlflow-sklearn", origin, "columns_df",
              mlflow_case(fitted(lambda: pipe(ct(onehot(), ("num", StandardScaler(), ["trip_distance"])), LinearRegression())), SIG_ZONES_INT),
+             requires=pandas, zone_dtype="int64"),
+        Case("columns-onehot-float32-ridge", desc.format('dtype=np.float32, handle_unknown="ignore"', "nothing else", "Ridge"),
+             "mlflow-sklearn", origin + "; float32 one-hots to save memory", "columns_df",
+             mlflow_case(fitted(lambda: pipe(ct(onehot(dtype=np.float32)), Ridge())), SIG_ZONES_INT),
+             requires=pandas, zone_dtype="int64", refused=["Ridge", "float32"]),
+        Case("columns-onehot-float32-forest", desc.format('dtype=np.float32, handle_unknown="ignore"', "nothing else", "RandomForestRegressor(6 trees)"),
+             "mlflow-sklearn", origin + "; float32 one-hots to save memory", "columns_df",
+             mlflow_case(fitted(lambda: pipe(ct(onehot(dtype=np.float32)), forest())), SIG_ZONES_INT),
              requires=pandas, zone_dtype="int64"),
         Case("columns-numpy-array", 'ColumnTransformer(OneHotEncoder on columns [0, 1], remainder="passthrough") + LinearRegression, '
              "fitted on a numpy array", "mlflow-sklearn", "df.to_numpy() before fitting", "columns_df", numpy_array,

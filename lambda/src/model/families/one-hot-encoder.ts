@@ -9,8 +9,8 @@
 import { type FeatureUse, RECIPES, type Ride } from '../../rides/schema';
 import { fail } from '../errors';
 import { fitted, flag, instanceOf, sequence, text } from '../pickle/attributes';
-import { NdArray } from '../pickle/numpy';
-import { describePython, type PyObject } from '../pickle/python-object';
+import { NdArray, NumpyDtype } from '../pickle/numpy';
+import { describePython, isPyGlobal, type PyObject } from '../pickle/python-object';
 import type { SparseRows } from '../sparse-rows';
 import { arrayAt, booleanAt, field, oneOf } from '../spec-checks';
 import type { Batch, MatrixStage, SpecBase, StageInput } from '../stage';
@@ -27,6 +27,8 @@ export interface OneHotEncoderSpec extends SpecBase {
   readonly drop: readonly (number | null)[];
   readonly handle_unknown: (typeof HANDLE_UNKNOWN)[number];
   readonly sparse: boolean;
+  /** OneHotEncoder(dtype=np.float32): its ones are float32, and so is a matrix made of them alone. */
+  readonly float32?: boolean;
 }
 
 const CLASS = 'sklearn.preprocessing._encoders.OneHotEncoder';
@@ -67,6 +69,25 @@ function dropOf(value: unknown, columns: number, where: string): (number | null)
   );
 }
 
+/** The width of the float dtype the encoder writes its ones in: 8 (float64, the default), 4, or undefined for an integer or bool dtype (exact once upcast). */
+function floatSize(dtype: unknown, where: string): number | undefined {
+  if (dtype === undefined || dtype === null) return 8;
+  if (isPyGlobal(dtype)) {
+    const name = dtype.pythonName;
+    if (['numpy.float64', 'builtins.float'].includes(name)) return 8;
+    if (name === 'numpy.float32') return 4;
+    if (['numpy.int64', 'numpy.int32', 'numpy.bool_', 'builtins.int', 'builtins.bool'].includes(name)) return undefined;
+  }
+  if (dtype instanceof NumpyDtype) {
+    if (dtype.kind === 'f' && (dtype.itemSize === 8 || dtype.itemSize === 4)) return dtype.itemSize;
+    if (dtype.kind === 'i' || dtype.kind === 'u' || dtype.kind === 'b') return undefined;
+  }
+  return fail(
+    `${where}.dtype`,
+    `OneHotEncoder(dtype=${describePython(dtype)}) is not served: only float64, float32 and integer one-hots are`,
+  );
+}
+
 function fromPickle(object: PyObject, where: string): Omit<OneHotEncoderSpec, 'type'> {
   const a = instanceOf(object, [CLASS], where);
   // Read as Python reads `if self._infrequent_enabled:`; absent before scikit-learn 1.1.
@@ -88,6 +109,7 @@ function fromPickle(object: PyObject, where: string): Omit<OneHotEncoderSpec, 't
     drop,
     handle_unknown: oneOf(text(a.get('handle_unknown'), `${where}.handle_unknown`), HANDLE_UNKNOWN, `${where}.handle_unknown`),
     sparse: sparseOutput !== false,
+    float32: floatSize(a.get('dtype'), where) === 4,
   };
 }
 
@@ -113,6 +135,7 @@ function parse(spec: Record<string, unknown>, path: string): OneHotEncoderSpec {
     drop,
     handle_unknown: oneOf(field(spec, 'handle_unknown', path), HANDLE_UNKNOWN, `${path}.handle_unknown`),
     sparse: booleanAt(field(spec, 'sparse', path), `${path}.sparse`),
+    float32: spec.float32 === undefined ? false : booleanAt(spec.float32, `${path}.float32`),
   };
 }
 
@@ -169,7 +192,7 @@ function build(spec: OneHotEncoderSpec, input: StageInput, path: string): Matrix
     output: 'matrix',
     name: 'OneHotEncoder',
     inputs: uses,
-    shape: { width, layout: spec.sparse ? 'sparse' : 'dense', groups, groupCount: encoded.length },
+    shape: { width, layout: spec.sparse ? 'sparse' : 'dense', groups, groupCount: encoded.length, float32: spec.float32 === true },
     transform(batch: Batch): SparseRows {
       if (!('kind' in batch)) return fail(path, 'a OneHotEncoder takes rides');
       const { rides, refusals } = batch;

@@ -150,6 +150,8 @@ function build(spec: ScalerSpec, input: StageInput, path: string): MatrixStage {
           groups: Int32Array.from({ length: columns?.recipes.length ?? 0 }, (_, i) => i),
           groupCount: columns?.recipes.length ?? 0,
         };
+  if (shape.float32)
+    fail(path, `${spec.estimator} after float32 one-hots (OneHotEncoder(dtype=np.float32)) scales in float32, which this runtime does not`);
   if (width !== undefined && width !== shape.width)
     fail(path, `${spec.estimator} was fitted on ${width} columns, but it is given ${shape.width}`);
   const operation = columnOperation(spec, shape.layout, path);
