@@ -76,6 +76,12 @@ and the ones the course compares (week 1: LinearRegression, Lasso, Ridge; week 2
                                  one-hots, centring makes LinearRegression's least squares singular: its
                                  predictions would be rounding noise that no two summation orders agree on)
   family-xgb-regressor           XGBRegressor in the pipeline (its booster as UBJSON in the pickle); Debian only
+  family-voting-xgb              VotingRegressor of two XGBRegressors: numpy averages their float32
+                                 predictions in float32; Debian only
+  family-ttr-xgb-identity, -ttr-xgb-log1p
+                                 TransformedTargetRegressor around an XGBRegressor: with no functions it
+                                 is served; with log1p/expm1 numpy inverts the float32 predictions in
+                                 float32, whose last bits the runtime does not reproduce: refused; Debian only
   (With scikit-learn 1.9.1 and scipy 1.17, coordinate descent, SGD and liblinear refuse DictVectorizer's
   int64-indexed sparse matrix; those families are then fitted behind DictVectorizer(sparse=False), as a
   user would, and case.json's "note" says so.)
@@ -94,6 +100,10 @@ Mixed Types"), OneHotEncoder on PULocationID/DOLocationID and trip_distance pass
   columns-scaled-distance        StandardScaler on trip_distance inside the ColumnTransformer
   columns-numpy-array            fitted on a numpy array: its columns have no names to match the ride's
                                  fields, refused
+  columns-onehot-float32-ridge, -float32-forest
+                                 OneHotEncoder(dtype=np.float32) alone in the ColumnTransformer: its matrix
+                                 is float32, so Ridge is fitted and predicts in float32 (refused); a forest
+                                 casts to float32 anyway (served)
 
 layouts (how the artifact is written)
   layout-mlflow-pickle           MLflow's directory, serialization_format "pickle" (pickle protocol 4)
@@ -351,10 +361,10 @@ def family_estimators():
     def hgb(**kw):
         return en.HistGradientBoostingRegressor(max_iter=kw.pop("max_iter", 30), max_depth=5, random_state=1, **kw)
 
-    def xgb_regressor():
+    def xgb_regressor(n_estimators=30, max_depth=4):
         import xgboost
 
-        return xgboost.XGBRegressor(n_estimators=30, max_depth=4, learning_rate=0.2, random_state=1, n_jobs=1)
+        return xgboost.XGBRegressor(n_estimators=n_estimators, max_depth=max_depth, learning_rate=0.2, random_state=1, n_jobs=1)
 
     def lgbm_regressor():
         import lightgbm
@@ -444,11 +454,18 @@ def family_estimators():
         "family-min-max-scaler-dense": (lambda: pipe(dv(False), pp.MinMaxScaler(), lm.LinearRegression()),
                                         "DictVectorizer(sparse=False) + MinMaxScaler() + LinearRegression", dense, ()),
         "family-xgb-regressor": (lambda: pipe(dv(), xgb_regressor()), "DictVectorizer + xgboost.XGBRegressor(30 trees)", sparse, ("xgboost",)),
+        "family-voting-xgb": (lambda: pipe(dv(), en.VotingRegressor([("a", xgb_regressor()), ("b", xgb_regressor(n_estimators=10, max_depth=3))])),
+                              "DictVectorizer + VotingRegressor(XGBRegressor, XGBRegressor)", sparse, ("xgboost",)),
+        "family-ttr-xgb-identity": (lambda: pipe(dv(), TTR(regressor=xgb_regressor())),
+                                    "DictVectorizer + TransformedTargetRegressor(XGBRegressor)", sparse, ("xgboost",)),
+        "family-ttr-xgb-log1p": (lambda: pipe(dv(), TTR(regressor=xgb_regressor(), func=np.log1p, inverse_func=np.expm1)),
+                                 "DictVectorizer + TransformedTargetRegressor(XGBRegressor, func=np.log1p, inverse_func=np.expm1)", sparse,
+                                 ("xgboost",)),
         "family-lgbm-regressor": (lambda: pipe(dv(), lgbm_regressor()), "DictVectorizer + lightgbm.LGBMRegressor(30 trees)", sparse, ("lightgbm",)),
     }
 
 
-FAMILY_REFUSALS = {"family-ttr-sqrt-square": ["numpy.square"]}
+FAMILY_REFUSALS = {"family-ttr-sqrt-square": ["numpy.square"], "family-ttr-xgb-log1p": ["predicts float32", "expm1"]}
 FAMILY_RECIPES = {"family-standard-scaler-dense-zones-num": "zones_num"}
 
 
@@ -604,7 +621,7 @@ def family_cases():
 def column_cases():
     from sklearn.compose import ColumnTransformer
     from sklearn.ensemble import RandomForestRegressor
-    from sklearn.linear_model import LinearRegression
+    from sklearn.linear_model import LinearRegression, Ridge
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
     zones = ["PULocationID", "DOLocationID"]
@@ -661,6 +678,14 @@ def column_cases():
         Case("columns-scaled-distance", desc.format('handle_unknown="ignore"', '("num", StandardScaler(), ["trip_distance"])', "LinearRegression"),
              "mlflow-sklearn", origin, "columns_df",
              mlflow_case(fitted(lambda: pipe(ct(onehot(), ("num", StandardScaler(), ["trip_distance"])), LinearRegression())), SIG_ZONES_INT),
+             requires=pandas, zone_dtype="int64"),
+        Case("columns-onehot-float32-ridge", desc.format('dtype=np.float32, handle_unknown="ignore"', "nothing else", "Ridge"),
+             "mlflow-sklearn", origin + "; float32 one-hots to save memory", "columns_df",
+             mlflow_case(fitted(lambda: pipe(ct(onehot(dtype=np.float32)), Ridge())), SIG_ZONES_INT),
+             requires=pandas, zone_dtype="int64", refused=["Ridge", "float32"]),
+        Case("columns-onehot-float32-forest", desc.format('dtype=np.float32, handle_unknown="ignore"', "nothing else", "RandomForestRegressor(6 trees)"),
+             "mlflow-sklearn", origin + "; float32 one-hots to save memory", "columns_df",
+             mlflow_case(fitted(lambda: pipe(ct(onehot(dtype=np.float32)), forest())), SIG_ZONES_INT),
              requires=pandas, zone_dtype="int64"),
         Case("columns-numpy-array", 'ColumnTransformer(OneHotEncoder on columns [0, 1], remainder="passthrough") + LinearRegression, '
              "fitted on a numpy array", "mlflow-sklearn", "df.to_numpy() before fitting", "columns_df", numpy_array,

@@ -20,6 +20,12 @@ export interface MatrixShape {
   /** Dense only: what each column holds where a row has no entry; undefined means 0 everywhere. */
   readonly absent?: Float64Array;
   /**
+   * The values are numpy float32 (a OneHotEncoder(dtype=np.float32) alone in its
+   * ColumnTransformer): a scaler or a linear model after it computes in float32, which this
+   * runtime does not, so those refuse it; a tree casts to float32 anyway.
+   */
+  readonly float32?: boolean;
+  /**
    * The group of each column: the columns of one group are one feature's one-hots (or one
    * numeric column), so that a row has at most one entry per group. The tree walk reads a
    * node's feature from its group's slot of the row.
@@ -65,6 +71,11 @@ export interface MatrixStage extends StageInfo {
 /** A predictor: one number per row, in row order. */
 export interface PredictionStage extends StageInfo {
   readonly output: 'predictions';
+  /**
+   * The predictions are numpy float32 (an XGBRegressor's): the steps around it that compute with
+   * them (a target's inverse, a vote) compute in float32, as numpy does with a float32 array.
+   */
+  readonly float32?: boolean;
   predict(batch: Batch): Float64Array;
 }
 

@@ -134,6 +134,7 @@ interface Built {
   groups: Int32Array;
   groupCount: number;
   layout: 'sparse' | 'dense';
+  float32: boolean;
   inputs: readonly FeatureUse[];
   name: string;
 }
@@ -148,6 +149,7 @@ function buildBlock(block: ColumnBlock, path: string, context: BuildContext): Bu
       groups: Int32Array.from({ length: width }, (_, i) => i),
       groupCount: width,
       layout: 'dense',
+      float32: false,
       inputs: columns.uses,
       name: 'passthrough',
     };
@@ -163,6 +165,7 @@ function buildBlock(block: ColumnBlock, path: string, context: BuildContext): Bu
     groups: shape.groups,
     groupCount: shape.groupCount,
     layout: shape.layout,
+    float32: shape.float32 === true,
     inputs: stage.inputs,
     name: stage.name,
   };
@@ -210,7 +213,14 @@ function build(spec: ColumnTransformerSpec, input: StageInput, path: string, con
     output: 'matrix',
     name: 'ColumnTransformer',
     inputs: built.flatMap((b) => b.inputs),
-    shape: { width, layout: spec.sparse ? 'sparse' : 'dense', groups: Int32Array.from(groups), groupCount },
+    // numpy's and scipy's hstack keep float32 only when every block is float32.
+    shape: {
+      width,
+      layout: spec.sparse ? 'sparse' : 'dense',
+      groups: Int32Array.from(groups),
+      groupCount,
+      float32: built.length > 0 && built.every((b) => b.float32),
+    },
     transform(batch) {
       if (!('kind' in batch)) return fail(path, 'a ColumnTransformer takes rides');
       return stack(

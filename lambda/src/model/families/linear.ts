@@ -93,6 +93,11 @@ function denseDot(rows: Batch, coef: Float64Array, intercept: number, absent: Fl
 
 function build(spec: LinearSpec, input: StageInput, path: string): PredictionStage {
   const shape: MatrixShape = matrixInput(input, spec.estimator, path);
+  if (shape.float32)
+    fail(
+      path,
+      `${spec.estimator} on float32 one-hots (OneHotEncoder(dtype=np.float32)) was fitted and predicts in float32, which this runtime does not`,
+    );
   if (spec.coef.length !== shape.width) fail(`${path}.coef`, `has ${spec.coef.length} entries, expected ${shape.width} (one per feature)`);
   const coef = Float64Array.from(spec.coef);
   const { intercept, link } = spec;

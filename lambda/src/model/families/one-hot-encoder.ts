@@ -8,9 +8,9 @@
  */
 import { type FeatureUse, RECIPES, type Ride } from '../../rides/schema';
 import { fail } from '../errors';
-import { fitted, instanceOf, sequence, text } from '../pickle/attributes';
-import { NdArray } from '../pickle/numpy';
-import { describePython, type PyObject } from '../pickle/python-object';
+import { fitted, flag, instanceOf, sequence, text } from '../pickle/attributes';
+import { NdArray, NumpyDtype } from '../pickle/numpy';
+import { describePython, isPyGlobal, type PyObject } from '../pickle/python-object';
 import type { SparseRows } from '../sparse-rows';
 import { arrayAt, booleanAt, field, oneOf } from '../spec-checks';
 import type { Batch, MatrixStage, SpecBase, StageInput } from '../stage';
@@ -27,6 +27,8 @@ export interface OneHotEncoderSpec extends SpecBase {
   readonly drop: readonly (number | null)[];
   readonly handle_unknown: (typeof HANDLE_UNKNOWN)[number];
   readonly sparse: boolean;
+  /** OneHotEncoder(dtype=np.float32): its ones are float32, and so is a matrix made of them alone. */
+  readonly float32?: boolean;
 }
 
 const CLASS = 'sklearn.preprocessing._encoders.OneHotEncoder';
@@ -42,7 +44,18 @@ function categoriesOf(value: unknown, where: string): string[] | number[] {
   }
   if (value.dtype?.kind === 'U')
     fail(where, 'numpy unicode categories are not read; the zones were strings of an object column in every model seen');
-  return Array.from(value.toFloat64Array());
+  // scikit-learn encodes numbers by np.searchsorted, which finds a value only in sorted categories
+  // (a NaN category last): in any other order it encodes them otherwise than by value.
+  const numbers = Array.from(value.toFloat64Array());
+  numbers.forEach((c, i) => {
+    const next = numbers[i + 1];
+    if (i < numbers.length - 1 && (Number.isNaN(c) || !(c < next || Number.isNaN(next))))
+      fail(
+        where,
+        `numeric categories out of order (${c} before ${next}): scikit-learn's searchsorted would encode them otherwise than by value`,
+      );
+  });
+  return numbers;
 }
 
 /** drop_idx_ (after infrequent grouping where scikit-learn keeps both): one index or None per column, or None for no drop. */
@@ -56,9 +69,29 @@ function dropOf(value: unknown, columns: number, where: string): (number | null)
   );
 }
 
+/** The width of the float dtype the encoder writes its ones in: 8 (float64, the default), 4, or undefined for an integer or bool dtype (exact once upcast). */
+function floatSize(dtype: unknown, where: string): number | undefined {
+  if (dtype === undefined || dtype === null) return 8;
+  if (isPyGlobal(dtype)) {
+    const name = dtype.pythonName;
+    if (['numpy.float64', 'builtins.float'].includes(name)) return 8;
+    if (name === 'numpy.float32') return 4;
+    if (['numpy.int64', 'numpy.int32', 'numpy.bool_', 'builtins.int', 'builtins.bool'].includes(name)) return undefined;
+  }
+  if (dtype instanceof NumpyDtype) {
+    if (dtype.kind === 'f' && (dtype.itemSize === 8 || dtype.itemSize === 4)) return dtype.itemSize;
+    if (dtype.kind === 'i' || dtype.kind === 'u' || dtype.kind === 'b') return undefined;
+  }
+  return fail(
+    `${where}.dtype`,
+    `OneHotEncoder(dtype=${describePython(dtype)}) is not served: only float64, float32 and integer one-hots are`,
+  );
+}
+
 function fromPickle(object: PyObject, where: string): Omit<OneHotEncoderSpec, 'type'> {
   const a = instanceOf(object, [CLASS], where);
-  if (a.get('_infrequent_enabled') === true)
+  // Read as Python reads `if self._infrequent_enabled:`; absent before scikit-learn 1.1.
+  if (flag(a, '_infrequent_enabled', where, false))
     fail(where, 'groups infrequent categories (min_frequency, max_categories), which this runtime does not evaluate');
   const categories = sequence(fitted(a, 'categories_', where), `${where}.categories_`).map((c, i) =>
     categoriesOf(c, `${where}.categories_[${i}]`),
@@ -76,6 +109,7 @@ function fromPickle(object: PyObject, where: string): Omit<OneHotEncoderSpec, 't
     drop,
     handle_unknown: oneOf(text(a.get('handle_unknown'), `${where}.handle_unknown`), HANDLE_UNKNOWN, `${where}.handle_unknown`),
     sparse: sparseOutput !== false,
+    float32: floatSize(a.get('dtype'), where) === 4,
   };
 }
 
@@ -101,6 +135,7 @@ function parse(spec: Record<string, unknown>, path: string): OneHotEncoderSpec {
     drop,
     handle_unknown: oneOf(field(spec, 'handle_unknown', path), HANDLE_UNKNOWN, `${path}.handle_unknown`),
     sparse: booleanAt(field(spec, 'sparse', path), `${path}.sparse`),
+    float32: spec.float32 === undefined ? false : booleanAt(spec.float32, `${path}.float32`),
   };
 }
 
@@ -125,6 +160,19 @@ function build(spec: OneHotEncoderSpec, input: StageInput, path: string): Matrix
     const key = numeric ? recipe.number : recipe.category;
     if (key === undefined)
       fail(path, `${column} is one-hot encoded by ${numeric ? 'number' : 'string'}, which the handler does not prepare it as`);
+    // A category the recipe's text can never be ("130.0", from astype(str) of a float column) is a
+    // one-hot no ride fills: every ride would be encoded as unknown. Refused, as DictVectorizer's are.
+    const never = numeric ? [] : (categories as readonly string[]).filter((c) => recipe.categories?.test(c) === false);
+    if (never.length > 0) {
+      fail(
+        path,
+        `${column} has categories the handler never makes from a ride (it writes ${column} as ${recipe.categories}): ` +
+          `${never
+            .slice(0, 3)
+            .map((c) => JSON.stringify(c))
+            .join(', ')}${never.length > 3 ? ` and ${never.length - 3} more` : ''}`,
+      );
+    }
     const map = new Map<string | number, number | undefined>();
     categories.forEach((category, c) => {
       map.set(category, spec.drop[i] === c ? undefined : width++);
@@ -144,7 +192,7 @@ function build(spec: OneHotEncoderSpec, input: StageInput, path: string): Matrix
     output: 'matrix',
     name: 'OneHotEncoder',
     inputs: uses,
-    shape: { width, layout: spec.sparse ? 'sparse' : 'dense', groups, groupCount: encoded.length },
+    shape: { width, layout: spec.sparse ? 'sparse' : 'dense', groups, groupCount: encoded.length, float32: spec.float32 === true },
     transform(batch: Batch): SparseRows {
       if (!('kind' in batch)) return fail(path, 'a OneHotEncoder takes rides');
       const { rides, refusals } = batch;

@@ -72,7 +72,14 @@ function build(spec: PipelineSpec, input: StageInput, path: string, context: Bui
   }
   const predictor: PredictionStage = last;
   // Named after the estimator that predicts, as the step a user thinks of the pipeline as.
-  return { output: 'predictions', name: predictor.name, inputs, predict: (batch) => predictor.predict(run(batch)), describe };
+  return {
+    output: 'predictions',
+    name: predictor.name,
+    inputs,
+    float32: predictor.float32,
+    predict: (batch) => predictor.predict(run(batch)),
+    describe,
+  };
 }
 
 export const pipeline: Family<PipelineSpec> = {

@@ -8,7 +8,7 @@
  * ColumnTransformer a scaler takes the ride's numeric columns by name.
  */
 import { fail } from '../errors';
-import { fitted, instanceOf, ndarray, numberOf } from '../pickle/attributes';
+import { fitted, flag, instanceOf, ndarray, numberOf } from '../pickle/attributes';
 import type { PyObject } from '../pickle/python-object';
 import type { SparseRows } from '../sparse-rows';
 import { arrayAt, field, finiteNumber, type NumericArray, numberArray, oneOf } from '../spec-checks';
@@ -38,36 +38,46 @@ const CLASSES: Record<string, Estimator> = Object.fromEntries(ESTIMATORS.map((na
 function fromPickle(object: PyObject, where: string): Omit<ScalerSpec, 'type'> {
   const estimator = CLASSES[object.type];
   const a = instanceOf(object, [object.type], where);
-  const array = (name: string) => {
+  const on = (name: string, absent?: boolean) => flag(a, name, where, absent);
+  /** A fitted array transform always applies: scikit-learn fails on None (`X /= None`), so it is refused here. */
+  const required = (name: string) => {
     const value = fitted(a, name, where);
-    return value === null ? null : ndarray(value, `${where}.${name}`).toFloat64Array();
+    if (value === null) fail(`${where}.${name}`, 'is None, which transform cannot apply');
+    return ndarray(value, `${where}.${name}`).toFloat64Array();
   };
-  const flag = (name: string) => a.get(name) === true;
+  /** A fitted array transform applies under its flag (`if self.with_mean:`): None with the flag set is refused, as scikit-learn fails on it. */
+  const under = (flagName: string, name: string) => {
+    if (!on(flagName)) return null;
+    const value = a.get(name);
+    if (value === null || value === undefined) fail(`${where}.${name}`, `is None with ${flagName}=True, which transform cannot apply`);
+    return ndarray(value, `${where}.${name}`).toFloat64Array();
+  };
   switch (estimator) {
-    case 'StandardScaler':
-      return {
-        estimator,
-        center: flag('with_mean') ? array('mean_') : null,
-        scale: flag('with_std') ? array('scale_') : null,
-        offset: null,
-        clip: null,
-      };
+    case 'StandardScaler': {
+      // On a sparse matrix scikit-learn scales by scale_ whenever it is set, whatever with_std says;
+      // a fit sets it exactly when with_std is true, so a scale_ that disagrees is refused.
+      const scale = under('with_std', 'scale_');
+      if (scale === null && a.get('scale_') !== null && a.get('scale_') !== undefined)
+        fail(`${where}.scale_`, 'is set with with_std=False, which no fit makes');
+      return { estimator, center: under('with_mean', 'mean_'), scale, offset: null, clip: null };
+    }
     case 'RobustScaler':
       return {
         estimator,
-        center: flag('with_centering') ? array('center_') : null,
-        scale: flag('with_scaling') ? array('scale_') : null,
+        center: under('with_centering', 'center_'),
+        scale: under('with_scaling', 'scale_'),
         offset: null,
         clip: null,
       };
     case 'MaxAbsScaler':
-      return { estimator, center: null, scale: array('scale_'), offset: null, clip: flag('clip') ? [-1, 1] : null };
+      // clip came in a later scikit-learn than 1.2: an older pickle has none.
+      return { estimator, center: null, scale: required('scale_'), offset: null, clip: on('clip', false) ? [-1, 1] : null };
     default: {
       // A tuple of Python ints or floats: (0, 1) or (0.0, 1.0).
       const range = a.get('feature_range');
       const bounds = Array.isArray(range) ? range.map(numberOf) : range;
-      const clip = flag('clip') ? (arrayAt(bounds, `${where}.feature_range`, 'a (min, max) pair') as [number, number]) : null;
-      return { estimator, center: null, scale: array('scale_'), offset: array('min_'), clip };
+      const clip = on('clip', false) ? (arrayAt(bounds, `${where}.feature_range`, 'a (min, max) pair') as [number, number]) : null;
+      return { estimator, center: null, scale: required('scale_'), offset: required('min_'), clip };
     }
   }
 }
@@ -84,6 +94,9 @@ function parse(spec: Record<string, unknown>, path: string): ScalerSpec {
     offset: optional('offset'),
     clip: clip === null ? null : [finiteNumber(clip[0], `${path}.clip[0]`), finiteNumber(clip[1], `${path}.clip[1]`)],
   };
+  // No fit makes a zero scale (scikit-learn's fit replaces one by 1): dividing by it makes every ride infinite, which the estimator after it refuses.
+  if (parsed.scale !== null && Array.prototype.some.call(parsed.scale, (s: number) => s === 0))
+    fail(`${path}.scale`, 'holds a 0, which no fit makes: every ride would scale to infinity, which scikit-learn refuses');
   const lengths = [parsed.center, parsed.scale, parsed.offset].filter((a) => a !== null).map((a) => a.length);
   if (new Set(lengths).size > 1) fail(path, `its arrays have different lengths (${lengths.join(', ')})`);
   if (parsed.estimator === 'MinMaxScaler' && (parsed.scale === null || parsed.offset === null))
@@ -137,6 +150,8 @@ function build(spec: ScalerSpec, input: StageInput, path: string): MatrixStage {
           groups: Int32Array.from({ length: columns?.recipes.length ?? 0 }, (_, i) => i),
           groupCount: columns?.recipes.length ?? 0,
         };
+  if (shape.float32)
+    fail(path, `${spec.estimator} after float32 one-hots (OneHotEncoder(dtype=np.float32)) scales in float32, which this runtime does not`);
   if (width !== undefined && width !== shape.width)
     fail(path, `${spec.estimator} was fitted on ${width} columns, but it is given ${shape.width}`);
   const operation = columnOperation(spec, shape.layout, path);

@@ -3,10 +3,11 @@
  * and `predict` undoes the transform with the fitted transformer's `inverse_transform`. Served
  * for the inverses that are exact here: numpy's `expm1` and `exp` (a model fitted on log1p or
  * log of the duration, the usual way), none (identity), and a StandardScaler's. Any other
- * inverse is refused by name.
+ * inverse is refused by name, and so is any but the identity on an XGBRegressor's float32
+ * predictions, which numpy inverts in float32.
  */
 import { fail } from '../errors';
-import { fitted, instanceOf, singleNumber } from '../pickle/attributes';
+import { fitted, flag, instanceOf, singleNumber } from '../pickle/attributes';
 import { describePython, isPyGlobal, type PyObject, pythonClass } from '../pickle/python-object';
 import { functionValue } from '../pickle/sklearn-globals';
 import { field, finiteNumber, objectAt, oneOf } from '../spec-checks';
@@ -57,9 +58,12 @@ function fromPickle(object: PyObject, where: string, context: PickleContext): Om
   if ((transformer as PyObject).type === FUNCTION_TRANSFORMER)
     return { estimator: 'TransformedTargetRegressor', regressor, target: inverseFunction(t, here) };
   // inverse_transform multiplies by scale_ only with with_std, and adds mean_ only with with_mean (mean_ is kept either way).
-  const number = (name: string, flag: string) => {
+  const number = (name: string, flagName: string) => {
+    if (!flag(t, flagName, here)) return undefined;
     const value = t.get(name);
-    return t.get(flag) !== true || value === null || value === undefined ? undefined : singleNumber(value, `${here}.${name}`);
+    if (value === null || value === undefined)
+      fail(`${here}.${name}`, `is None with ${flagName}=True, which inverse_transform cannot apply`);
+    return singleNumber(value, `${here}.${name}`);
   };
   return {
     estimator: 'TransformedTargetRegressor',
@@ -83,8 +87,20 @@ function parse(spec: Record<string, unknown>, path: string, context: ParseContex
   };
 }
 
-/** The inverse, applied in place as numpy does: expm1/exp elementwise, or X *= scale_ then X += mean_. */
-function inverter(target: TargetInverse): (values: Float64Array) => void {
+/**
+ * The inverse, applied in place as numpy does: expm1/exp elementwise, or X *= scale_ then
+ * X += mean_. On float32 predictions (XGBoost's) numpy computes them in float32, and how
+ * depends on the version (scikit-learn 1.9 casts scale_ and mean_ to float32 first, 1.2 does
+ * not; numpy's float32 expm1 and exp are its own): only the identity is served on them.
+ */
+function inverter(target: TargetInverse, float32: boolean, path: string): (values: Float64Array) => void {
+  const inverse = target.kind === 'function' ? target.inverse : 'StandardScaler';
+  if (float32 && inverse !== 'identity') {
+    fail(
+      path,
+      `its regressor predicts float32 (XGBoost), on which numpy computes the inverse (${inverse}) in float32, whose last bits this runtime does not reproduce`,
+    );
+  }
   if (target.kind === 'standard_scaler') {
     const { scale, mean } = target;
     return (values) => {
@@ -105,12 +121,14 @@ function inverter(target: TargetInverse): (values: Float64Array) => void {
 function build(spec: TransformedTargetSpec, input: StageInput, path: string, context: BuildContext): PredictionStage {
   const regressor = context.build(spec.regressor, input, `${path}.regressor`);
   if (regressor.output !== 'predictions') fail(`${path}.regressor`, `${regressor.name} does not predict`);
-  const invert = inverter(spec.target);
+  const float32 = regressor.float32 === true;
+  const invert = inverter(spec.target, float32, path);
   const inverse = spec.target.kind === 'function' ? spec.target.inverse : 'StandardScaler';
   return {
     output: 'predictions',
     name: 'TransformedTargetRegressor',
     inputs: regressor.inputs,
+    float32,
     predict: (batch) => {
       const values = regressor.predict(batch);
       invert(values);

@@ -1,6 +1,7 @@
 /**
  * scikit-learn's VotingRegressor: the (weighted) average of its members' predictions, as
- * `np.average(predictions, axis=1, weights=...)` computes it. Members set to "drop" are not
+ * `np.average(predictions, axis=1, weights=...)` computes it: in float32 when every member
+ * predicts float32 (XGBRegressors) and there are no weights. Members set to "drop" are not
  * fitted and carry no weight.
  */
 import { fail } from '../errors';
@@ -71,17 +72,24 @@ function build(spec: VotingSpec, input: StageInput, path: string, context: Build
     // np.average raises ZeroDivisionError: such a model cannot predict in scikit-learn either.
     if (total === 0 || !Number.isFinite(total)) fail(`${path}.weights`, 'the weights sum to zero');
   }
+  // np.asarray of the members' predictions is float32 only when every one is; np.average of it
+  // without weights is then a float32 mean (summed in member order, then divided), and with
+  // weights (a float64 array) float64.
+  const float32 = weights === null && members.every((m) => m.float32 === true);
+  const round = float32 ? Math.fround : (v: number) => v;
   return {
     output: 'predictions',
     name: 'VotingRegressor',
     inputs: members.flatMap((m) => m.inputs),
+    float32,
     predict(batch) {
       const predictions = members.map((m) => m.predict(batch));
       const out = new Float64Array(predictions[0].length);
       for (let r = 0; r < out.length; r++) {
         let sum = 0;
-        for (let m = 0; m < predictions.length; m++) sum += weights === null ? predictions[m][r] : predictions[m][r] * weights[m];
-        out[r] = sum / total;
+        for (let m = 0; m < predictions.length; m++)
+          sum = round(sum + (weights === null ? predictions[m][r] : predictions[m][r] * weights[m]));
+        out[r] = round(sum / total);
       }
       return out;
     },

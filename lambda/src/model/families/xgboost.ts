@@ -130,8 +130,10 @@ export const xgboost: Family<XGBoostSpec> = {
   fromPickle,
   parse,
   signature: (spec) => boosterSignature(spec.model.featureNames),
-  build: (spec, input, path) =>
-    boosterStage({
+  // XGBoost's predict returns a float32 array.
+  build: (spec, input, path) => ({
+    float32: true,
+    ...boosterStage({
       name: spec.estimator,
       numFeatures: spec.model.numFeatures < 0 && input.kind === 'matrix' ? input.shape.width : spec.model.numFeatures,
       featureNames: spec.model.featureNames,
@@ -144,6 +146,7 @@ export const xgboost: Family<XGBoostSpec> = {
           { absentIsZero: dense },
         ),
     }),
+  }),
 };
 
 /** An XGBoost model file (model.json, model.ubj, a UBJSON model.xgb), as a Booster of its own or an XGBRegressor's save_model. */

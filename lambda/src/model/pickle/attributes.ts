@@ -34,6 +34,22 @@ export function numberOf(value: unknown): number | undefined {
   return value instanceof PyFloat ? value.value : undefined;
 }
 
+/**
+ * A flag as scikit-learn's `if self.flag:` reads it: True or False, None (false), or a Python or
+ * numpy number (1 is true, 0 false). Anything else (a string, a list) is refused: its truth is
+ * Python's, not a setting any fit or constructor makes. An attribute the pickle does not hold is
+ * `absent` when given (a flag added in a later scikit-learn), refused otherwise.
+ */
+export function flag(attributes: Map<unknown, unknown>, name: string, where: string, absent?: boolean): boolean {
+  if (!attributes.has(name)) return absent ?? fail(where, `has no ${name}`);
+  const value = attributes.get(name);
+  if (typeof value === 'boolean') return value;
+  if (value === null) return false;
+  const number = numberOf(value);
+  if (number !== undefined) return number !== 0;
+  return fail(`${where}.${name}`, `expected True or False, got ${describePython(value)}`);
+}
+
 /** A number held as a Python number, a numpy scalar, or a numpy array of one element. */
 export function singleNumber(value: unknown, where: string): number {
   const number = numberOf(value);
