@@ -11,8 +11,7 @@ import type { Ride, RideEvent } from './rides/ride';
 import type { RideValidator } from './rides/validate-ride';
 import { logger, MetricUnit, metrics } from './telemetry';
 
-/** The handler's return value (docs/design.md), with Lambda's ReportBatchItemFailures shape. */
-/** Lambda's partial batch response (ReportBatchItemFailures), with the batch's predictions. */
+/** The handler's return value (docs/design.md): Lambda's partial batch response (ReportBatchItemFailures), with the batch's predictions. */
 export interface BatchResult extends KinesisStreamBatchResponse {
   predictions: PredictionEvent[];
   /** TEST_RUN only: the records that would have been dead-lettered, and why. */
