@@ -46,7 +46,7 @@ function specOf(c: Case): LightGBMSpec {
     case 'pickle':
       return lightgbmFromPickle(unpickle(bytes) as PyObject);
     case 'flavor':
-      return lightgbmFromFlavor({ data: c.file, model_class: c.modelClass, lgb_version: fixtures.lightgbm }, bytes);
+      return lightgbmFromFlavor({ data: c.file, model_class: c.modelClass, lgb_version: fixtures.lightgbm }, bytes, unpickle);
     default:
       return readLightGBMModel(new TextDecoder().decode(bytes), { source: c.file });
   }
@@ -135,9 +135,9 @@ describe('refused, with a message that names the cause', () => {
   });
 
   it('bytes that are not the text format', () => {
-    expect(() => lightgbmFromFlavor({ data: 'model.lgb' }, bytesOf('regressor_p4.pkl'))).toThrow('text model format');
+    expect(() => lightgbmFromFlavor({ data: 'model.lgb' }, bytesOf('regressor_p4.pkl'), unpickle)).toThrow('text model format');
     expect(() =>
-      lightgbmFromFlavor({ data: 'model.pkl', model_class: 'lightgbm.sklearn.LGBMClassifier' }, bytesOf('regressor_p4.pkl')),
+      lightgbmFromFlavor({ data: 'model.pkl', model_class: 'lightgbm.sklearn.LGBMClassifier' }, bytesOf('regressor_p4.pkl'), unpickle),
     ).toThrow('model_class lightgbm.sklearn.LGBMClassifier is not served');
   });
 });

@@ -22,6 +22,7 @@ import { withLoadBudget } from './limits';
 import { type BoosterFlavor, type MlflowModelInfo, parseMlmodel } from './mlmodel';
 import { type ModelFile, type ModelFileFormat, readModelFile } from './model-files';
 import { describeLocation, type ModelLocation, type ModelSource, openModelSource } from './model-source';
+import { unpickle } from './pickle/unpickle';
 import { buildModel, type RideModel } from './ride-model';
 import type { SpecBase } from './stage';
 
@@ -208,7 +209,7 @@ async function boosterFlavor(source: Directory, mlmodel: MlflowModelInfo, kind: 
             { data: flavor.data, model_class: flavor.modelClass, model_format: flavor.modelFormat, xgb_version: flavor.version },
             bytes,
           )
-        : lightgbmFlavorSpec({ data: flavor.data, model_class: flavor.modelClass, lgb_version: flavor.version }, bytes),
+        : lightgbmFlavorSpec({ data: flavor.data, model_class: flavor.modelClass, lgb_version: flavor.version }, bytes, unpickle),
     ),
   );
   return { file: flavor.data, format: kind, parts: [{ spec, from: flavor.data, path: inside(where, flavor.data), format: kind }], mlmodel };

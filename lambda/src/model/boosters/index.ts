@@ -14,7 +14,7 @@ import type { LightGBMSpec } from './lightgbm-model';
 import type { XGBoostSpec } from './xgboost-model';
 
 export { LightGBMEvaluator } from './lightgbm-evaluator';
-export { type LightGBMFlavor, lightgbmFromFlavor } from './lightgbm-flavor';
+export { type LightGBMFlavor, lightgbmFromFlavor, type PickleReader } from './lightgbm-flavor';
 export {
   LIGHTGBM_OBJECTIVES,
   type LightGBMLink,

@@ -18,7 +18,6 @@
  */
 import { ModelFormatError } from '../errors';
 import type { PyObject } from '../pickle/python-object';
-import { unpickle } from '../pickle/unpickle';
 import { type LightGBMSpec, readLightGBMModel } from './lightgbm-model';
 import { lightgbmFromPickle } from './lightgbm-pickle';
 import { BOOSTER_CLASSES } from './python-classes';
@@ -30,14 +29,17 @@ export interface LightGBMFlavor {
   lgb_version?: string;
 }
 
+/** Reads a pickle as `pickle.load` does: the loader's own unpickler, given by whoever loads the model (the readers sit below it). */
+export type PickleReader = (bytes: Uint8Array) => unknown;
+
 /**
  * The LightGBMSpec of an MLflow lightgbm flavor, from its MLmodel fields and the bytes of its
- * data file: the text format for a Booster, a pickle for an LGBMRegressor.
+ * data file: the text format for a Booster, a pickle for an LGBMRegressor (read with `readPickle`).
  *
  * @example
- * const spec = lightgbmFromFlavor({ data: 'model.lgb', model_class: 'lightgbm.basic.Booster' }, bytes);
+ * const spec = lightgbmFromFlavor({ data: 'model.lgb', model_class: 'lightgbm.basic.Booster' }, bytes, unpickle);
  */
-export function lightgbmFromFlavor(flavor: LightGBMFlavor, bytes: Uint8Array): LightGBMSpec {
+export function lightgbmFromFlavor(flavor: LightGBMFlavor, bytes: Uint8Array, readPickle: PickleReader): LightGBMSpec {
   const modelClass = flavor.model_class ?? BOOSTER_CLASSES.LightGBMBooster;
   const source = `the MLflow lightgbm flavor's ${flavor.data} (${modelClass}${flavor.lgb_version === undefined ? '' : `, lightgbm ${flavor.lgb_version}`})`;
   if (modelClass === BOOSTER_CLASSES.LightGBMBooster) {
@@ -54,5 +56,5 @@ export function lightgbmFromFlavor(flavor: LightGBMFlavor, bytes: Uint8Array): L
       `the MLflow lightgbm flavor's model_class ${modelClass} is not served (served: ${BOOSTER_CLASSES.LightGBMBooster}, ${BOOSTER_CLASSES.LGBMRegressor})`,
     );
   }
-  return lightgbmFromPickle(unpickle(bytes) as PyObject);
+  return lightgbmFromPickle(readPickle(bytes) as PyObject);
 }

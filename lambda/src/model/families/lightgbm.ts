@@ -12,6 +12,7 @@ import {
   type LightGBMSpec as LightGBMModel,
   lightgbmFromFlavor,
   lightgbmFromPickle,
+  type PickleReader,
   readLightGBMModel,
 } from '../boosters';
 import { BOOSTER_CLASSES } from '../boosters/python-classes';
@@ -82,8 +83,8 @@ export function lightgbmFile(text: string, name: string): LightGBMSpec {
   return counted({ type: 'lightgbm', estimator: 'LightGBM Booster', model: readLightGBMModel(text, { source: name }) }, name);
 }
 
-/** The MLflow lightgbm flavor's data file: a Booster's text model, or a pickled LGBMRegressor. */
-export function lightgbmFlavorSpec(flavor: LightGBMFlavor, bytes: Uint8Array): LightGBMSpec {
+/** The MLflow lightgbm flavor's data file: a Booster's text model, or a pickled LGBMRegressor (read with `readPickle`). */
+export function lightgbmFlavorSpec(flavor: LightGBMFlavor, bytes: Uint8Array, readPickle: PickleReader): LightGBMSpec {
   const estimator = flavor.model_class ? (CLASSES[flavor.model_class] ?? 'LightGBM') : 'LightGBM Booster';
-  return counted({ type: 'lightgbm', estimator, model: lightgbmFromFlavor(flavor, bytes) }, flavor.data);
+  return counted({ type: 'lightgbm', estimator, model: lightgbmFromFlavor(flavor, bytes, readPickle) }, flavor.data);
 }

@@ -14,13 +14,10 @@ import { type PyGlobal, pythonClass, pythonDictClass } from './python-object';
 const DICT_CLASSES = ['sklearn.utils._bunch.Bunch'];
 
 /**
- * Built on first use: the families' table imports readers that import the unpickler, so at
- * module load the table may not be there yet. The first global of a name wins: the
- * estimators (whose BUILD is BaseEstimator's), then the parts as the families declare them.
+ * The first global of a name wins: the estimators (whose BUILD is BaseEstimator's), then the
+ * parts as the families declare them.
  */
-let allowed: ReadonlyMap<string, PyGlobal> | undefined;
-const ALLOWED = (): ReadonlyMap<string, PyGlobal> => {
-  if (allowed !== undefined) return allowed;
+const ALLOWED: ReadonlyMap<string, PyGlobal> = (() => {
   const globals = new Map<string, PyGlobal>();
   const add = (global: PyGlobal) => {
     if (!globals.has(global.pythonName)) globals.set(global.pythonName, global);
@@ -32,16 +29,15 @@ const ALLOWED = (): ReadonlyMap<string, PyGlobal> => {
   DICT_CLASSES.map(pythonDictClass).forEach(add);
   // numpy's arrays, dtypes, scalars and random states; bytes and float; XGBoost's raw bytes and result dicts.
   [...NUMPY_GLOBALS, ...BUILTIN_GLOBALS, ...BOOSTER_GLOBALS].forEach(add);
-  allowed = globals;
-  return allowed;
-};
+  return globals;
+})();
 
 /** The names of every allowlisted global (for the differential test's Python side). */
-export const allowedGlobalNames = (): readonly string[] => [...ALLOWED().keys()];
+export const allowedGlobalNames = (): readonly string[] => [...ALLOWED.keys()];
 
 /** The allowlisted global of that name, or undefined. */
 export function allowedGlobal(module: string, name: string): PyGlobal | undefined {
-  return ALLOWED().get(`${module}.${name}`);
+  return ALLOWED.get(`${module}.${name}`);
 }
 
 /** What to say about a refused global, beyond naming it: the well-known cases get advice. */
