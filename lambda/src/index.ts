@@ -49,6 +49,7 @@ export type { BatchResult } from './process-batch';
 
 // Rides in, predictions and dead letters out (the shapes of docs/design.md).
 export { decodeRideRecord, MAX_RIDE_EVENT_BYTES } from './rides/decode-record';
+export { checkKinesisEvent, EventShapeError } from './rides/kinesis-event';
 export { MODEL_NAME, type PredictionEvent } from './rides/prediction-event';
 export type { Ride, RideEvent, RideId } from './rides/ride';
 export { escapeNonPrintable } from './rides/safe-text';

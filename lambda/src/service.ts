@@ -10,6 +10,7 @@ import { describeLocation } from './model/model-source';
 import { type BatchObserver, type DriftMonitor, loadReference, startDriftMonitor } from './monitoring';
 import { METRIC_NAMES } from './names';
 import { type BatchResult, processBatch } from './process-batch';
+import { checkKinesisEvent } from './rides/kinesis-event';
 import { RideValidator } from './rides/validate-ride';
 import { loadServedModel, type ServedModel } from './served-model';
 import { logger, MetricUnit, metrics } from './telemetry';
@@ -90,6 +91,7 @@ export async function startPredictionService(config: Config, options: ServiceOpt
     served,
     drift,
     async handle(event, context) {
+      checkKinesisEvent(event);
       const first = event.Records[0];
       const batchKeys = {
         records: event.Records.length,

@@ -130,9 +130,11 @@ describe('the invoke API of npm run local', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('x-amz-function-error')).toBe('Unhandled');
     const error = (await response.json()) as { errorType: string; errorMessage: string; trace: string[] };
-    expect(error.errorType).toBe('TypeError');
-    expect(error.errorMessage).toMatch(/Records|reading/);
-    expect(error.trace[0]).toBe(`TypeError: ${error.errorMessage}`);
+    expect(error.errorType).toBe('EventShapeError');
+    expect(error.errorMessage).toBe(
+      'not a Kinesis stream event: no Records array (a Kinesis event source mapping sends {"Records": [...]}; events/ride.json is one), got an object with keys ["not"]',
+    );
+    expect(error.trace[0]).toBe(`EventShapeError: ${error.errorMessage}`);
   });
 
   it("refuses a payload that is not JSON, or over Lambda's 6 MB, as Lambda's API does", async () => {
@@ -168,7 +170,7 @@ describe('the invoke API of npm run local', () => {
     writeFileSync(join(work, 'empty.json'), '{}');
     const failed = await cli('--function-name', LOCAL_NAMES.function, '--payload', `fileb://${join(work, 'empty.json')}`, out);
     expect(failed.stdout).toEqual({ StatusCode: 200, FunctionError: 'Unhandled', ExecutedVersion: '$LATEST' });
-    expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ errorType: 'TypeError' });
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ errorType: 'EventShapeError' });
 
     const missing = await cli('--function-name', 'no-such-function', '--payload', 'fileb://events/ride.json', out);
     expect(missing.code).not.toBe(0);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { BAD_RECORDS, eventData, isReasonFor } from '../../events/bad-records';
-import { COURSE_RIDE } from '../../events/kinesis-event';
+import { COURSE_RIDE, kinesisEvent } from '../../events/kinesis-event';
 import { decodeRideRecord, MAX_RIDE_EVENT_BYTES } from '../../lambda/src/rides/decode-record';
+import { checkKinesisEvent, EventShapeError } from '../../lambda/src/rides/kinesis-event';
 import { RideValidator } from '../../lambda/src/rides/validate-ride';
 
 const b64 = (text: string | Buffer) => Buffer.from(text).toString('base64');
@@ -113,5 +114,27 @@ describe('decodeRideRecord', () => {
 
   it('has a corpus of at least 30 kinds of bad record', () => {
     expect(new Set(BAD_RECORDS.map((r) => r.kind)).size).toBeGreaterThanOrEqual(30);
+  });
+});
+
+describe('checkKinesisEvent', () => {
+  it('passes what an event source mapping sends, and names what any other event lacks', () => {
+    const event = kinesisEvent([COURSE_RIDE]);
+    expect(() => checkKinesisEvent(event)).not.toThrow();
+    expect(() => checkKinesisEvent({ Records: [] })).not.toThrow();
+    for (const [bad, message] of [
+      [
+        {},
+        'no Records array (a Kinesis event source mapping sends {"Records": [...]}; events/ride.json is one), got an object with keys []',
+      ],
+      [null, 'no Records array (a Kinesis event source mapping sends {"Records": [...]}; events/ride.json is one), got null'],
+      [{ Records: 'x' }, 'got an object with keys ["Records"]'],
+      [{ Records: [event.Records[0], {}] }, 'Records[1] has no eventID, kinesis.data, kinesis.sequenceNumber'],
+      [{ Records: [{ ...event.Records[0], eventID: undefined }] }, 'Records[0] has no eventID (each a string'],
+      [{ Records: [{ ...event.Records[0], kinesis: { data: 'e30=' } }] }, 'Records[0] has no kinesis.sequenceNumber ('],
+    ] as const) {
+      expect(() => checkKinesisEvent(bad), JSON.stringify(bad)).toThrow(EventShapeError);
+      expect(() => checkKinesisEvent(bad)).toThrow(message);
+    }
   });
 });
