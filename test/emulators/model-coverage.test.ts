@@ -1,7 +1,7 @@
 /**
  * Every model family, feature recipe and artifact layout users write (issue 17), fitted and
  * written by test/coverage/make_coverage_fixtures.py: with Debian's scikit-learn now, and with
- * scikit-learn 1.9.1 as vendored in test/fixtures/coverage-sklearn-1.9.1. Each case is served as
+ * scikit-learn 1.9.1 and 1.6.1 as vendored in test/fixtures/. Each case is served as
  * the function starts, and predicts every ride as its library does, to 1e-9 relative (refusing
  * exactly the rides the library refuses); or it is refused with a message naming the cause.
  */
@@ -20,7 +20,7 @@ import {
   readExpected,
   readManifest,
   readRides,
-  VENDORED_COVERAGE_SET,
+  VENDORED_COVERAGE_SETS,
 } from '../support/coverage-fixtures';
 import { worstRelativeDifference } from '../support/parity';
 import { PYTHON } from '../support/python';
@@ -29,7 +29,7 @@ import { predictRides, refusalOf, serveCase, serveCaseByRunId, uploadTree } from
 const debianDir = mkdtempSync(join(tmpdir(), 'coverage-'));
 // Which cases this Python makes is known before anything is fitted, so each gets its own test.
 const debianPlan = listCoverageCases();
-const vendored = readManifest(VENDORED_COVERAGE_SET);
+const vendoredSets = VENDORED_COVERAGE_SETS.map((dir) => ({ dir, manifest: readManifest(dir) }));
 
 interface CoverageSet {
   title: string;
@@ -45,12 +45,12 @@ const sets: CoverageSet[] = [
     bucket: 'coverage-made-now',
     cases: debianPlan.cases,
   },
-  {
-    title: `scikit-learn ${vendored.library.sklearn}, vendored`,
-    dir: VENDORED_COVERAGE_SET,
-    bucket: 'coverage-vendored',
-    cases: vendored.cases.map((name) => readCase(VENDORED_COVERAGE_SET, name)),
-  },
+  ...vendoredSets.map(({ dir, manifest }, i) => ({
+    title: `scikit-learn ${manifest.library.sklearn} (numpy ${manifest.library.numpy}), vendored`,
+    dir,
+    bucket: `coverage-vendored-${i}`,
+    cases: manifest.cases.map((name) => readCase(dir, name)),
+  })),
 ];
 
 let aws: LocalAws;
@@ -84,17 +84,21 @@ async function expectRefusal(starting: Promise<unknown>, substrings: string[]) {
 }
 
 describe('the case lists', () => {
-  it('the set made now holds every case its Python can make, and the vendored set every case of the script but what its Python lacks', () => {
-    // A run of the script here tells which cases exist; the vendored set must be remade when one is added.
+  it('the set made now holds every case its Python can make, and each vendored set every case of the script but what its Python lacks', () => {
+    // A run of the script here tells which cases exist; the vendored sets must be remade when one is added.
     const all = [...debianPlan.cases.map((c) => c.name), ...debianPlan.skipped.map((s) => s.name)].sort();
     expect(readManifest(debianDir).cases).toEqual(debianPlan.cases.map((c) => c.name));
-    expect([...vendored.cases, ...vendored.skipped.map((s) => s.name)].sort()).toEqual(all);
-    for (const { reason } of [...debianPlan.skipped, ...vendored.skipped]) expect(reason).toMatch(/^needs /);
+    for (const { dir, manifest } of vendoredSets) {
+      expect([...manifest.cases, ...manifest.skipped.map((s) => s.name)].sort(), dir).toEqual(all);
+      for (const { reason } of manifest.skipped) expect(reason).toMatch(/^needs /);
+    }
+    for (const { reason } of debianPlan.skipped) expect(reason).toMatch(/^needs /);
   });
 
-  it('every case is made by one of the two sets', () => {
-    const made = new Set([...debianPlan.cases.map((c) => c.name), ...vendored.cases]);
-    expect([...debianPlan.skipped, ...vendored.skipped].map((s) => s.name).filter((name) => !made.has(name))).toEqual([]);
+  it('every case is made by one of the sets', () => {
+    const made = new Set([...debianPlan.cases.map((c) => c.name), ...vendoredSets.flatMap(({ manifest }) => manifest.cases)]);
+    const skipped = [...debianPlan.skipped, ...vendoredSets.flatMap(({ manifest }) => manifest.skipped)];
+    expect(skipped.map((s) => s.name).filter((name) => !made.has(name))).toEqual([]);
   });
 });
 

@@ -11,8 +11,12 @@ import { runPython } from './python';
 /** The script that fits and writes the cases. */
 export const COVERAGE_SCRIPT = 'test/coverage/make_coverage_fixtures.py';
 
-/** The set made by scikit-learn 1.9.1 in a venv CI does not have, vendored. */
-export const VENDORED_COVERAGE_SET = 'test/fixtures/coverage-sklearn-1.9.1';
+/**
+ * The sets made by newer scikit-learns in venvs CI does not have, vendored: 1.9.1 (numpy 2.4),
+ * and 1.6.1 (numpy 1.26), whose meson build names its Cython losses `_loss.Cy*` and whose
+ * ColumnTransformer keeps the remainder's columns in a `_RemainderColsList`.
+ */
+export const VENDORED_COVERAGE_SETS = ['test/fixtures/coverage-sklearn-1.9.1', 'test/fixtures/coverage-sklearn-1.6.1'] as const;
 
 /** What a case must do: be served, or be refused with a message holding every one of these. */
 export type CaseExpectation = 'served' | { refused: string[] };

@@ -38,9 +38,15 @@ export interface ColumnTransformerSpec extends SpecBase {
 
 const CLASS = 'sklearn.compose._column_transformer.ColumnTransformer';
 const FUNCTION_TRANSFORMER = 'sklearn.preprocessing._function_transformer.FunctionTransformer';
+/**
+ * scikit-learn 1.5 and 1.6 hold the remainder's columns in this list (a UserList that warns
+ * when read, as their type was to change): its `data` is the list of column indices.
+ */
+const REMAINDER_COLUMNS = 'sklearn.compose._column_transformer._RemainderColsList';
 
 /** A block's columns as names: a list (or array) of names, or of indices into feature_names_in_. */
-function columnNames(value: unknown, names: readonly string[], where: string): string[] {
+function columnNames(selection: unknown, names: readonly string[], where: string): string[] {
+  const value = selection instanceof PyObject && selection.type === REMAINDER_COLUMNS ? attributesOf(selection).get('data') : selection;
   // A boolean mask selects the columns where it is true; an array of names or indices, those.
   const mask = value instanceof NdArray && value.dtype?.kind === 'b';
   const list =
@@ -237,7 +243,7 @@ function build(spec: ColumnTransformerSpec, input: StageInput, path: string, con
 export const columnTransformer: Family<ColumnTransformerSpec> = {
   classes: { [CLASS]: 'ColumnTransformer' },
   // output_indices_ holds slices, never read here.
-  parts: [pythonClass(FUNCTION_TRANSFORMER, { estimator: true }), sliceClass('builtins.slice')],
+  parts: [pythonClass(FUNCTION_TRANSFORMER, { estimator: true }), sliceClass('builtins.slice'), REMAINDER_COLUMNS],
   fromPickle,
   parse,
   signature: () => ({ takes: 'rides', makes: 'matrix' }),

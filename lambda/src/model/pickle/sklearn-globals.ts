@@ -38,22 +38,22 @@ const CYTHON_CHECKSUMS: Readonly<Record<string, readonly number[]>> = {
 const isNumber = (value: unknown) => typeof value === 'number' || value instanceof PyFloat;
 
 /**
- * A Cython loss (`sklearn._loss._loss.Cy<loss>`), as Python makes it: by REDUCE of the class
- * with its parameter (scikit-learn 1.4 and later), or by `__pyx_unpickle_Cy<loss>(class,
+ * A Cython loss (`sklearn._loss._loss.Cy<loss>`, or `_loss.Cy<loss>` from scikit-learn 1.5 and
+ * 1.6), as Python makes it: by REDUCE of the class with its parameter (scikit-learn 1.4 and later), or by `__pyx_unpickle_Cy<loss>(class,
  * checksum, state)` (before), which checks the checksum and reads the parameter from the state.
  */
 export function cythonLoss(loss: string, parameter: string | undefined): PyGlobal[] {
   const name = `sklearn._loss._loss.Cy${loss}`;
   const arity = parameter === undefined ? 0 : 1;
-  const cls = pythonCallable(
-    name,
-    (...args) => {
-      if (args.length !== arity || !args.every(isNumber))
-        throw new ModelFormatError(`${name} with arguments ${args.map(describePython).join(', ')}`);
-      return new PyObject(name, args);
-    },
-    'class',
-  );
+  const construct = (...args: unknown[]) => {
+    if (args.length !== arity || !args.every(isNumber))
+      throw new ModelFormatError(`${name} with arguments ${args.map(describePython).join(', ')}`);
+    return new PyObject(name, args);
+  };
+  const cls = pythonCallable(name, construct, 'class');
+  // scikit-learn 1.5 and 1.6, built with meson, gave the Cython classes the module `_loss` (registered
+  // in sys.modules as sklearn._loss._loss), so their pickles name `_loss.Cy<loss>`: the same class.
+  const builtWithMeson = pythonCallable(`_loss.Cy${loss}`, construct, 'class');
   const unpickle = pythonCallable(`sklearn._loss._loss.__pyx_unpickle_Cy${loss}`, (...args) => {
     const [type, checksum, state] = args;
     const checksums = CYTHON_CHECKSUMS[parameter ?? ''];
@@ -65,5 +65,5 @@ export function cythonLoss(loss: string, parameter: string | undefined): PyGloba
       throw new ModelFormatError(`__pyx_unpickle_Cy${loss} without its ${parameter}`);
     return new PyObject(name, isTuple(state) ? state.slice(0, arity) : []);
   });
-  return [cls, unpickle];
+  return [cls, builtWithMeson, unpickle];
 }
