@@ -176,6 +176,68 @@ record("early_stopping_as_booster_json", "early_stopping_regressor.json", "file"
        lambda X: loaded.get_booster().predict(xgb.DMatrix(X)))
 es_model.save_model(os.path.join(out, "early_stopping_regressor.ubj"))
 
+# A document whose trees are listed out of order: XGBoost puts each tree at its "id", and that order decides the
+# float32 sum and which trees best_iteration keeps. A writer that reorders the array changes nothing to XGBoost.
+with open(os.path.join(out, "early_stopping_regressor.json")) as f:
+    es_document = json.load(f)
+
+
+def crafted(name, change):
+    document = json.loads(json.dumps(es_document))
+    change(document["learner"])
+    path = f"{name}.json"
+    with open(os.path.join(out, path), "w") as f:
+        json.dump(document, f)
+    return path
+
+
+es_trees = lambda learner: learner["gradient_booster"]["model"]["trees"]  # noqa: E731
+reordered = crafted("reordered_trees", lambda learner: es_trees(learner).reverse())
+reordered_regressor = xgb.XGBRegressor()
+reordered_regressor.load_model(os.path.join(out, reordered))
+record("reordered_trees_regressor_json", reordered, "file", "XGBRegressor", es_rows, False, reordered_regressor.predict)
+record("reordered_trees_booster_json", reordered, "file", "Booster", es_rows, False,
+       lambda X: xgb.Booster(model_file=os.path.join(out, reordered)).predict(xgb.DMatrix(X)))
+
+
+def default_left(value):
+    """Every split's default direction set to `value`."""
+    def change(learner):
+        for tree in es_trees(learner):
+            tree["default_left"] = [value] * len(tree["default_left"])
+    return change
+
+
+def base_score(text):
+    def change(learner):
+        learner["learner_model_param"]["base_score"] = text
+    return change
+
+
+def same_predictions(a, b):
+    return np.array_equal(xgb.Booster(model_file=os.path.join(out, a)).predict(xgb.DMatrix(es_rows)),
+                          xgb.Booster(model_file=os.path.join(out, b)).predict(xgb.DMatrix(es_rows)))
+
+
+# Values that read as another one to XGBoost than they look: refused. Each is checked here against xgboost.
+default_two = crafted("default_left_two", default_left(2))
+# XGBoost sends a missing value left only for a 1: a 2 goes right, as a 0 does.
+assert same_predictions(default_two, crafted("default_left_zero", default_left(0)))
+assert not same_predictions(default_two, crafted("default_left_one", default_left(1)))
+record("default_left_two", default_two, "file", "Booster", None, False, None, refused="default_left")
+for name, text in (("base_score_space", " 2.5"), ("base_score_digits", "1.500000000"), ("base_score_hex", "0x10")):
+    path = crafted(name, base_score(text))
+    # XGBoost's parameter parser does not read these as the number they look like: it keeps base_score 0.5.
+    assert same_predictions(path, crafted(f"{name}_default", base_score("5E-1"))), f"XGBoost reads base_score {text!r}"
+    record(name, path, "file", "Booster", None, False, None, refused="base_score")
+# XGBoost crashes on these (a segmentation fault): they are not loaded here.
+record("repeated_tree_id", crafted("repeated_tree_id", lambda learner: es_trees(learner)[1].update(id=0)), "file", "Booster", None, False,
+       None, refused="is the id of two trees")
+record("num_trees_short", crafted("num_trees_short", lambda learner: learner["gradient_booster"]["model"]["gbtree_model_param"].update(
+    num_trees="5")), "file", "Booster", None, False, None, refused="num_trees")
+record("fractional_split_index", crafted("fractional_split_index", lambda learner: es_trees(learner)[0]["split_indices"].__setitem__(
+    0, es_trees(learner)[0]["split_indices"][0] + 0.5)), "file", "Booster", None, False, None, refused="is not an integer")
+
 # Refused: each with the message it must give.
 missing = fit({"n_estimators": 5, "missing": 0.0})
 record("missing_zero", save_pickle(missing, "missing_zero", 4), "pickle", "XGBRegressor", None, False, None, refused="missing=0.0")

@@ -97,6 +97,8 @@ const SERVED = [
   'dart_booster_json',
   'early_stopping_regressor_json',
   'early_stopping_as_booster_json',
+  'reordered_trees_regressor_json',
+  'reordered_trees_booster_json',
 ];
 
 /** Two float32 values next to each other (their bit patterns one apart): what a libm's expf rounding the other way changes. */
@@ -148,6 +150,12 @@ describe('what XGBRegressor.predict uses', () => {
     expect(spec.totalTrees).toBe((c.rounds as number) * 3);
   });
 
+  it("takes the trees in the order of their ids, as XGBoost does, not of the document's array", () => {
+    const { spec } = served('reordered_trees_regressor_json');
+    expect(spec.trees.length).toBe((cases.early_stopping_p5.bestIteration as number) + 1);
+    expect(spec.trees[0].value).toEqual(served('early_stopping_regressor_json').spec.trees[0].value);
+  });
+
   it('a Booster read from the same file uses every tree, as Booster.predict does', () => {
     const { spec } = served('early_stopping_as_booster_json');
     expect(spec.trees.length).toBe(spec.totalTrees);
@@ -176,6 +184,15 @@ describe('refused, with a message that names the cause', () => {
     ['missing_zero_json', 'XGBRegressor(missing=0.0) is not served'],
     ['logistic', `XGBoost objective "binary:logistic" is a classifier's`],
     ['two_targets', 'several outputs'],
+    // Read as XGBoost does not read them: a missing value would go left, base_score would not be 0.5.
+    ['default_left_two', 'default_left[0]: 2 is not an integer from 0 to 1'],
+    ['base_score_space', 'base_score: " 2.5" is not a number as XGBoost writes one'],
+    ['base_score_digits', 'base_score: "1.500000000" is not a number as XGBoost writes one'],
+    ['base_score_hex', 'base_score: "0x10" is not a number as XGBoost writes one'],
+    // XGBoost crashes on these.
+    ['repeated_tree_id', 'trees[1].id: 0 is the id of two trees'],
+    ['num_trees_short', 'num_trees: says 5, but the model holds'],
+    ['fractional_split_index', 'is not an integer'],
   ])('%s', (name, message) => {
     expect(cases[name].refused).toBeDefined();
     expect(() => specOf(cases[name])).toThrow(message);

@@ -125,8 +125,35 @@ describe('refused, with a message that names the cause', () => {
     ['objective=huber', 'objective=poisson sqrt', 'sqrt with poisson is not served'],
     ['end of trees', 'end of forest', 'cut short'],
     ['pandas_categorical:null', 'pandas_categorical:[["a", "b"]]', 'pandas categorical columns'],
+    // LightGBM 4.7.0 drops sqrt for huber as it loads ("Cannot use sqrt transform in huber Regression"): squaring would be wrong.
+    ['objective=huber', 'objective=huber sqrt', 'sqrt with huber is not served'],
+    // LightGBM refuses these: "Wrong size of feature_infos", "Model file doesn't contain feature_infos".
+    [/^feature_infos=\S+ /m, 'feature_infos=', 'feature_infos: has 1001 entries for 1002 features'],
+    [/^feature_infos=.*\n/m, '', 'no feature_infos= line'],
   ])('%s -> %s', (from, to, message) => {
     expect(() => readLightGBMModel(text.replace(from, to))).toThrow(message);
+  });
+
+  // LightGBM 4.7.0 finds the trees by tree_sizes: with one size fewer it predicts with one tree fewer; with a block
+  // of another length (an edited leaf value, CRLF line ends) it reads from the wrong place and aborts the process.
+  const sizes = /^tree_sizes=(.*)$/m.exec(text)?.[1] as string;
+  it.each([
+    ['one size fewer', text.replace(sizes, sizes.split(' ').slice(0, -1).join(' ')), 'lists 19 trees, but the model holds 20'],
+    [
+      'a leaf value edited',
+      text.replace(/^leaf_value=(\S+)/m, 'leaf_value=$10'),
+      'tree_sizes: says tree 0 is 1409 bytes, but its block is 1410',
+    ],
+    ['CRLF line ends', text.replace(/\n/g, '\r\n'), 'tree_sizes: says tree 0 is 1409 bytes'],
+  ])('tree_sizes that are not the trees: %s', (_, edited, message) => {
+    expect(() => readLightGBMModel(edited)).toThrow(message);
+  });
+
+  it('without tree_sizes, LightGBM reads the blocks one after the other, and so does this reader', () => {
+    const c = cases.huber;
+    const spec = readLightGBMModel(text.replace(/^tree_sizes=.*\n/m, ''));
+    const served = new LightGBMEvaluator(spec).predict(csrRows(rows[c.rows as string]));
+    expect(worstRelativeDifference(served, c.expected as number[])).toBeLessThanOrEqual(1e-9);
   });
 
   it('a tree that is no tree: a child reached twice', () => {

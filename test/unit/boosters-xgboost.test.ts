@@ -40,7 +40,8 @@ interface DocOptions {
 }
 
 function doc(o: DocOptions = {}) {
-  const trees = o.trees ?? [tree(), tree(2)];
+  // Each tree's id is its place, as XGBoost writes them (a tree that sets its own keeps it).
+  const trees = (o.trees ?? [tree(), tree(2)]).map((t, id) => ({ id, ...(t as object) }));
   const model = {
     gbtree_model_param: { num_trees: String(trees.length), num_parallel_tree: '1' },
     trees,

@@ -167,10 +167,38 @@ function linkOf(objective: string, where: string): LightGBMLink {
   }
   const link = LIGHTGBM_OBJECTIVES[name];
   if (options.includes('sqrt')) {
-    if (link !== 'identity') fail(where, `LightGBM objective ${JSON.stringify(objective)}: sqrt with ${name} is not served`);
+    // huber drops sqrt as it loads ("Cannot use sqrt transform in huber Regression"): it never writes one.
+    if (link !== 'identity' || name === 'huber')
+      fail(where, `LightGBM objective ${JSON.stringify(objective)}: sqrt with ${name} is not served`);
     return 'signed-square';
   }
   return link;
+}
+
+/**
+ * LightGBM finds the trees by the header's tree_sizes (each Tree= block's length in bytes,
+ * with its blank line), not by their Tree= lines: it reads only as many trees as tree_sizes
+ * lists, and a block of another length (a hand-edited leaf value, CRLF line ends) makes it
+ * read from the wrong place and abort. The blocks must be exactly what tree_sizes says.
+ */
+function checkTreeSizes(text: string, blockStarts: readonly number[], end: number, sizes: string, where: string): void {
+  const declared = listOf(sizes);
+  if (declared.length !== blockStarts.length) {
+    fail(
+      `${where} tree_sizes`,
+      `lists ${declared.length} trees, but the model holds ${blockStarts.length}: LightGBM would read only those`,
+    );
+  }
+  const encoder = new TextEncoder();
+  blockStarts.forEach((start, i) => {
+    const bytes = encoder.encode(text.slice(start, i + 1 < blockStarts.length ? blockStarts[i + 1] : end)).length;
+    if (declared[i] !== String(bytes)) {
+      fail(
+        `${where} tree_sizes`,
+        `says tree ${i} is ${declared[i]} bytes, but its block is ${bytes}: LightGBM would not find the trees (was the file edited?)`,
+      );
+    }
+  });
 }
 
 /** The pandas_categorical line the Python package appends: null, or [] when no column was categorical. */
@@ -213,18 +241,28 @@ export function readLightGBMModel(text: string, options: LightGBMReadOptions = {
   const numFeatures = integerOf(required(header, 'max_feature_idx', where), `${where} max_feature_idx`) + 1;
   const featureNames = listOf(header.get('feature_names'));
   if (featureNames.length !== numFeatures) fail(`${where} feature_names`, `has ${featureNames.length} names for ${numFeatures} features`);
+  // LightGBM refuses a model without a feature_infos line, or with one of another count.
+  const featureInfos = listOf(required(header, 'feature_infos', where));
+  if (featureInfos.length !== numFeatures) fail(`${where} feature_infos`, `has ${featureInfos.length} entries for ${numFeatures} features`);
   if (header.has('linear_tree') && header.get('linear_tree')?.trim() !== '0') fail(where, 'linear trees (linear_tree=True) are not served');
   checkPandasCategorical(lines, where);
 
+  // Where each line starts in the text, for the blocks' lengths.
+  const lineStarts = [0];
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) lineStarts.push(at + 1);
   const trees: LightGBMTree[] = [];
+  const blockStarts: number[] = [];
   let i = headerEnd;
   while (i < lines.length && lines[i].startsWith('Tree=')) {
+    blockStarts.push(lineStarts[i]);
     const block = keyValues(lines, i + 1, (l) => l.startsWith('Tree=') || l.startsWith('end of trees'));
     trees.push(readTree(block.values, `${where} ${lines[i].trim()}`, numFeatures));
     i = block.end;
   }
   if (trees.length === 0) fail(where, 'has no trees');
   if (!lines[i]?.startsWith('end of trees')) fail(where, 'is cut short: no "end of trees" line after its trees');
+  const treeSizes = header.get('tree_sizes');
+  if (treeSizes !== undefined) checkTreeSizes(text, blockStarts, lineStarts[i], treeSizes, where);
 
   let used = trees.length;
   const best = options.bestIteration;

@@ -95,17 +95,47 @@ function numbers(parent: Json, key: string, where: string, required = true): Arr
   return fail(`${where}.${key}`, value === undefined ? 'missing' : 'expected an array of numbers');
 }
 
+/**
+ * An array of integers (children, feature indices, default directions), as XGBoost reads one:
+ * a fraction is a type error to it, so it is refused here rather than truncated; an integer
+ * beyond int32 would wrap.
+ */
+function integers(parent: Json, key: string, where: string, min = -(2 ** 31), max = 2 ** 31 - 1): Int32Array {
+  const values = numbers(parent, key, where) as ArrayLike<number>;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!(Number.isInteger(v) && v >= min && v <= max)) fail(`${where}.${key}[${i}]`, `${v} is not an integer from ${min} to ${max}`);
+  }
+  return Int32Array.from(values);
+}
+
 const strings = (value: unknown): string[] | undefined =>
   Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string') ? value : undefined;
 
+/**
+ * A decimal number as XGBoost writes base_score ("5E-1", "1.35423315E1": at most 9 significant
+ * digits, a float32's shortest form) and reads it back the same. XGBoost's parameter parser
+ * silently keeps the default 0.5 for any other text (" 2.5", "+4", "0x10", "1.500000000"),
+ * so no other text is read here as the number it looks like.
+ */
+const BASE_SCORE_TEXT = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+const significantDigits = (text: string) => (text.split(/[eE]/)[0].replace(/[-.]/g, '').replace(/^0+/, '') || '0').length;
+
 /** base_score: "5E-1" (xgboost 1.x, 2.0) or "[5E-1]" (a vector, later ones); one value, as float32. */
 function parseBaseScore(value: unknown, where: string): number {
-  const text = typeof value === 'string' ? value.trim() : typeof value === 'number' ? String(value) : undefined;
-  if (text === undefined) return fail(where, `expected a number as text, got ${JSON.stringify(value)}`);
-  const items = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1).split(',') : [text];
-  if (items.length !== 1) return fail(where, `${text} holds ${items.length} base scores: models with several outputs are not served`);
-  const score = Number(items[0]);
-  if (items[0].trim() === '' || !Number.isFinite(score)) return fail(where, `${JSON.stringify(text)} is not a finite number`);
+  if (typeof value !== 'string') return fail(where, `expected a number as text (as XGBoost writes it), got ${JSON.stringify(value)}`);
+  const items = value.startsWith('[') && value.endsWith(']') ? value.slice(1, -1).split(',') : [value];
+  if (items.length !== 1) return fail(where, `${value} holds ${items.length} base scores: models with several outputs are not served`);
+  const text = items[0];
+  if (!BASE_SCORE_TEXT.test(text) || significantDigits(text) > 9) {
+    return fail(
+      where,
+      `${JSON.stringify(value)} is not a number as XGBoost writes one (digits, at most 9 significant, no spaces or sign "+"): ` +
+        'XGBoost would not read it as that number (it keeps base_score 0.5 instead)',
+    );
+  }
+  const score = Number(text);
+  if (!Number.isFinite(Math.fround(score))) return fail(where, `${JSON.stringify(value)} is not a finite float32`);
   return Math.fround(score);
 }
 
@@ -136,11 +166,12 @@ function readTree(tree: unknown, where: string, nFeatures: number): XGBoostTree 
   if ((splitType !== undefined && Array.prototype.some.call(splitType, (t: number) => t !== 0)) || (categories?.length ?? 0) > 0) {
     fail(where, 'XGBoost categorical splits (enable_categorical=True) are not served; one-hot encode the categories instead');
   }
-  const left = Int32Array.from(numbers(tree, 'left_children', where) as ArrayLike<number>);
-  const right = Int32Array.from(numbers(tree, 'right_children', where) as ArrayLike<number>);
-  const feature = Int32Array.from(numbers(tree, 'split_indices', where) as ArrayLike<number>);
+  const left = integers(tree, 'left_children', where);
+  const right = integers(tree, 'right_children', where);
+  const feature = integers(tree, 'split_indices', where);
   const value = Float32Array.from(numbers(tree, 'split_conditions', where) as ArrayLike<number>);
-  const defaultLeft = Uint8Array.from(numbers(tree, 'default_left', where) as ArrayLike<number>);
+  // XGBoost sends a missing value left only for a 1 (2 or 255 go right): only 0 and 1 are read.
+  const defaultLeft = Uint8Array.from(integers(tree, 'default_left', where, 0, 1));
   const nodes = left.length;
   for (const [name, array] of [
     ['right_children', right],
@@ -170,6 +201,32 @@ function readTree(tree: unknown, where: string, nFeatures: number): XGBoostTree 
   // Inner nodes: a split value may be infinite, never NaN (no value would go either way).
   for (let node = 0; node < nodes; node++) if (Number.isNaN(value[node])) fail(`${where}.split_conditions[${node}]`, 'is NaN');
   return { left, right, feature, value, defaultLeft };
+}
+
+/**
+ * The trees in the order XGBoost predicts with them: GBTreeModel::LoadModel puts each tree at
+ * the place its `id` says, whatever its place in the array, and that order decides the float32
+ * sum, which trees best_iteration keeps and dart's weight of each. The ids must be the trees'
+ * places 0 .. n-1, once each, and gbtree_model_param.num_trees their count: XGBoost crashes
+ * on a repeated id or a count that is not the array's.
+ */
+function treesById(listed: unknown[], model: Json, where: string): unknown[] {
+  const params = own(model, 'gbtree_model_param');
+  const declared = isObject(params) ? own(params, 'num_trees') : undefined;
+  if (declared === undefined) fail(`${where}.gbtree_model_param.num_trees`, 'missing');
+  if (integerOf(declared, `${where}.gbtree_model_param.num_trees`) !== listed.length) {
+    fail(`${where}.gbtree_model_param.num_trees`, `says ${declared}, but the model holds ${listed.length} trees`);
+  }
+  const ordered: unknown[] = new Array(listed.length);
+  listed.forEach((tree, i) => {
+    const id = isObject(tree) ? own(tree, 'id') : undefined;
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= listed.length) {
+      fail(`${where}.trees[${i}].id`, `${JSON.stringify(id)} is not a tree's place, from 0 to ${listed.length - 1}`);
+    }
+    if (ordered[id as number] !== undefined) fail(`${where}.trees[${i}].id`, `${id} is the id of two trees`);
+    ordered[id as number] = tree;
+  });
+  return ordered;
 }
 
 /**
@@ -279,12 +336,13 @@ export function xgboostSpecFromDocument(doc: Json, options: XGBoostReadOptions):
       linear: linearModel(model, numFeatures, where),
     };
 
-  const allTrees = own(model, 'trees');
-  if (!Array.isArray(allTrees) || allTrees.length === 0)
-    fail(`${where}.gradient_booster.model.trees`, 'expected a non-empty array of trees');
-  const treeCount = (allTrees as unknown[]).length;
-  const treeInfo = numbers(model, 'tree_info', where, false);
-  if (treeInfo !== undefined && Array.prototype.some.call(treeInfo, (group: number) => group !== 0)) {
+  const listed = own(model, 'trees');
+  if (!Array.isArray(listed) || listed.length === 0) fail(`${where}.gradient_booster.model.trees`, 'expected a non-empty array of trees');
+  const allTrees = treesById(listed as unknown[], model, `${where}.gradient_booster.model`);
+  const treeCount = allTrees.length;
+  const treeInfo = numbers(model, 'tree_info', `${where}.gradient_booster.model`) as ArrayLike<number>;
+  if (treeInfo.length !== treeCount) fail(`${where}.tree_info`, `has ${treeInfo.length} entries for ${treeCount} trees`);
+  if (Array.prototype.some.call(treeInfo, (group: number) => group !== 0)) {
     fail(`${where}.tree_info`, 'trees of several output groups: models with several outputs are not served');
   }
 
@@ -322,7 +380,7 @@ export function xgboostSpecFromDocument(doc: Json, options: XGBoostReadOptions):
     }
   }
 
-  const trees = (allTrees as unknown[]).slice(0, used).map((tree, i) => readTree(tree, `${where} tree ${i}`, numFeatures));
+  const trees = allTrees.slice(0, used).map((tree, i) => readTree(tree, `${where} tree ${i}`, numFeatures));
   let treeWeights: Float32Array | undefined;
   if (boosterName === 'dart') {
     const weights = numbers(gbm, 'weight_drop', `${where}.gradient_booster`) as ArrayLike<number>;
