@@ -156,6 +156,15 @@ describe('refused, with a message that names the cause', () => {
     expect(worstRelativeDifference(served, c.expected as number[])).toBeLessThanOrEqual(1e-9);
   });
 
+  it('a decision_type beyond a byte, which LightGBM would read as another byte', () => {
+    const withoutSizes = text.replace(/^tree_sizes=.*\n/m, '');
+    for (const d of ['258', '-1']) {
+      const edited = withoutSizes.replace(/decision_type=(\d+)/, `decision_type=${d}`);
+      expect(edited).not.toBe(withoutSizes);
+      expect(() => readLightGBMModel(edited)).toThrow(`${d} is not a decision type (one byte of bits)`);
+    }
+  });
+
   it('a tree that is no tree: a child reached twice', () => {
     const broken = text.replace(/left_child=(-?\d+) (-?\d+)/, 'left_child=$1 $1');
     expect(() => readLightGBMModel(broken)).toThrow(/reached twice|not a node/);

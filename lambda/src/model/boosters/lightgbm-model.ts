@@ -122,7 +122,12 @@ function readTree(values: Map<string, string>, where: string, nFeatures: number)
   const splitFeature = ints('split_feature');
   const left = ints('left_child');
   const right = ints('right_child');
-  const decisionType = Uint8Array.from(ints('decision_type'));
+  // LightGBM keeps decision_type in a byte and writes it from 0 to 15: anything else would be read as another byte.
+  const decisionTypes = ints('decision_type');
+  decisionTypes.forEach((d, i) => {
+    if (d < 0 || d > 255) fail(`${where} decision_type[${i}]`, `${d} is not a decision type (one byte of bits)`);
+  });
+  const decisionType = Uint8Array.from(decisionTypes);
   const thresholds = listOf(values.get('threshold'));
   if (thresholds.length !== inner) fail(`${where} threshold`, `has ${thresholds.length} entries, expected ${inner}`);
   const threshold = Float64Array.from(thresholds, (s) => parseNumber(s, `${where} threshold`));
