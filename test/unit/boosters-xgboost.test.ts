@@ -126,6 +126,19 @@ describe('encodings', () => {
   it('a serialized booster {Config, Model} is read as its Model', () => {
     const bytes = new TextEncoder().encode(JSON.stringify({ Config: { learner: {} }, Model: doc() }));
     expect(readXGBoostModel(bytes, { api: 'Booster' }).trees).toHaveLength(2);
+    const agreeing = { learner: { gradient_booster: { name: 'gbtree' }, objective: { name: 'reg:squarederror' } } };
+    const same = new TextEncoder().encode(JSON.stringify({ Config: agreeing, Model: doc() }));
+    expect(readXGBoostModel(same, { api: 'Booster' }).trees).toHaveLength(2);
+  });
+
+  it('a serialized booster whose Config names another booster or objective than its Model is refused (XGBoost applies the Config over it)', () => {
+    const serialized = (config: object) => new TextEncoder().encode(JSON.stringify({ Config: { learner: config }, Model: doc() }));
+    expect(() => readXGBoostModel(serialized({ gradient_booster: { name: 'dart' } }), { api: 'Booster', source: 'h' })).toThrow(
+      "h: its Config's gradient_booster is dart but its Model's is gbtree",
+    );
+    expect(() => readXGBoostModel(serialized({ objective: { name: 'count:poisson' } }), { api: 'Booster', source: 'h' })).toThrow(
+      "h: its Config's objective is count:poisson but its Model's is reg:squarederror",
+    );
   });
 
   it('malformed JSON says so; what is no model says that', () => {

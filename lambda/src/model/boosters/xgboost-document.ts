@@ -76,7 +76,30 @@ function modelDocument(parsed: unknown, what: string): Record<string, unknown> {
   if (!isObject(own(doc, 'learner'))) {
     throw new ModelFormatError(`${what}: not an XGBoost model document (it has no "learner" object)`);
   }
+  if (doc === model) checkConfig(own(parsed, 'Config'), doc, what);
   return doc;
+}
+
+/** `learner.<part>.name` of a document, when it is a string. */
+const nameOf = (doc: unknown, part: string): string | undefined => {
+  const learner = isObject(doc) ? own(doc, 'learner') : undefined;
+  const object = isObject(learner) ? own(learner, part) : undefined;
+  const name = isObject(object) ? own(object, 'name') : undefined;
+  return typeof name === 'string' ? name : undefined;
+};
+
+/**
+ * A serialized booster's Config must name the booster and the objective its Model holds:
+ * XGBoost applies the Config over the Model when it unpickles (a gbtree Model under a "dart"
+ * Config makes it raise), so files that disagree are refused rather than guessed at.
+ */
+function checkConfig(config: unknown, model: Record<string, unknown>, what: string): void {
+  for (const part of ['gradient_booster', 'objective']) {
+    const [inConfig, inModel] = [nameOf(config, part), nameOf(model, part)];
+    if (inConfig !== undefined && inModel !== undefined && inConfig !== inModel) {
+      throw new ModelFormatError(`${what}: its Config's ${part} is ${inConfig} but its Model's is ${inModel}`);
+    }
+  }
 }
 
 /**
