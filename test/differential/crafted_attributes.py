@@ -109,6 +109,10 @@ case("one-hot-infrequent-enabled-1",
      setting(step(0, 1), _infrequent_enabled=1), refusal=r"groups infrequent categories")
 
 
+# DictVectorizer's transform calls self.dtype(value): a dtype instance is float64 in name, and fails in scikit-learn.
+case("dict-vectorizer-dtype-instance", make_pipeline(DictVectorizer(), LinearRegression()), False,
+     setting(step(0), dtype=np.dtype("float64")), refusal=r"dtype: is the dtype instance numpy.dtype\(\"f8\"\), which scikit-learn's transform cannot call")
+
 
 # Zones fitted as astype(str) of a float column ("130.0"): no ride's zone text is one of them, so every ride would be unknown.
 def float_text_categories(model):
