@@ -112,11 +112,14 @@ interface Found {
 const readFile = (bytes: Uint8Array, name: string, at: { where: string; single?: boolean }): Promise<ModelFile> =>
   attempt(at.single ? `cannot serve ${at.where}` : `cannot serve ${name} at ${at.where}`, () => readModelFile(bytes, name));
 
+/** The directory's model.pkl when the caller has read it already (undefined bytes: it is not there); else it is read here. */
+type UsualPickle = { readonly bytes: Uint8Array | undefined } | undefined;
+
 /** MLmodel's sklearn flavor: its pickle, or the model.json exported from it when the pickle cannot be read here. */
 async function sklearnFlavor(
   source: Directory,
   mlmodel: MlflowModelInfo | undefined,
-  usualPickle: Uint8Array | undefined,
+  usualPickle: UsualPickle,
 ): Promise<Found | undefined> {
   const { where, read } = source;
   const cannot = (what: string) => `cannot load the model from ${where}: ${what}`;
@@ -130,7 +133,9 @@ async function sklearnFlavor(
   }
   const pickleName = mlmodel?.sklearn?.pickledModel ?? DEFAULT_PICKLE_NAME;
   const pickle =
-    pickleName === DEFAULT_PICKLE_NAME ? usualPickle : await attempt(cannot(`cannot read ${pickleName}`), () => read(pickleName));
+    pickleName === DEFAULT_PICKLE_NAME && usualPickle !== undefined
+      ? usualPickle.bytes
+      : await attempt(cannot(`cannot read ${pickleName}`), () => read(pickleName));
   const json = () => attempt(cannot(`cannot read ${MODEL_FILE_NAME}`), () => read(MODEL_FILE_NAME));
   if (pickle === undefined) {
     const bytes = await json();
@@ -180,7 +185,7 @@ type Directory = Extract<ModelSource, { kind: 'directory' }>;
 async function mlflowDirectory(
   source: Directory,
   mlmodel: MlflowModelInfo | undefined,
-  usualPickle?: Uint8Array,
+  usualPickle?: UsualPickle,
 ): Promise<Found | undefined> {
   if (mlmodel === undefined || mlmodel.sklearn !== undefined || mlmodel.flavors.length === 0) {
     return sklearnFlavor(source, mlmodel, usualPickle);
@@ -275,7 +280,7 @@ async function loadDirectory(source: Directory): Promise<Found> {
     mlmodelBytes &&
     (await attempt(cannot(`${MLMODEL_FILE_NAME} is not valid`), () => parseMlmodel(new TextDecoder().decode(mlmodelBytes))));
   if (mlmodel !== undefined) {
-    const found = await mlflowDirectory(source, mlmodel, usualPickle);
+    const found = await mlflowDirectory(source, mlmodel, { bytes: usualPickle });
     if (found) return found;
     const pickleName = mlmodel.sklearn?.pickledModel ?? DEFAULT_PICKLE_NAME;
     throw new ModelLoadError(
@@ -285,7 +290,7 @@ async function loadDirectory(source: Directory): Promise<Found> {
   // No MLmodel: the model files here, together. Without a listing (a role that may not list), the usual files only.
   const files = await directoryFiles(source, () => false).catch(async (error) => {
     if (error instanceof ModelLoadError && !/cannot list/.test(error.message)) throw error;
-    const usual = await sklearnFlavor(source, undefined, usualPickle);
+    const usual = await sklearnFlavor(source, undefined, { bytes: usualPickle });
     return usual ? [usual] : [];
   });
   if (files.length === 0) {

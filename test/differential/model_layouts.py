@@ -1,0 +1,67 @@
+"""MLflow model directories inside a run's artifacts, as the loader meets them, and scikit-learn's predictions.
+
+    python3 model_layouts.py OUT_DIR     # OUT_DIR/<layout>/... and OUT_DIR/cases.json
+
+Each layout is a directory of real fitted parts: an MLflow sklearn model logged in a
+subdirectory of the run (models_mlflow/, beside preprocessor/preprocessor.b), a run holding a
+second model beside the one RUN_ID names.
+cases.json holds the rides and, per layout, scikit-learn's predictions for the model meant.
+"""
+import json
+import os
+import pickle
+import sys
+
+import numpy as np
+from sklearn.feature_extraction import DictVectorizer
+from sklearn.linear_model import LinearRegression, Ridge
+from sklearn.pipeline import make_pipeline
+
+out = sys.argv[1]
+rng = np.random.default_rng(5)
+N = 300
+pu, do, dist = rng.integers(1, 30, N), rng.integers(1, 30, N), rng.uniform(0.1, 20, N)
+y = 5 + 3 * dist + (pu % 7) + rng.normal(0, 1, N)
+TRAIN = [{"PU_DO": f"{a}_{b}", "trip_distance": float(c)} for a, b, c in zip(pu, do, dist)]
+RIDES = [{"PULocationID": a, "DOLocationID": b, "trip_distance": c} for a, b, c in [(1, 2, 3.66), (5, 7, 0.5), (20, 21, 12.25)]]
+X_RIDES = [{"PU_DO": f"{r['PULocationID']}_{r['DOLocationID']}", "trip_distance": r["trip_distance"]} for r in RIDES]
+
+dv = DictVectorizer().fit(TRAIN)
+regressor = LinearRegression().fit(dv.transform(TRAIN), y)
+pipeline = make_pipeline(DictVectorizer(), Ridge(alpha=5)).fit(TRAIN, y)
+
+
+def pickled(path, obj):
+    path = os.path.join(out, path)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        pickle.dump(obj, f, protocol=4)
+
+
+def mlmodel(directory, run_id, pyfunc_path="model.pkl"):
+    """The MLmodel mlflow.sklearn.log_model writes (MLflow 2.x), with python_function's model_path as given."""
+    with open(os.path.join(out, directory, "MLmodel"), "w") as f:
+        f.write("artifact_path: model\nflavors:\n  python_function:\n    env:\n      conda: conda.yaml\n"
+                f"    loader_module: mlflow.sklearn\n    model_path: {pyfunc_path}\n    predict_fn: predict\n    python_version: 3.11.2\n"
+                "  sklearn:\n    code: null\n    pickled_model: model.pkl\n    serialization_format: pickle\n    sklearn_version: 1.2.1\n"
+                f"mlflow_version: 2.9.2\nmodel_uuid: 0f5c\nrun_id: {run_id}\nutc_time_created: '2024-01-01 00:00:00.000000'\n")
+
+
+# A run's artifacts: the regressor logged with mlflow.sklearn in models_mlflow/, its vectorizer in preprocessor/.
+pickled("course-run/models_mlflow/model.pkl", regressor)
+mlmodel("course-run/models_mlflow", "run-a")
+pickled("course-run/preprocessor/preprocessor.b", dv)
+# A run whose only model is an MLflow sklearn model one level down.
+pickled("nested-run/models_mlflow/model.pkl", pipeline)
+mlmodel("nested-run/models_mlflow", "run-b")
+# RUN_ID names model/, a regressor without its vectorizer; the run also holds a whole model in models_mlflow/.
+pickled("two-models-run/artifacts/model/model.pkl", regressor)
+mlmodel("two-models-run/artifacts/model", "run-c")
+pickled("two-models-run/artifacts/preprocessor/preprocessor.b", dv)
+pickled("two-models-run/artifacts/models_mlflow/model.pkl", pipeline)
+mlmodel("two-models-run/artifacts/models_mlflow", "run-c")
+predictions = {
+    "course-run": [float(p) for p in regressor.predict(dv.transform(X_RIDES))],
+    "nested-run": [float(p) for p in pipeline.predict(X_RIDES)],
+}
+json.dump({"rides": RIDES, "predictions": predictions}, open(os.path.join(out, "cases.json"), "w"), indent=1)
