@@ -4,7 +4,7 @@
 
 Each layout is a directory of real fitted parts: an MLflow sklearn model logged in a
 subdirectory of the run (models_mlflow/, beside preprocessor/preprocessor.b), a run holding a
-second model beside the one RUN_ID names.
+second model beside the one RUN_ID names, an MLmodel whose two flavors name two pickles.
 cases.json holds the rides and, per layout, scikit-learn's predictions for the model meant.
 """
 import json
@@ -60,6 +60,11 @@ mlmodel("two-models-run/artifacts/model", "run-c")
 pickled("two-models-run/artifacts/preprocessor/preprocessor.b", dv)
 pickled("two-models-run/artifacts/models_mlflow/model.pkl", pipeline)
 mlmodel("two-models-run/artifacts/models_mlflow", "run-c")
+# MLmodel's python_function flavor (mlflow.pyfunc.load_model) names another pickle than its sklearn flavor.
+pickled("two-flavor-files/model.pkl", pipeline)
+pickled("two-flavor-files/other.pkl", make_pipeline(DictVectorizer(), Ridge(alpha=50)).fit(TRAIN, y))
+mlmodel("two-flavor-files", "run-d", pyfunc_path="other.pkl")
+
 predictions = {
     "course-run": [float(p) for p in regressor.predict(dv.transform(X_RIDES))],
     "nested-run": [float(p) for p in pipeline.predict(X_RIDES)],

@@ -66,3 +66,11 @@ describe('an MLflow sklearn model in a subdirectory of the location', () => {
     );
   });
 });
+
+describe('MLmodel', () => {
+  it("is refused when python_function's model_path and the sklearn flavor's pickled_model name two files", async () => {
+    expect(await refusal(loadModelAt(local('two-flavor-files')))).toMatch(
+      /its python_function flavor loads "other\.pkl" and its sklearn flavor "model\.pkl": which file is the model is not known/,
+    );
+  });
+});

@@ -62,6 +62,15 @@ export async function parseMlmodel(text: string): Promise<MlflowModelInfo> {
     return { data, modelClass: str(f.model_class), modelFormat: str(f.model_format), version: str(f[versionKey]) };
   };
   const pyfunc = flavors.python_function as Record<string, unknown> | undefined;
+  // mlflow.pyfunc.load_model reads python_function's model_path, mlflow.sklearn.load_model the sklearn flavor's
+  // pickled_model: MLflow writes one name in both, and two files would be two models, either of which may be the one meant.
+  const pyfuncPath = typeof pyfunc === 'object' && pyfunc !== null ? pyfunc.model_path : undefined;
+  if (sklearn !== undefined && pyfunc?.loader_module === 'mlflow.sklearn' && pyfuncPath != null && pyfuncPath !== sklearn.pickledModel) {
+    throw new Error(
+      `its python_function flavor loads ${JSON.stringify(pyfuncPath)} and its sklearn flavor ${JSON.stringify(sklearn.pickledModel)}: ` +
+        'which file is the model is not known (MLflow writes the same file name in both)',
+    );
+  }
   return {
     runId: typeof doc.run_id === 'string' ? doc.run_id : undefined,
     xgboost: booster('xgboost', 'model.xgb', 'xgb_version'),
