@@ -85,6 +85,7 @@ case("standard-scaler-with-mean-numpy-bool", make_pipeline(columns(StandardScale
 case("robust-scaler-with-scaling-0", make_pipeline(columns(RobustScaler()), LinearRegression()), True,
      lambda m: setattr(step(0, 0)(m), "with_scaling", 0) or setattr(step(0, 0)(m), "scale_", None))
 case("min-max-scaler-clip-1", make_pipeline(columns(MinMaxScaler()), LinearRegression()), True, setting(step(0, 0), clip=1))
+case("dict-vectorizer-sparse-0", make_pipeline(DictVectorizer(sparse=False), LinearRegression()), False, setting(step(0), sparse=0))
 case("target-scaler-with-std-1", TransformedTargetRegressor(make_pipeline(DictVectorizer(), LinearRegression()), transformer=StandardScaler()), False,
      lambda m: setattr(m.transformer_, "with_std", 1))
 case("column-transformer-sparse-output-1",

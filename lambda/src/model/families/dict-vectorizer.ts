@@ -7,7 +7,7 @@
  */
 import { describeRecipes, RECIPES, recipeOf } from '../../rides/schema';
 import { fail } from '../errors';
-import { fitted, instanceOf } from '../pickle/attributes';
+import { fitted, flag, instanceOf } from '../pickle/attributes';
 import { NumpyDtype } from '../pickle/numpy';
 import { describePython, isPyGlobal, type PyObject } from '../pickle/python-object';
 import { checkVectorizerTransform } from '../pickle/sklearn-predict';
@@ -70,9 +70,10 @@ function fromPickle(object: PyObject, where: string): Omit<DictVectorizerSpec, '
   }
   return {
     estimator: 'DictVectorizer',
-    // Python reads both as attributes: a DictVectorizer without them fails in transform. parse checks their types.
+    // Python reads both as attributes: a DictVectorizer without them fails in transform. parse checks the separator's type;
+    // sparse is read as transform's `if self.sparse:` reads it.
     separator: fitted(a, 'separator', where) as string,
-    sparse: fitted(a, 'sparse', where) as boolean,
+    sparse: flag(a, 'sparse', where),
     feature_names: names,
   };
 }
