@@ -4,7 +4,8 @@
 
 Each layout is a directory of real fitted parts: an MLflow sklearn model logged in a
 subdirectory of the run (models_mlflow/, beside preprocessor/preprocessor.b), a run holding a
-second model beside the one RUN_ID names, an MLmodel whose two flavors name two pickles.
+second model beside the one RUN_ID names, an MLmodel whose two flavors name two pickles, a
+run id YAML 1.2 would read as a number.
 cases.json holds the rides and, per layout, scikit-learn's predictions for the model meant.
 """
 import json
@@ -64,9 +65,13 @@ mlmodel("two-models-run/artifacts/models_mlflow", "run-c")
 pickled("two-flavor-files/model.pkl", pipeline)
 pickled("two-flavor-files/other.pkl", make_pipeline(DictVectorizer(), Ridge(alpha=50)).fit(TRAIN, y))
 mlmodel("two-flavor-files", "run-d", pyfunc_path="other.pkl")
+# A run id of digits around one "e": PyYAML (MLflow's writer) leaves it unquoted, a string in YAML 1.1.
+pickled("exponent-run-id/model.pkl", pipeline)
+mlmodel("exponent-run-id", "1234e567890123456789012345670123")
 
 predictions = {
     "course-run": [float(p) for p in regressor.predict(dv.transform(X_RIDES))],
     "nested-run": [float(p) for p in pipeline.predict(X_RIDES)],
+    "exponent-run-id": [float(p) for p in pipeline.predict(X_RIDES)],
 }
 json.dump({"rides": RIDES, "predictions": predictions}, open(os.path.join(out, "cases.json"), "w"), indent=1)

@@ -74,3 +74,14 @@ describe('MLmodel', () => {
     );
   });
 });
+
+describe("MLmodel's run_id", () => {
+  it('of digits around one "e", as PyYAML writes it unquoted, is the run id (not a number YAML 1.2 reads)', async () => {
+    const runId = '1234e567890123456789012345670123';
+    const settings = { location: local('exponent-run-id'), runId, locatedByRunId: true };
+    const served = await loadServedModel(settings, noS3);
+    expect(served.mlmodel?.runId).toBe(runId);
+    expect(served.version).toBe(runId);
+    expectScikitLearn(served.model.predict(rides), predictions['exponent-run-id']);
+  });
+});
