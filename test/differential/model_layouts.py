@@ -1,18 +1,20 @@
-"""MLflow model directories inside a run's artifacts, as the loader meets them, and scikit-learn's predictions.
+"""Model directories as the loader meets them (MLflow models inside a run's artifacts, exports beside pickles), and scikit-learn's predictions.
 
     python3 model_layouts.py OUT_DIR     # OUT_DIR/<layout>/... and OUT_DIR/cases.json
 
 Each layout is a directory of real fitted parts: an MLflow sklearn model logged in a
 subdirectory of the run (models_mlflow/, beside preprocessor/preprocessor.b), a run holding a
 second model beside the one RUN_ID names, an MLmodel whose two flavors name two pickles, a
-run id YAML 1.2 would read as a number.
+run id YAML 1.2 would read as a number, a pickle beside its model.json export.
 cases.json holds the rides and, per layout, scikit-learn's predictions for the model meant.
 """
 import json
 import os
 import pickle
+import subprocess
 import sys
 
+import joblib
 import numpy as np
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LinearRegression, Ridge
@@ -68,10 +70,19 @@ mlmodel("two-flavor-files", "run-d", pyfunc_path="other.pkl")
 # A run id of digits around one "e": PyYAML (MLflow's writer) leaves it unquoted, a string in YAML 1.1.
 pickled("exponent-run-id/model.pkl", pipeline)
 mlmodel("exponent-run-id", "1234e567890123456789012345670123")
+# No MLmodel: a pickle and its model.json export (tools/export_model.py), one readable here and one not (bz2).
+for layout, compress in (("export-beside-pickle", None), ("export-beside-bz2-joblib", ("bz2", 3))):
+    os.makedirs(os.path.join(out, layout))
+    source = os.path.join(out, layout, "model.joblib")
+    joblib.dump(pipeline, source, **({"compress": compress} if compress else {}))
+    subprocess.run([sys.executable, "tools/export_model.py", source, "-o", os.path.join(out, layout, "model.json")], check=True,
+                   stdout=subprocess.DEVNULL)
 
 predictions = {
     "course-run": [float(p) for p in regressor.predict(dv.transform(X_RIDES))],
     "nested-run": [float(p) for p in pipeline.predict(X_RIDES)],
     "exponent-run-id": [float(p) for p in pipeline.predict(X_RIDES)],
+    "export-beside-pickle": [float(p) for p in pipeline.predict(X_RIDES)],
+    "export-beside-bz2-joblib": [float(p) for p in pipeline.predict(X_RIDES)],
 }
 json.dump({"rides": RIDES, "predictions": predictions}, open(os.path.join(out, "cases.json"), "w"), indent=1)

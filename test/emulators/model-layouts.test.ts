@@ -85,3 +85,18 @@ describe("MLmodel's run_id", () => {
     expectScikitLearn(served.model.predict(rides), predictions['exponent-run-id']);
   });
 });
+
+describe('a directory without MLmodel holding a pickle and its model.json export', () => {
+  it('serves the pickle when it is readable here: the export beside it is no second model', async () => {
+    const loaded = await loadModelAt(local('export-beside-pickle'));
+    expect(loaded.file.name).toBe('model.joblib');
+    expectScikitLearn(loaded.model.predict(rides), predictions['export-beside-pickle']);
+  });
+
+  it('serves the export in place of a pickle it cannot read (a joblib file compressed with bz2)', async () => {
+    const loaded = await loadModelAt(local('export-beside-bz2-joblib'));
+    expect(loaded.file.name).toBe('model.json');
+    expect(loaded.note).toMatch(/model\.json served: it is the export of model\.joblib, which this runtime cannot read \(.*bz2/);
+    expectScikitLearn(loaded.model.predict(rides), predictions['export-beside-bz2-joblib']);
+  });
+});
