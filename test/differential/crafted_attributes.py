@@ -85,6 +85,7 @@ case("standard-scaler-with-mean-numpy-bool", make_pipeline(columns(StandardScale
 case("robust-scaler-with-scaling-0", make_pipeline(columns(RobustScaler()), LinearRegression()), True,
      lambda m: setattr(step(0, 0)(m), "with_scaling", 0) or setattr(step(0, 0)(m), "scale_", None))
 case("min-max-scaler-clip-1", make_pipeline(columns(MinMaxScaler()), LinearRegression()), True, setting(step(0, 0), clip=1))
+case("dict-vectorizer-sparse-0", make_pipeline(DictVectorizer(sparse=False), LinearRegression()), False, setting(step(0), sparse=0))
 case("target-scaler-with-std-1", TransformedTargetRegressor(make_pipeline(DictVectorizer(), LinearRegression()), transformer=StandardScaler()), False,
      lambda m: setattr(m.transformer_, "with_std", 1))
 case("column-transformer-sparse-output-1",
@@ -108,6 +109,10 @@ case("one-hot-infrequent-enabled-1",
      make_pipeline(columns(StandardScaler(), OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=10)), LinearRegression()), True,
      setting(step(0, 1), _infrequent_enabled=1), refusal=r"groups infrequent categories")
 
+
+# DictVectorizer's transform calls self.dtype(value): a dtype instance is float64 in name, and fails in scikit-learn.
+case("dict-vectorizer-dtype-instance", make_pipeline(DictVectorizer(), LinearRegression()), False,
+     setting(step(0), dtype=np.dtype("float64")), refusal=r"dtype: is the dtype instance numpy.dtype\(\"f8\"\), which scikit-learn's transform cannot call")
 
 
 # Zones fitted as astype(str) of a float column ("130.0"): no ride's zone text is one of them, so every ride would be unknown.

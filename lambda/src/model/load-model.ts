@@ -113,11 +113,14 @@ interface Found {
 const readFile = (bytes: Uint8Array, name: string, at: { where: string; single?: boolean }): Promise<ModelFile> =>
   attempt(at.single ? `cannot serve ${at.where}` : `cannot serve ${name} at ${at.where}`, () => readModelFile(bytes, name));
 
+/** The directory's model.pkl when the caller has read it already (undefined bytes: it is not there); else it is read here. */
+type UsualPickle = { readonly bytes: Uint8Array | undefined } | undefined;
+
 /** MLmodel's sklearn flavor: its pickle, or the model.json exported from it when the pickle cannot be read here. */
 async function sklearnFlavor(
   source: Directory,
   mlmodel: MlflowModelInfo | undefined,
-  usualPickle: Uint8Array | undefined,
+  usualPickle: UsualPickle,
 ): Promise<Found | undefined> {
   const { where, read } = source;
   const cannot = (what: string) => `cannot load the model from ${where}: ${what}`;
@@ -131,7 +134,9 @@ async function sklearnFlavor(
   }
   const pickleName = mlmodel?.sklearn?.pickledModel ?? DEFAULT_PICKLE_NAME;
   const pickle =
-    pickleName === DEFAULT_PICKLE_NAME ? usualPickle : await attempt(cannot(`cannot read ${pickleName}`), () => read(pickleName));
+    pickleName === DEFAULT_PICKLE_NAME && usualPickle !== undefined
+      ? usualPickle.bytes
+      : await attempt(cannot(`cannot read ${pickleName}`), () => read(pickleName));
   const json = () => attempt(cannot(`cannot read ${MODEL_FILE_NAME}`), () => read(MODEL_FILE_NAME));
   if (pickle === undefined) {
     const bytes = await json();
@@ -181,7 +186,7 @@ type Directory = Extract<ModelSource, { kind: 'directory' }>;
 async function mlflowDirectory(
   source: Directory,
   mlmodel: MlflowModelInfo | undefined,
-  usualPickle?: Uint8Array,
+  usualPickle?: UsualPickle,
 ): Promise<Found | undefined> {
   if (mlmodel === undefined || mlmodel.sklearn !== undefined || mlmodel.flavors.length === 0) {
     return sklearnFlavor(source, mlmodel, usualPickle);
@@ -245,13 +250,62 @@ async function directoryFiles(source: Directory, skip: (name: string) => boolean
     const model = await mlflowDirectory(sub, mlmodel);
     if (model) found.push({ ...model, file: `${dir}/${model.file}`, parts: model.parts.map((p) => ({ ...p, from: `${dir}/${p.from}` })) });
   }
+  const files = new Map<string, Uint8Array>();
   for (const name of loose) {
     const bytes = await attempt(`cannot read ${name} at ${where}`, () => read(name));
-    if (bytes === undefined) continue;
-    const file = await readFile(bytes, name, { where });
-    found.push({ file: name, ...file, parts: located(file, inside(where, name)) });
+    if (bytes !== undefined) files.set(name, bytes);
+  }
+  const exports = exportsBeside(files);
+  const exported = new Set(exports.values());
+  for (const [name, bytes] of files) {
+    if (exported.has(name)) continue; // read with the pickle it is the export of
+    const json = exports.get(name);
+    if (json === undefined) {
+      const file = await readFile(bytes, name, { where });
+      found.push({ file: name, ...file, parts: located(file, inside(where, name)) });
+      continue;
+    }
+    // As in an MLflow directory: the pickle wins, and its export is served only where the pickle cannot be read here.
+    try {
+      const file = readModelFile(bytes, name);
+      found.push({
+        file: name,
+        ...file,
+        parts: located(file, inside(where, name)),
+        note: `${name} served; ${json} beside it is its export`,
+      });
+    } catch (error) {
+      if (!(error instanceof ModelFormatError)) throw error;
+      const file = await readFile(files.get(json) as Uint8Array, json, { where });
+      const note = `${json} served: it is the export of ${name}, which this runtime cannot read (${error.message})`;
+      found.push({ file: json, ...file, parts: located(file, inside(where, json)), note });
+    }
   }
   return found;
+}
+
+/**
+ * The model.json files that are exports of a file beside them (tools/export_model.py records the
+ * sha256 of the pickle it read), by that file's name. A model.json that is not one, or that
+ * cannot be read, is read as a model file of its own.
+ */
+function exportsBeside(files: ReadonlyMap<string, Uint8Array>): Map<string, string> {
+  const exports = new Map<string, string>();
+  for (const [name, bytes] of files) {
+    if (name !== MODEL_FILE_NAME && !name.endsWith(`/${MODEL_FILE_NAME}`)) continue;
+    let recorded: string | undefined;
+    try {
+      recorded = readModelFile(bytes, name).producer?.source_sha256;
+    } catch {
+      continue;
+    }
+    const dir = name.slice(0, -MODEL_FILE_NAME.length);
+    for (const [other, otherBytes] of files) {
+      const beside = other !== name && other.startsWith(dir) && !other.slice(dir.length).includes('/');
+      if (beside && recorded !== undefined && sha256(otherBytes) === recorded) exports.set(other, name);
+    }
+  }
+  return exports;
 }
 
 /** Whether the parts lack a featurizer: a regressor alone, which a vectorizer beside it may complete. */
@@ -276,7 +330,7 @@ async function loadDirectory(source: Directory): Promise<Found> {
     mlmodelBytes &&
     (await attempt(cannot(`${MLMODEL_FILE_NAME} is not valid`), () => parseMlmodel(new TextDecoder().decode(mlmodelBytes))));
   if (mlmodel !== undefined) {
-    const found = await mlflowDirectory(source, mlmodel, usualPickle);
+    const found = await mlflowDirectory(source, mlmodel, { bytes: usualPickle });
     if (found) return found;
     const pickleName = mlmodel.sklearn?.pickledModel ?? DEFAULT_PICKLE_NAME;
     throw new ModelLoadError(
@@ -286,7 +340,7 @@ async function loadDirectory(source: Directory): Promise<Found> {
   // No MLmodel: the model files here, together. Without a listing (a role that may not list), the usual files only.
   const files = await directoryFiles(source, () => false).catch(async (error) => {
     if (error instanceof ModelLoadError && !/cannot list/.test(error.message)) throw error;
-    const usual = await sklearnFlavor(source, undefined, usualPickle);
+    const usual = await sklearnFlavor(source, undefined, { bytes: usualPickle });
     return usual ? [usual] : [];
   });
   if (files.length === 0) {

@@ -1,4 +1,6 @@
 /** What MLflow's MLmodel file says about the model, as far as serving it is concerned. */
+import type { Scalar } from 'yaml';
+
 export interface MlflowModelInfo {
   runId?: string;
   flavors: string[];
@@ -26,12 +28,28 @@ export interface BoosterFlavor {
 const FILE_NAME = /^(?!\.\.?$)[^/\\]+$/;
 
 /**
+ * MLmodel's run_id as MLflow reads it. MLflow writes it with PyYAML, whose YAML 1.1 floats need
+ * a dot, so a run id of digits around one `e` (`1234e5...`) is written unquoted, as a string;
+ * YAML 1.2 reads that as a number. A plain scalar read so is its text.
+ */
+function runIdOf(node: unknown, isScalar: (node: unknown) => node is Scalar): string | undefined {
+  if (!isScalar(node)) return undefined;
+  if (typeof node.value === 'string') return node.value;
+  const { source } = node;
+  return typeof node.value === 'number' && node.type === 'PLAIN' && typeof source === 'string' && /^[0-9]+[eE][0-9]+$/.test(source)
+    ? source
+    : undefined;
+}
+
+/**
  * Reads an MLmodel file (YAML; the signature's inputs are a JSON string inside it). The YAML
  * parser is imported on first use, so that a cold start evaluates it while S3 is answering.
  */
 export async function parseMlmodel(text: string): Promise<MlflowModelInfo> {
-  const { parse } = await import('yaml');
-  const doc = parse(text) as Record<string, unknown> | null;
+  const { isScalar, parseDocument } = await import('yaml');
+  const document = parseDocument(text);
+  if (document.errors.length > 0) throw document.errors[0];
+  const doc = document.toJS() as Record<string, unknown> | null;
   if (typeof doc !== 'object' || doc === null) throw new Error('expected a YAML mapping');
   const signature = doc.signature as { inputs?: unknown } | undefined;
   let signatureInputs: string[] | undefined;
@@ -62,8 +80,17 @@ export async function parseMlmodel(text: string): Promise<MlflowModelInfo> {
     return { data, modelClass: str(f.model_class), modelFormat: str(f.model_format), version: str(f[versionKey]) };
   };
   const pyfunc = flavors.python_function as Record<string, unknown> | undefined;
+  // mlflow.pyfunc.load_model reads python_function's model_path, mlflow.sklearn.load_model the sklearn flavor's
+  // pickled_model: MLflow writes one name in both, and two files would be two models, either of which may be the one meant.
+  const pyfuncPath = typeof pyfunc === 'object' && pyfunc !== null ? pyfunc.model_path : undefined;
+  if (sklearn !== undefined && pyfunc?.loader_module === 'mlflow.sklearn' && pyfuncPath != null && pyfuncPath !== sklearn.pickledModel) {
+    throw new Error(
+      `its python_function flavor loads ${JSON.stringify(pyfuncPath)} and its sklearn flavor ${JSON.stringify(sklearn.pickledModel)}: ` +
+        'which file is the model is not known (MLflow writes the same file name in both)',
+    );
+  }
   return {
-    runId: typeof doc.run_id === 'string' ? doc.run_id : undefined,
+    runId: runIdOf(document.get('run_id', true), isScalar),
     xgboost: booster('xgboost', 'model.xgb', 'xgb_version'),
     lightgbm: booster('lightgbm', 'model.lgb', 'lgb_version'),
     loaderModule: typeof pyfunc === 'object' && pyfunc !== null ? str(pyfunc.loader_module) : undefined,

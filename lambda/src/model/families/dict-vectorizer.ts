@@ -7,7 +7,7 @@
  */
 import { describeRecipes, RECIPES, recipeOf } from '../../rides/schema';
 import { fail } from '../errors';
-import { fitted, instanceOf } from '../pickle/attributes';
+import { fitted, flag, instanceOf } from '../pickle/attributes';
 import { NumpyDtype } from '../pickle/numpy';
 import { describePython, isPyGlobal, type PyObject } from '../pickle/python-object';
 import { checkVectorizerTransform } from '../pickle/sklearn-predict';
@@ -31,12 +31,13 @@ export interface DictVectorizerSpec extends SpecBase {
 
 const CLASS = 'sklearn.feature_extraction._dict_vectorizer.DictVectorizer';
 
-/** The float64 dtypes a DictVectorizer may have been given: anything else rounds the features before the model sees them. */
+/**
+ * The float64 types a DictVectorizer may have been given: anything else rounds the features
+ * before the model sees them. Its transform calls `self.dtype(value)`, so a dtype instance
+ * (`np.dtype("float64")`) fails there in scikit-learn: only the type itself is served.
+ */
 function isFloat64(dtype: unknown): boolean {
-  return (
-    (isPyGlobal(dtype) && ['numpy.float64', 'builtins.float', '__builtin__.float'].includes(dtype.pythonName)) ||
-    (dtype instanceof NumpyDtype && dtype.kind === 'f' && dtype.itemSize === 8)
-  );
+  return isPyGlobal(dtype) && ['numpy.float64', 'builtins.float', '__builtin__.float'].includes(dtype.pythonName);
 }
 
 function fromPickle(object: PyObject, where: string): Omit<DictVectorizerSpec, 'type'> {
@@ -57,14 +58,22 @@ function fromPickle(object: PyObject, where: string): Omit<DictVectorizerSpec, '
     }
     names[index as number] = name as string;
   }
-  if (!isFloat64(a.get('dtype'))) {
-    fail(`${where}.dtype`, `DictVectorizer(dtype=${describePython(a.get('dtype'))}) is not served; only float64 keeps the features exact`);
+  const dtype = a.get('dtype');
+  if (dtype instanceof NumpyDtype) {
+    fail(
+      `${where}.dtype`,
+      `is the dtype instance numpy.dtype("${dtype.kind}${dtype.itemSize}"), which scikit-learn's transform cannot call: no fit makes it`,
+    );
+  }
+  if (!isFloat64(dtype)) {
+    fail(`${where}.dtype`, `DictVectorizer(dtype=${describePython(dtype)}) is not served; only float64 keeps the features exact`);
   }
   return {
     estimator: 'DictVectorizer',
-    // Python reads both as attributes: a DictVectorizer without them fails in transform. parse checks their types.
+    // Python reads both as attributes: a DictVectorizer without them fails in transform. parse checks the separator's type;
+    // sparse is read as transform's `if self.sparse:` reads it.
     separator: fitted(a, 'separator', where) as string,
-    sparse: fitted(a, 'sparse', where) as boolean,
+    sparse: flag(a, 'sparse', where),
     feature_names: names,
   };
 }
