@@ -84,6 +84,12 @@ export async function startPredictionService(config: Config, options: ServiceOpt
     }),
   });
 
+  // MODEL_LOCATION with RUN_ID as the label the user chose: allowed, but a label that is not the model's own run is said once.
+  if (config.model.runId !== undefined && mlmodel?.runId !== undefined && mlmodel.runId !== config.model.runId) {
+    logger.warn(
+      `the predictions carry RUN_ID ${config.model.runId} as their version, but the MLmodel at ${served.location} is run ${mlmodel.runId}'s`,
+    );
+  }
   const drift = startDriftMonitor(reference, { model, mlflowRunId: mlmodel?.runId }, config.drift);
   const validator = new RideValidator(config.rideLimits);
   const clock = options.clock ?? realClock;

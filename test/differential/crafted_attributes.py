@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer, TransformedTargetRegressor
 from sklearn.feature_extraction import DictVectorizer
-from sklearn.linear_model import LinearRegression
+from sklearn.linear_model import LinearRegression, PoissonRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, RobustScaler, StandardScaler
 
@@ -134,5 +134,13 @@ def reverse_categories(model):
 case("one-hot-numeric-categories-unsorted",
      make_pipeline(columns(StandardScaler(), OneHotEncoder(handle_unknown="ignore")), LinearRegression()), True,
      reverse_categories, refusal=r"categories_\[0\]: numeric categories out of order")
+
+# A GLM as scikit-learn 1.0 pickled it, before the common losses: no _base_loss (predict then fails here).
+def without_base_loss(model):
+    del step(1)(model)._base_loss
+
+
+case("glm-without-base-loss", make_pipeline(DictVectorizer(), PoissonRegressor(max_iter=300)), False, without_base_loss,
+     refusal=r"has no _base_loss: it was pickled by scikit-learn 1\.0 or older, whose PoissonRegressor is not read")
 
 json.dump({"rides": RIDES, "cases": cases}, open(os.path.join(out, "cases.json"), "w"), indent=1)

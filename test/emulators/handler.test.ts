@@ -161,6 +161,20 @@ describe('prediction service', () => {
     );
   });
 
+  it('says at start when RUN_ID labels a model from MODEL_LOCATION whose MLmodel is another run', async () => {
+    const warn = vi.spyOn(logger, 'warn');
+    try {
+      const location = `s3://${BUCKET}/1/${DEMO_RUN_ID}/artifacts/model/`;
+      const service = await start({ MODEL_LOCATION: location, MODEL_BUCKET: undefined, RUN_ID: 'my-label' });
+      expect(service.served.version).toBe('my-label');
+      expect(warn).toHaveBeenCalledWith(
+        `the predictions carry RUN_ID my-label as their version, but the MLmodel at ${location} is run ${DEMO_RUN_ID}'s`,
+      );
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it('fails at start with the model location when the run does not exist', async () => {
     await expect(start({ RUN_ID: 'no-such-run' })).rejects.toThrow(`no model at s3://${BUCKET}/1/no-such-run/artifacts/model/`);
   });

@@ -99,7 +99,8 @@ export function combineParts(parts: readonly ModelPart[], where: string): { spec
   if (parts.length === 1 && regressor.length === 1) {
     fail(
       where,
-      `${list(regressor)} takes the matrix of a vectorizer, and there is none beside it (a DictVectorizer or ColumnTransformer, pickled with it or in the same directory)`,
+      `${list(regressor)} takes the matrix of a vectorizer, and there is none beside it (a DictVectorizer or ColumnTransformer: ` +
+        "pickled with it, in the same directory when it has no MLmodel, or in the run's artifacts when RUN_ID locates the model)",
     );
   }
   const ambiguous = model.length + featurizer.length > 1 || regressor.length > 1 || (model.length > 0 && regressor.length > 0);

@@ -52,6 +52,12 @@ function fromPickle(object: PyObject, where: string): Omit<LinearSpec, 'type'> {
   const coef = singleOutputArray(fitted(a, 'coef_', where), `${where}.coef_`);
   // An intercept_ of 0.0 when fit_intercept=False, one value per output otherwise (SGD's and LinearSVR's are arrays).
   const intercept = singleNumber(fitted(a, 'intercept_', where), `${where}.intercept_`);
+  if (GLMS.includes(estimator) && !a.has('_base_loss') && a.has('coef_')) {
+    fail(
+      where,
+      `has no _base_loss: it was pickled by scikit-learn 1.0 or older, whose ${estimator} is not read; save it with scikit-learn 1.1 or later`,
+    );
+  }
   const link = GLMS.includes(estimator) ? linkOfLoss(fitted(a, '_base_loss', where), `${where}._base_loss`) : 'identity';
   return { estimator, coef, intercept, link };
 }
