@@ -88,33 +88,11 @@ export class DriftWindow {
   compare(thresholds: Thresholds): WindowComparison {
     const features = this.bins.all.map((counter, i): FeatureDrift => {
       const window = shares(this.counts[i]);
-      if (counter.profile.kind === 'numeric') {
-        const reference = counter.profile.proportions;
-        const value = psi(reference, window);
-        return {
-          name: counter.feature.name,
-          kind: 'numeric',
-          statistic: 'psi',
-          value,
-          threshold: thresholds.psi,
-          exceeded: value > thresholds.psi,
-          window,
-          reference,
-        };
-      }
+      const { name } = counter.feature;
       const p = counter.profile;
-      const reference = [...p.proportions, p.other];
-      const value = jensenShannonDistance(reference, window);
-      return {
-        name: counter.feature.name,
-        kind: 'categorical',
-        statistic: 'jensen-shannon',
-        value,
-        threshold: thresholds.jensenShannon,
-        exceeded: value > thresholds.jensenShannon,
-        window,
-        reference,
-      };
+      return p.kind === 'numeric'
+        ? drift(name, 'numeric', thresholds, p.proportions, window)
+        : drift(name, 'categorical', thresholds, [...p.proportions, p.other], window);
     });
     let sum = 0;
     for (let i = 0; i < this.rides; i++) sum += this.predictions[i];
@@ -122,20 +100,11 @@ export class DriftWindow {
     const found = quantiles(this.predictions, wanted, this.rides);
     const percentiles = Object.fromEntries(PERCENTILES.map((p, i) => [`p${p}`, found[i]])) as Percentiles;
     const reference = this.bins.profile.prediction;
-    const window = shares(this.predictionCounts);
-    const value = psi(reference.proportions, window);
     return {
       rides: this.rides,
       features,
       prediction: {
-        name: reference.name,
-        kind: 'prediction',
-        statistic: 'psi',
-        value,
-        threshold: thresholds.psi,
-        exceeded: value > thresholds.psi,
-        window,
-        reference: reference.proportions,
+        ...drift(reference.name, 'prediction', thresholds, reference.proportions, shares(this.predictionCounts)),
         mean: sum / this.rides,
         referenceMean: reference.mean,
         percentiles,
@@ -147,6 +116,14 @@ export class DriftWindow {
           : found.slice(PERCENTILES.length),
     };
   }
+}
+
+/** One feature's comparison: PSI for numbers and the predictions, Jensen-Shannon distance for categories, against its threshold. */
+function drift(name: string, kind: FeatureDrift['kind'], thresholds: Thresholds, reference: number[], window: number[]): FeatureDrift {
+  const statistic: DriftStatistic = kind === 'categorical' ? 'jensen-shannon' : 'psi';
+  const value = statistic === 'psi' ? psi(reference, window) : jensenShannonDistance(reference, window);
+  const threshold = statistic === 'psi' ? thresholds.psi : thresholds.jensenShannon;
+  return { name, kind, statistic, value, threshold, exceeded: value > threshold, window, reference };
 }
 
 /** A closed window of one shard, as the monitor reports and emits it. */
