@@ -5,6 +5,7 @@
  */
 import { isFeatureName, RECIPES } from '../../rides/schema';
 import { fail } from '../errors';
+import { chargeEstimators, chargeNodes } from '../limits';
 import type { Regressor, SparseRows } from '../sparse-rows';
 import type { PredictionStage, StageInput } from '../stage';
 import type { Signature } from './family';
@@ -15,6 +16,15 @@ import { numberColumns } from './ride-columns';
 export function rideColumnsOf(featureNames: readonly string[] | undefined): readonly string[] | undefined {
   if (featureNames === undefined || featureNames.length === 0) return undefined;
   return featureNames.every((name) => isFeatureName(name) && RECIPES[name].number !== undefined) ? featureNames : undefined;
+}
+
+/**
+ * Charges the load for a booster's trees and each tree's nodes, as scikit-learn's are charged as
+ * they are parsed (limits.ts).
+ */
+export function chargeTrees<T>(trees: readonly T[], nodesOf: (tree: T) => number, path: string): void {
+  chargeEstimators(trees.length, `${path}.trees`);
+  for (const [i, tree] of trees.entries()) chargeNodes(nodesOf(tree), `${path}.trees[${i}]`);
 }
 
 export const boosterSignature = (featureNames: readonly string[] | undefined): Signature => ({

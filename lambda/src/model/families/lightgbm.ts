@@ -16,11 +16,10 @@ import {
   readLightGBMModel,
 } from '../boosters';
 import { BOOSTER_CLASSES } from '../boosters/python-classes';
-import { chargeEstimators, chargeNodes } from '../limits';
 import type { PyObject } from '../pickle/python-object';
 import { field, stringAt } from '../spec-checks';
 import type { SpecBase } from '../stage';
-import { boosterSignature, boosterStage } from './boosters';
+import { boosterSignature, boosterStage, chargeTrees } from './boosters';
 import type { Family } from './family';
 
 export interface LightGBMSpec extends SpecBase {
@@ -37,16 +36,15 @@ const CLASSES: Record<string, string> = {
 /** Feature names LightGBM made up itself (Column_0, ...) name nothing of the ride. */
 const namesOf = (model: LightGBMModel) => (model.featureNamesGenerated ? undefined : model.featureNames);
 
-/** A spec from a model.json (version 2: the model's own text, `text`), or one the pickle reader made. */
-/** Charges the load for the trees (their splits and leaves), as scikit-learn's are charged as they are parsed (limits.ts). */
+/** Charges the load for the trees, their splits and leaves (limits.ts). */
 function counted(spec: LightGBMSpec, path: string): LightGBMSpec {
-  chargeEstimators(spec.model.trees.length, `${path}.trees`);
-  for (const [i, tree] of spec.model.trees.entries()) chargeNodes(2 * tree.threshold.length + 1, `${path}.trees[${i}]`);
+  chargeTrees(spec.model.trees, (tree) => 2 * tree.threshold.length + 1, path);
   return spec;
 }
 
 const parse = (spec: Record<string, unknown>, path: string): LightGBMSpec => counted(parseModel(spec, path), path);
 
+/** A spec from a model.json (version 2: the model's own text, `text`), or one the pickle reader made. */
 function parseModel(spec: Record<string, unknown>, path: string): LightGBMSpec {
   const estimator = typeof spec.estimator === 'string' ? spec.estimator : 'LightGBM Booster';
   // Typed arrays: made by this runtime's reader from a pickle, never by JSON.

@@ -20,11 +20,10 @@ import {
 } from '../boosters';
 import { BOOSTER_CLASSES } from '../boosters/python-classes';
 import { fail } from '../errors';
-import { chargeEstimators, chargeNodes } from '../limits';
 import type { PyObject } from '../pickle/python-object';
 import { field, integerAt, numberArray, objectAt, oneOf, parameter, stringAt } from '../spec-checks';
 import type { SpecBase } from '../stage';
-import { boosterSignature, boosterStage } from './boosters';
+import { boosterSignature, boosterStage, chargeTrees } from './boosters';
 import type { Family } from './family';
 
 export interface XGBoostSpec extends SpecBase {
@@ -88,20 +87,19 @@ function fromExport(spec: Record<string, unknown>, path: string): XGBoostModel {
   };
 }
 
-/**
- * A spec from a model.json: version 2 holds the booster's own JSON document (`document`,
- * with the `api` whose predict it reproduces); version 1, the exporter's arrays. A spec the
- * pickle reader made already holds the checked model.
- */
-/** Charges the load for the trees, as scikit-learn's are charged as they are parsed (limits.ts). */
+/** Charges the load for the trees (limits.ts). */
 function counted(spec: XGBoostSpec, path: string): XGBoostSpec {
-  chargeEstimators(spec.model.trees.length, `${path}.trees`);
-  for (const [i, tree] of spec.model.trees.entries()) chargeNodes(tree.left.length, `${path}.trees[${i}]`);
+  chargeTrees(spec.model.trees, (tree) => tree.left.length, path);
   return spec;
 }
 
 const parse = (spec: Record<string, unknown>, path: string): XGBoostSpec => counted(parseModel(spec, path), path);
 
+/**
+ * A spec from a model.json: version 2 holds the booster's own JSON document (`document`,
+ * with the `api` whose predict it reproduces); version 1, the exporter's arrays. A spec the
+ * pickle reader made already holds the checked model.
+ */
 function parseModel(spec: Record<string, unknown>, path: string): XGBoostSpec {
   const estimator = typeof spec.estimator === 'string' ? spec.estimator : 'XGBoost';
   // Typed arrays: made by this runtime's reader from a pickle, never by JSON.
