@@ -8,6 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   DEFAULT_ARTIFACT_PATH,
+  isArtifactPath,
   MLMODEL_FILE_NAME,
   mlflowArtifactsPath,
   mlflowModelPath,
@@ -58,7 +59,7 @@ export async function placeModel(s3: S3Client, bucket: string, experimentId: str
   if (isDirectory && runId !== undefined && model.runId === undefined) {
     // In a run's layout on disk (.../artifacts/models_mlflow), the artifact path it was logged with; else MLflow's default.
     const name = basename(model.path);
-    const inRun = basename(dirname(model.path)) === 'artifacts' && /^[^\s.][^\s]*$/.test(name);
+    const inRun = basename(dirname(model.path)) === 'artifacts' && isArtifactPath(name);
     const artifactPath = inRun ? name : DEFAULT_ARTIFACT_PATH;
     if (inRun) {
       // The run's artifacts, all of them: a vectorizer logged apart (preprocessor/) and reference/ come along.

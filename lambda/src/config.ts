@@ -16,6 +16,7 @@ import {
   DEFAULT_ARTIFACT_PATH,
   DEFAULT_EXPERIMENT_ID,
   DRIFT_DEFAULTS,
+  isArtifactPath,
   mlflowArtifactsPath,
   mlflowModelPath,
   RESOURCE_NAMES,
@@ -207,8 +208,7 @@ export function parseConfig(env: Env): Config {
  */
 function artifactPathOf(path: string, problems: string[]): string | undefined {
   const trimmed = path.replace(/^\/+|\/+$/g, '');
-  const segments = trimmed.split('/');
-  if (trimmed === '' || segments.some((s) => s === '' || s === '.' || s === '..' || /\s/.test(s))) {
+  if (!isArtifactPath(trimmed)) {
     problems.push(
       `MODEL_ARTIFACT_PATH must be a path inside the run's artifacts, such as "model" or "models_mlflow", got ${JSON.stringify(path)}`,
     );

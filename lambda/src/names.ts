@@ -35,6 +35,14 @@ export const DEFAULT_TIMEOUT_SECONDS = 60;
 export const DEFAULT_ARTIFACT_PATH = 'model';
 
 /**
+ * Whether a path is one MODEL_ARTIFACT_PATH may be: relative, of plain segments (no `.`, `..`,
+ * empty segment or whitespace), never out of the run's artifacts. Its slashes at either end
+ * are left to the caller.
+ */
+export const isArtifactPath = (path: string): boolean =>
+  path !== '' && path.split('/').every((s) => s !== '' && s !== '.' && s !== '..' && !/\s/.test(s));
+
+/**
  * A run's artifacts, as MLflow lays them out in its artifact store (a bucket, or a local
  * `mlruns/`): `{experiment}/{run}/artifacts/`.
  */
