@@ -10,13 +10,13 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { decodeRideRecord, type Ride } from '../lambda/src';
-import { RIDE_FIELDS, type RideField } from '../lambda/src/rides/schema';
+import { type FieldRule, RIDE_FIELDS, type RideField } from '../lambda/src/rides/schema';
 import { RideValidator, type Validation } from '../lambda/src/rides/validate-ride';
 
 /** The columns read: a ride's fields, as the function's schema declares them. */
 export const RIDE_COLUMNS = Object.keys(RIDE_FIELDS) as RideField[];
 /** The ones a ride may leave out: a file may lack the column, and a row's empty value is the field not sent. */
-const OPTIONAL_COLUMNS = new Set(RIDE_COLUMNS.filter((c) => (RIDE_FIELDS[c] as { optional?: boolean }).optional));
+const OPTIONAL_COLUMNS = new Set(RIDE_COLUMNS.filter((c) => (RIDE_FIELDS[c] as FieldRule).optional));
 const REQUIRED_COLUMNS = RIDE_COLUMNS.filter((c) => !OPTIONAL_COLUMNS.has(c));
 
 export interface RideFile {

@@ -130,7 +130,8 @@ describe('what else is refused by name, not as "not valid JSON"', () => {
     );
     // Read as the UBJSON it is: refused only because a Booster alone has no featurizer to fill its columns.
     expect(await refusal(join(out, 'model.ubj'))).toContain(
-      'XGBoost Booster (model.ubj) takes the matrix of a vectorizer, and there is none beside it',
+      'XGBoost Booster (model.ubj) takes the matrix of a vectorizer, and there is none beside it (a DictVectorizer or ColumnTransformer: ' +
+        "pickled with it, in the same directory when it has no MLmodel, or in the run's artifacts when RUN_ID locates the model)",
     );
   });
 
