@@ -433,14 +433,16 @@ describe(`the app deployed to moto_server as stage ${STAGE}`, { timeout: 300_000
   it('fails a deploy that moto reports CREATE_COMPLETE with none of its resources, as the plain route gives', async () => {
     // The plain route: cdk deploy of the app as it is (the KMS key's tags, a change set), which moto "completes" with nothing.
     const out = join(work, 'bare.out');
-    const { stderr } = await promisify(execFile)(
+    const { stdout, stderr } = await promisify(execFile)(
       'node_modules/.bin/cdk',
       ['deploy', '-o', out, '-c', 'stage=bare', '-c', 'packaging=zip', '--require-approval', 'never', '--no-notices'],
       { env: moto.env, encoding: 'utf8' },
     );
-    expect(stderr).toContain('✅  RideDuration-bare');
+    // The CLI writes its messages to stderr, or to stdout where CI is set (as in a CI run): read both.
+    const output = stdout + stderr;
+    expect(output).toContain('✅  RideDuration-bare');
     // In moto's environment, the CDK CLI's SDK keeps its notice about Node.js 22 to itself.
-    expect(stderr).not.toContain('NodeVersionSupportWarning');
+    expect(output).not.toContain('NodeVersionSupportWarning');
     expect((await describeOnMoto(moto, 'RideDuration-bare')).status).toBe('CREATE_COMPLETE');
     const { Resources } = JSON.parse(readFileSync(join(out, 'RideDuration-bare.template.json'), 'utf8'));
     const assembly = { dir: out, stackName: 'RideDuration-bare', resources: Resources };
