@@ -18,6 +18,7 @@ import {
   type ReferenceProfile,
   type WindowReport,
 } from '../../lambda/src/monitoring';
+import { CategoryBins } from '../../lambda/src/monitoring/bins';
 import { predictionEvent } from '../../lambda/src/rides/prediction-event';
 import type { Ride } from '../../lambda/src/rides/ride';
 import { RECIPES } from '../../lambda/src/rides/schema';
@@ -117,6 +118,17 @@ describe('the profile', () => {
     expect(tied.percentiles.p50).toBe(1);
   });
 
+  it('bins a number by the count of edges at or below it, scanned or searched', () => {
+    const random = seededRandom(11);
+    // Up to 16 edges are scanned from the first, more are searched: both count the same.
+    for (const length of [0, 1, 2, 9, 16, 17, 40]) {
+      const edges = Array.from({ length }, (_, i) => i * 1.5 + (i % 3) / 7);
+      for (const x of [...edges, ...edges.map((e) => e - 1e-9), -1, 1e9, Number.NaN, ...Array.from({ length: 50 }, () => random() * 70)]) {
+        expect(numericBin(edges, x), `${x} among ${length} edges`).toBe(edges.filter((e) => e <= x).length);
+      }
+    }
+  });
+
   it('keeps the most frequent categories and counts the rest as other', () => {
     const p = categoricalProfile('c', ['a', 'a', 'a', 'b', 'b', 'c', 'd'], 2);
     expect(p.categories).toEqual(['a', 'b']);
@@ -212,7 +224,8 @@ describe('DriftMonitor', () => {
 
 describe("a category's key", () => {
   it("is equal for two rides exactly when their recipe's texts are, at and beyond the pair key's span", () => {
-    const values = [0, 1, 7, 130, 265, 32_767, 32_768, 40_000, -1, -0, 1e6];
+    // Around the small keys' span (zone ids below 512) and the large ones' (below 16,384), and what is neither.
+    const values = [0, 1, 7, 130, 265, 511, 512, 513, 16_383, 16_384, 32_768, -1, -0, 1.5, 1e6];
     const pairs = values.flatMap((a) => values.map((b) => ({ PULocationID: a, DOLocationID: b, trip_distance: 1 })));
     for (const name of ['PU_DO', 'PULocationID', 'DOLocationID'] as const) {
       const recipe = RECIPES[name];
@@ -225,7 +238,22 @@ describe("a category's key", () => {
       }
     }
     // Beyond the span, a pair has no key: the text counts it.
-    expect(RECIPES.PU_DO.categoryKey?.({ PULocationID: 40_000, DOLocationID: 1, trip_distance: 1 })).toBeUndefined();
+    expect(RECIPES.PU_DO.categoryKey?.({ PULocationID: 16_384, DOLocationID: 1, trip_distance: 1 })).toBeUndefined();
+    expect(RECIPES.PU_DO.categoryKey?.({ PULocationID: 1.5, DOLocationID: 1, trip_distance: 1 })).toBeUndefined();
+  });
+
+  it('finds the bin its text has, the first time and after, in the table of small keys and beyond it', () => {
+    const [zone] = monitoredFeaturesOf({ inputs: [{ name: 'PULocationID', as: 'category' }] });
+    const ids = [3, 0, 1, 265, 511, 512, 70_000, 262_143, 262_144, 5e6, 2 ** 31, -5, -0, 1.5, 40];
+    const profile = categoricalProfile('PULocationID', ['40', '3', '3', '262143', '5000000', '-5', '1.5', '0'], 5);
+    const bins = new CategoryBins(zone, profile);
+    const textOnly = new CategoryBins({ ...zone, key: undefined }, profile);
+    const ride = (id: number): Ride => ({ PULocationID: id, DOLocationID: 1, trip_distance: 1 });
+    for (const round of [1, 2]) {
+      for (const id of ids) expect(bins.binOf(ride(id)), `${id}, round ${round}`).toBe(textOnly.binOf(ride(id)));
+    }
+    expect(bins.binOf(ride(3))).toBe(0);
+    expect(bins.binOf(ride(70_000))).toBe(bins.size - 1); // other
   });
 
   it('counts the same windows as the texts do', () => {

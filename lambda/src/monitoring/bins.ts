@@ -8,7 +8,9 @@ import type { MonitoredFeature } from './features';
 import { numericBin } from './histogram';
 import { type CategoricalProfile, type FeatureProfile, type NumericProfile, ProfileError, type ReferenceProfile } from './profile';
 
-/** The most category keys remembered per feature: every pair of the 265 NYC zones (70,225) fits. */
+/** Category keys below this are remembered in a table (a PU_DO of two zones below 512 is one); the others in a Map. */
+const TABLE_KEYS = 1 << 18;
+/** The most category keys remembered in the Map, per feature: every pair of the 265 NYC zones (70,225) fits. */
 const MAX_REMEMBERED_KEYS = 100_000;
 
 /** A number's bin: how many of the profile's edges are at or below it. */
@@ -34,12 +36,15 @@ export class NumericBins {
 
 /**
  * A category's bin: its index among the profile's top categories, or the last ("other"). Found
- * by the ride's text the first time its key is seen, by the key (a number) after that.
+ * by the ride's text the first time its key is seen, by the key (a number) after that: in a
+ * table for small keys, as a Map lookup would cost more than the rest of a ride's counting.
  */
 export class CategoryBins {
   /** The bins: one per top category, then "other". */
   readonly size: number;
   private readonly byText: Map<string, number>;
+  /** Each small key's bin + 1 (0: not seen yet), grown to the largest key seen. */
+  private table = new Int32Array(0);
   private readonly byKey = new Map<number, number>();
 
   constructor(
@@ -54,14 +59,27 @@ export class CategoryBins {
   binOf(ride: Ride): number | undefined {
     const key = this.feature.key?.(ride);
     if (key !== undefined) {
-      const bin = this.byKey.get(key);
-      if (bin !== undefined) return bin;
+      const known = key < this.table.length && (key | 0) === key && key >= 0 ? this.table[key] - 1 : this.byKey.get(key);
+      if (known !== undefined && known >= 0) return known;
     }
     const value = this.feature.value(ride);
     if (value === undefined) return undefined;
     const bin = this.byText.get(typeof value === 'string' ? value : String(value)) ?? this.size - 1;
-    if (key !== undefined && this.byKey.size < MAX_REMEMBERED_KEYS) this.byKey.set(key, bin);
+    if (key !== undefined) this.remember(key, bin);
     return bin;
+  }
+
+  private remember(key: number, bin: number): void {
+    if ((key | 0) === key && key >= 0 && key < TABLE_KEYS) {
+      if (key >= this.table.length) {
+        let length = Math.max(1, this.table.length);
+        while (length <= key) length *= 2;
+        const grown = new Int32Array(length);
+        grown.set(this.table);
+        this.table = grown;
+      }
+      this.table[key] = bin + 1;
+    } else if (this.byKey.size < MAX_REMEMBERED_KEYS) this.byKey.set(key, bin);
   }
 }
 

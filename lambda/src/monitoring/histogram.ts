@@ -5,8 +5,19 @@
  */
 import { type CategoricalProfile, type NumericProfile, PERCENTILES, type Percentiles } from './profile';
 
-/** The number of edges at or below x: its bin among edges.length + 1 (binary search, edges increasing). */
+/**
+ * Edge lists up to this long are scanned from the start: for a profile's 9 edges (10 bins) a
+ * scan costs a third of a binary search, whose branches a processor cannot predict.
+ */
+const SCANNED_EDGES = 16;
+
+/** The number of edges at or below x: its bin among edges.length + 1 (edges increasing). */
 export function numericBin(edges: ArrayLike<number>, x: number): number {
+  if (edges.length <= SCANNED_EDGES) {
+    let bin = 0;
+    while (bin < edges.length && edges[bin] <= x) bin++;
+    return bin;
+  }
   let lo = 0;
   let hi = edges.length;
   while (lo < hi) {

@@ -104,9 +104,19 @@ export interface FeatureRecipe {
   readonly categoryKey?: (ride: Ride) => number | undefined;
 }
 
-/** Below this, two zone ids make one small integer key (a V8 small integer, hashed without allocating). */
-const PAIR_KEY_SPAN = 1 << 15;
-const pairKey = (a: number, b: number) => (a >= 0 && a < PAIR_KEY_SPAN && b >= 0 && b < PAIR_KEY_SPAN ? a * PAIR_KEY_SPAN + b : undefined);
+/** Zone ids below this (NYC's are 1 to 265) pair into keys below 2^18, which the drift monitor looks up in a table. */
+const SMALL_ZONES = 1 << 9;
+/** Zone ids below this pair into keys above those, still V8 small integers (below 2^30). */
+const LARGE_ZONES = 1 << 14;
+/** Whether x is an integer from 0 to span - 1 (span a power of two). */
+const below = (x: number, span: number) => (x & (span - 1)) === x;
+/** Two zone ids as one integer, distinct for distinct pairs; undefined beyond LARGE_ZONES (their text is used). */
+const pairKey = (a: number, b: number) =>
+  below(a, SMALL_ZONES) && below(b, SMALL_ZONES)
+    ? a * SMALL_ZONES + b
+    : below(a, LARGE_ZONES) && below(b, LARGE_ZONES)
+      ? SMALL_ZONES * SMALL_ZONES + a * LARGE_ZONES + b
+      : undefined;
 
 /**
  * The inputs the function can prepare for a model, by the name training gave them (a
