@@ -289,6 +289,10 @@ describe('the quantiles of a window', () => {
     for (const values of cases) {
       const sorted = values.slice().sort();
       expect(quantiles(values, qs)).toEqual(qs.map((q) => quantileOfSorted(sorted, q)));
+      // In any order of the quantiles, of the first values only (a window's array is longer than its rides).
+      const first = Math.ceil(values.length / 3);
+      const reversed = [...qs].reverse();
+      expect(quantiles(values, reversed, first)).toEqual(reversed.map((q) => quantileOfSorted(values.slice(0, first).sort(), q)));
     }
   });
 });
