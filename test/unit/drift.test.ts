@@ -295,4 +295,34 @@ describe('the quantiles of a window', () => {
       expect(quantiles(values, reversed, first)).toEqual(reversed.map((q) => quantileOfSorted(values.slice(0, first).sort(), q)));
     }
   });
+
+  it("count the values in each of a profile's bins as numericBin bins them one by one", async () => {
+    const { orderStatistics } = await import('../../lambda/src/monitoring/order-statistics');
+    const { quantileOfSorted } = await import('../../lambda/src/monitoring/histogram');
+    const random = seededRandom(10);
+    const cases = [
+      Float64Array.from({ length: 10_000 }, () => (random() - 0.3) * 60),
+      Float64Array.from({ length: 5_000 }, () => Math.round(random() * 20) / 4), // edges fall on tied values
+      Float64Array.from({ length: 3_000 }, () => (random() < 0.9 ? 1 : random() * 1e6)),
+      new Float64Array(50).fill(-2.5),
+      Float64Array.of(7),
+      new Float64Array(0),
+    ];
+    for (const values of cases) {
+      const sorted = values.slice().sort();
+      const deciles = Array.from({ length: 9 }, (_, i) => (sorted.length === 0 ? i : quantileOfSorted(sorted, (i + 1) / 10)));
+      // The profile's own edges, edges on values, between them, outside their range, at its ends, and none.
+      const edgeSets = [
+        [...new Set(deciles)],
+        [-1e9, -2.5, 0, 1, 1 + 1e-12, 5, 5.25, 1e5, 1e9],
+        sorted.length === 0 ? [] : [sorted[0], sorted[sorted.length - 1]],
+        [],
+      ];
+      for (const edges of edgeSets) {
+        const expected = new Array(edges.length + 1).fill(0);
+        for (const x of values) expected[numericBin(edges, x)]++;
+        expect(orderStatistics(values, values.length, [0.5], edges).binCounts, `${values.length} values, edges ${edges}`).toEqual(expected);
+      }
+    }
+  });
 });

@@ -106,7 +106,7 @@ export function profiledFeatures(profile: ReferenceProfile, features: readonly M
  * @example
  * ```typescript
  * const bins = new ReferenceBins(profile, monitoredFeaturesOf(model)); // throws a ProfileError if the profile lacks one
- * bins.predictionBin(12.5); // its bin among the profile's prediction edges
+ * bins.numeric[0].binOf(ride); // the ride's bin among the first numeric feature's edges
  * ```
  */
 export class ReferenceBins {
@@ -128,9 +128,5 @@ export class ReferenceBins {
       else this.all.push(this.categorical[this.categorical.push(new CategoryBins(feature, p)) - 1]);
     });
     this.predictionEdges = Float64Array.from(profile.prediction.edges);
-  }
-
-  predictionBin(prediction: number): number {
-    return numericBin(this.predictionEdges, prediction);
   }
 }

@@ -6,7 +6,7 @@ import type { Ride } from '../rides/ride';
 import type { ReferenceBins } from './bins';
 import { jensenShannonDistance, psi } from './distance';
 import { shares } from './histogram';
-import { quantiles } from './order-statistics';
+import { orderStatistics } from './order-statistics';
 import { PERCENTILES, type Percentiles } from './profile';
 
 /** The statistic a feature is compared with: PSI for numbers (and the predictions), Jensen-Shannon distance for categories. */
@@ -50,7 +50,6 @@ export class DriftWindow {
   private readonly counts: Float64Array[];
   private readonly numericCounts: Float64Array[];
   private readonly categoryCounts: Float64Array[];
-  private readonly predictionCounts: Float64Array;
   private predictions: Float64Array;
 
   constructor(
@@ -62,7 +61,6 @@ export class DriftWindow {
     this.counts = bins.all.map((b) => new Float64Array(b.size));
     this.numericCounts = bins.numeric.map((b) => this.counts[bins.all.indexOf(b)]);
     this.categoryCounts = bins.categorical.map((b) => this.counts[bins.all.indexOf(b)]);
-    this.predictionCounts = new Float64Array(bins.predictionEdges.length + 1);
     this.predictions = new Float64Array(Math.min(capacity, 1024));
   }
 
@@ -76,7 +74,6 @@ export class DriftWindow {
       const bin = categorical[i].binOf(ride);
       if (bin !== undefined) this.categoryCounts[i][bin]++;
     }
-    this.predictionCounts[this.bins.predictionBin(prediction)]++;
     if (this.rides === this.predictions.length) {
       const grown = new Float64Array(this.predictions.length * 2);
       grown.set(this.predictions);
@@ -97,14 +94,15 @@ export class DriftWindow {
     let sum = 0;
     for (let i = 0; i < this.rides; i++) sum += this.predictions[i];
     const wanted = [...PERCENTILES.map((p) => p / 100), ...Array.from({ length: EMF_VALUES }, (_, i) => (i + 0.5) / EMF_VALUES)];
-    const found = quantiles(this.predictions, wanted, this.rides);
+    // The predictions' bins are counted here, with their quantiles, rather than ride by ride.
+    const { quantiles: found, binCounts } = orderStatistics(this.predictions, this.rides, wanted, this.bins.predictionEdges);
     const percentiles = Object.fromEntries(PERCENTILES.map((p, i) => [`p${p}`, found[i]])) as Percentiles;
     const reference = this.bins.profile.prediction;
     return {
       rides: this.rides,
       features,
       prediction: {
-        ...drift(reference.name, 'prediction', thresholds, reference.proportions, shares(this.predictionCounts)),
+        ...drift(reference.name, 'prediction', thresholds, reference.proportions, shares(binCounts)),
         mean: sum / this.rides,
         referenceMean: reference.mean,
         percentiles,
