@@ -47,6 +47,21 @@ for name, pipeline in models.items():
     for compress in (0, ('zlib', 3), ('gzip', 3), ('bz2', 3), ('xz', 3), ('lzma', 3)):
         joblib.dump(pipeline, os.path.join(out, f"{name}-{compress[0] if compress else 'plain'}.joblib"), compress=compress)
     expected[name] = [float(v) for v in joblib.load(os.path.join(out, f'{name}-plain.joblib')).predict(test)]
+# joblib reads an array's bytes after the frame the unpickler has read ahead: a FRAME stretched
+# over them makes joblib.load read elsewhere (it fails), where the bytes after BUILD are the array.
+data = bytearray(open(os.path.join(out, 'linear-plain.joblib'), 'rb').read())
+at = 2
+while data[at + 9 + int.from_bytes(data[at + 1:at + 9], 'little')] == 0x95:
+    at += 9 + int.from_bytes(data[at + 1:at + 9], 'little')
+length = int.from_bytes(data[at + 1:at + 9], 'little')
+assert data[at] == 0x95 and data[at + 9 + length - 1] == ord('b'), "the frame ends at the array wrapper's BUILD"
+data[at + 1:at + 9] = (length + 16).to_bytes(8, 'little')
+open(os.path.join(out, 'linear-frame-over-array.joblib'), 'wb').write(bytes(data))
+try:
+    joblib.load(os.path.join(out, 'linear-frame-over-array.joblib')).predict(test)
+    expected['frame-over-array'] = 'served'
+except Exception as error:
+    expected['frame-over-array'] = type(error).__name__
 booster = xgboost.train({'max_depth': 2}, xgboost.DMatrix(np.arange(20.0).reshape(10, 2), label=np.arange(10.0)), 2)
 booster.save_model(os.path.join(out, 'model.xgb'))
 booster.save_model(os.path.join(out, 'model.ubj'))
@@ -89,6 +104,13 @@ describe("Debian's joblib 1.2", () => {
     const path = join(out, `linear-${compression}.joblib`);
     expect(await refusal(path)).toBe(
       `cannot serve ${path}: it is a joblib file compressed with ${compression}, which this runtime does not decompress: dump it uncompressed, or with compress=('zlib', 3) or ('gzip', 3)`,
+    );
+  });
+
+  it("a FRAME stretched over an array's bytes is refused: joblib.load reads the array after the frame, not after its BUILD", async () => {
+    expect(expected['frame-over-array']).not.toBe('served');
+    expect(await refusal(join(out, 'linear-frame-over-array.joblib'))).toContain(
+      "an array wrapper's BUILD inside a pickle frame (joblib would read the array's bytes after the frame, not here)",
     );
   });
 

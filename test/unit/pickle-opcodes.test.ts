@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ModelFormatError } from '../../lambda/src/model/format';
+import { LoadBudget, MODEL_LIMITS, withLoadBudget } from '../../lambda/src/model/limits';
 import type { NdArray } from '../../lambda/src/model/pickle/numpy';
 import { isTuple, PyFloat, PyObject } from '../../lambda/src/model/pickle/python-object';
 import { unpickle } from '../../lambda/src/model/pickle/unpickle';
@@ -223,5 +224,39 @@ describe('numpy arrays and dtypes as numpy writes them', () => {
     expect(refusal(array, state, 'b')).toBe("a numpy array of 33 dimensions; numpy reads at most 32 (and a model's arrays have at most 3)");
     const oneDimension = ['(', 'K', 1, ['K', 1, 0x85], dtype('f8', f8State(-1)), 0x89, 'C', 8, ...Array(8).fill(0), 't'];
     expect((read(array, oneDimension, 'b') as NdArray).toFloat64Array()).toEqual(Float64Array.of(0));
+  });
+});
+
+describe('limits a crafted stream reaches before the heap does', () => {
+  /** PROTO 4, NONE, `count` times one opcode, STOP. */
+  const repeated = (opcode: number, count: number) => {
+    const bytes = new Uint8Array(count + 4).fill(opcode);
+    bytes.set([0x80, 4, 0x4e]);
+    bytes[bytes.length - 1] = 0x2e;
+    return bytes;
+  };
+
+  it('DUP past 4,000,000 values on the stack is refused (130 million of them exhausted the heap)', () => {
+    expect(() => unpickle(repeated(0x32, MODEL_LIMITS.pickleItems))).toThrow(
+      'the pickle puts more than 4,000,000 values on its unpickling stack at once',
+    );
+    expect(unpickle(repeated(0x32, 1000))).toBeNull();
+  });
+
+  it('MEMOIZE past the limit is refused (a Map holds at most 2^24 entries)', () => {
+    const budget = new LoadBudget({ ...MODEL_LIMITS, pickleItems: 1000 });
+    expect(() => withLoadBudget(() => unpickle(repeated(0x94, 1001)), budget)).toThrow(
+      'the pickle puts more than 1,000 values on its memo at once',
+    );
+    expect(withLoadBudget(() => unpickle(repeated(0x94, 1000)), budget)).toBeNull();
+  });
+
+  it('values nested deeper than the call stack goes are refused, not a RangeError', () => {
+    // {((...(None,)...),): None}: hashing the key walks the whole nesting.
+    const key = new Uint8Array(300_000).fill(0x85); // TUPLE1
+    const bytes = Uint8Array.from([0x80, 4, 0x7d, 0x4e, ...key, 0x4e, 0x73, 0x2e]);
+    expect(() => unpickle(bytes)).toThrow(
+      new ModelFormatError(stream("its values are nested too deeply to read (the call stack ran out), which no real model's are")),
+    );
   });
 });

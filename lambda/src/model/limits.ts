@@ -28,6 +28,20 @@ export const MODEL_LIMITS = {
   nodes: 64_000_000,
   /** Trees (estimators) over the whole model. */
   estimators: 20_000,
+  /**
+   * Values on the unpickling stack (with its marks), or in its memo, at once. A pickler batches
+   * a list's or dict's items by the thousand, and memoizes each object it writes once: a
+   * DictVectorizer of 1,500 features and a linear model are 3,011 memo entries, two a feature.
+   */
+  pickleItems: 4_000_000,
+  /**
+   * Estimators and steps read from a pickle, over the whole model (a Pipeline of three steps is
+   * 4). One shared through the memo counts each time: a pipeline of two copies of a pipeline of
+   * two copies... doubles at each level.
+   */
+  steps: 10_000,
+  /** Estimators within estimators (a Pipeline in a TransformedTargetRegressor in a VotingRegressor is 3). */
+  nesting: 64,
   /** numpy array dimensions: numpy 1 allows 32 and numpy 2 64; both read 32, and a model's arrays have at most 3. */
   arrayDimensions: 32,
 } as const;
@@ -42,6 +56,7 @@ export class LoadBudget {
   private arrayBytes = 0;
   private nodes = 0;
   private estimators = 0;
+  private steps = 0;
 
   constructor(readonly limits: ModelLimits = MODEL_LIMITS) {}
 
@@ -59,6 +74,15 @@ export class LoadBudget {
     if (this.nodes > this.limits.nodes) {
       throw new ModelFormatError(
         `${where}: the model's trees come to more than ${AMOUNT.format(this.limits.nodes)} nodes, beyond any real model's (the limit of this runtime)`,
+      );
+    }
+  }
+
+  chargeSteps(count: number, where: string): void {
+    this.steps += count;
+    if (this.steps > this.limits.steps) {
+      throw new ModelFormatError(
+        `${where}: the model has more than ${AMOUNT.format(this.limits.steps)} estimators and steps, beyond any real model's (the limit of this runtime)`,
       );
     }
   }
@@ -95,8 +119,17 @@ export const activeLimits = (): ModelLimits => active?.limits ?? MODEL_LIMITS;
 export const chargeArrayBytes = (count: number, where: string): void => active?.chargeArrayBytes(count, where);
 /** Charges the running load for a tree of `count` nodes. */
 export const chargeNodes = (count: number, where: string): void => active?.chargeNodes(count, where);
+/** Charges the running load for an estimator or step read from the pickle. */
+export const chargeSteps = (count: number, where: string): void => active?.chargeSteps(count, where);
 /** Charges the running load for `count` trees. */
 export const chargeEstimators = (count: number, where: string): void => active?.chargeEstimators(count, where);
+
+/** Refuses a pickle whose unpickling stack or memo has grown past the limit. */
+export function pickleItemsExceeded(limit: number, where: 'stack' | 'memo'): never {
+  throw new ModelFormatError(
+    `the pickle puts more than ${AMOUNT.format(limit)} values on its ${where === 'stack' ? 'unpickling stack' : 'memo'} at once, beyond any real model's (the limit of this runtime)`,
+  );
+}
 
 /**
  * Refuses an ensemble of more trees than the limit before its trees are read (they are

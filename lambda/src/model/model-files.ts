@@ -80,7 +80,15 @@ export interface ReadOptions {
 
 /** Reads a model file into its parts; throws ModelFormatError saying what it is and what is wrong. */
 export function readModelFile(bytes: Uint8Array, name: string, options: ReadOptions = {}): ModelFile {
-  return withLoadBudget(() => readParts(bytes, name, options));
+  try {
+    return withLoadBudget(() => readParts(bytes, name, options));
+  } catch (error) {
+    // Values nested deeper than any limit checks (tuples within tuples, say): refused, not a crash of the start.
+    if (error instanceof RangeError && /call stack/i.test(error.message)) {
+      throw new ModelFormatError(`${name}: its values are nested too deeply to read (the call stack ran out), which no real model's are`);
+    }
+    throw error;
+  }
 }
 
 function readParts(bytes: Uint8Array, name: string, { pickleOnly = false }: ReadOptions): ModelFile {

@@ -13,9 +13,9 @@ import { activeLimits, withLoadBudget } from '../limits';
 import { allowedGlobal } from './allowlist';
 import { joblibCompression } from './joblib-kinds';
 import { NdArray, NumpyDtype } from './numpy';
-import { PickleInput, PickleStreamError } from './pickle-input';
+import { PickleInput } from './pickle-input';
 import { isTuple, PyObject, pythonClass } from './python-object';
-import { UnsupportedGlobalError, unpickleFrom } from './unpickle';
+import { asReadFault, UnsupportedGlobalError, unpickleFrom } from './unpickle';
 import { unpickleStream } from './unpickler';
 
 const WRAPPER = 'joblib.numpy_pickle.NumpyArrayWrapper';
@@ -49,6 +49,10 @@ function readWrappedArray(wrapper: PyObject, input: PickleInput): NdArray {
   if (!(dtype instanceof NumpyDtype)) return fail('an array wrapper without a numpy dtype');
   if (order !== 'C' && order !== 'F') fail('an array wrapper without its order');
   if (!isTuple(shape)) return fail('an array wrapper without its shape');
+  // joblib's Python unpickler has read the whole frame ahead, and reads the array's bytes from the
+  // file after it; joblib's writer ends the frame at the wrapper's BUILD, so both read the same bytes.
+  if (input.insideFrame)
+    fail("an array wrapper's BUILD inside a pickle frame (joblib would read the array's bytes after the frame, not here)");
   if (dtype.kind === 'O') {
     // An object array: a pickle of its own, as pickle.load (not joblib's unpickler) reads it.
     const nested = unpickleFrom(input);
@@ -96,8 +100,7 @@ export function unjoblib(bytes: Uint8Array): unknown {
         afterBuild: (target) => (target instanceof PyObject && target.type === WRAPPER ? readWrappedArray(target, input) : undefined),
       });
     } catch (error) {
-      if (error instanceof ModelFormatError && !(error instanceof PickleStreamError)) throw error;
-      throw new ModelFormatError(`not a pickle this runtime can read (${(error as Error).message})`, { cause: error });
+      throw asReadFault(error);
     }
   });
 }

@@ -29,8 +29,21 @@ export class PickleInput extends BufferReader {
     super(data);
   }
 
+  /** Where the last FRAME ends: joblib's Python unpickler reads a frame ahead, so the file after it is read past it. */
+  private frameEnd = 0;
+
   get remaining(): number {
     return this.data.length - this.position;
+  }
+
+  /** Starts a FRAME of `length` bytes at the reader's position. */
+  frame(length: number): void {
+    this.frameEnd = this.position + length;
+  }
+
+  /** Whether the reader is inside a FRAME's bytes, which joblib's Python unpickler has already read ahead. */
+  get insideFrame(): boolean {
+    return this.position < this.frameEnd;
   }
 
   /** `length` bytes; a length beyond the data (or negative, or beyond 2^53) is "truncated", never a read backwards. */

@@ -41,10 +41,22 @@ export function unpickleFrom(input: PickleInput): unknown {
   try {
     return unpickleStream(input, ALLOWLIST);
   } catch (error) {
-    // The model's faults (a global, a dtype, a limit) are named as they are; the stream's are named as the stream's.
-    if (error instanceof ModelFormatError && !(error instanceof PickleStreamError)) throw error;
-    throw new ModelFormatError(`not a pickle this runtime can read (${(error as Error).message})`, { cause: error });
+    throw asReadFault(error);
   }
+}
+
+/**
+ * An error of unpickling as the model's refusal: the model's faults (a global, a dtype, a
+ * limit) as they are, the stream's as the stream's.
+ */
+export function asReadFault(error: unknown): ModelFormatError {
+  if (error instanceof ModelFormatError && !(error instanceof PickleStreamError)) return error;
+  // Values within values (tuples in tuples, say) deeper than the call stack goes.
+  const reason =
+    error instanceof RangeError && /call stack/i.test(error.message)
+      ? "its values are nested too deeply to read (the call stack ran out), which no real model's are"
+      : (error as Error).message;
+  return new ModelFormatError(`not a pickle this runtime can read (${reason})`, { cause: error });
 }
 
 /**

@@ -5,6 +5,7 @@
  * pickleparser 0.2.1's Parser.read, which diverges from CPython (docs/model-format.md lists
  * how), and keeps pickleparser's BufferReader (PickleInput) and the shape of its resolvers.
  */
+import { activeLimits, pickleItemsExceeded } from '../limits';
 import { NdArray } from './numpy';
 import {
   ascii,
@@ -81,6 +82,9 @@ export function unpickleStream(input: PickleInput, names: NameResolver, options:
   let proto = 0;
   // A memo index beyond the data is none a pickler writes (it numbers the objects it writes).
   const memoLimit = input.length;
+  // Python grows its stack and memo to what the file asks; here a crafted file of DUPs or
+  // MEMOIZEs would exhaust the heap (a JavaScript array, a Map of at most 2^24 entries) first.
+  const itemLimit = activeLimits().pickleItems;
 
   const fence = () => (marks.length > 0 ? marks[marks.length - 1] : 0);
   const underflow = (): never => fail('unpickling stack underflow');
@@ -94,6 +98,7 @@ export function unpickleStream(input: PickleInput, names: NameResolver, options:
   const put = (index: number) => {
     if (index >= memoLimit) fail(`a memo index ${index} beyond the pickle's ${memoLimit} bytes`);
     memo.set(index, top());
+    if (memo.size > itemLimit) pickleItemsExceeded(itemLimit, 'memo');
   };
   const get = (index: number) => {
     if (!memo.has(index)) fail(`Memo value not found at index ${index}`);
@@ -120,6 +125,7 @@ export function unpickleStream(input: PickleInput, names: NameResolver, options:
   const bytes = (length: number) => input.take(length);
 
   while (input.hasNext()) {
+    if (stack.length + marks.length > itemLimit) pickleItemsExceeded(itemLimit, 'stack');
     const opcode = input.byte();
     switch (opcode) {
       case 0x80: {
@@ -133,6 +139,7 @@ export function unpickleStream(input: PickleInput, names: NameResolver, options:
         // FRAME: only its length is checked, as in CPython
         const length = input.size64();
         if (length > input.remaining) fail('pickle data was truncated (a FRAME longer than the data)');
+        input.frame(length);
         break;
       }
       case 0x2e: // STOP
