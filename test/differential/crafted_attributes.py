@@ -15,11 +15,13 @@ import sys
 
 import numpy as np
 import pandas as pd
+from sklearn._loss.loss import HalfPoissonLoss
 from sklearn.compose import ColumnTransformer, TransformedTargetRegressor
+from sklearn.ensemble import GradientBoostingRegressor, VotingRegressor
 from sklearn.feature_extraction import DictVectorizer
-from sklearn.linear_model import LinearRegression, PoissonRegressor
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, RobustScaler, StandardScaler
+from sklearn.linear_model import LinearRegression, PoissonRegressor, Ridge
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler, OneHotEncoder, RobustScaler, StandardScaler
 
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
@@ -142,5 +144,65 @@ def without_base_loss(model):
 
 case("glm-without-base-loss", make_pipeline(DictVectorizer(), PoissonRegressor(max_iter=300)), False, without_base_loss,
      refusal=r"has no _base_loss: it was pickled by scikit-learn 1\.0 or older, whose PoissonRegressor is not read")
+
+# A last step of None or "passthrough": scikit-learn's Pipeline then has nothing to predict with.
+def ending_with(last):
+    return lambda model: model.steps.append(("end", last))
+
+
+case("pipeline-last-step-passthrough", make_pipeline(DictVectorizer(), LinearRegression()), False, ending_with("passthrough"),
+     refusal=r'LinearRegression predicts, but the last step is None or "passthrough"')
+case("pipeline-last-step-none", make_pipeline(DictVectorizer(), LinearRegression()), False, ending_with(None),
+     refusal=r'LinearRegression predicts, but the last step is None or "passthrough"')
+
+# A 0-d coef_ is a scalar: X @ coef_ refuses it, where a reader that broadcasts it would scale every feature.
+case("linear-coef-0-d", make_pipeline(DictVectorizer(), LinearRegression()), False, setting(step(1), coef_=np.array(0.5)),
+     refusal=r"coef_: a 0-d array \(a scalar\)")
+
+# The loss sets how predict starts (its link of the initial prediction): only the identity-link losses GradientBoostingRegressor has.
+gradient_boosting = lambda: make_pipeline(DictVectorizer(), GradientBoostingRegressor(n_estimators=5, max_depth=2, random_state=1))  # noqa: E731
+case("gradient-boosting-loss-none", gradient_boosting(), False, setting(step(1), _loss=None),
+     refusal=r"_loss: None is not a loss GradientBoostingRegressor predicts with")
+case("gradient-boosting-loss-with-log-link", gradient_boosting(), False, setting(step(1), _loss=HalfPoissonLoss()),
+     refusal=r"HalfPoissonLoss has a log link")
+
+
+# A member fitted on a 2-D y predicts a column, and np.average over axis 1 then mixes the rides.
+def members_fitted_on_a_column(model):
+    model.estimators_ = [clone.fit(TRAIN_DICTS, y.reshape(-1, 1)) for clone in
+                         (make_pipeline(DictVectorizer(), LinearRegression()), make_pipeline(DictVectorizer(), Ridge()))]
+
+
+case("voting-members-fitted-on-a-column",
+     VotingRegressor([("linear", make_pipeline(DictVectorizer(), LinearRegression())), ("ridge", make_pipeline(DictVectorizer(), Ridge()))]),
+     False, members_fitted_on_a_column, refusal=r"estimators_\[0\]: predicts a column \(it was fitted on a 2-D y\)")
+
+# A pipeline that holds itself (scikit-learn's predict recurses until RecursionError), and a nesting no real model has.
+case("pipeline-holding-itself", make_pipeline(DictVectorizer(), LinearRegression()), False,
+     lambda model: model.steps.append(("again", model)), refusal=r"estimators nested more than 64 deep: an estimator that holds itself")
+
+
+def nested(levels):
+    model = make_pipeline(DictVectorizer(), LinearRegression())
+    for level in range(levels):
+        model = Pipeline([(f"level{level}", model)])
+    return model
+
+
+# Served, and in time: each level once (a pipeline of one step once read it twice, doubling at each level).
+case("pipelines-nested-40-deep", nested(40), False, lambda model: None)
+case("pipelines-nested-80-deep", nested(80), False, lambda model: None, refusal=r"estimators nested more than 64 deep")
+
+
+# One scaler shared through the memo by a pipeline of two copies of a pipeline of two copies...: 2^14 scalers from a small file.
+def doubling(model):
+    shared = model.steps[1][1]
+    for _ in range(14):
+        shared = Pipeline([("a", shared), ("b", shared)])
+    model.steps[1] = ("scalers", shared)
+
+
+case("pipeline-doubling-through-the-memo", make_pipeline(DictVectorizer(), MaxAbsScaler(), LinearRegression()), False, doubling,
+     refusal=r"the model has more than 10,000 estimators and steps")
 
 json.dump({"rides": RIDES, "cases": cases}, open(os.path.join(out, "cases.json"), "w"), indent=1)

@@ -6,13 +6,13 @@
 import { fail } from '../errors';
 import { checkEstimatorCount } from '../limits';
 import { fitted, instanceOf, ndarray, singleNumber } from '../pickle/attributes';
-import { type PyObject, pythonClass } from '../pickle/python-object';
+import { describePython, PyObject, pythonClass } from '../pickle/python-object';
 import { checkBoostingPredict } from '../pickle/sklearn-predict';
 import { field, finiteNumber, parameter, stringAt } from '../spec-checks';
 import type { PredictionStage, SpecBase, StageInput } from '../stage';
 import type { Family } from './family';
 import { DECISION_TREES } from './forest';
-import { LOSS_CLASSES } from './links';
+import { LOSS_CLASSES, linkOfLoss } from './links';
 import { decisionTreeOf, parseTrees, TREE_GLOBAL, type TreeSpec, treeEnsembleStage } from './sklearn-trees';
 
 export interface GradientBoostingSpec extends SpecBase {
@@ -30,6 +30,23 @@ const OLD_LOSSES = ['LeastSquaresError', 'LeastAbsoluteError', 'HuberLossFunctio
   (loss) => `sklearn.ensemble._gb_losses.${loss}`,
 );
 
+/**
+ * The loss must be one whose link is the identity: predict returns the raw sum, and (from 1.4)
+ * the initial prediction goes through `_loss.link.link`, which another link would change.
+ */
+function checkLoss(loss: unknown, where: string): void {
+  if (loss instanceof PyObject && OLD_LOSSES.includes(loss.type)) return;
+  if (!(loss instanceof PyObject) || !loss.type.startsWith('sklearn._loss.loss.')) {
+    fail(where, `${describePython(loss)} is not a loss GradientBoostingRegressor predicts with`);
+  }
+  if (linkOfLoss(loss, where) !== 'identity') {
+    fail(
+      `${where}.link`,
+      `${loss.type} has a log link, which no GradientBoostingRegressor loss has (its predict would be log(init) + trees)`,
+    );
+  }
+}
+
 function fromPickle(object: PyObject, where: string): Omit<GradientBoostingSpec, 'type'> {
   const a = instanceOf(object, [CLASS], where);
   const stages = ndarray(fitted(a, 'estimators_', where), `${where}.estimators_`);
@@ -37,6 +54,7 @@ function fromPickle(object: PyObject, where: string): Omit<GradientBoostingSpec,
     fail(`${where}.estimators_`, `shape (${stages.shape.join(', ')}): only single-output regression is served`);
   checkEstimatorCount(stages.size, `${where}.estimators_`);
   checkBoostingPredict(a, where);
+  checkLoss(a.get('_loss'), `${where}._loss`);
   const init = a.get('init_');
   const initial =
     init === 'zero'

@@ -13,6 +13,7 @@
  * ```
  */
 import { fail } from '../errors';
+import { activeLimits, chargeSteps } from '../limits';
 import { attributesOf, describePython, type PyGlobal, PyObject } from '../pickle/python-object';
 import { integerAt, objectAt } from '../spec-checks';
 import type { SpecBase, Stage, StageInput } from '../stage';
@@ -94,6 +95,22 @@ export const SERVED_ESTIMATORS: readonly string[] = [
 /** Whether an unpickled value is an instance of a class some family reads. */
 export const isEstimator = (value: unknown): value is PyObject => value instanceof PyObject && CLASS_FAMILY.has(value.type);
 
+// How deep the estimator being read sits: a pipeline that holds itself (through the pickle's
+// memo) or a crafted nesting would otherwise recurse until the call stack runs out.
+let depth = 0;
+
+function nested<T>(where: string, read: () => T): T {
+  if (depth >= activeLimits().nesting) {
+    fail(where, `estimators nested more than ${activeLimits().nesting} deep: an estimator that holds itself, or no real model`);
+  }
+  depth += 1;
+  try {
+    return read();
+  } finally {
+    depth -= 1;
+  }
+}
+
 const pickleContext: PickleContext = { read: specFromPickle };
 
 /**
@@ -102,6 +119,11 @@ const pickleContext: PickleContext = { read: specFromPickle };
  * to check against what the steps before it make.
  */
 export function specFromPickle(value: unknown, where: string): SpecBase {
+  chargeSteps(1, where);
+  return nested(where, () => readSpecFromPickle(value, where));
+}
+
+function readSpecFromPickle(value: unknown, where: string): SpecBase {
   const type = value instanceof PyObject ? CLASS_FAMILY.get(value.type) : undefined;
   if (type === undefined)
     return fail(where, `expected an estimator this runtime serves (${SERVED_ESTIMATORS.join(', ')}), got ${describePython(value)}`);
@@ -117,6 +139,10 @@ const parseContext: ParseContext = { parse: parseSpec };
 
 /** Checks a spec of any family (model.json's, or one read from a pickle); throws ModelFormatError naming the part at fault. */
 export function parseSpec(value: unknown, path: string): SpecBase {
+  return nested(path, () => parseAnySpec(value, path));
+}
+
+function parseAnySpec(value: unknown, path: string): SpecBase {
   const spec = objectAt(value, path, 'a model step (an object with a "type")');
   const family = typeof spec.type === 'string' ? familyOf(spec.type) : undefined;
   if (family === undefined) fail(`${path}.type`, `unknown step ${JSON.stringify(spec.type)}; known: ${Object.keys(FAMILIES).join(', ')}`);

@@ -13,6 +13,8 @@ import type { BuildContext, Family, ParseContext, PickleContext } from './family
 export interface PipelineSpec extends SpecBase {
   readonly type: 'pipeline';
   readonly steps: readonly SpecBase[];
+  /** The last step was None or "passthrough": the pipeline only transforms (scikit-learn's predict needs a last step that predicts). */
+  readonly transformsOnly?: boolean;
 }
 
 const CLASS = 'sklearn.pipeline.Pipeline';
@@ -28,13 +30,23 @@ function fromPickle(object: PyObject, where: string, context: PickleContext): Om
     // scikit-learn skips a step set to None or "passthrough".
     .filter(([estimator]) => estimator !== null && estimator !== 'passthrough');
   if (estimators.length === 0) fail(`${where}.steps`, 'a pipeline with no step');
-  return { estimator: 'Pipeline', steps: estimators.map(([estimator, i]) => context.read(estimator, `${where}.steps[${i}]`)) };
+  const last = steps[steps.length - 1] as unknown[];
+  return {
+    estimator: 'Pipeline',
+    steps: estimators.map(([estimator, i]) => context.read(estimator, `${where}.steps[${i}]`)),
+    ...(last[1] === null || last[1] === 'passthrough' ? { transformsOnly: true } : {}),
+  };
 }
 
 function parse(spec: Record<string, unknown>, path: string, context: ParseContext): PipelineSpec {
   const steps = arrayAt(field(spec, 'steps', path), `${path}.steps`, 'an array of steps');
   if (steps.length === 0) fail(`${path}.steps`, 'a pipeline with no step');
-  return { type: 'pipeline', estimator: 'Pipeline', steps: steps.map((step, i) => context.parse(step, `${path}.steps[${i}]`)) };
+  return {
+    type: 'pipeline',
+    estimator: 'Pipeline',
+    steps: steps.map((step, i) => context.parse(step, `${path}.steps[${i}]`)),
+    ...(spec.transformsOnly === true ? { transformsOnly: true } : {}),
+  };
 }
 
 /** The stages in order, each built for what the one before makes. */
@@ -55,6 +67,12 @@ export function chain(steps: readonly SpecBase[], input: StageInput, path: strin
 function build(spec: PipelineSpec, input: StageInput, path: string, context: BuildContext): Stage {
   const stages = chain(spec.steps, input, `${path}.steps`, context);
   const last = stages[stages.length - 1];
+  if (spec.transformsOnly && last.output === 'predictions') {
+    fail(
+      `${path}.steps`,
+      `${last.name} predicts, but the last step is None or "passthrough", so scikit-learn's Pipeline can neither predict nor transform`,
+    );
+  }
   const transforms = (last.output === 'matrix' ? stages : stages.slice(0, -1)) as MatrixStage[];
   const run = (batch: Batch): Batch => transforms.reduce<Batch>((rows, stage) => stage.transform(rows), batch);
   const names = stages.map((s) => s.name);
@@ -86,6 +104,10 @@ export const pipeline: Family<PipelineSpec> = {
   classes: { [CLASS]: 'Pipeline' },
   fromPickle,
   parse,
-  signature: (spec, of) => ({ takes: of(spec.steps[0]).takes, makes: of(spec.steps[spec.steps.length - 1]).makes }),
+  signature: (spec, of) => {
+    // One call per child: a pipeline of one step asking its step twice doubles the work at each nesting.
+    const first = of(spec.steps[0]);
+    return { takes: first.takes, makes: spec.steps.length === 1 ? first.makes : of(spec.steps[spec.steps.length - 1]).makes };
+  },
   build,
 };

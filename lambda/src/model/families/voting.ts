@@ -7,7 +7,7 @@
 import { fail } from '../errors';
 import { fitted, instanceOf, numberOf, sequence } from '../pickle/attributes';
 import { NdArray } from '../pickle/numpy';
-import { describePython, type PyObject } from '../pickle/python-object';
+import { describePython, PyObject } from '../pickle/python-object';
 import { arrayAt, field, numberArray } from '../spec-checks';
 import type { PredictionStage, SpecBase, StageInput } from '../stage';
 import type { BuildContext, Family, ParseContext, PickleContext } from './family';
@@ -35,9 +35,35 @@ function fittedWeights(a: Map<unknown, unknown>, where: string): number[] | null
   });
 }
 
+/**
+ * Whether a member predicts a column (rides, 1) rather than a vector: a linear model fitted on
+ * a 2-D y (coef_ of shape (1, n)), or a TransformedTargetRegressor that was. np.average over
+ * axis 1 then averages each member over the rides, not the members for each ride.
+ */
+function predictsColumn(member: unknown): boolean {
+  if (!(member instanceof PyObject)) return false;
+  const a = member.attributes;
+  if (member.type === 'sklearn.pipeline.Pipeline') {
+    const steps = a.get('steps');
+    const last = Array.isArray(steps) ? steps[steps.length - 1] : undefined;
+    return Array.isArray(last) && predictsColumn(last[1]);
+  }
+  if (a.has('_training_dim')) return a.get('_training_dim') !== 1;
+  const coef = a.get('coef_');
+  return coef instanceof NdArray && coef.shape.length === 2;
+}
+
 function fromPickle(object: PyObject, where: string, context: PickleContext): Omit<VotingSpec, 'type'> {
   const a = instanceOf(object, [CLASS], where);
   const members = sequence(fitted(a, 'estimators_', where), `${where}.estimators_`);
+  members.forEach((member, i) => {
+    if (predictsColumn(member)) {
+      fail(
+        `${where}.estimators_[${i}]`,
+        'predicts a column (it was fitted on a 2-D y), which VotingRegressor averages over the rides rather than the members',
+      );
+    }
+  });
   return {
     estimator: 'VotingRegressor',
     estimators: members.map((member, i) => context.read(member, `${where}.estimators_[${i}]`)),

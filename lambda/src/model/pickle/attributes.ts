@@ -61,6 +61,8 @@ export function singleNumber(value: unknown, where: string): number {
 /** A numeric array of one output: shape (n,) or (1, n), as float64. */
 export function singleOutputArray(value: unknown, where: string): Float64Array {
   const array = ndarray(value, where);
+  // A 0-d array is a scalar, which numpy's matmul (and scipy's sparse product) refuses.
+  if (array.shape.length === 0) fail(where, 'a 0-d array (a scalar), which X @ coef_ refuses');
   if (array.shape.length > 2 || (array.shape.length === 2 && array.shape[0] !== 1)) {
     fail(where, `shape (${array.shape.join(', ')}): only single-output regression is served`);
   }
