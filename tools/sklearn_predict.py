@@ -17,6 +17,8 @@ where they were trained. The function itself never does: it reads pickles withou
 import json
 import sys
 
+import numpy
+
 
 def load_file(part):
     path, fmt = part["path"], part["format"]
@@ -68,6 +70,10 @@ def main(plan_path):
         predictions = predict_with(parts["model"], rows)
     else:
         predictions = predict_with(parts["regressor"], parts["featurizer"].transform(rows))
+    # A model fitted on a 2-D y of one column predicts one (n, 1); numpy 2 no longer floats a row.
+    predictions = numpy.asarray(predictions)
+    if predictions.ndim == 2 and predictions.shape[1] == 1:
+        predictions = predictions[:, 0]
     json.dump([float(p) for p in predictions], sys.stdout)
 
 
