@@ -166,6 +166,11 @@ case("gradient-boosting-loss-none", gradient_boosting(), False, setting(step(1),
 case("gradient-boosting-loss-with-log-link", gradient_boosting(), False, setting(step(1), _loss=HalfPoissonLoss()),
      refusal=r"HalfPoissonLoss has a log link")
 
+# An estimator as init (predict starts from its predictions): refused by name, not as a missing n_outputs_.
+case("gradient-boosting-init-estimator",
+     make_pipeline(DictVectorizer(), GradientBoostingRegressor(n_estimators=5, max_depth=2, init=LinearRegression(), random_state=1)), False,
+     lambda model: None, refusal=r'init_: sklearn\.linear_model\._base\.LinearRegression: only the default init \(a DummyRegressor\) and init="zero"')
+
 
 # A member fitted on a 2-D y predicts a column, and np.average over axis 1 then mixes the rides.
 def members_fitted_on_a_column(model):

@@ -62,6 +62,9 @@ try:
     expected['frame-over-array'] = 'served'
 except Exception as error:
     expected['frame-over-array'] = type(error).__name__
+import pickle
+for protocol in (0, 1):
+    pickle.dump(models['linear'], open(os.path.join(out, f'linear-protocol{protocol}.pkl'), 'wb'), protocol=protocol)
 booster = xgboost.train({'max_depth': 2}, xgboost.DMatrix(np.arange(20.0).reshape(10, 2), label=np.arange(10.0)), 2)
 booster.save_model(os.path.join(out, 'model.xgb'))
 booster.save_model(os.path.join(out, 'model.ubj'))
@@ -154,6 +157,13 @@ describe('what else is refused by name, not as "not valid JSON"', () => {
     expect(await refusal(join(out, 'model.ubj'))).toContain(
       'XGBoost Booster (model.ubj) takes the matrix of a vectorizer, and there is none beside it (a DictVectorizer or ColumnTransformer: ' +
         "pickled with it, in the same directory when it has no MLmodel, or in the run's artifacts when RUN_ID locates the model)",
+    );
+  });
+
+  it.each([0, 1])('a pickle of protocol %i, named as one, with the protocol to dump it with', async (protocol) => {
+    const path = join(out, `linear-protocol${protocol}.pkl`);
+    expect(await refusal(path)).toBe(
+      `cannot serve ${path}: it is a pickle of protocol 0 or 1 (it has no PROTO opcode), which this runtime does not read: dump it with protocol 2 or later (pickle.dump's default)`,
     );
   });
 

@@ -53,9 +53,12 @@ function fromPickle(object: PyObject, where: string): Omit<GradientBoostingSpec,
   if (stages.shape.length !== 2 || stages.shape[1] !== 1)
     fail(`${where}.estimators_`, `shape (${stages.shape.join(', ')}): only single-output regression is served`);
   checkEstimatorCount(stages.size, `${where}.estimators_`);
+  const init = a.get('init_');
+  if (init instanceof PyObject && init.type !== DUMMY_REGRESSOR) {
+    fail(`${where}.init_`, `${describePython(init)}: only the default init (a DummyRegressor) and init="zero" are served`);
+  }
   checkBoostingPredict(a, where);
   checkLoss(a.get('_loss'), `${where}._loss`);
-  const init = a.get('init_');
   const initial =
     init === 'zero'
       ? 0

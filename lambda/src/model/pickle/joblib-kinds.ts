@@ -29,5 +29,9 @@ export function unreadableKind(bytes: Uint8Array): string | undefined {
   }
   if (startsWith(bytes, [0x5a, 0x46]))
     return 'a joblib file of joblib before 0.10 (ZF), whose format this runtime does not read: dump it again with a newer joblib';
+  // Protocols 0 and 1 have no PROTO opcode: a model's pickle then begins with a GLOBAL, a MARK or an empty container, and ends at STOP.
+  if (bytes.length > 1 && 'c(]})'.includes(String.fromCharCode(bytes[0])) && bytes[bytes.length - 1] === 0x2e) {
+    return "a pickle of protocol 0 or 1 (it has no PROTO opcode), which this runtime does not read: dump it with protocol 2 or later (pickle.dump's default)";
+  }
   return undefined;
 }
