@@ -172,6 +172,19 @@ case("gradient-boosting-init-estimator",
      lambda model: None, refusal=r'init_: sklearn\.linear_model\._base\.LinearRegression: only the default init \(a DummyRegressor\) and init="zero"')
 
 
+# A regressor fitted on a DataFrame alone: nothing makes its columns of a ride, and the message says what would.
+case("regressor-fitted-on-a-dataframe-alone", LinearRegression(), True, lambda model: None,
+     refusal=r'was fitted on a pandas DataFrame of the columns "PULocationID", "DOLocationID", "trip_distance", with no featurizer before it')
+case("column-transformer-of-passthrough-columns",
+     make_pipeline(ColumnTransformer([("columns", "passthrough", ["PULocationID", "DOLocationID", "trip_distance"])]), LinearRegression()),
+     True, lambda model: None)
+
+
+# An empty separator: "PU_DO1_2" names no feature of its own, and the message lists the columns as they are.
+case("dict-vectorizer-empty-separator", make_pipeline(DictVectorizer(separator=""), LinearRegression()), False, lambda model: None,
+     refusal=r'features the handler never prepares: PU_DO\d+_\d+, .* \(DictVectorizer\(separator=""\) joins a feature and its value with nothing between')
+
+
 # A member fitted on a 2-D y predicts a column, and np.average over axis 1 then mixes the rides.
 def members_fitted_on_a_column(model):
     model.estimators_ = [clone.fit(TRAIN_DICTS, y.reshape(-1, 1)) for clone in

@@ -8,7 +8,8 @@
  */
 import { fail } from './errors';
 import { isEstimator, parseSpec, signatureOf, specFromPickle } from './families';
-import { describePython } from './pickle/python-object';
+import { NdArray } from './pickle/numpy';
+import { attributesOf, describePython, type PyObject } from './pickle/python-object';
 import type { SpecBase } from './stage';
 
 /** How a served file was written: a pickle (or joblib file), a model.json, an XGBoost or a LightGBM model file. */
@@ -24,6 +25,15 @@ export interface ModelPart {
   /** The file's full path or S3 URI and how it was written, once the loader knows them. */
   readonly path?: string;
   readonly format?: ModelFileFormat;
+  /** The pandas DataFrame columns it was fitted on (feature_names_in_), for the message when nothing before it takes them. */
+  readonly fittedOnColumns?: readonly string[];
+}
+
+/** feature_names_in_ of an estimator fitted on a DataFrame, when it is one of names. */
+function fittedOnColumns(estimator: PyObject): { fittedOnColumns?: string[] } {
+  const names = attributesOf(estimator).get('feature_names_in_');
+  const columns = names instanceof NdArray && names.dtype?.kind === 'O' ? names.items() : [];
+  return columns.length > 0 && columns.every((c) => typeof c === 'string') ? { fittedOnColumns: columns as string[] } : {};
 }
 
 /** What a part is, by what it takes and makes. */
@@ -45,7 +55,7 @@ const quoteKey = (key: string | number) => (typeof key === 'string' ? JSON.strin
 export function partsOfPickle(root: unknown, file: string): ModelPart[] {
   // Read by the families, then checked as a model.json spec is: one set of checks, whatever the file.
   const read = (value: unknown, from: string) => parseSpec(specFromPickle(value, from), from);
-  if (isEstimator(root)) return [{ spec: read(root, file), from: file }];
+  if (isEstimator(root)) return [{ spec: read(root, file), from: file, ...fittedOnColumns(root) }];
   const entries: [string | number, unknown][] =
     root instanceof Map
       ? ([...root].filter(([key]) => typeof key === 'string') as [string, unknown][])
@@ -56,7 +66,7 @@ export function partsOfPickle(root: unknown, file: string): ModelPart[] {
     .filter(([, value]) => isEstimator(value))
     .map(([key, value]) => {
       const from = `${file}[${quoteKey(key)}]`;
-      return { spec: read(value, from), from, key };
+      return { spec: read(value, from), from, key, ...fittedOnColumns(value as PyObject) };
     });
   if (parts.length === 0) {
     fail(
@@ -95,6 +105,15 @@ export function combineParts(parts: readonly ModelPart[], where: string): { spec
   if (model.length === 1 && featurizer.length + regressor.length + transformer.length === 0) return { spec: model[0].spec, parts };
   if (model.length === 0 && featurizer.length === 1 && regressor.length === 1 && transformer.length === 0) {
     return { spec: { type: 'pipeline', estimator: 'Pipeline', steps: [featurizer[0].spec, regressor[0].spec] } as SpecBase, parts };
+  }
+  const columns = regressor.length === 1 ? regressor[0].fittedOnColumns : undefined;
+  if (parts.length === 1 && columns !== undefined) {
+    const quoted = columns.map((c) => JSON.stringify(c)).join(', ');
+    fail(
+      where,
+      `${list(regressor)} was fitted on a pandas DataFrame of the columns ${quoted}, with no featurizer before it to make those columns of a ride: ` +
+        `fit it as a Pipeline that begins with one, make_pipeline(ColumnTransformer([("columns", "passthrough", [${quoted}])]), model) say, which this runtime serves`,
+    );
   }
   if (parts.length === 1 && regressor.length === 1) {
     fail(

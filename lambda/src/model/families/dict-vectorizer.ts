@@ -90,6 +90,10 @@ function parse(spec: Record<string, unknown>, path: string): DictVectorizerSpec 
 
 /** Columns by the feature they encode, for a message: `PULocationID=* (12 one-hots, such as PULocationID=130)`. */
 function describeColumns(columns: readonly string[], separator: string): string {
+  if (separator === '') {
+    const more = columns.length > 3 ? ` and ${columns.length - 3} more` : '';
+    return `${columns.slice(0, 3).join(', ')}${more} (DictVectorizer(separator="") joins a feature and its value with nothing between, so no column says which feature it is)`;
+  }
   const byFeature = new Map<string, string[]>();
   for (const column of columns) {
     const at = column.indexOf(separator);
